@@ -1,0 +1,156 @@
+# Top-level build. Each directory lists its own sources in a rules.mk fragment:
+#   kernel-srcs += dir/file.cpp|.S   compiled into the kernel (aarch64, freestanding)
+#   host-srcs   += dir/file.cpp      also compiled into the host doctest suite (ASan+UBSan)
+#   host-tests  += tests/host/x.cpp  doctest test files
+# `make help` lists the targets.
+
+BOARD ?= qemu-virt
+SLAB ?= slub
+V ?= 0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+TOP := $(CURDIR)
+BUILD := build
+OBJ := $(BUILD)/obj-$(SLAB)$(if $(filter 1,$(UBSAN)),-ubsan)
+BOARD_DIR := $(BUILD)/$(BOARD)
+DEPS := $(BUILD)/deps
+
+CLANG ?= clang
+CLANGXX ?= clang++
+LLD ?= ld.lld
+OBJCOPY ?= llvm-objcopy
+NM ?= llvm-nm
+
+kernel-srcs :=
+host-srcs :=
+host-tests :=
+
+include lib/rules.mk
+include kernel/rules.mk
+include arch/arm64/rules.mk
+include boot/rules.mk
+include mm/rules.mk
+include drivers/rules.mk
+include tests/rules.mk
+include board/rules.mk
+
+# --- kernel ------------------------------------------------------------------------------
+INCLUDES := -I. -Ilib -Iarch/arm64/include -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
+KERNEL_TARGET := --target=aarch64-none-elf -mcpu=cortex-a53
+# -mgeneral-regs-only: kernel C++ never touches FP/SIMD registers (as Linux), so exception
+# entry saves only general registers and user FP state survives kernel entry untouched.
+KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -fno-use-cxa-atexit -nostdlib -nostdinc++ \
+	-mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fstack-protector-strong -fno-pic -mcmodel=small -O2 -g \
+	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wthread-safety \
+	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES)
+ifeq ($(UBSAN),1)
+KCXXFLAGS += -fsanitize=undefined -fsanitize-minimal-runtime=0 -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
+endif
+KASFLAGS := $(KERNEL_TARGET) -D__ASSEMBLY__ -g -MMD -MP $(INCLUDES)
+
+kernel-objs := $(patsubst %.cpp,$(OBJ)/%.o,$(patsubst %.S,$(OBJ)/%.o,$(kernel-srcs)))
+LIBFDT := $(DEPS)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
+
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean compile_commands.json
+
+all: kernel
+
+deps:
+	$(Q)tools/setup.sh
+
+$(LIBFDT):
+	$(Q)tools/setup.sh
+
+$(OBJ)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CLANGXX) $(KCXXFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
+
+$(OBJ)/kernel/version.o: FORCE
+$(OBJ)/kernel/version.o: KCXXFLAGS += -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER='"$(shell $(CLANGXX) --version | head -1)"' -DSLAB_NAME='"$(SLAB)"'
+FORCE:
+
+# Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty
+# table; its text symbols become the table linked in pass 2. The table sits after all code, so
+# code addresses do not move between passes; tools/kallsyms.py checks that they did not.
+LDFLAGS := -nostdlib -static -T linker/kernel.ld --no-undefined -z noexecstack --build-id=none
+$(OBJ)/kallsyms0.o: tools/kallsyms.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 tools/kallsyms.py --empty > $(OBJ)/kallsyms0.S
+	$(Q)$(CLANG) $(KASFLAGS) -c $(OBJ)/kallsyms0.S -o $@
+
+$(OBJ)/vmlinux.pass1: $(kernel-objs) $(OBJ)/kallsyms0.o $(LIBFDT) linker/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LLD) $(LDFLAGS) -o $@ $(kernel-objs) $(OBJ)/kallsyms0.o $(LIBFDT)
+
+$(OBJ)/kallsyms.o: $(OBJ)/vmlinux.pass1 tools/kallsyms.py
+	$(Q)$(NM) -n $< | python3 tools/kallsyms.py > $(OBJ)/kallsyms.S
+	$(Q)$(CLANG) $(KASFLAGS) -c $(OBJ)/kallsyms.S -o $@
+
+$(OBJ)/kernel.elf: $(OBJ)/kallsyms.o
+	@echo "  LD      $@"
+	$(Q)$(LLD) $(LDFLAGS) -o $@ $(kernel-objs) $(OBJ)/kallsyms.o $(LIBFDT)
+	$(Q)$(NM) -n $< | python3 tools/kallsyms.py --check-against $@ --nm $(NM)
+
+$(OBJ)/Image: $(OBJ)/kernel.elf
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+kernel: $(BOARD_DIR)/Image $(BOARD_DIR)/kernel.elf board-files
+
+$(BOARD_DIR)/Image: $(OBJ)/Image
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+$(BOARD_DIR)/kernel.elf: $(OBJ)/kernel.elf
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# --- host tests --------------------------------------------------------------------------
+HOST_OBJ := $(BUILD)/host
+HOSTCXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Itests/host/include -I. -Ilib -DHOST_TEST=1 -MMD -MP
+host-all := $(sort $(host-srcs) $(host-tests))
+host-objs := $(patsubst %.cpp,$(HOST_OBJ)/%.o,$(host-all))
+
+$(HOST_OBJ)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCXX $<"
+	$(Q)$(CLANGXX) $(HOSTCXXFLAGS) -c $< -o $@
+
+$(HOST_OBJ)/host-tests: $(host-objs)
+	@echo "  HOSTLD  $@"
+	$(Q)$(CLANGXX) $(HOSTCXXFLAGS) -o $@ $(host-objs) -lfdt
+
+host-test: deps $(HOST_OBJ)/host-tests
+	$(Q)$(HOST_OBJ)/host-tests
+
+-include $(kernel-objs:.o=.d) $(host-objs:.o=.d)
+
+help:
+	@echo "make [BOARD=qemu-virt|rpi3b|rpi4b] [SLAB=slub|slob] [UBSAN=1]   build build/<board>/Image"
+	@echo "make run      boot QEMU (MEM=, SMP=, CPU=, CMDLINE= override; BOARD= picks the machine)"
+	@echo "make test     every test: host doctest suite, fuzz smoke, on-target KTAP on all boards"
+	@echo "make host-test    host doctest suite only (ASan+UBSan)"
+	@echo "make target-test  on-target KTAP self-tests for BOARD"
+	@echo "make bench    benchmarks (QEMU -icount shift=0: instruction counts)"
+	@echo "make fuzz FUZZ_SECONDS=N   libFuzzer over the DT memory parser"
+	@echo "make sdcard BOARD=rpi3b|rpi4b   build/<board>/sdcard.img"
+	@echo "make compile_commands.json     for clangd"
+
+clean:
+	rm -rf $(BUILD)/obj-* $(BUILD)/host $(BUILD)/qemu-virt $(BUILD)/rpi3b $(BUILD)/rpi4b

@@ -1,0 +1,15 @@
+// Identity of the running CPU. TPIDR_EL1 holds the logical CPU number (set by the boot path
+// for every CPU), so per-CPU data is an array index away and stays correct under SMP.
+#pragma once
+
+#include "kstd/types.h"
+
+inline constexpr unsigned NR_CPUS = 4;
+
+static inline unsigned smp_processor_id()
+{
+	u64 v;
+	asm volatile("mrs %0, tpidr_el1" : "=r"(v));
+	return static_cast<unsigned>(v);
+}
+static inline void cpu_relax() { asm volatile("yield" ::: "memory"); }

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Installs what building and testing the kernel needs on a Debian 12 machine, idempotently.
+# Quiet when everything is present. Called by `make run`, `make test` and friends; safe to rerun.
+#
+# What it guarantees afterwards:
+#   - clang/lld 14, dtc, host libfdt, doctest, gdb-multiarch, mtools/sfdisk, ASan/fuzzer runtime
+#   - qemu-system-aarch64 >= 9 (from bookworm-backports, added with the machine's own archive URI)
+#   - build/deps/arm64: Debian's libfdt-dev:arm64 static library, extracted, for the kernel link
+#   - build/deps/raspi-firmware: Debian's raspi-firmware files, extracted (never installed:
+#     its maintainer scripts want to manage /boot/firmware)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps=$top/build/deps
+quiet=${SETUP_VERBOSE:-0}
+
+log() { echo "setup: $*" >&2; }
+
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		log "missing packages ($*) and not root: install them or rerun as root"
+		exit 1
+	fi
+}
+
+# QEMU >= 9 is needed for raspi4b; bookworm's own is 7.2.
+qemu_ok() {
+	command -v qemu-system-aarch64 >/dev/null 2>&1 || return 1
+	local v
+	v=$(qemu-system-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p' | head -1)
+	[ -n "$v" ] && [ "$v" -ge 9 ]
+}
+
+host_pkgs=(clang lld llvm device-tree-compiler libfdt-dev doctest-dev gdb-multiarch mtools fdisk
+	   dosfstools libclang-rt-14-dev cpio python3 bmap-tools)
+
+missing=()
+for p in "${host_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+archive_uri() {
+	# The machine's own Debian archive (not the security one), from deb822 or one-line sources.
+	local u
+	u=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -1 || true)
+	[ -n "$u" ] || u=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v security | head -1 || true)
+	echo "${u:-http://deb.debian.org/debian}"
+}
+
+apt_updated=0
+apt_update() {
+	[ $apt_updated = 1 ] && return 0
+	apt-get update -qq >/dev/null
+	apt_updated=1
+}
+
+ensure_sources() {
+	local f=/etc/apt/sources.list.d/kernel-project.sources
+	[ -f $f ] && return 0
+	need_root "apt sources"
+	local uri
+	uri=$(archive_uri)
+	log "adding bookworm-backports and non-free-firmware from $uri"
+	cat > $f <<EOS
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $uri
+Suites: bookworm
+Components: non-free-firmware
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	apt_updated=0
+}
+
+ensure_arm64_arch() {
+	dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+	need_root "arm64 foreign architecture"
+	dpkg --add-architecture arm64
+	apt_updated=0
+}
+
+export DEBIAN_FRONTEND=noninteractive
+
+if [ ${#missing[@]} -gt 0 ] || ! qemu_ok; then
+	need_root "${missing[*]} qemu>=9"
+	ensure_sources
+	apt_update
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing ${missing[*]}"
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	if ! qemu_ok; then
+		log "installing qemu-system-arm from bookworm-backports"
+		apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+			qemu-system-arm qemu-utils >/dev/null
+	fi
+fi
+qemu_ok || { log "qemu-system-aarch64 >= 9 not available"; exit 1; }
+
+# Debian archives extracted into the build tree, never installed on the host.
+extract_deb() { # name dest marker
+	local pkg=$1 dest=$2 marker=$3
+	[ -e "$dest/$marker" ] && return 0
+	need_root "$pkg (download)"
+	ensure_sources
+	[ "$pkg" = "${pkg%:arm64}" ] || ensure_arm64_arch
+	apt_update
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null)
+	mkdir -p "$dest"
+	for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$dest"; done
+	rm -rf "$tmp"
+	[ -e "$dest/$marker" ] || { log "$pkg: $marker not found after extraction"; exit 1; }
+}
+
+extract_deb libfdt-dev:arm64 "$deps/arm64" usr/lib/aarch64-linux-gnu/libfdt.a
+if [ "${SETUP_FIRMWARE:-0}" = 1 ]; then
+	extract_deb raspi-firmware "$deps/raspi-firmware" usr/lib/raspi-firmware/start4.elf
+fi
+if [ "${SETUP_CROSS:-0}" = 1 ]; then
+	for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			need_root "$p"; ensure_sources; apt_update
+			log "installing $p"
+			apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+		fi
+	done
+fi
+[ "$quiet" = 1 ] && log "all dependencies present"
+exit 0
