@@ -47,6 +47,7 @@ KERNEL_TARGET := --target=aarch64-none-elf -mcpu=cortex-a53
 KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-use-cxa-atexit -nostdlib -nostdinc++ \
 	-mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fstack-protector-strong -fno-pic -mcmodel=small -O2 -g \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wthread-safety \
 	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES)
@@ -87,24 +88,27 @@ FORCE:
 # Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty
 # table; its text symbols become the table linked in pass 2. The table sits after all code, so
 # code addresses do not move between passes; tools/kallsyms.py checks that they did not.
-LDFLAGS := -nostdlib -static -T linker/kernel.ld --no-undefined -z noexecstack --build-id=none
+LDFLAGS := -nostdlib -static -T $(OBJ)/kernel.ld --no-undefined -z noexecstack --build-id=none
+$(OBJ)/kernel.ld: linker/kernel.ld.S arch/arm64/include/asm/memory.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -E -P -x c -D__ASSEMBLY__ -Iarch/arm64/include -I. -Ilib $< -o $@
 $(OBJ)/kallsyms0.o: tools/kallsyms.py
 	@mkdir -p $(dir $@)
 	$(Q)python3 tools/kallsyms.py --empty > $(OBJ)/kallsyms0.S
 	$(Q)$(CLANG) $(KASFLAGS) -c $(OBJ)/kallsyms0.S -o $@
 
-$(OBJ)/vmlinux.pass1: $(kernel-objs) $(OBJ)/kallsyms0.o $(LIBFDT) linker/kernel.ld
+$(OBJ)/vmlinux.pass1: $(kernel-objs) $(OBJ)/kallsyms0.o $(LIBFDT) $(OBJ)/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(LLD) $(LDFLAGS) -o $@ $(kernel-objs) $(OBJ)/kallsyms0.o $(LIBFDT)
 
 $(OBJ)/kallsyms.o: $(OBJ)/vmlinux.pass1 tools/kallsyms.py
-	$(Q)$(NM) -n $< | python3 tools/kallsyms.py > $(OBJ)/kallsyms.S
+	$(Q)$(NM) -n -C $< | python3 tools/kallsyms.py > $(OBJ)/kallsyms.S
 	$(Q)$(CLANG) $(KASFLAGS) -c $(OBJ)/kallsyms.S -o $@
 
 $(OBJ)/kernel.elf: $(OBJ)/kallsyms.o
 	@echo "  LD      $@"
 	$(Q)$(LLD) $(LDFLAGS) -o $@ $(kernel-objs) $(OBJ)/kallsyms.o $(LIBFDT)
-	$(Q)$(NM) -n $< | python3 tools/kallsyms.py --check-against $@ --nm $(NM)
+	$(Q)python3 tools/kallsyms.py --verify $(OBJ)/vmlinux.pass1 $@ --nm $(NM)
 
 $(OBJ)/Image: $(OBJ)/kernel.elf
 	@echo "  OBJCOPY $@"

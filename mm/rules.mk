@@ -1,5 +1,7 @@
 # mm/: memory management. Everything here except the files that touch the MMU or system
-# registers directly is also compiled into the host test suite.
+# registers directly (mm/kernel_*.cpp) is also compiled into the host test suite.
+# mm-kernel lists what the kernel links: a file joins it when boot calls into it.
 mm-kernel-only := $(wildcard mm/kernel_*.cpp)
-kernel-srcs += $(wildcard mm/*.cpp)
+mm-kernel := $(wildcard mm/memblock.cpp mm/dt_memory.cpp) $(mm-kernel-only)
+kernel-srcs += $(mm-kernel)
 host-srcs += $(filter-out $(mm-kernel-only),$(wildcard mm/*.cpp))

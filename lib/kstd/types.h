@@ -47,7 +47,13 @@ public:
 	constexpr Rep operator-(Strong o) const { return v_ - o.v_; }
 	constexpr Strong &operator+=(Rep off) { v_ += off; return *this; }
 	constexpr Strong &operator-=(Rep off) { v_ -= off; return *this; }
-	constexpr auto operator<=>(const Strong &) const = default;
+	// Explicit comparisons: operator<=> would need <compare> (std::strong_ordering).
+	constexpr bool operator==(const Strong &o) const { return v_ == o.v_; }
+	constexpr bool operator!=(const Strong &o) const { return v_ != o.v_; }
+	constexpr bool operator<(const Strong &o) const { return v_ < o.v_; }
+	constexpr bool operator<=(const Strong &o) const { return v_ <= o.v_; }
+	constexpr bool operator>(const Strong &o) const { return v_ > o.v_; }
+	constexpr bool operator>=(const Strong &o) const { return v_ >= o.v_; }
 	constexpr bool is_aligned(Rep a) const { return (v_ & (a - 1)) == 0; }
 	constexpr Strong align_down(Rep a) const { return Strong(v_ & ~(a - 1)); }
 	constexpr Strong align_up(Rep a) const { return Strong((v_ + a - 1) & ~(a - 1)); }

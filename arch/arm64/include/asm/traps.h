@@ -1,0 +1,25 @@
+// Exception handling entry points and oops reporting.
+#pragma once
+
+#include <asm/ptrace.h>
+
+#include "kstd/types.h"
+
+// Prints "Call trace:" by walking frame records from fp (0 = the caller's frame).
+void dump_backtrace(const pt_regs *regs);
+void show_regs(const pt_regs *regs);
+// Linux's die(): reports an oops for regs and panics.
+[[noreturn]] void die(const char *msg, const pt_regs *regs, u64 esr);
+
+// The stack the current context runs on, for the unwinder and overflow reports. Tasks will
+// set it on context switch; until then it is the boot stack.
+struct StackRange {
+	u64 low, high;
+};
+StackRange current_task_stack();
+void set_current_task_stack(StackRange r);
+
+// Interrupt handling root installed by the interrupt controller driver.
+extern void (*handle_arch_irq)(pt_regs *regs);
+// EL0 synchronous exceptions (syscalls, user faults) are routed here once user space exists.
+extern void (*el0_sync_handler)(pt_regs *regs);

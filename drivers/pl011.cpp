@@ -1,0 +1,100 @@
+// ARM PrimeCell UART (PL011): QEMU virt's UART and the Pi's UART0.
+// Registers from the PL011 TRM (DDI 0183).
+#include "kernel/console.h"
+#include "kernel/printk.h"
+#include "drivers/uart_calc.h"
+
+namespace {
+
+enum Reg : u32 {
+	UARTDR = 0x00,
+	UARTFR = 0x18,
+	UARTIBRD = 0x24,
+	UARTFBRD = 0x28,
+	UARTLCR_H = 0x2c,
+	UARTCR = 0x30,
+	UARTIMSC = 0x38,
+	UARTICR = 0x44,
+};
+constexpr u32 FR_RXFE = 1 << 4; // receive FIFO empty
+constexpr u32 FR_TXFF = 1 << 5; // transmit FIFO full
+constexpr u32 FR_BUSY = 1 << 3;
+constexpr u32 LCR_H_FEN = 1 << 4;
+constexpr u32 LCR_H_WLEN8 = 3 << 5;
+constexpr u32 CR_UARTEN = 1 << 0, CR_TXE = 1 << 8, CR_RXE = 1 << 9;
+constexpr u32 IMSC_RXIM = 1 << 4, IMSC_RTIM = 1 << 6;
+
+class Pl011 final : public Console {
+public:
+	void init(void *base, u32 clock, u32 baud)
+	{
+		base_ = static_cast<volatile u8 *>(base);
+		if (clock == 0)
+			return; // keep the firmware's (or QEMU's) configuration
+		auto div = pl011_baud(clock, baud);
+		if (div.is_error()) {
+			pr_warn("pl011: cannot derive a divisor for %u baud from %u Hz; keeping the current one\n",
+				baud, clock);
+			return;
+		}
+		// Reprogram only with the UART idle and disabled (TRM: changing LCR_H or the
+		// divisors while enabled is undefined).
+		while (rd(UARTFR) & FR_BUSY)
+			;
+		// Changing LCR_H.FEN flushes the receive FIFO: keep what was typed before boot.
+		while (!(rd(UARTFR) & FR_RXFE) && saved_n_ < sizeof(saved_))
+			saved_[saved_n_++] = static_cast<char>(rd(UARTDR) & 0xff);
+		wr(UARTCR, 0);
+		wr(UARTIBRD, div.value().ibrd);
+		wr(UARTFBRD, div.value().fbrd);
+		wr(UARTLCR_H, LCR_H_FEN | LCR_H_WLEN8); // 8N1, FIFOs on; LCR_H write latches the divisors
+		wr(UARTICR, 0x7ff);
+		wr(UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
+		// A read of the data register (harmless when empty) tells an emulated UART (QEMU)
+		// that the guest consumes input again after the flush, so delivery resumes.
+		(void)rd(UARTDR);
+	}
+	void write(const char *s, usize n) override
+	{
+		for (usize i = 0; i < n; i++) {
+			if (s[i] == '\n')
+				putc('\r');
+			putc(s[i]);
+		}
+	}
+	int read_char() override
+	{
+		if (saved_pos_ < saved_n_)
+			return static_cast<u8>(saved_[saved_pos_++]);
+		if (rd(UARTFR) & FR_RXFE)
+			return -1;
+		return static_cast<int>(rd(UARTDR) & 0xff);
+	}
+	const char *name() const override { return "pl011"; }
+	void enable_rx_irq(bool on) override { wr(UARTIMSC, on ? (IMSC_RXIM | IMSC_RTIM) : 0); }
+
+private:
+	u32 rd(Reg r) { return *reinterpret_cast<volatile u32 *>(base_ + r); }
+	void wr(Reg r, u32 v) { *reinterpret_cast<volatile u32 *>(base_ + r) = v; }
+	void putc(char c)
+	{
+		while (rd(UARTFR) & FR_TXFF)
+			;
+		wr(UARTDR, static_cast<u8>(c));
+	}
+	volatile u8 *base_ = nullptr;
+	char saved_[32];
+	usize saved_n_ = 0, saved_pos_ = 0;
+};
+
+Pl011 pl011_console;
+
+ErrorOr<Console *> pl011_setup(const ConsoleSetup &s)
+{
+	pl011_console.init(s.base, s.clock_hz, s.baud);
+	return static_cast<Console *>(&pl011_console);
+}
+
+} // namespace
+
+CONSOLE_DRIVER(pl011_driver, "pl011", "arm,pl011", pl011_setup);

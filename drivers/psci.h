@@ -1,0 +1,9 @@
+#pragma once
+
+#include "kstd/result.h"
+#include "lib/of/of.h"
+
+// Finds /psci, selects the conduit and registers power off/reset. ENODEV without PSCI.
+Result psci_dt_init(of::DeviceTree dt);
+// CPU_ON for SMP bring-up: PSCI return code (0 = success), -1 without PSCI.
+long psci_cpu_on(u64 mpidr, PhysAddr entry, u64 context);

@@ -1,0 +1,163 @@
+// KUnit-style runner printing KTAP version 1.
+#include "kernel/ktest.h"
+
+#include <stdarg.h>
+
+#include "kernel/params.h"
+#include "kernel/printk.h"
+#include "kstd/string.h"
+#include "lib/format.h"
+
+extern "C" const KTestCase __start_ktest_suites[], __stop_ktest_suites[];
+
+static char ktest_selection[256];
+static int exit_status;
+
+static Result set_ktest(const char *v)
+{
+	if (!v || !*v)
+		return Errno::EINVAL;
+	if (kstd::strlcpy(ktest_selection, v, sizeof(ktest_selection)) >= sizeof(ktest_selection))
+		return Errno::E2BIG;
+	return {};
+}
+EARLY_PARAM("ktest", set_ktest);
+
+static constexpr int MAX_LEDGERS = 8;
+static struct {
+	const char *name;
+	LedgerFn fn;
+} ledgers[MAX_LEDGERS];
+static int nr_ledgers;
+
+void ktest_register_ledger(const char *name, LedgerFn fn)
+{
+	if (nr_ledgers < MAX_LEDGERS)
+		ledgers[nr_ledgers++] = {name, fn};
+	else
+		pr_err("ktest: too many ledgers, %s not checked\n", name);
+}
+
+void KTest::fail_at(const char *file, int line, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	kstd::vscnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk(KERN_INFO "    # %s: EXPECTATION FAILED at %s:%d\n    %s\n", name_, file, line, buf);
+	failed_ = true;
+}
+
+void KTest::log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	kstd::vscnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk(KERN_INFO "    # %s: %s\n", name_, buf);
+}
+
+// "all" or a comma-separated list of suite names.
+static bool selected(const char *sel, const char *suite)
+{
+	if (strcmp(sel, "all") == 0)
+		return true;
+	usize n = strlen(suite);
+	for (const char *p = sel; *p;) {
+		const char *comma = strchr(p, ',');
+		usize len = comma ? usize(comma - p) : strlen(p);
+		if (len == n && strncmp(p, suite, n) == 0)
+			return true;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return false;
+}
+
+// Suites in link order: the first record of each distinct suite name.
+static bool first_of_suite(const KTestCase *c)
+{
+	for (const KTestCase *p = __start_ktest_suites; p < c; p++)
+		if (strcmp(p->suite, c->suite) == 0)
+			return false;
+	return true;
+}
+
+int ktest_run(const char *sel)
+{
+	int nsuites = 0;
+	for (const KTestCase *c = __start_ktest_suites; c < __stop_ktest_suites; c++)
+		if (first_of_suite(c) && selected(sel, c->suite))
+			nsuites++;
+	printk(KERN_INFO "KTAP version 1\n");
+	printk(KERN_INFO "1..%d\n", nsuites);
+	int suite_no = 0, total_fail = 0, tp = 0, tf = 0, ts = 0;
+	for (const KTestCase *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
+		if (!first_of_suite(s) || !selected(sel, s->suite))
+			continue;
+		int ncases = 0;
+		for (const KTestCase *c = s; c < __stop_ktest_suites; c++)
+			if (strcmp(c->suite, s->suite) == 0)
+				ncases++;
+		printk(KERN_INFO "    KTAP version 1\n");
+		printk(KERN_INFO "    # Subtest: %s\n", s->suite);
+		printk(KERN_INFO "    1..%d\n", ncases);
+		u64 before[MAX_LEDGERS];
+		for (int i = 0; i < nr_ledgers; i++)
+			before[i] = ledgers[i].fn();
+		int pass = 0, fail = 0, skip = 0, no = 0;
+		for (const KTestCase *c = s; c < __stop_ktest_suites; c++) {
+			if (strcmp(c->suite, s->suite) != 0)
+				continue;
+			KTest t(c->name);
+			c->fn(t);
+			no++;
+			if (t.failed()) {
+				fail++;
+				printk(KERN_INFO "    not ok %d %s\n", no, c->name);
+			} else if (t.skip_reason()) {
+				skip++;
+				printk(KERN_INFO "    ok %d %s # SKIP %s\n", no, c->name, t.skip_reason());
+			} else {
+				pass++;
+				printk(KERN_INFO "    ok %d %s\n", no, c->name);
+			}
+		}
+		bool ledger_ok = true;
+		for (int i = 0; i < nr_ledgers; i++) {
+			u64 after = ledgers[i].fn();
+			if (after != before[i]) {
+				printk(KERN_INFO "    # %s: ledger %s changed: %llu -> %llu\n", s->suite, ledgers[i].name,
+				       (unsigned long long)before[i], (unsigned long long)after);
+				ledger_ok = false;
+			}
+		}
+		printk(KERN_INFO "# %s: pass:%d fail:%d skip:%d total:%d\n", s->suite, pass, fail, skip, no);
+		suite_no++;
+		bool suite_ok = fail == 0 && ledger_ok;
+		if (!suite_ok)
+			total_fail++;
+		if (suite_ok && skip == no && no > 0)
+			printk(KERN_INFO "ok %d %s # SKIP\n", suite_no, s->suite);
+		else
+			printk(KERN_INFO "%s %d %s\n", suite_ok ? "ok" : "not ok", suite_no, s->suite);
+		tp += pass;
+		tf += fail;
+		ts += skip;
+	}
+	printk(KERN_INFO "# Totals: pass:%d fail:%d skip:%d total:%d\n", tp, tf, ts, tp + tf + ts);
+	return total_fail;
+}
+
+bool ktest_run_selected()
+{
+	if (!ktest_selection[0])
+		return false;
+	exit_status = ktest_run(ktest_selection) ? 1 : 0;
+	return true;
+}
+
+int ktest_exit_status() { return exit_status; }

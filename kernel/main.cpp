@@ -1,0 +1,96 @@
+// start_kernel: from head.S to the console prompt (Linux's init/main.c in order and names).
+#include <asm/arch_timer.h>
+#include <asm/memory.h>
+#include <asm/setup.h>
+#include <asm/sysreg.h>
+
+#include "drivers/psci.h"
+#include "kernel/console.h"
+#include "kernel/kallsyms.h"
+#include "kernel/ktest.h"
+#include "kernel/panic.h"
+#include "kernel/params.h"
+#include "kernel/printk.h"
+#include "kernel/printk_internal.h"
+#include "kernel/reboot.h"
+#include "kernel/shell.h"
+#include "kernel/version.h"
+#include "lib/stack_protector.h"
+
+using initcall_t = void (*)();
+extern "C" initcall_t __init_array_start[], __init_array_end[];
+
+// Boots at most once per image: global constructors run here, after the MMU is on and the
+// kernel runs at its link address (their code and data hold absolute addresses).
+static void do_ctors()
+{
+	for (initcall_t *f = __init_array_start; f < __init_array_end; f++)
+		(*f)();
+}
+
+static u64 boot_seed(of::DeviceTree dt)
+{
+	// DT rng-seed (QEMU and U-Boot provide one) mixed with the counter; the counter alone
+	// otherwise. Good enough for a stack canary, not for cryptography.
+	u64 seed = arch_counter_get_cntpct() * 0x9e3779b97f4a7c15ull;
+	if (dt.valid())
+		if (auto s = dt.rng_seed()) {
+			for (usize i = 0; i < s.value().size(); i++)
+				seed = (seed ^ s.value()[i]) * 0x100000001b3ull;
+		}
+	return seed;
+}
+
+static void print_banner()
+{
+	pr_notice("Booting kernel %s (git %s, %s, %s)\n", kernel_version, kernel_git_commit, kernel_compiler,
+		  kernel_slab);
+	pr_notice("Entered at EL%u; image loaded at PA %#lx; DTB at PA %#lx\n", boot_info.boot_el,
+		  (unsigned long)boot_info.load_pa.value(), (unsigned long)boot_info.fdt_pa.value());
+	pr_notice("Kernel VA range [%#lx-%#lx] (text %#lx-%#lx, rodata %#lx-%#lx, data %#lx-%#lx)\n",
+		  (unsigned long)_text, (unsigned long)_end, (unsigned long)_text, (unsigned long)_etext,
+		  (unsigned long)__start_rodata, (unsigned long)__end_rodata, (unsigned long)_sdata,
+		  (unsigned long)_end);
+	pr_info("CPU: MIDR_EL1 %#lx, %u-bit physical addresses, counter %lu Hz\n",
+		(unsigned long)read_sysreg(midr_el1), boot_info.pa_bits,
+		(unsigned long)arch_timer_get_cntfrq());
+}
+
+// start_kernel never returns and is the only frame on the stack when the canary changes,
+// so it must not itself be protected by the canary.
+extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u64 fdt_pa, u64 current_el,
+									 u64 load_pa)
+{
+	printk_set_time_base(arch_counter_get_cntpct());
+	kimage_voffset = KIMAGE_VADDR - load_pa;
+	boot_info.fdt_pa = PhysAddr(fdt_pa);
+	boot_info.boot_el = static_cast<unsigned>(current_el >> 2);
+	boot_info.load_pa = PhysAddr(load_pa);
+	boot_info.pa_bits = id_aa64mmfr0_pa_bits();
+	do_ctors();
+	kallsyms_init();
+
+	of::DeviceTree dt = setup_fdt();
+	if (dt.valid()) {
+		of::set_boot_tree(dt);
+		auto args = dt.bootargs();
+		if (set_boot_command_line(args.is_error() ? "" : args.value()).is_error())
+			pr_warn("Kernel command line truncated\n");
+		parse_early_params(boot_command_line());
+		if (console_init(dt).is_error())
+			pr_emerg("No console: nothing more can be shown\n");
+		if (psci_dt_init(dt).is_error())
+			pr_info("psci: not present, power off via board drivers\n");
+	}
+	stack_protector_init(boot_seed(dt));
+	print_banner();
+	if (!dt.valid())
+		panic("no usable device tree");
+	pr_notice("Kernel command line: %s\n", boot_command_line());
+	parse_kernel_params(boot_command_line());
+
+	if (ktest_run_selected())
+		machine_power_off(ktest_exit_status());
+	pr_notice("Type 'help' for the list of console commands.\n");
+	shell_run();
+}

@@ -1,0 +1,180 @@
+// printk: formatted kernel messages with Linux's levels and "[    s.uuuuuu] " timestamps.
+//
+// Every line goes to a ring buffer (kept for `dmesg`; the oldest lines are overwritten) and,
+// when its level is below console_loglevel, to the console at once. Messages printed before
+// a console exists are replayed when it registers, so nothing from early boot is lost.
+#include "kernel/printk.h"
+
+#include <asm/arch_timer.h>
+
+#include "kernel/console.h"
+#include "kernel/params.h"
+#include "kernel/printk_internal.h"
+#include "kernel/spinlock.h"
+#include "kstd/string.h"
+#include "lib/format.h"
+#include "lib/parse.h"
+
+int console_loglevel = 7;
+static bool ignore_loglevel;
+
+static constexpr usize LOG_BUF_LEN = 128 * 1024;
+static char log_buf[LOG_BUF_LEN];
+static u64 log_next; // total bytes ever written; position = log_next % LOG_BUF_LEN
+static SpinLock logbuf_lock;
+static bool line_open;   // the last line has no '\n' yet (KERN_CONT continues it)
+static int line_level;
+static u64 boot_counter;
+static Console *console;
+
+void printk_set_time_base(u64 counter) { boot_counter = counter; }
+
+static void log_putc(char c)
+{
+	log_buf[log_next % LOG_BUF_LEN] = c;
+	log_next++;
+}
+
+static bool level_printed(int level) { return ignore_loglevel || level < console_loglevel; }
+
+static void emit(int level, const char *s, usize n)
+{
+	for (usize i = 0; i < n; i++)
+		log_putc(s[i]);
+	if (console && level_printed(level))
+		console->write(s, n);
+}
+
+// Timestamp since kernel entry from the generic counter (no 128-bit division needed:
+// rem < freq, and rem * 10^6 fits in 64 bits for any real counter frequency).
+static usize format_timestamp(char *buf, usize size)
+{
+	u64 freq = arch_timer_get_cntfrq();
+	u64 t = arch_counter_get_cntpct() - boot_counter;
+	if (freq == 0)
+		freq = 1;
+	u64 sec = t / freq, usec = (t % freq) * 1000000 / freq;
+	return kstd::scnprintf(buf, size, "[%5lu.%06lu] ", (unsigned long)sec, (unsigned long)usec);
+}
+
+extern "C" int vprintk(const char *fmt, va_list ap)
+{
+	static char text[1024];
+	int level = MESSAGE_LOGLEVEL_DEFAULT;
+	bool cont = false;
+	while (fmt[0] == KERN_SOH[0] && fmt[1]) {
+		if (fmt[1] >= '0' && fmt[1] <= '7')
+			level = fmt[1] - '0';
+		else if (fmt[1] == 'c')
+			cont = true;
+		fmt += 2;
+	}
+
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	int n = kstd::vscnprintf(text, sizeof(text), fmt, ap);
+	if (cont && line_open)
+		level = line_level;
+	else if (line_open) {
+		// A new message while a line is open: terminate it, as Linux does.
+		emit(line_level, "\n", 1);
+		line_open = false;
+	}
+	const char *p = text, *end = text + n;
+	while (p < end) {
+		if (!line_open) {
+			char ts[32];
+			log_putc(static_cast<char>('0' + level)); // level byte, read back by dmesg
+			usize tl = format_timestamp(ts, sizeof(ts));
+			emit(level, ts, tl);
+			line_open = true;
+			line_level = level;
+		}
+		const char *nl = static_cast<const char *>(memchr(p, '\n', end - p));
+		usize len = nl ? usize(nl - p + 1) : usize(end - p);
+		emit(level, p, len);
+		if (nl)
+			line_open = false;
+		p += len;
+	}
+	logbuf_lock.unlock_irqrestore(flags);
+	return n;
+}
+
+extern "C" int printk(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+// Walks complete lines still in the ring: level byte, then text through '\n'.
+template <typename Fn> static void for_each_log_line(Fn fn)
+{
+	u64 start = log_next > LOG_BUF_LEN ? log_next - LOG_BUF_LEN : 0;
+	if (start > 0) {
+		// Overwritten: skip to the first line that is whole.
+		while (start < log_next && log_buf[start % LOG_BUF_LEN] != '\n')
+			start++;
+		start++;
+	}
+	static char line[1100];
+	while (start < log_next) {
+		int level = log_buf[start % LOG_BUF_LEN] - '0';
+		start++;
+		usize n = 0;
+		while (start < log_next) {
+			char c = log_buf[start % LOG_BUF_LEN];
+			start++;
+			if (n < sizeof(line) - 1)
+				line[n++] = c;
+			if (c == '\n')
+				break;
+		}
+		fn(level, line, n);
+	}
+}
+
+void register_console(Console *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	console = c;
+	// Replay everything logged so far (Linux's CON_PRINTBUFFER).
+	for_each_log_line([&](int level, const char *s, usize n) {
+		if (level_printed(level))
+			c->write(s, n);
+	});
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+Console *active_console() { return console; }
+
+void dmesg_dump(void (*out)(const char *s, usize n))
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	for_each_log_line([&](int, const char *s, usize n) { out(s, n); });
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+// Oops and panic must print even if the CPU died holding the log lock (Linux's
+// bust_spinlocks): re-initialise it. Only called on the way down.
+void printk_bust_locks() { new (&logbuf_lock) SpinLock(); }
+
+static Result set_loglevel(const char *val)
+{
+	if (!val)
+		return Errno::EINVAL;
+	u64 v = TRY(kstd::kstrtou64(val, 10));
+	if (v > 15)
+		return Errno::ERANGE;
+	console_loglevel = static_cast<int>(v);
+	return {};
+}
+EARLY_PARAM("loglevel", set_loglevel);
+
+static Result set_quiet(const char *) { console_loglevel = 4; return {}; }
+EARLY_PARAM("quiet", set_quiet);
+
+static Result set_ignore_loglevel(const char *) { ignore_loglevel = true; return {}; }
+EARLY_PARAM("ignore_loglevel", set_ignore_loglevel);
