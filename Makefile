@@ -38,6 +38,8 @@ include mm/rules.mk
 include drivers/rules.mk
 include tests/rules.mk
 include board/rules.mk
+include board/dtb.mk
+include board/sdcard.mk
 
 # --- kernel ------------------------------------------------------------------------------
 INCLUDES := -I. -Ilib -Iarch/arm64/include -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
@@ -52,7 +54,7 @@ KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtt
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wthread-safety \
 	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES)
 ifeq ($(UBSAN),1)
-KCXXFLAGS += -fsanitize=undefined -fsanitize-minimal-runtime=0 -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
+KCXXFLAGS += -fsanitize=undefined -fno-sanitize-minimal-runtime -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
 endif
 KASFLAGS := $(KERNEL_TARGET) -D__ASSEMBLY__ -g -MMD -MP $(INCLUDES)
 
@@ -127,7 +129,8 @@ $(BOARD_DIR)/kernel.elf: $(OBJ)/kernel.elf
 HOST_OBJ := $(BUILD)/host
 HOSTCXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Itests/host/include -I. -Ilib -DHOST_TEST=1 -MMD -MP
+	-Wno-missing-field-initializers -include tests/host/include/host_prelude.h \
+	-Itests/host/include -I. -Ilib -DHOST_TEST=1 -MMD -MP
 host-all := $(sort $(host-srcs) $(host-tests))
 host-objs := $(patsubst %.cpp,$(HOST_OBJ)/%.o,$(host-all))
 
@@ -158,3 +161,32 @@ help:
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/host $(BUILD)/qemu-virt $(BUILD)/rpi3b $(BUILD)/rpi4b
+
+# --- running under QEMU ------------------------------------------------------------------
+# Semihosting is enabled so that `poweroff <status>` and ktest results become QEMU's exit
+# status; the kernel only uses it because the command line says `semihosting`.
+QEMU ?= qemu-system-aarch64
+CMDLINE ?=
+QEMU_COMMON := -display none -monitor none -no-reboot -semihosting-config enable=on,target=native
+QEMU_CMD = $(QEMU) $(QEMU_BOARD_ARGS) $(QEMU_COMMON) $(if $(BOARD_DTB),-dtb $(BOARD_DTB))
+
+run: deps kernel
+	@echo "Booting $(BOARD) (QEMU $(QEMU_MACHINE)); 'poweroff' or Ctrl-A X to leave" >&2
+	$(Q)$(QEMU_CMD) -append "semihosting $(CMDLINE)"; s=$$?; \
+	  if [ $$s -ne 0 ]; then echo "QEMU exited with status $$s" >&2; fi; exit $$s
+
+# Prints the QEMU command line for BOARD (used by tools/run_tests.py).
+qemu-cmd:
+	@echo '$(QEMU_CMD)'
+
+target-test: deps kernel
+	$(Q)python3 tools/run_tests.py --target-only --boards $(BOARD)
+
+test: deps
+	$(Q)python3 tools/run_tests.py
+
+.PHONY: qemu-cmd
+
+# The Pi firmware loads kernel8.img: the same raw Image under the name it expects.
+$(BOARD_DIR)/kernel8.img: $(BOARD_DIR)/Image
+	$(Q)cp $< $@

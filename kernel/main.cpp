@@ -4,7 +4,6 @@
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
-#include "drivers/psci.h"
 #include "kernel/console.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
@@ -16,6 +15,8 @@
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "lib/stack_protector.h"
+
+void crashtest_run_selected(); // tests/target/crashtest.cpp
 
 using initcall_t = void (*)();
 extern "C" initcall_t __init_array_start[], __init_array_end[];
@@ -70,25 +71,13 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	do_ctors();
 	kallsyms_init();
 
-	of::DeviceTree dt = setup_fdt();
-	if (dt.valid()) {
-		of::set_boot_tree(dt);
-		auto args = dt.bootargs();
-		if (set_boot_command_line(args.is_error() ? "" : args.value()).is_error())
-			pr_warn("Kernel command line truncated\n");
-		parse_early_params(boot_command_line());
-		if (console_init(dt).is_error())
-			pr_emerg("No console: nothing more can be shown\n");
-		if (psci_dt_init(dt).is_error())
-			pr_info("psci: not present, power off via board drivers\n");
-	}
+	of::DeviceTree dt = setup_arch();
 	stack_protector_init(boot_seed(dt));
 	print_banner();
-	if (!dt.valid())
-		panic("no usable device tree");
 	pr_notice("Kernel command line: %s\n", boot_command_line());
 	parse_kernel_params(boot_command_line());
 
+	crashtest_run_selected();
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
 	pr_notice("Type 'help' for the list of console commands.\n");

@@ -203,7 +203,7 @@ char *parse_args(char *args, ParamCallback fn, void *arg)
 	while (*args) {
 		char *param, *val;
 		args = next_arg(args, &param, &val);
-		// `--` ends the kernel's part; a quoted "--" or --=x does not.
+		// `--` ends the kernel's part (quoted too, as Linux); `--=x` is a parameter.
 		if (!val && strcmp(param, "--") == 0)
 			return args;
 		fn(param, val, arg);

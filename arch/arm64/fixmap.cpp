@@ -2,6 +2,7 @@
 #include <asm/sysreg.h>
 
 #include "kernel/panic.h"
+#include "kernel/printk.h"
 
 extern "C" u64 init_fixmap_pte[];
 
@@ -60,4 +61,21 @@ void *fixmap_remap(FixSlot first, FixSlot last, PhysAddr pa, u64 size, FixProt p
 	for (u64 i = 0; i < pages; i++)
 		__set_fixmap(static_cast<FixSlot>(f + i), base + i * PAGE_SIZE, prot);
 	return reinterpret_cast<void *>(fix_to_virt(first) + (pa.value() - base.value()));
+}
+
+void *early_ioremap(PhysAddr pa, u64 size)
+{
+	static unsigned next = static_cast<unsigned>(FixSlot::IoremapBegin);
+	PhysAddr base = pa.align_down(PAGE_SIZE);
+	u64 pages = (pa.value() + size - base.value() + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	unsigned end = static_cast<unsigned>(FixSlot::IoremapEnd);
+	if (size == 0 || pages > end - next) {
+		pr_err("early_ioremap: cannot map %#lx+%#lx: %u of %u pool pages left\n", (unsigned long)pa.value(),
+		       (unsigned long)size, end - next, end - static_cast<unsigned>(FixSlot::IoremapBegin));
+		return nullptr;
+	}
+	void *va = fixmap_remap(static_cast<FixSlot>(next), static_cast<FixSlot>(next + pages), pa, size,
+				FixProt::Device);
+	next += static_cast<unsigned>(pages);
+	return va;
 }

@@ -168,12 +168,16 @@ void show_regs(const pt_regs *regs)
 		pr_alert("lr : %pS\n", reinterpret_cast<void *>(regs->regs[30]));
 	}
 	pr_alert("sp : %016lx\n", (unsigned long)regs->sp);
+	// Three registers a line, highest first, as Linux's __show_regs.
+	char line[96];
+	usize n = 0;
 	for (int i = 29; i >= 0; i--) {
-		printk(KERN_ALERT "x%-2d: %016lx", i, (unsigned long)regs->regs[i]);
-		if (i % 3 == 0 || i == 0)
-			pr_cont("\n");
-		else
-			pr_cont(" ");
+		n += kstd::scnprintf(line + n, sizeof(line) - n, "x%-2d: %016lx%s", i, (unsigned long)regs->regs[i],
+				     i % 3 == 0 ? "" : " ");
+		if (i % 3 == 0) {
+			pr_alert("%s\n", line);
+			n = 0;
+		}
 	}
 }
 

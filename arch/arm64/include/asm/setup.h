@@ -14,7 +14,10 @@ struct BootInfo {
 };
 extern BootInfo boot_info;
 
-// Maps and validates the device tree (fixmap), then records it as the boot tree.
-// On failure the reason has been printed and the returned tree is invalid.
-of::DeviceTree setup_fdt();
+// Maps the device tree (fixmap) and returns its virtual address, or nullptr (reason printed).
+void *map_fdt();
+// Linux's setup_arch: device tree -> command line -> console -> memblock -> paging_init.
+// Returns the validated boot tree; panics (with the console up when possible) when the
+// device tree is unusable or describes no memory.
+of::DeviceTree setup_arch();
 unsigned id_aa64mmfr0_pa_bits();

@@ -1,0 +1,14 @@
+// Kernel page-table dump (Linux's ptdump): walks the TTBR1 tables, prints coalesced ranges
+// with their attributes in Linux's format and counts W+X and user-accessible pages.
+#pragma once
+
+#include "kstd/types.h"
+
+struct PtdumpStats {
+	u64 pages_mapped; // 4 KiB units
+	u64 wx_pages;     // writable and executable at EL1
+	u64 user_pages;   // accessible from EL0 (never in the kernel half)
+	u64 tables_skipped; // tables the walker could not reach (no virtual alias yet)
+};
+
+PtdumpStats ptdump_walk_kernel(bool print);

@@ -1,0 +1,252 @@
+// A small typed layer over libfdt: the one way mm/, arch/ and drivers read the device tree.
+//
+// Contract:
+// - Nothing here may touch a blob before fdt_validate() accepted it. Everything after that
+//   only reads, never writes, and never trusts a length or offset it did not check: every
+//   getter returns ErrorOr, with Errno::ENOENT for "absent" and Errno::EINVAL for "present but
+//   malformed" (wrong length, missing NUL, bad cells), so a driver can tell the two apart.
+// - Node is a cheap value (blob pointer + structure offset), valid as long as the blob is
+//   unchanged. A default-constructed or failed lookup gives a Node whose valid() is false;
+//   every query on it fails with ENOENT.
+// - Strings and byte spans returned point into the blob; they live as long as the blob.
+// - Drivers match hardware by compatible string:
+//       for (of::Node n : of::compatible_nodes(tree, "arm,pl011"))
+//           if (n.is_available()) probe(n);
+//   and read their registers with n.reg() (bus addresses) translated to CPU physical
+//   addresses with n.translate_address(bus_addr) (Linux of_translate_address semantics).
+// - The kernel's tree (Linux's initial_boot_params) is set once by early_init_dt_scan()
+//   after validation; of::boot_tree() returns it (a tree whose valid() is false before that).
+#pragma once
+
+#include "kstd/result.h"
+#include "kstd/span.h"
+#include "kstd/types.h"
+
+namespace of {
+
+// Largest blob accepted (Linux arm64's MAX_FDT_SIZE): the fixmap window is 2 MiB.
+inline constexpr usize MAX_FDT_SIZE = SZ_2M;
+// Oldest structure version accepted (the first with a strings-block size and boot cpuid).
+inline constexpr u32 FDT_MIN_VERSION = 16;
+// Deepest node nesting accepted (Linux's unflatten limit FDT_MAX_DEPTH); keeps every walk's
+// bookkeeping bounded on hostile input.
+inline constexpr int FDT_MAX_DEPTH = 64;
+// Largest #address-cells/#size-cells this layer reads into a u64.
+inline constexpr u32 OF_MAX_CELLS = 2;
+// Value returned for untranslatable addresses in logs (Linux OF_BAD_ADDR).
+inline constexpr u64 OF_BAD_ADDR = ~u64{0};
+
+// Checks the header against the mapping (magic, version >= 16 and last_comp_version <= 17,
+// totalsize <= mapped_size and <= MAX_FDT_SIZE, every block inside totalsize), the memory
+// reservation map's terminator, then libfdt's fdt_check_full() and the nesting depth.
+// Each failure prints one "OF: fdt: ..." line naming the field and its value and returns
+// EINVAL (ENOEXEC for a bad magic: "not a device tree at all"). blob may be unaligned only
+// as libfdt allows (4-byte alignment is required).
+[[nodiscard]] Result fdt_validate(const void *blob, usize mapped_size);
+
+struct Cells {
+	u32 addr;
+	u32 size;
+};
+
+struct RegEntry {
+	u64 address;
+	u64 size;
+	constexpr bool operator==(const RegEntry &) const = default;
+};
+
+// Big-endian cell array readers (of_read_number); n <= 2.
+u64 read_number(const u8 *p, u32 ncells);
+inline u32 be32_at(const u8 *p) { return u32(p[0]) << 24 | u32(p[1]) << 16 | u32(p[2]) << 8 | p[3]; }
+
+// An array of (address, size) tuples in a property: `reg`, `alloc-ranges`, a memory node's
+// `linux,usable-memory`. Bytes after the last whole entry are ignored (Linux).
+class RegArray {
+public:
+	constexpr RegArray() = default;
+	RegArray(const u8 *data, usize len, Cells cells);
+	usize size() const { return count_; }
+	bool empty() const { return count_ == 0; }
+	// Bytes past the last whole entry (non-zero means a malformed property).
+	usize tail_bytes() const { return tail_; }
+	Cells cells() const { return cells_; }
+	RegEntry operator[](usize i) const;
+
+	class iterator {
+	public:
+		iterator(const RegArray *a, usize i) : a_(a), i_(i) {}
+		RegEntry operator*() const { return (*a_)[i_]; }
+		iterator &operator++() { ++i_; return *this; }
+		bool operator!=(const iterator &o) const { return i_ != o.i_; }
+	private:
+		const RegArray *a_;
+		usize i_;
+	};
+	iterator begin() const { return iterator(this, 0); }
+	iterator end() const { return iterator(this, count_); }
+
+private:
+	const u8 *data_ = nullptr;
+	usize count_ = 0;
+	usize tail_ = 0;
+	Cells cells_{0, 0};
+};
+
+class ChildRange;
+
+class Node {
+public:
+	constexpr Node() = default;
+	constexpr Node(const void *fdt, int offset) : fdt_(fdt), off_(offset) {}
+
+	bool valid() const { return fdt_ != nullptr && off_ >= 0; }
+	int offset() const { return off_; }
+	const void *fdt() const { return fdt_; }
+	bool operator==(const Node &o) const { return fdt_ == o.fdt_ && off_ == o.off_; }
+
+	// Unit name as in the blob ("memory@40000000"; "" for the root); "<invalid>" otherwise.
+	const char *name() const;
+	// Full path into buf ("/soc/serial@7e215000"); ENAMETOOLONG when it does not fit.
+	Result path(char *buf, usize len) const;
+	Node parent() const;
+	ChildRange children() const;
+
+	// Raw value. ENOENT when absent.
+	ErrorOr<kstd::span<const u8>> property(const char *prop) const;
+	bool has_property(const char *prop) const;
+	// NUL-terminated within the property (the first string of a list). EINVAL otherwise.
+	ErrorOr<const char *> read_string(const char *prop) const;
+	// First cell(s) (Linux of_property_read_u32/u64: longer properties are accepted);
+	// EINVAL when shorter than the value.
+	ErrorOr<u32> read_u32(const char *prop) const;
+	ErrorOr<u64> read_u64(const char *prop) const;
+	// A value of exactly ncells cells (1 or 2), e.g. a `size` in #size-cells units.
+	ErrorOr<u64> read_cells(const char *prop, u32 ncells) const;
+	// True when `compatible` lists compat (exact string match, any position).
+	bool is_compatible(const char *compat) const;
+	// Linux of_device_is_available: no `status`, or "okay"/"ok".
+	bool is_available() const;
+	// `device_type` equals type (memory, cpu, ...).
+	bool is_type(const char *type) const;
+	ErrorOr<u32> phandle() const;
+
+	// #address-cells/#size-cells this node gives its children: absent -> 2/1 (DT spec).
+	// #address-cells 0 or > 2 and #size-cells > 2 are rejected with a message naming the
+	// node. With allow_size0 false #size-cells 0 is rejected too (memory-like nodes).
+	ErrorOr<Cells> child_cells(bool allow_size0 = true) const;
+	// This node's `reg`, in its parent's cells; ENOENT when absent, EINVAL when the parent's
+	// cells are unusable. Tail bytes are reported once with a message and ignored.
+	ErrorOr<RegArray> reg() const;
+	// Translates an address of this node's parent bus (a value from this node's `reg`) to a
+	// CPU physical address by applying each ancestor bus's `ranges` up to the root: empty
+	// `ranges` maps 1:1, a missing one makes the address untranslatable (EINVAL), an address
+	// outside every range too (ERANGE). Linux of_translate_address.
+	ErrorOr<u64> translate_address(u64 bus_addr) const;
+	// reg()[index] with its address translated; ERANGE for a bad index.
+	ErrorOr<RegEntry> reg_translated(usize index) const;
+
+private:
+	const void *fdt_ = nullptr;
+	int off_ = -1;
+};
+
+// Direct children in blob order.
+class ChildRange {
+public:
+	ChildRange(const void *fdt, int parent) : fdt_(fdt), parent_(parent) {}
+	class iterator {
+	public:
+		iterator(const void *fdt, int off) : fdt_(fdt), off_(off) {}
+		Node operator*() const { return Node(fdt_, off_); }
+		iterator &operator++();
+		bool operator!=(const iterator &o) const { return off_ != o.off_; }
+	private:
+		const void *fdt_;
+		int off_;
+	};
+	iterator begin() const;
+	iterator end() const { return iterator(fdt_, -1); }
+
+private:
+	const void *fdt_;
+	int parent_;
+};
+
+// Nodes whose `compatible` lists compat, in blob order (available or not: check
+// is_available() before probing).
+class CompatibleRange {
+public:
+	CompatibleRange(const void *fdt, const char *compat) : fdt_(fdt), compat_(compat) {}
+	class iterator {
+	public:
+		iterator(const void *fdt, const char *compat, int off) : fdt_(fdt), compat_(compat), off_(off) {}
+		Node operator*() const { return Node(fdt_, off_); }
+		iterator &operator++();
+		bool operator!=(const iterator &o) const { return off_ != o.off_; }
+	private:
+		const void *fdt_;
+		const char *compat_;
+		int off_;
+	};
+	iterator begin() const;
+	iterator end() const { return iterator(fdt_, compat_, -1); }
+
+private:
+	const void *fdt_;
+	const char *compat_;
+};
+
+struct StdoutPath {
+	Node node;
+	// Text after ':' ("115200n8"), "" when none; points into the blob.
+	const char *options;
+};
+
+// A validated blob. Copyable handle; does not own the memory.
+class DeviceTree {
+public:
+	constexpr DeviceTree() = default;
+	// Validates first; the handle is only created for a blob fdt_validate() accepts.
+	static ErrorOr<DeviceTree> try_create(const void *blob, usize mapped_size);
+
+	bool valid() const { return blob_ != nullptr; }
+	const void *blob() const { return blob_; }
+	u32 total_size() const;
+
+	Node root() const;
+	// Absolute path, or an alias name optionally followed by "/rest" (libfdt rules).
+	Node find_by_path(const char *path) const;
+	// First node matching compat after `from` (an invalid Node starts at the beginning).
+	Node find_compatible(const char *compat, Node from = Node()) const;
+	CompatibleRange compatible_nodes(const char *compat) const { return CompatibleRange(blob_, compat); }
+	Node find_by_phandle(u32 phandle) const;
+	// /aliases/<name> resolved to its node.
+	Node find_alias(const char *alias) const;
+	Node chosen() const { return find_by_path("/chosen"); }
+
+	// /chosen getters. ENOENT when /chosen or the property is absent.
+	ErrorOr<const char *> bootargs() const;
+	// stdout-path (or linux,stdout-path), "serial1:115200n8" -> alias -> node + "115200n8".
+	// ENOENT when absent or when the path names no node.
+	ErrorOr<StdoutPath> stdout_path() const;
+	// linux,initrd-start/-end, each a 32- or 64-bit cell value; EINVAL for other lengths or
+	// start > end.
+	ErrorOr<RegEntry> initrd() const;
+	ErrorOr<kstd::span<const u8>> rng_seed() const;
+	ErrorOr<u64> kaslr_seed() const;
+
+	// Highest CPU physical address every DMA master can reach, from the `dma-ranges` of
+	// all available nodes (Linux of_dma_get_max_cpu_address(NULL)): ~0 when no node limits
+	// DMA. Pi 4: 0x3fffffff.
+	u64 dma_max_cpu_address() const;
+
+private:
+	explicit constexpr DeviceTree(const void *blob) : blob_(blob) {}
+	const void *blob_ = nullptr;
+};
+
+// The boot tree (set by early_init_dt_scan after validation).
+DeviceTree boot_tree();
+void set_boot_tree(DeviceTree t);
+
+} // namespace of

