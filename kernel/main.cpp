@@ -15,6 +15,7 @@
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "lib/stack_protector.h"
+#include "mm/kernel_mm_init.h"
 
 void crashtest_run_selected(); // tests/target/crashtest.cpp
 
@@ -72,6 +73,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	kallsyms_init();
 
 	of::DeviceTree dt = setup_arch();
+	mm_core_init();
 	stack_protector_init(boot_seed(dt));
 	print_banner();
 	pr_notice("Kernel command line: %s\n", boot_command_line());
