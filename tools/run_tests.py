@@ -198,6 +198,128 @@ def loader_boot(name, machine_opts, kernel_addr, dtb_addr, expect_el):
     record(name + ': boot', not problems, '; '.join(problems))
 
 
+# --- memblock at boot: the arrays the DTB and command line imply, computed independently ---
+
+def parse_size(text):
+    m = re.match(r'^(\d+|0x[0-9a-fA-F]+)([KMG]?)$', text)
+    v = int(m.group(1), 0)
+    return v << {'': 0, 'K': 10, 'M': 20, 'G': 30}[m.group(2)]
+
+
+def merge(ranges, key=lambda r: None):
+    """Sorted, with overlapping/adjacent ranges merged when their keys match."""
+    out = []
+    for r in sorted(ranges):
+        if out and r[0] <= out[-1][1] and key(r) == key(out[-1]):
+            out[-1] = (out[-1][0], max(out[-1][1], r[1])) + tuple(out[-1][2:])
+        else:
+            out.append(tuple(r))
+    return out
+
+
+def subtract(ranges, hole_start, hole_end):
+    out = []
+    for r in ranges:
+        s, e = r[0], r[1]
+        if e <= hole_start or s >= hole_end:
+            out.append(r)
+            continue
+        if s < hole_start:
+            out.append((s, hole_start) + tuple(r[2:]))
+        if e > hole_end:
+            out.append((hole_end, e) + tuple(r[2:]))
+    return out
+
+
+def dtb_facts(dtb):
+    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', dtb], capture_output=True, text=True).stdout
+    mem = []
+    for m in re.finditer(r'memory@[0-9a-f]+ \{(.*?)\};', dts, re.S):
+        body = m.group(1)
+        reg = [int(x, 16) for x in re.search(r'reg = <([^>]*)>', body).group(1).split()]
+        nid = re.search(r'numa-node-id = <(0x[0-9a-f]+)>', body)
+        for i in range(0, len(reg) - 3, 4):
+            base, size = reg[i] << 32 | reg[i + 1], reg[i + 2] << 32 | reg[i + 3]
+            mem.append((base, base + size, int(nid.group(1), 16) if nid else 0))
+    initrd = None
+    a = re.search(r'linux,initrd-start = <([^>]*)>', dts)
+    b = re.search(r'linux,initrd-end = <([^>]*)>', dts)
+    if a and b:
+        val = lambda t: int(''.join('%08x' % int(x, 16) for x in t.split()), 16)
+        initrd = (val(a.group(1)), val(b.group(1)))
+    with open(dtb, 'rb') as f:
+        totalsize = int.from_bytes(f.read(8)[4:8], 'big')
+    return mem, initrd, totalsize
+
+
+def memblock_boot(name, qemu_extra, cmdline, mem='1G', smp='1'):
+    """Boots with memblock=debug and compares the MEMBLOCK dump with the arrays computed here
+    from the DTB QEMU passes and the command line (Linux's rules, reimplemented)."""
+    cmd = qemu_cmd('qemu-virt', MEM=mem, SMP=smp)
+    if cmd is None:
+        record(name, False, 'no QEMU command')
+        return
+    dtb = os.path.join(LOGS, name + '.dtb')
+    base = [c for c in cmd]
+    mi = base.index('virt') if 'virt' in base else None
+    m_arg = base[base.index('-M') + 1]
+    dump = base[:]
+    dump[dump.index('-M') + 1] = m_arg + ',dumpdtb=' + dtb
+    full_cmdline = 'semihosting memblock=debug ktest=boot ' + cmdline
+    subprocess.run(dump + qemu_extra + ['-append', full_cmdline], capture_output=True)
+    status, out, secs = run_qemu(name, base + qemu_extra + ['-append', full_cmdline])
+    plain = [strip_ts(l.rstrip('\r')) for l in out.splitlines()]
+    problems = []
+    if status != 0:
+        problems.append('exit status %s' % status)
+    try:
+        mem_dt, initrd, fdt_size = dtb_facts(dtb)
+    except Exception as e:  # noqa: BLE001 - report, do not crash the runner
+        record(name, False, 'cannot read the dumped DTB: %s' % e)
+        return
+    banner = re.search(r'image loaded at PA (0x[0-9a-f]+); DTB at PA (0x[0-9a-f]+)', out)
+    with open(os.path.join(TOP, 'build', 'qemu-virt', 'Image'), 'rb') as f:
+        image_size = int.from_bytes(f.read(24)[16:24], 'little')
+    if not banner:
+        record(name, False, 'no banner')
+        return
+    load_pa, dtb_pa = int(banner.group(1), 16), int(banner.group(2), 16)
+
+    memory = [(s & ~0xfff, e & ~0xfff, n) for s, e, n in mem_dt]
+    for m in re.finditer(r'memmap=(\S+)\$(\S+)', cmdline):
+        size, start = parse_size(m.group(1)), parse_size(m.group(2))
+        memory = subtract(memory, start, start + size)
+    memory = merge(memory, key=lambda r: r[2])
+    kernel = (load_pa, load_pa + image_size)
+    m = re.search(r'mem=(\S+)', cmdline)
+    if m:  # memblock_mem_limit_remove_map, then the kernel image added back (arm64)
+        limit, kept, acc = parse_size(m.group(1)), [], 0
+        for s, e, n in memory:
+            take = min(e - s, max(0, limit - acc))
+            if take:
+                kept.append((s, s + take, n))
+            acc += e - s
+        memory = merge(kept + [(kernel[0], kernel[1], 0)], key=lambda r: r[2])
+    reserved = [(dtb_pa, dtb_pa + fdt_size), kernel]
+    if initrd:
+        reserved.append((initrd[0] & ~0xfff, (initrd[1] + 0xfff) & ~0xfff))
+    reserved = merge(reserved)
+
+    got_mem = [(int(a, 16), int(b, 16) + 1, int(n)) for a, b, n in re.findall(
+        r'^ memory\[0x[0-9a-f]+\]\t\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], 0x[0-9a-f]+ bytes on node (\d+) flags: 0x0$',
+        '\n'.join(plain), re.M)]
+    got_res = [(int(a, 16), int(b, 16) + 1) for a, b in re.findall(
+        r'^ reserved\[0x[0-9a-f]+\]\t\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\], 0x[0-9a-f]+ bytes( on node \d+)? flags: 0x0$',
+        '\n'.join(plain), re.M) and [(x[0], x[1]) for x in re.findall(
+        r'^ reserved\[0x[0-9a-f]+\]\t\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]', '\n'.join(plain), re.M)]]
+    fmt = lambda rs: ', '.join('[%#x-%#x)%s' % (r[0], r[1], (' n%d' % r[2]) if len(r) > 2 else '') for r in rs)
+    if got_mem != memory:
+        problems.append('memory %s, expected %s' % (fmt(got_mem), fmt(memory)))
+    if got_res != reserved:
+        problems.append('reserved %s, expected %s' % (fmt(got_res), fmt(reserved)))
+    record('memblock: ' + name, not problems, '; '.join(problems))
+
+
 def host_tests():
     r = make('host-test', quiet=True)
     out = r.stdout + r.stderr
@@ -264,6 +386,20 @@ def main():
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
             loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
+            print('== target: memblock from the device tree', flush=True)
+            initrd = os.path.join(LOGS, 'initrd.bin')
+            with open(initrd, 'wb') as f:
+                f.write(bytes(range(256)) * 1200)
+            numa = ['-object', 'memory-backend-ram,id=m0,size=512M', '-object', 'memory-backend-ram,id=m1,size=512M',
+                    '-numa', 'node,memdev=m0,cpus=0', '-numa', 'node,memdev=m1,cpus=1']
+            memblock_boot('virt-128M', [], '', mem='128M')
+            memblock_boot('virt-1G', [], '', mem='1G')
+            memblock_boot('virt-4G', [], '', mem='4G')
+            memblock_boot('virt-16G', [], '', mem='16G')
+            memblock_boot('virt-numa', numa, '', mem='1G', smp='2')
+            memblock_boot('virt-memmap-hole', [], 'memmap=64M$0x50000000 memmap=1M$0x7ff00000', mem='1G')
+            memblock_boot('virt-mem-limit', [], 'mem=256M', mem='1G')
+            memblock_boot('virt-initrd', ['-initrd', initrd], '', mem='1G')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
 
     passed = sum(1 for r in results if r[1])
