@@ -17,7 +17,10 @@ endif
 TOP := $(CURDIR)
 BUILD := build
 OBJ := $(BUILD)/obj-$(SLAB)$(if $(filter 1,$(UBSAN)),-ubsan)
-BOARD_DIR := $(BUILD)/$(BOARD)
+# Variants other than the default (SLUB, no UBSan) live in a subdirectory, so that
+# build/<board>/Image is always the default kernel.
+VARIANT := $(if $(filter-out slub,$(SLAB))$(filter 1,$(UBSAN)),/$(SLAB)$(if $(filter 1,$(UBSAN)),-ubsan))
+BOARD_DIR := $(BUILD)/$(BOARD)$(VARIANT)
 DEPS := $(BUILD)/deps
 
 CLANG ?= clang
@@ -190,3 +193,7 @@ test: deps
 # The Pi firmware loads kernel8.img: the same raw Image under the name it expects.
 $(BOARD_DIR)/kernel8.img: $(BOARD_DIR)/Image
 	$(Q)cp $< $@
+
+compile_commands.json:
+	$(Q)python3 tools/gen_compile_commands.py $@ --kernel "$(KCXXFLAGS)" "$(KASFLAGS)" \
+		--host "$(HOSTCXXFLAGS)" -- $(kernel-srcs) $(host-all)

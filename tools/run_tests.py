@@ -386,6 +386,17 @@ def main():
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
             loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
+            scenario('virt: stack protector catches a smashed frame', 'qemu-virt', 'crashtest=stackprot', 1,
+                     [r'Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: crashtest_stackprot\+0x'])
+            print('== target: UBSan kernel', flush=True)
+            if make('kernel', 'UBSAN=1').returncode != 0:
+                record('build: UBSAN=1 kernel', False, 'build failed')
+            else:
+                ktest_boot('virt-ubsan', 'qemu-virt', '', UBSAN='1')
+                scenario('virt-ubsan: UBSan reports and continues', 'qemu-virt', 'crashtest=ubsan ktest=boot', 0,
+                         [r'^UBSAN: shift-out-of-bounds in tests/target/crashtest.cpp:\d+:\d+$',
+                          r'^shift exponent 40 is too large for 32-bit type .int.$',
+                          r'^at crashtest_ubsan_shift\+0x', r'^# Totals: pass:\d+ fail:0'], UBSAN='1')
             print('== target: memblock from the device tree', flush=True)
             initrd = os.path.join(LOGS, 'initrd.bin')
             with open(initrd, 'wb') as f:

@@ -22,6 +22,21 @@ extern "C" [[gnu::noinline]] u64 crashtest_recurse(u64 n)
 
 extern "C" [[gnu::noinline]] void crashtest_undef() { asm volatile(".inst 0x00000000"); }
 
+// Undefined behaviour that -fsanitize=undefined reports and survives (make UBSAN=1).
+extern "C" [[gnu::noinline]] int crashtest_ubsan_shift(volatile int amount)
+{
+	int one = 1;
+	return one << amount;
+}
+
+// Overruns a local array: -fstack-protector-strong must catch it on return.
+extern "C" [[gnu::noinline]] void crashtest_stackprot(volatile usize n)
+{
+	volatile char buf[16];
+	for (usize i = 0; i < n; i++)
+		buf[i] = static_cast<char>(0x41);
+}
+
 static int run(const char *kind)
 {
 	pr_info("crashtest: %s\n", kind);
@@ -31,13 +46,18 @@ static int run(const char *kind)
 		crashtest_recurse(0);
 	else if (strcmp(kind, "undef") == 0)
 		crashtest_undef();
+	else if (strcmp(kind, "ubsan") == 0) {
+		pr_info("crashtest: 1 << 40 = %d\n", crashtest_ubsan_shift(40));
+		return 0;
+	} else if (strcmp(kind, "stackprot") == 0)
+		crashtest_stackprot(64);
 	else if (strcmp(kind, "bug") == 0)
 		BUG_ON(strlen(kind) == 3);
 	else if (strcmp(kind, "warn") == 0) {
 		WARN_ON(true);
 		return 0;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, stack, undef, bug, warn)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, stack, undef, ubsan, stackprot, bug, warn)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -62,9 +82,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|stack|undef|bug|warn\n");
+		pr_err("usage: crash null|stack|undef|ubsan|stackprot|bug|warn\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|undef|bug|warn", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|undef|ubsan|stackprot|bug|warn", cmd_crash);
