@@ -45,7 +45,7 @@ include board/dtb.mk
 include board/sdcard.mk
 
 # --- kernel ------------------------------------------------------------------------------
-INCLUDES := -I. -Ilib -Iarch/arm64/include -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
+INCLUDES := -I. -Ilib -Iarch/arm64/include -isystem lib/std-shim -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
 KERNEL_TARGET := --target=aarch64-none-elf -mcpu=cortex-a53
 # -mgeneral-regs-only: kernel C++ never touches FP/SIMD registers (as Linux), so exception
 # entry saves only general registers and user FP state survives kernel entry untouched.
@@ -55,7 +55,7 @@ KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtt
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fstack-protector-strong -fno-pic -mcmodel=small -O2 -g \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wthread-safety \
-	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES)
+	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES) -include lib/std-shim/initializer_list
 ifeq ($(UBSAN),1)
 KCXXFLAGS += -fsanitize=undefined -fno-sanitize-minimal-runtime -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
 endif
@@ -197,3 +197,6 @@ $(BOARD_DIR)/kernel8.img: $(BOARD_DIR)/Image
 compile_commands.json:
 	$(Q)python3 tools/gen_compile_commands.py $@ --kernel "$(KCXXFLAGS)" "$(KASFLAGS)" \
 		--host "$(HOSTCXXFLAGS)" -- $(kernel-srcs) $(host-all)
+
+bench: deps
+	$(Q)python3 tools/bench.py

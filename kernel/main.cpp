@@ -4,6 +4,7 @@
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
+#include "kernel/bench.h"
 #include "kernel/console.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
@@ -80,6 +81,8 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	parse_kernel_params(boot_command_line());
 
 	crashtest_run_selected();
+	if (bench_run_selected())
+		machine_power_off(0);
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
 	pr_notice("Type 'help' for the list of console commands.\n");

@@ -39,6 +39,15 @@ const char *errno_name(Errno e)
 		E(EOVERFLOW)
 		E(EBADMSG)
 		E(ENOTSUP)
+		E(ENXIO)
+		E(ECHILD)
+		E(EXDEV)
+		E(EISDIR)
+		E(EROFS)
+		E(EPIPE)
+		E(EDEADLK)
+		E(ENOTEMPTY)
+		E(ETIMEDOUT)
 #undef E
 	}
 	// Not an enumerator: a raw number cast to Errno (e.g. from a syscall argument).

@@ -64,6 +64,10 @@ SECTIONS
 		KEEP(*(console_cmds))
 		__stop_console_cmds = .;
 		. = ALIGN(8);
+		__start_bench_cases = .;
+		KEEP(*(bench_cases))
+		__stop_bench_cases = .;
+		. = ALIGN(8);
 		__start_irqchip_drivers = .;
 		KEEP(*(irqchip_drivers))
 		__stop_irqchip_drivers = .;

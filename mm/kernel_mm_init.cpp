@@ -4,6 +4,7 @@
 #include <asm/memory.h>
 #include <asm/mmu.h>
 
+#include "kernel/bench.h"
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
@@ -19,6 +20,7 @@
 
 
 unsigned zone_dma_bits; // 0: no ZONE_DMA
+MmBootStats mm_boot_stats;
 
 // Linux's max_zone_phys: the first address above a zone limited to zone_bits, clipped to RAM.
 static phys_addr_t max_zone_phys(unsigned zone_bits)
@@ -57,9 +59,12 @@ void mm_core_init()
 {
 	// vmemmap + pfn is the struct page of pfn; the region starts at PHYS_OFFSET's pfn.
 	vmemmap = reinterpret_cast<page *>(VMEMMAP_START) - (memstart_addr >> PAGE_SHIFT);
+	u64 t0 = bench_now_ns();
 	if (sparse_init().is_error())
 		panic("sparse_init: cannot allocate the memory map");
 	zone_sizes_init();
+	mm_boot_stats.memmap_init_ns = bench_now_ns() - t0;
+	mm_boot_stats.present_bytes = memblock_phys_mem_size();
 	memblock_free_all();
 	kernel_image_sizes sizes{};
 	sizes.code = reinterpret_cast<u64>(_etext) - reinterpret_cast<u64>(_text);

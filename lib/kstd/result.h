@@ -37,6 +37,15 @@ enum class Errno : int {
 	EOVERFLOW = 75,
 	EBADMSG = 74,
 	ENOTSUP = 95,
+	ENXIO = 6,
+	ECHILD = 10,
+	EXDEV = 18,
+	EISDIR = 21,
+	EROFS = 30,
+	EPIPE = 32,
+	EDEADLK = 35,
+	ENOTEMPTY = 39,
+	ETIMEDOUT = 110,
 };
 
 const char *errno_name(Errno e);

@@ -57,3 +57,12 @@
 #undef EOVERFLOW
 #undef EBADMSG
 #undef ENOTSUP
+#undef ENXIO
+#undef ECHILD
+#undef EXDEV
+#undef EISDIR
+#undef EROFS
+#undef EPIPE
+#undef EDEADLK
+#undef ENOTEMPTY
+#undef ETIMEDOUT

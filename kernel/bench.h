@@ -1,0 +1,30 @@
+// Benchmarks run on target: BENCH(name) registers one; `bench=all` or `bench=<name>,...` on
+// the command line runs them at boot and powers off (like ktest=). Under QEMU with
+// `-icount shift=0` one guest nanosecond is one instruction, so figures are instruction
+// counts that repeat exactly; on hardware they are nanoseconds.
+//
+// Each benchmark prints its figures with bench_report(): one machine-readable line
+//   "bench: <name>: <value> <unit>"
+// that `make bench` collects.
+#pragma once
+
+#include "kstd/types.h"
+
+struct BenchCase {
+	const char *name;
+	void (*fn)();
+};
+
+#define BENCH(name)                                                                           \
+	static void bench_##name();                                                                \
+	[[gnu::used, gnu::section("bench_cases")]] static const BenchCase bench_rec_##name = {#name, \
+											       bench_##name}; \
+	static void bench_##name()
+
+// Guest nanoseconds (= instructions under -icount shift=0) from the generic counter.
+u64 bench_now_ns();
+void bench_report(const char *name, u64 value, const char *unit);
+// value/scale with 2 decimals, e.g. 12345/100 iterations -> "123.45".
+void bench_report_ratio(const char *name, u64 total, u64 iterations, const char *unit);
+
+bool bench_run_selected();
