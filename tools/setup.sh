@@ -47,10 +47,23 @@ archive_uri() {
 	echo "${u:-http://deb.debian.org/debian}"
 }
 
+# Runs a command with its output kept in a log that is shown only if it fails.
+run_quiet() {
+	local log
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		log "failed: $*"
+		exit 1
+	fi
+	rm -f "$log"
+}
+
 apt_updated=0
 apt_update() {
 	[ $apt_updated = 1 ] && return 0
-	apt-get update -qq >/dev/null
+	run_quiet apt-get update -qq
 	apt_updated=1
 }
 
@@ -92,12 +105,12 @@ if [ ${#missing[@]} -gt 0 ] || ! qemu_ok; then
 	apt_update
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing ${missing[*]}"
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		run_quiet apt-get install -y -qq --no-install-recommends "${missing[@]}"
 	fi
 	if ! qemu_ok; then
 		log "installing qemu-system-arm from bookworm-backports"
-		apt-get install -y -qq --no-install-recommends -t bookworm-backports \
-			qemu-system-arm qemu-utils >/dev/null
+		run_quiet apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+			qemu-system-arm qemu-utils
 	fi
 fi
 qemu_ok || { log "qemu-system-aarch64 >= 9 not available"; exit 1; }
@@ -112,7 +125,8 @@ extract_deb() { # name dest marker
 	apt_update
 	local tmp
 	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null)
+	# Root downloads unsandboxed into a private temp dir; say so instead of letting apt warn.
+	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null)
 	mkdir -p "$dest"
 	for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$dest"; done
 	rm -rf "$tmp"
@@ -128,7 +142,7 @@ if [ "${SETUP_CROSS:-0}" = 1 ]; then
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			need_root "$p"; ensure_sources; apt_update
 			log "installing $p"
-			apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+			run_quiet apt-get install -y -qq --no-install-recommends "$p"
 		fi
 	done
 fi
