@@ -13,9 +13,12 @@
 #include "kernel/panic.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "kstd/string.h"
 #include "mm/memblock.h"
 #include "mm/memory_model.h"
+#include "mm/page-flags.h"
+#include "mm/page_alloc.h"
 
 extern bool linear_map_ready; // arch/arm64/ptdump.cpp
 static bool force_page_granular_linear_map;
@@ -113,9 +116,11 @@ static void map_range(u64 va, PhysAddr pa, u64 size, u64 prot, bool page_granula
 	isb();
 }
 
-static Result set_debug_linear_pages(const char *)
+static Result set_debug_linear_pages(const char *v)
 {
-	force_page_granular_linear_map = true;
+	// Same values as the allocator's parser (mm/mm_init.cpp): "on"/"1" enable.
+	if (v && (strcmp(v, "on") == 0 || strcmp(v, "1") == 0))
+		force_page_granular_linear_map = true;
 	return {};
 }
 // debug_pagealloc needs the linear map at page granularity to unmap single pages (Linux's
@@ -223,4 +228,211 @@ void set_linear_pages_valid(u64 va, int numpages, bool valid)
 	// Invalidating after the change is the "break"; re-validating needs no flush (an
 	// invalid entry is never cached), but it is cheap and keeps one path.
 	flush_tlb_kernel_range(va, va + u64(numpages) * PAGE_SIZE);
+}
+
+// --- kernel mappings after boot (vmalloc, ioremap) ------------------------------------------
+
+static SpinLock kernel_pgtable_lock;
+static unsigned long vm_pgtable_pages;
+
+// page->private_ of a table page map_kernel_page() allocated: this tag in the top 16 bits,
+// the number of valid entries in the low 32. Boot tables (image, memblock) have 0 there.
+static constexpr unsigned long PGTABLE_TAG = 0x5074ul << 48;
+static constexpr unsigned long PGTABLE_TAG_MASK = 0xfffful << 48;
+static constexpr unsigned long PGTABLE_COUNT_MASK = 0xfffffffful;
+
+static page *owned_table(u64 desc)
+{
+	unsigned long pfn = (desc & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	if (!pfn_valid(pfn))
+		return nullptr;
+	page *p = pfn_to_page(pfn);
+	return (page_private(p) & PGTABLE_TAG_MASK) == PGTABLE_TAG ? p : nullptr;
+}
+
+static unsigned long table_entries(const page *t) { return page_private(t) & PGTABLE_COUNT_MASK; }
+
+static void table_entries_add(page *t, long delta)
+{
+	if (!t)
+		return;
+	unsigned long n = table_entries(t);
+	if (WARN_ON(delta < 0 && n == 0))
+		return;
+	set_page_private(t, PGTABLE_TAG | ((n + delta) & PGTABLE_COUNT_MASK));
+}
+
+static bool in_vmalloc_range(u64 va, u64 size)
+{
+	u64 end;
+	return !kstd::add_overflow(va, size, &end) && va >= VMALLOC_START && end - 1 <= VMALLOC_END && end > va;
+}
+
+// Invalidates leaf and intermediate (walk-cache) entries for [start, end) on all CPUs.
+// VAAE1IS, unlike the last-level-only VAALE1IS, also drops cached table descriptors, which
+// is what makes freeing a table page that the range used safe afterwards.
+static void flush_tlb_kernel_pgtable_range(u64 start, u64 end)
+{
+	dsb(ishst); // the cleared descriptors are visible to the walkers before the invalidation
+	if ((end - start) >> PAGE_SHIFT > 512) {
+		asm volatile("tlbi vmalle1is" ::: "memory");
+	} else {
+		for (u64 va = start; va < end; va += PAGE_SIZE)
+			asm volatile("tlbi vaae1is, %0" ::"r"(va >> PAGE_SHIFT) : "memory");
+	}
+	dsb(ish); // invalidation complete on every CPU
+	isb();
+}
+
+// Clears the page mappings of [start, end) below table (a level `level` table, owned page
+// tpage or nullptr) and unlinks tables that became empty onto freed (via page->lru: the
+// table pages are ours until freed).
+static void unmap_level(u64 *table, page *tpage, int level, u64 start, u64 end, list_head *freed)
+{
+	u64 bsize = u64(1) << level_shift(level);
+	for (u64 va = start, next; va < end; va = next) {
+		next = kstd::align_down(va, bsize) + bsize;
+		if (next > end || next == 0)
+			next = end;
+		u64 *slot = &table[level_index(va, level)];
+		u64 d = *slot;
+		if (!(d & PTE_VALID))
+			continue;
+		if (level == 3) {
+			__atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+			table_entries_add(tpage, -1);
+			continue;
+		}
+		if (!(d & PTE_TABLE)) {
+			// vmalloc never makes blocks: someone else's mapping, left alone.
+			WARN_ON_ONCE(true);
+			continue;
+		}
+		page *child = owned_table(d);
+		unmap_level(table_va(PhysAddr(d & PTE_ADDR_MASK), level + 1), child, level + 1, va, next, freed);
+		if (child && table_entries(child) == 0) {
+			__atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+			table_entries_add(tpage, -1);
+			list_add(&child->lru, freed);
+		}
+	}
+}
+
+static void free_table_pages(list_head *freed)
+{
+	while (!list_empty(freed)) {
+		page *p = list_first_entry(freed, page, lru);
+		list_del(&p->lru);
+		INIT_LIST_HEAD(&p->lru);
+		set_page_private(p, 0);
+		vm_pgtable_pages--;
+		__free_pages(p, 0);
+	}
+}
+
+static void unmap_kernel_range_locked(u64 va, u64 size)
+{
+	list_head freed = LIST_HEAD_INIT(freed);
+	u64 *l0 = reinterpret_cast<u64 *>(reinterpret_cast<u64>(init_pg_dir));
+	unmap_level(l0, nullptr, 0, va, va + size, &freed);
+	flush_tlb_kernel_pgtable_range(va, va + size);
+	free_table_pages(&freed);
+}
+
+Result map_kernel_page(u64 va, PhysAddr pa, u64 prot)
+{
+	if (!kstd::is_aligned(va, PAGE_SIZE) || !kstd::is_aligned(pa.value(), PAGE_SIZE) ||
+	    !in_vmalloc_range(va, PAGE_SIZE) || (pa.value() & ~u64(PTE_ADDR_MASK)))
+		return Errno::EINVAL;
+	SpinLockGuard guard(kernel_pgtable_lock);
+	u64 *table = reinterpret_cast<u64 *>(reinterpret_cast<u64>(init_pg_dir));
+	page *tpage = nullptr;
+	for (int level = 0; level < 3; level++) {
+		u64 *slot = &table[level_index(va, level)];
+		u64 d = *slot;
+		if (!(d & PTE_VALID)) {
+			page *np = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, 0);
+			if (!np) {
+				// Tables this call linked are empty: take them back out.
+				unmap_kernel_range_locked(va, PAGE_SIZE);
+				return Errno::ENOMEM;
+			}
+			set_page_private(np, PGTABLE_TAG);
+			vm_pgtable_pages++;
+			dsb(ishst); // the zeroed table is visible before the descriptor pointing at it
+			d = page_to_phys(np).value() | PTE_VALID | PTE_TABLE;
+			__atomic_store_n(slot, d, __ATOMIC_RELAXED);
+			table_entries_add(tpage, 1);
+		} else if (!(d & PTE_TABLE)) {
+			return Errno::EEXIST;
+		}
+		tpage = owned_table(d);
+		table = table_va(PhysAddr(d & PTE_ADDR_MASK), level + 1);
+	}
+	u64 *slot = &table[level_index(va, 3)];
+	if (*slot & PTE_VALID)
+		return Errno::EEXIST;
+	__atomic_store_n(slot, pa.value() | (prot & ~u64(PTE_TYPE_PAGE)) | PTE_TYPE_PAGE, __ATOMIC_RELAXED);
+	table_entries_add(tpage, 1);
+	// An invalid entry is never held in a TLB: no invalidation, only ordering the store
+	// before later accesses through the new mapping.
+	dsb(ishst);
+	isb();
+	return {};
+}
+
+void unmap_kernel_range(u64 va, u64 size)
+{
+	if (size == 0)
+		return;
+	if (!kstd::is_aligned(va, PAGE_SIZE) || !kstd::is_aligned(size, PAGE_SIZE) || !in_vmalloc_range(va, size)) {
+		pr_err("unmap_kernel_range: bad range %#lx+%#lx\n", (unsigned long)va, (unsigned long)size);
+		WARN_ON(true);
+		return;
+	}
+	SpinLockGuard guard(kernel_pgtable_lock);
+	unmap_kernel_range_locked(va, size);
+}
+
+ErrorOr<PhysAddr> kernel_va_to_phys(u64 va)
+{
+	if ((va >> VA_BITS) != (~u64(0) >> VA_BITS))
+		return Errno::ENOENT;
+	SpinLockGuard guard(kernel_pgtable_lock);
+	u64 *table = reinterpret_cast<u64 *>(reinterpret_cast<u64>(init_pg_dir));
+	for (int level = 0; level <= 3; level++) {
+		u64 d = table[level_index(va, level)];
+		if (!(d & PTE_VALID))
+			return Errno::ENOENT;
+		u64 bsize = u64(1) << level_shift(level);
+		if (level == 3 || !(d & PTE_TABLE)) {
+			if (level == 0)
+				return Errno::ENOENT; // no level 0 blocks with 4 KiB pages
+			return PhysAddr((d & PTE_ADDR_MASK & ~(bsize - 1)) | (va & (bsize - 1)));
+		}
+		table = table_va(PhysAddr(d & PTE_ADDR_MASK), level + 1);
+	}
+	return Errno::ENOENT;
+}
+
+unsigned long kernel_pgtable_pages() { return vm_pgtable_pages; }
+
+bool pfn_is_map_memory(unsigned long pfn)
+{
+	u64 pa = u64(pfn) << PAGE_SHIFT;
+	if (!linear_map_ready || pa < memstart_addr || pa - memstart_addr >= PAGE_END - PAGE_OFFSET)
+		return false;
+	u64 va = reinterpret_cast<u64>(phys_to_virt(PhysAddr(pa)));
+	u64 *table = reinterpret_cast<u64 *>(reinterpret_cast<u64>(init_pg_dir));
+	for (int level = 0; level <= 3; level++) {
+		u64 d = table[level_index(va, level)];
+		if (level == 3)
+			return d != 0; // debug_pagealloc clears only the valid bit of a page entry
+		if (!(d & PTE_VALID))
+			return false;
+		if (!(d & PTE_TABLE))
+			return true; // a linear-map block
+		table = table_va(PhysAddr(d & PTE_ADDR_MASK), level + 1);
+	}
+	return false;
 }

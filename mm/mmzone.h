@@ -1,0 +1,203 @@
+// Nodes, zones, free areas and per-CPU page lists (Linux 6.1's include/linux/mmzone.h).
+//
+// The buddy scheme in four lines: every zone keeps, for each order 0..MAX_PAGE_ORDER and each
+// migratetype, a list of free blocks of 2^order pages aligned to their size. Allocation takes
+// the smallest block that fits and splits it (expand); freeing merges a block with its buddy
+// (pfn ^ 2^order) as long as the buddy is free with the same order, in the same zone.
+#pragma once
+
+#include <asm/smp.h>
+
+#include "kernel/spinlock.h"
+#include "kstd/list.h"
+#include "kstd/types.h"
+#include "mm/memblock.h"
+#include "mm/page-flags.h"
+
+// Linux 6.1's MAX_ORDER is the number of orders (11: orders 0..10, 4 MiB blocks); later
+// kernels renamed the largest order MAX_PAGE_ORDER. Both names, so neither reads ambiguously.
+inline constexpr unsigned MAX_ORDER = 11;
+inline constexpr unsigned MAX_PAGE_ORDER = MAX_ORDER - 1;
+inline constexpr unsigned NR_PAGE_ORDERS = MAX_ORDER;
+inline constexpr unsigned long MAX_ORDER_NR_PAGES = 1UL << MAX_PAGE_ORDER;
+// Orders above this are "costly": not kept on per-CPU lists, not retried hard.
+inline constexpr unsigned PAGE_ALLOC_COSTLY_ORDER = 3;
+
+// Pageblocks: the unit of mobility grouping (2 MiB, a PMD).
+inline constexpr unsigned pageblock_order = 9;
+inline constexpr unsigned long pageblock_nr_pages = 1UL << pageblock_order;
+inline constexpr unsigned NR_PAGEBLOCK_BITS = 4; // 3 bits migratetype + PB_migrate_skip
+inline constexpr unsigned long MIGRATETYPE_MASK = 0x7;
+constexpr unsigned long pageblock_start_pfn(unsigned long pfn) { return pfn & ~(pageblock_nr_pages - 1); }
+constexpr unsigned long pageblock_end_pfn(unsigned long pfn) { return pageblock_start_pfn(pfn) + pageblock_nr_pages; }
+constexpr bool pageblock_aligned(unsigned long pfn) { return (pfn & (pageblock_nr_pages - 1)) == 0; }
+
+enum migratetype : int {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES, // the types kept on per-CPU lists
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_CMA,
+	MIGRATE_ISOLATE, // never allocated from
+	MIGRATE_TYPES,
+};
+extern const char *const migratetype_names[MIGRATE_TYPES];
+constexpr bool is_migrate_cma(int mt) { return mt == MIGRATE_CMA; }
+constexpr bool is_migrate_isolate(int mt) { return mt == MIGRATE_ISOLATE; }
+constexpr bool is_migrate_highatomic(int mt) { return mt == MIGRATE_HIGHATOMIC; }
+constexpr bool is_migrate_movable(int mt) { return mt == MIGRATE_CMA || mt == MIGRATE_MOVABLE; }
+// Below pageblock_order blocks merge across any types; at and above it only these may merge
+// with each other (CMA, HIGHATOMIC and ISOLATE blocks keep their accounting exact).
+constexpr bool migratetype_is_mergeable(int mt) { return mt < MIGRATE_PCPTYPES; }
+
+// When set, every allocation is MIGRATE_UNMOVABLE and fallbacks always steal whole blocks:
+// Linux's behaviour on systems too small for grouping, and `page_alloc.grouping=off`.
+extern bool page_group_by_mobility_disabled;
+
+enum zone_type : int {
+	ZONE_DMA,    // below the DT dma-ranges limit (zone_dma_bits); empty when not asked for
+	ZONE_DMA32,  // below 4 GiB
+	ZONE_NORMAL,
+	ZONE_MOVABLE, // only movable allocations: from kernelcore=/movablecore=
+	MAX_NR_ZONES,
+};
+static_assert(MAX_NR_ZONES <= (1 << ZONES_SHIFT));
+static_assert(MAX_NUMNODES <= (1 << NODES_SHIFT));
+extern const char *const zone_names[MAX_NR_ZONES];
+
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
+
+enum zone_stat_item {
+	NR_FREE_PAGES,      // pages in the buddy free lists (not on per-CPU lists)
+	NR_ZONE_MLOCK,
+	NR_FREE_CMA_PAGES,
+	NR_VM_ZONE_STAT_ITEMS,
+};
+enum node_stat_item {
+	NR_ANON_MAPPED,
+	NR_FILE_MAPPED,
+	NR_FILE_PAGES,
+	NR_SLAB_RECLAIMABLE_B,   // bytes, as Linux
+	NR_SLAB_UNRECLAIMABLE_B, // bytes
+	NR_KERNEL_MISC_RECLAIMABLE,
+	NR_KERNEL_STACK_KB,      // KiB
+	NR_PAGETABLE,
+	NR_VM_NODE_STAT_ITEMS,
+};
+
+struct free_area {
+	list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free; // blocks of this order, all migratetypes
+};
+inline bool free_area_empty(const free_area *area, int mt) { return list_empty(&area->free_list[mt]); }
+
+// Per-CPU lists: one per (order, pcp migratetype) for orders 0..PAGE_ALLOC_COSTLY_ORDER.
+inline constexpr unsigned NR_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1);
+constexpr unsigned order_to_pindex(int mt, unsigned order) { return order * MIGRATE_PCPTYPES + mt; }
+constexpr unsigned pindex_to_order(unsigned pindex) { return pindex / MIGRATE_PCPTYPES; }
+
+// Touched only by its own CPU with IRQs off; other CPUs drain it through drain_all_pages(),
+// which runs the drain on the owning CPU in Linux and, until IPIs exist here, with the zone
+// lock held and the owner quiescent (see drain_all_pages()).
+struct per_cpu_pages {
+	int count; // pages on all lists (in base pages)
+	int high;  // free down to below this when count reaches it
+	int batch; // refill/drain chunk
+	short free_factor; // batch scaling while frees dominate allocations
+	list_head lists[NR_PCP_LISTS];
+};
+
+struct pglist_data;
+
+struct zone {
+	// Read-mostly: watermark checks.
+	unsigned long _watermark[NR_WMARK];
+	unsigned long watermark_boost;
+	unsigned long nr_reserved_highatomic;
+	// Pages of higher zones' allocations that must stay free here (lowmem_reserve_ratio).
+	long lowmem_reserve[MAX_NR_ZONES];
+	int node;
+	pglist_data *zone_pgdat;
+	per_cpu_pages pcp[NR_CPUS];
+	unsigned long zone_start_pfn;
+	// managed: pages given to the buddy (present minus reserved at boot).
+	unsigned long managed_pages;
+	unsigned long spanned_pages; // zone_end_pfn - zone_start_pfn
+	unsigned long present_pages; // spanned minus holes
+	unsigned long cma_pages;
+	const char *name;
+	int nr_isolate_pageblock;
+	bool initialized;
+
+	// Write-intensive: the buddy, under lock.
+	SpinLock lock;
+	free_area free_area[NR_PAGE_ORDERS];
+	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
+};
+
+inline constexpr unsigned MAX_ZONES_PER_ZONELIST = MAX_NUMNODES * MAX_NR_ZONES;
+struct zoneref {
+	zone *zone_;
+	int zone_idx;
+};
+// Zones to try in order, ending with a null zone_. Per node: the node's zones from
+// ZONE_MOVABLE down to ZONE_DMA, then the other nodes' (Linux's node-ordered zonelist).
+struct zonelist {
+	zoneref _zonerefs[MAX_ZONES_PER_ZONELIST + 1];
+};
+
+struct pglist_data {
+	zone node_zones[MAX_NR_ZONES];
+	zonelist node_zonelist;
+	// This node's zones only, for __GFP_THISNODE (Linux's ZONELIST_NOFALLBACK).
+	zonelist node_zonelist_nofallback;
+	int nr_zones; // highest populated zone index + 1
+	unsigned long node_start_pfn;
+	unsigned long node_present_pages;
+	unsigned long node_spanned_pages;
+	int node_id;
+	unsigned long totalreserve_pages;
+	long vm_stat[NR_VM_NODE_STAT_ITEMS];
+};
+using pg_data_t = pglist_data;
+
+extern pglist_data node_data_storage[MAX_NUMNODES];
+inline pglist_data *NODE_DATA(int nid) { return &node_data_storage[nid]; }
+// Nodes that have memory (bit per node id).
+extern unsigned long node_states_memory;
+inline bool node_online(int nid) { return (node_states_memory >> nid) & 1; }
+#define for_each_online_node(nid) \
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) if (node_online(nid))
+#define for_each_online_pgdat(pgdat)                                                    \
+	for (pglist_data *pgdat = &node_data_storage[0]; pgdat < &node_data_storage[MAX_NUMNODES]; pgdat++) \
+		if (node_online(pgdat->node_id))
+// Every zone of every node with memory, populated or not.
+#define for_each_zone(z)                                                                \
+	for_each_online_pgdat(_pgdat_fz)                                                    \
+		for (zone *z = _pgdat_fz->node_zones; z < _pgdat_fz->node_zones + MAX_NR_ZONES; z++)
+#define for_each_populated_zone(z) for_each_zone(z) if (populated_zone(z))
+
+inline bool populated_zone(const zone *z) { return z->present_pages != 0; }
+inline bool managed_zone(const zone *z) { return z->managed_pages != 0; }
+inline unsigned long zone_managed_pages(const zone *z) { return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED); }
+inline int zone_idx(const zone *z) { return static_cast<int>(z - z->zone_pgdat->node_zones); }
+inline int zone_to_nid(const zone *z) { return z->node; }
+inline unsigned long zone_end_pfn(const zone *z) { return z->zone_start_pfn + z->spanned_pages; }
+inline bool zone_spans_pfn(const zone *z, unsigned long pfn) { return z->zone_start_pfn <= pfn && pfn < zone_end_pfn(z); }
+inline unsigned long min_wmark_pages(const zone *z) { return z->_watermark[WMARK_MIN] + z->watermark_boost; }
+inline unsigned long low_wmark_pages(const zone *z) { return z->_watermark[WMARK_LOW] + z->watermark_boost; }
+inline unsigned long high_wmark_pages(const zone *z) { return z->_watermark[WMARK_HIGH] + z->watermark_boost; }
+inline unsigned long wmark_pages(const zone *z, int i) { return z->_watermark[i] + z->watermark_boost; }
+inline page *get_page_from_free_area(free_area *area, int mt)
+{
+	return list_empty(&area->free_list[mt]) ? nullptr : list_first_entry(&area->free_list[mt], page, buddy_list);
+}
+inline zone *page_zone(const page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
+inline pglist_data *page_pgdat(const page *p) { return NODE_DATA(page_to_nid(p)); }
+
+// --- pageblock flags (stored per section, mm/sparse.h) -----------------------------------
+unsigned long get_pfnblock_flags_mask(const page *p, unsigned long pfn, unsigned long mask);
+void set_pfnblock_flags_mask(page *p, unsigned long flags, unsigned long pfn, unsigned long mask);
+int get_pageblock_migratetype(const page *p);
+void set_pageblock_migratetype(page *p, int migratetype);

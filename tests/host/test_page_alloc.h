@@ -1,0 +1,40 @@
+// Shared set-ups for the page allocator host tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "mm/page_alloc.h"
+#include "mm/vmstat.h"
+#include "tests/host/support/host_mm.h"
+#include "tests/host/support/host_support.h"
+
+namespace patest {
+
+inline constexpr phys_addr_t RAM_BASE = 0x40000000;
+
+// 64 MiB of RAM at 1 GiB, one zone (DMA32), no DMA zone: QEMU virt in miniature.
+inline HostMmConfig small_config(phys_addr_t size = 64 * SZ_1M)
+{
+	HostMmConfig cfg;
+	cfg.ram = {{RAM_BASE, size, 0}};
+	host_zone_limits(cfg, 0);
+	return cfg;
+}
+
+// 256 MiB below 4 GiB (first 128 MiB ZONE_DMA, like a 30-bit dma-ranges limit shifted to the
+// RAM base) and 128 MiB above 4 GiB (ZONE_NORMAL); the gap in between has no memmap.
+inline HostMmConfig multizone_config()
+{
+	HostMmConfig cfg;
+	cfg.ram = {{RAM_BASE, 256 * SZ_1M, 0}, {0x100000000ull, 128 * SZ_1M, 0}};
+	host_zone_limits(cfg, RAM_BASE + 128 * SZ_1M);
+	return cfg;
+}
+
+inline zone *zone_of(int nid, zone_type t) { return &NODE_DATA(nid)->node_zones[t]; }
+
+inline bool log_has(const std::string &log, const char *s) { return log.find(s) != std::string::npos; }
+
+} // namespace patest
