@@ -173,6 +173,8 @@ int zone_highsize(const zone *z, int batch);
 // page_poison: fill freed pages with PAGE_POISON; on allocation report changed bytes.
 void kernel_poison_pages(page *p, unsigned long n);
 void kernel_unpoison_pages(page *p, unsigned long n);
+// Corruption reports made by kernel_unpoison_pages since boot.
+extern unsigned long page_poison_errors;
 // Printing the free areas as warn_alloc/show_mem does.
 void show_free_areas();
 // Name of the running context for reports ("swapper/<cpu>" until tasks exist).
