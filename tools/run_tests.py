@@ -411,6 +411,11 @@ def main():
             memblock_boot('virt-memmap-hole', [], 'memmap=64M$0x50000000 memmap=1M$0x7ff00000', mem='1G')
             memblock_boot('virt-mem-limit', [], 'mem=256M', mem='1G')
             memblock_boot('virt-initrd', ['-initrd', initrd], '', mem='1G')
+            print('== target: page allocator configurations', flush=True)
+            ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
+            ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
+            ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
+            ktest_boot('virt-no-grouping', 'qemu-virt', 'page_alloc.grouping=off', MEM='512M')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
 
     passed = sum(1 for r in results if r[1])
