@@ -68,6 +68,7 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 .PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean compile_commands.json
 
+.DEFAULT_GOAL := all
 all: kernel
 
 deps:

@@ -61,23 +61,27 @@ void report_outside_memory(const char *prefix, const char *what, const char *nam
 
 // ---- /memory ----------------------------------------------------------------------------
 
-// early_init_dt_add_memory_arch with MAX_MEMBLOCK_ADDR = 2^pa_bits - 1; the region is
-// clipped before trimming (the limit is page aligned, so the outcome is the same) so that
-// no arithmetic wraps on hostile 64-bit values.
-void add_memory(u64 base, u64 size, int nid, u64 max_addr, bool hotplug)
+// early_init_dt_add_memory_arch's arithmetic with MAX_MEMBLOCK_ADDR = 2^pa_bits - 1: the
+// whole pages of [base, base + size) below the limit, or false. The region is clipped before
+// trimming (the limit is page aligned, so the outcome is the same) so that no arithmetic
+// wraps on hostile 64-bit values. report: print Linux's messages (first pass only).
+bool usable_range(u64 &base, u64 &size, u64 max_addr, bool report)
 {
 	if (base > max_addr) {
-		pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(base), ull(end_of(base, size)));
-		return;
+		if (report)
+			pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(base), ull(end_of(base, size)));
+		return false;
 	}
 	if (size - 1 > max_addr - base) {
-		pr_warn(FDT_PR "Ignoring memory range 0x%llx - 0x%llx\n", ull(max_addr) + 1,
-			ull(end_of(base, size)));
+		if (report)
+			pr_warn(FDT_PR "Ignoring memory range 0x%llx - 0x%llx\n", ull(max_addr) + 1,
+				ull(end_of(base, size)));
 		size = max_addr - base + 1;
 	}
 	if (size < PAGE_SIZE - (base & ~PAGE_MASK)) {
-		pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(base), ull(base + size));
-		return;
+		if (report)
+			pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(base), ull(base + size));
+		return false;
 	}
 	u64 obase = base, osize = size;
 	if (base & ~PAGE_MASK) {
@@ -85,41 +89,44 @@ void add_memory(u64 base, u64 size, int nid, u64 max_addr, bool hotplug)
 		base = kstd::align_up(base, PAGE_SIZE);
 	}
 	size &= PAGE_MASK;
-	if (base != obase || size != osize)
+	if (report && (base != obase || size != osize))
 		pr_info(FDT_PR "memory 0x%llx - 0x%llx trimmed to whole pages 0x%llx - 0x%llx\n",
 			ull(obase), ull(obase + osize), ull(base), ull(base + size));
 	if (!size) {
-		pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(obase), ull(obase + osize));
-		return;
+		if (report)
+			pr_warn(FDT_PR "Ignoring memory block 0x%llx - 0x%llx\n", ull(obase), ull(obase + osize));
+		return false;
 	}
-	int err = nid >= 0 ? memblock_add_node(base, size, nid, MEMBLOCK_NONE) : memblock_add(base, size);
-	if (err) {
-		pr_err(FDT_PR "memory 0x%llx - 0x%llx not added: memblock.memory is full (%d)\n",
-		       ull(base), ull(base + size), err);
-		return;
-	}
-	if (hotplug && memblock_mark_hotplug(base, size))
-		pr_warn(FDT_PR "failed to mark hotplug range 0x%llx - 0x%llx\n", ull(base), ull(base + size));
+	return true;
 }
 
-// early_init_dt_scan_memory: every available root child with device_type "memory".
-void scan_memory(of::DeviceTree tree, of::Cells cells, u64 max_addr)
+enum class MemoryPass { Add, AssignNodes };
+
+// early_init_dt_scan_memory (MemoryPass::Add), and of_numa_parse_memory_nodes
+// (MemoryPass::AssignNodes), which Linux runs after arm64_memblock_init: adding everything
+// with no node first means overlapping nodes of different ids, the kernel added back after
+// mem= or an initrd never meet memblock_add's "different node" warning, as in Linux.
+// `hotpluggable` is not honoured: there is no memory hotplug (nor movable_node) here.
+void scan_memory(of::DeviceTree tree, of::Cells cells, u64 max_addr, MemoryPass pass)
 {
+	const bool adding = pass == MemoryPass::Add;
 	for (of::Node n : tree.root().children()) {
 		if (!n.is_type("memory"))
 			continue;
 		if (!n.is_available()) {
-			pr_info(FDT_PR "memory node %s is disabled, skipped\n", n.name());
+			if (adding)
+				pr_info(FDT_PR "memory node %s is disabled, skipped\n", n.name());
 			continue;
 		}
 		const char *prop = n.has_property("linux,usable-memory") ? "linux,usable-memory" : "reg";
 		auto v = n.property(prop);
 		if (v.is_error()) {
-			pr_warn(FDT_PR "memory node %s has no reg, skipped\n", n.name());
+			if (adding)
+				pr_warn(FDT_PR "memory node %s has no reg, skipped\n", n.name());
 			continue;
 		}
 		of::RegArray arr(v.value().data(), v.value().size(), cells);
-		if (arr.tail_bytes())
+		if (adding && arr.tail_bytes())
 			pr_warn(FDT_PR "memory node %s: %s length %zu is not a multiple of %u bytes, last %zu bytes ignored\n",
 				n.name(), prop, v.value().size(), (cells.addr + cells.size) * 4,
 				arr.tail_bytes());
@@ -128,18 +135,31 @@ void scan_memory(of::DeviceTree tree, of::Cells cells, u64 max_addr)
 		if (!id.is_error()) {
 			if (id.value() < u32(MAX_NUMNODES))
 				nid = int(id.value());
-			else
+			else if (adding)
 				pr_warn(FDT_PR "memory node %s: numa-node-id %u exceeds the maximum %d, ignored\n",
 					n.name(), id.value(), MAX_NUMNODES - 1);
 		}
-		bool hotplug = n.has_property("hotpluggable");
+		if (!adding && nid < 0)
+			continue;
 		for (usize i = 0; i < arr.size(); i++) {
 			of::RegEntry e = arr[i];
 			if (e.size == 0) {
-				pr_info(FDT_PR "memory node %s: entry %zu has size 0, skipped\n", n.name(), i);
+				if (adding)
+					pr_info(FDT_PR "memory node %s: entry %zu has size 0, skipped\n", n.name(), i);
 				continue;
 			}
-			add_memory(e.address, e.size, nid, max_addr, hotplug);
+			u64 base = e.address, size = e.size;
+			if (!usable_range(base, size, max_addr, adding))
+				continue;
+			if (adding) {
+				int err = memblock_add(base, size);
+				if (err)
+					pr_err(FDT_PR "memory 0x%llx - 0x%llx not added: memblock.memory is full (%d)\n",
+					       ull(base), ull(base + size), err);
+			} else if (memblock_set_node(base, size, &memblock.memory, nid)) {
+				pr_err(FDT_PR "memory 0x%llx - 0x%llx: node %d not recorded, memblock.memory is full\n",
+				       ull(base), ull(base + size), nid);
+			}
 		}
 	}
 }
@@ -183,10 +203,30 @@ void scan_chosen(DtBootInfo &info)
 
 // ---- /reserved-memory -------------------------------------------------------------------
 
+// NOMAP takes memory out of the linear map, which maps whole pages, so a no-map range covers
+// every page it touches. (Linux marks the exact bytes, splitting memory regions off page
+// boundaries, and the page allocator and linear map then round them back.) False when the
+// rounded range would wrap.
+bool nomap_pages(u64 &base, u64 &size)
+{
+	u64 end = end_of(base, size);
+	if (end > ~u64{0} - PAGE_SIZE)
+		return false;
+	base = kstd::align_down(base, PAGE_SIZE);
+	size = kstd::align_up(end, PAGE_SIZE) - base;
+	return true;
+}
+
 // early_init_dt_reserve_memory
 int reserve_memory(u64 base, u64 size, bool nomap)
 {
 	if (nomap) {
+		u64 obase = base, osize = size;
+		if (!nomap_pages(base, size))
+			return -int(Errno::EINVAL);
+		if (base != obase || size != osize)
+			pr_info(RMEM_PR "no-map range 0x%llx - 0x%llx widened to whole pages 0x%llx - 0x%llx\n",
+				ull(obase), ull(obase + osize), ull(base), ull(base + size));
 		// Memory already reserved by someone else must not lose its linear mapping.
 		if (memblock_overlaps_region(&memblock.memory, base, size) &&
 		    memblock_is_region_reserved(base, size))
@@ -280,6 +320,17 @@ Errno alloc_size(of::Node n, const char *uname, of::Cells cells, u64 *res_base, 
 	bool nomap = n.has_property("no-map");
 	if (n.is_compatible("shared-dma-pool") && n.has_property("reusable") && !nomap)
 		align = kstd::max(align, CMA_MIN_ALIGNMENT_BYTES);
+	// See nomap_pages(): a no-map allocation is whole pages.
+	if (nomap) {
+		if (size > ~u64{0} - PAGE_SIZE) {
+			pr_err(RMEM_PR "size 0x%llx of '%s' is too large\n", ull(size), uname);
+			return Errno::EINVAL;
+		}
+		if (size & ~PAGE_MASK)
+			pr_info(RMEM_PR "no-map size 0x%llx of '%s' rounded up to whole pages\n", ull(size), uname);
+		size = kstd::align_up(size, PAGE_SIZE);
+		align = kstd::max(align, PAGE_SIZE);
+	}
 
 	u64 base = 0;
 	auto ranges = n.property("alloc-ranges");
@@ -363,9 +414,10 @@ void init_reserved_mem(const void *fdt, of::Cells cells)
 		err = init_node(rmem, n);
 		if (err != Errno::OK && err != Errno::ENOENT) {
 			pr_info(RMEM_PR "node %s compatible matching fail\n", rmem.name);
-			if (rmem.nomap)
-				memblock_clear_nomap(rmem.base, rmem.size);
-			else
+			u64 base = rmem.base, size = rmem.size;
+			if (rmem.nomap && nomap_pages(base, size))
+				memblock_clear_nomap(base, size);
+			else if (!rmem.nomap)
 				memblock_phys_free(rmem.base, rmem.size);
 		} else {
 			pr_info(RMEM_PR "0x%016llx..0x%016llx (%llu KiB) %s %s %s\n", ull(rmem.base),
@@ -497,7 +549,7 @@ ErrorOr<DtBootInfo> early_init_dt_scan(const void *fdt, usize mapped_size, unsig
 	}
 	info.root_cells = cells.value();
 
-	scan_memory(info.tree, info.root_cells, (u64{1} << pa_bits) - 1);
+	scan_memory(info.tree, info.root_cells, (u64{1} << pa_bits) - 1, MemoryPass::Add);
 	if (memblock_phys_mem_size() == 0) {
 		pr_crit(FDT_PR "No memory found in device tree\n");
 		return Errno::ENOENT;
@@ -528,6 +580,12 @@ Result early_init_dt_memblock(const DtBootInfo &info, const ArchMemblockInfo &ar
 			pr_warn("Memory doesn't fit in the linear mapping, VA_BITS too small\n");
 		u64 cut = kstd::max(end_of(memstart, arch.linear_region_size), kernel_end);
 		memblock_remove(cut, PHYS_ADDR_MAX - cut);
+		// A kernel loaded above the window moves the window up to end with memory.
+		if (end_of(memstart, arch.linear_region_size) < memblock_end_of_DRAM()) {
+			memstart = kstd::align_up(memblock_end_of_DRAM() - arch.linear_region_size,
+						  ARM64_MEMSTART_ALIGN);
+			memblock_remove(0, memstart);
+		}
 	}
 
 	if (g_memory_limit != PHYS_ADDR_MAX) {
@@ -561,6 +619,11 @@ Result early_init_dt_memblock(const DtBootInfo &info, const ArchMemblockInfo &ar
 		memblock_reserve(r.address, r.size);
 
 	scan_reserved_mem(info);
+	scan_memory(info.tree, info.root_cells, (u64{1} << info.pa_bits) - 1, MemoryPass::AssignNodes);
+	if (memblock_phys_mem_size() == 0) {
+		pr_crit(FDT_PR "No memory left after memmap=/mem=\n");
+		return Errno::ENOENT;
+	}
 	return {};
 }
 

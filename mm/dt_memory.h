@@ -17,7 +17,10 @@
 //        (page-aligned: added back, nomap cleared, reserved), the kernel image and the arch's
 //        extra ranges (early page tables) reserved, then /memreserve/ entries and
 //        /reserved-memory (reg: reserved or nomap; size: allocated with alignment and
-//        alloc-ranges; shared-dma-pool reusable -> a CMA area in dt_cma_areas()).
+//        alloc-ranges; shared-dma-pool reusable -> a CMA area in dt_cma_areas()), and last
+//        the numa-node-id of each /memory node (memblock_set_node; Linux of_numa_init runs
+//        after arm64_memblock_init). Memory without an id keeps MAX_NUMNODES: a non-NUMA
+//        boot's "all memory is node 0" (Linux dummy_numa_init) is the NUMA code's job.
 //   Reservations of DT ranges outside memory are reported and still made (Linux).
 //   memblock=debug output and memblock_dump_all() are the caller's/memblock's business.
 #pragma once
@@ -88,8 +91,27 @@ struct CmaArea {
 	bool is_default;   // linux,cma-default: the default area for dma_alloc_coherent
 };
 
+// ID_AA64MMFR0_EL1.PARange (bits [3:0]) -> physical address bits, as Linux's
+// id_aa64mmfr0_parange_to_phys_shift; reserved encodings give 48.
+constexpr unsigned pa_bits_from_mmfr0(u64 mmfr0)
+{
+	switch (mmfr0 & 0xf) {
+	case 0: return 32;
+	case 1: return 36;
+	case 2: return 40;
+	case 3: return 42;
+	case 4: return 44;
+	case 5: return 48;
+	case 6: return 52;
+	default: return 48;
+	}
+}
+
 [[nodiscard]] ErrorOr<DtBootInfo> early_init_dt_scan(const void *fdt, usize mapped_size,
 						     unsigned pa_bits);
+// ENOENT (after "No memory left after memmap=/mem=") when the command line removed all
+// memory; EINVAL for an info that early_init_dt_scan did not produce. Either is fatal.
+// arch.kernel_start/kernel_size and extra_reserved must be page aligned.
 [[nodiscard]] Result early_init_dt_memblock(const DtBootInfo &info, const ArchMemblockInfo &arch);
 // Panic text for an early_init_dt_scan error.
 const char *early_init_dt_strerror(Error e);

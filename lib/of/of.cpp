@@ -472,6 +472,12 @@ Node DeviceTree::find_alias(const char *alias) const
 	return resolve_path(blob_, alias, strlen(alias));
 }
 
+Node DeviceTree::chosen() const
+{
+	Node n = find_by_path("/chosen");
+	return n.valid() ? n : find_by_path("/chosen@0");
+}
+
 ErrorOr<const char *> DeviceTree::bootargs() const { return chosen().read_string("bootargs"); }
 
 ErrorOr<StdoutPath> DeviceTree::stdout_path() const

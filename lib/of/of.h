@@ -97,6 +97,9 @@ class ChildRange;
 class Node {
 public:
 	constexpr Node() = default;
+	// offset must be a node offset libfdt returned for this blob (fdt_next_node at depth >= 0,
+	// fdt_path_offset, ...): libfdt trusts it, and some of its calls (fdt_get_path) read out
+	// of bounds on any other structure offset.
 	constexpr Node(const void *fdt, int offset) : fdt_(fdt), off_(offset) {}
 
 	bool valid() const { return fdt_ != nullptr && off_ >= 0; }
@@ -222,7 +225,8 @@ public:
 	Node find_by_phandle(u32 phandle) const;
 	// /aliases/<name> resolved to its node.
 	Node find_alias(const char *alias) const;
-	Node chosen() const { return find_by_path("/chosen"); }
+	// /chosen (or /chosen@0, which Linux also accepts).
+	Node chosen() const;
 
 	// /chosen getters. ENOENT when /chosen or the property is absent.
 	ErrorOr<const char *> bootargs() const;
@@ -248,5 +252,19 @@ private:
 // The boot tree (set by early_init_dt_scan after validation).
 DeviceTree boot_tree();
 void set_boot_tree(DeviceTree t);
+
+// Linux-style shorthands over the boot tree for drivers:
+//   for (of::Node n : of::of_compatible_nodes("brcm,bcm2835-aux-uart")) ...
+//   of::Node gic = of::of_find_compatible("arm,gic-400");
+inline Node of_find_compatible(const char *compat, Node from = Node())
+{
+	return boot_tree().find_compatible(compat, from);
+}
+inline CompatibleRange of_compatible_nodes(const char *compat)
+{
+	return boot_tree().compatible_nodes(compat);
+}
+inline Node of_find_node_by_path(const char *path) { return boot_tree().find_by_path(path); }
+inline Node of_find_node_by_phandle(u32 phandle) { return boot_tree().find_by_phandle(phandle); }
 
 } // namespace of
