@@ -689,6 +689,13 @@ static void free_the_page(page *p, unsigned order)
 
 void __free_pages(page *p, unsigned order)
 {
+	// Order 0, a single reference and a page in the expected state: straight to this CPU's
+	// list (the checks are the same ones the general path makes, in the same order).
+	if (likely(order == 0 && p && page_ref_count(p) == 1 && !PageBuddy(p))) {
+		if (put_page_testzero(p))
+			free_unref_page(p, 0);
+		return;
+	}
 	if (unlikely(!p))
 		return;
 	if (unlikely(order >= MAX_ORDER)) {
@@ -780,6 +787,10 @@ static void prep_compound_page(page *p, unsigned order)
 		page *p = __rmqueue(z, order, mt, alloc_flags);
 		if (unlikely(!p))
 			break;
+		// Pages are checked once, here, as they enter the per-CPU list (Linux's
+		// check_pcp_refill); a pcp hit then needs no check. A bad page is left out.
+		if (unlikely(check_new_pages(p, order)))
+			continue;
 		if (is_migrate_cma(get_pcppage_migratetype(p)))
 			__mod_zone_page_state(z, NR_FREE_CMA_PAGES, -(1L << order));
 		list_add_tail(&p->pcp_list, list);
@@ -814,7 +825,9 @@ static page *rmqueue_pcplist(zone *z, unsigned order, int mt, unsigned alloc_fla
 		p = list_first_entry(list, page, pcp_list);
 		list_del(&p->pcp_list);
 		pcp->count -= 1 << order;
-		if (likely(!check_new_pages(p, order)))
+		// Checked on refill or when freed; re-checked only with debug_pagealloc (Linux's
+		// check_new_pcp), which is what keeps a pcp hit cheap.
+		if (likely(!debug_pagealloc_enabled) || likely(!check_new_pages(p, order)))
 			break;
 	}
 	vm_event_states[cpu][PGALLOC_DMA + page_zonenum(p)] += 1UL << order;
@@ -1117,6 +1130,42 @@ static inline int default_node()
 	return node_states_memory ? __builtin_ctzl(node_states_memory) : 0;
 }
 
+// The order-0 fast path: a page from this CPU's list in the preferred zone of the default
+// node when that zone is above its low watermark. It makes exactly the decisions the general
+// path makes for that case (zone, migratetype, watermark, pcp list) without building an
+// alloc_context or walking the zonelist; anything else (empty list, low zone, __GFP_THISNODE)
+// returns nullptr and the general path runs.
+[[gnu::always_inline]] static inline page *alloc_order0_fast(gfp_t gfp)
+{
+	if (unlikely(gfp_has(gfp, __GFP_THISNODE)))
+		return nullptr;
+	int highest = gfp_zone(gfp);
+	int mt = gfp_migratetype(gfp);
+	zoneref *zr = first_zones_zonelist(&NODE_DATA(default_node())->node_zonelist, highest);
+	zone *z = zr->zone_;
+	if (unlikely(!z))
+		return nullptr;
+	unsigned alloc_flags = ALLOC_WMARK_LOW | (mt == MIGRATE_MOVABLE ? ALLOC_CMA : 0);
+	if (unlikely(!zone_watermark_fast(z, 0, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK), highest, alloc_flags)))
+		return nullptr;
+	irqflags_t f = arch_local_irq_save();
+	unsigned cpu = smp_processor_id();
+	per_cpu_pages *pcp = &z->pcp[cpu];
+	list_head *list = &pcp->lists[order_to_pindex(mt, 0)];
+	if (unlikely(list_empty(list) || debug_pagealloc_enabled)) {
+		arch_local_irq_restore(f);
+		return nullptr;
+	}
+	page *p = list_first_entry(list, page, pcp_list);
+	list_del(&p->pcp_list);
+	pcp->count--;
+	pcp->free_factor >>= 1;
+	vm_event_states[cpu][PGALLOC_DMA + page_zonenum(p)]++;
+	arch_local_irq_restore(f);
+	prep_new_page(p, 0, gfp);
+	return p;
+}
+
 page *__alloc_pages(gfp_t gfp, unsigned order, int preferred_nid)
 {
 	if (unlikely(order >= MAX_ORDER)) {
@@ -1142,7 +1191,15 @@ page *__alloc_pages(gfp_t gfp, unsigned order, int preferred_nid)
 	return __alloc_pages_slowpath(gfp, order, &ac);
 }
 
-page *alloc_pages(gfp_t gfp, unsigned order) { return __alloc_pages(gfp, order, NUMA_NO_NODE); }
+// The fast path runs in alloc_pages' own small frame: __alloc_pages saves many registers and
+// carries a stack canary for its alloc_context, which a pcp hit should not pay for.
+page *alloc_pages(gfp_t gfp, unsigned order)
+{
+	if (likely(order == 0))
+		if (page *p = alloc_order0_fast(gfp))
+			return p;
+	return __alloc_pages(gfp, order, NUMA_NO_NODE);
+}
 
 unsigned long __get_free_pages(gfp_t gfp, unsigned order)
 {
