@@ -33,7 +33,7 @@ def record(name, ok, detail=''):
 
 
 def make(*args, quiet=True):
-    cmd = ['make', '--no-print-directory'] + list(args)
+    cmd = ['make', '--no-print-directory', '-j%d' % (os.cpu_count() or 2)] + list(args)
     r = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True)
     if r.returncode != 0 or not quiet:
         sys.stdout.write(r.stdout[-4000:])
