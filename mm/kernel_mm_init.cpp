@@ -16,6 +16,7 @@
 #include "mm/mmzone.h"
 #include "mm/page_alloc.h"
 #include "mm/sparse.h"
+#include "mm/vmalloc.h"
 #include "mm/vmstat.h"
 
 
@@ -81,6 +82,7 @@ void mm_core_init()
 		page_alloc_ledger l = page_alloc_ledger_snapshot();
 		return static_cast<u64>(l.free_total + l.pcp_total + l.bad_pages);
 	});
+	vmalloc_init();
 }
 
 void __kernel_map_pages(page *p, int numpages, int enable)

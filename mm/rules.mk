@@ -2,6 +2,6 @@
 # registers directly (mm/kernel_*.cpp) is also compiled into the host test suite.
 # mm-kernel lists what the kernel links: a file joins it when boot calls into it.
 mm-kernel-only := $(wildcard mm/kernel_*.cpp)
-mm-kernel := $(wildcard mm/memblock.cpp mm/dt_memory.cpp mm/page_alloc.cpp mm/mm_init.cpp mm/sparse.cpp mm/vmstat.cpp mm/page_debug.cpp mm/fragmentation.cpp) $(mm-kernel-only)
+mm-kernel := $(wildcard mm/memblock.cpp mm/dt_memory.cpp mm/page_alloc.cpp mm/mm_init.cpp mm/sparse.cpp mm/vmstat.cpp mm/page_debug.cpp mm/fragmentation.cpp mm/vmalloc.cpp mm/slab_common.cpp mm/slub.cpp mm/slob.cpp mm/mmap.cpp mm/memory.cpp) $(mm-kernel-only)
 kernel-srcs += $(mm-kernel)
 host-srcs += $(filter-out $(mm-kernel-only),$(wildcard mm/*.cpp))

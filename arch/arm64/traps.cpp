@@ -11,6 +11,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/printk_internal.h"
+#include "kernel/task_stack.h"
 
 void (*handle_arch_irq)(pt_regs *regs);
 void (*el0_sync_handler)(pt_regs *regs);
@@ -303,13 +304,24 @@ extern "C" [[noreturn]] void handle_bad_stack(pt_regs *regs)
 {
 	printk_bust_locks();
 	StackRange t = current_task_stack(), o = overflow_stack_range();
+	const char *task = current_task_name();
+	char swapper[16];
+	if (!task) {
+		kstd::snprintf(swapper, sizeof(swapper), "swapper/%u", smp_processor_id());
+		task = swapper;
+	}
 	pr_emerg("Insufficient stack space to handle exception!\n");
 	pr_emerg("ESR: 0x%016lx -- %s\n", (unsigned long)regs->esr, esr_class_str(esr_ec(regs->esr)));
 	pr_emerg("FAR: 0x%016lx\n", (unsigned long)regs->far);
 	pr_emerg("Task stack:     [0x%016lx..0x%016lx]\n", (unsigned long)t.low, (unsigned long)t.high);
 	pr_emerg("Overflow stack: [0x%016lx..0x%016lx]\n", (unsigned long)o.low, (unsigned long)o.high);
-	pr_emerg("kernel stack overflow in task swapper/%u: SP %016lx is below its stack\n",
-		 smp_processor_id(), (unsigned long)regs->sp);
+	// A vmalloc'ed stack (kernel/task_stack.h) faults in the unmapped region below it.
+	bool vmap_stack = t.low >= VMALLOC_START && t.low <= VMALLOC_END;
+	pr_emerg("kernel stack overflow in task %s: SP %016lx is below its %sstack [0x%016lx..0x%016lx]\n", task,
+		 (unsigned long)regs->sp, vmap_stack ? "vmalloc'ed " : "", (unsigned long)t.low, (unsigned long)t.high);
+	if (vmap_stack && regs->far < t.low && regs->far >= t.low - THREAD_SIZE)
+		pr_emerg("FAR %016lx is in the guard region [0x%016lx..0x%016lx] below the stack\n",
+			 (unsigned long)regs->far, (unsigned long)(t.low - THREAD_SIZE), (unsigned long)t.low);
 	show_regs(regs);
 	panic("kernel stack overflow");
 }

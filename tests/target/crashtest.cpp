@@ -1,10 +1,13 @@
 // Deliberate crashes for the oops and stack-overflow reports: `crashtest=<kind>` on the
 // command line triggers one after boot. The host runner checks that the report names the
 // faulting function, decodes the exception and that QEMU exits with the failure status.
+#include <asm/memory.h>
+
 #include "kernel/params.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
+#include "kernel/task_stack.h"
 #include "kstd/string.h"
 
 extern "C" [[gnu::noinline]] void crashtest_null_deref()
@@ -18,6 +21,25 @@ extern "C" [[gnu::noinline]] u64 crashtest_recurse(u64 n)
 	volatile u8 pad[256];
 	pad[0] = static_cast<u8>(n);
 	return crashtest_recurse(n + 1) + pad[0];
+}
+
+static long recurse_on_stack(void *) { return static_cast<long>(crashtest_recurse(0)); }
+
+// The same runaway recursion in a "task" on a vmalloc'ed stack: the report must name the
+// task and the stack's range, and the fault must hit the unmapped region below the stack.
+static int crash_vmap_stack()
+{
+	void *stack = alloc_thread_stack();
+	if (!stack) {
+		pr_err("crashtest: cannot allocate a kernel stack\n");
+		return 1;
+	}
+	u64 low = reinterpret_cast<u64>(stack);
+	pr_info("crashtest: task crashtest-vmap on stack [0x%016lx..0x%016lx]\n", (unsigned long)low,
+		(unsigned long)(low + THREAD_SIZE));
+	run_on_stack(stack, "crashtest-vmap", recurse_on_stack, nullptr);
+	free_thread_stack(stack); // not reached: the overflow panics
+	return 0;
 }
 
 extern "C" [[gnu::noinline]] void crashtest_undef() { asm volatile(".inst 0x00000000"); }
@@ -44,6 +66,8 @@ static int run(const char *kind)
 		crashtest_null_deref();
 	else if (strcmp(kind, "stack") == 0)
 		crashtest_recurse(0);
+	else if (strcmp(kind, "vmap_stack") == 0)
+		return crash_vmap_stack();
 	else if (strcmp(kind, "undef") == 0)
 		crashtest_undef();
 	else if (strcmp(kind, "ubsan") == 0) {
@@ -57,7 +81,7 @@ static int run(const char *kind)
 		WARN_ON(true);
 		return 0;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, stack, undef, ubsan, stackprot, bug, warn)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, stack, vmap_stack, undef, ubsan, stackprot, bug, warn)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -82,9 +106,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|stack|undef|ubsan|stackprot|bug|warn\n");
+		pr_err("usage: crash null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|undef|ubsan|stackprot|bug|warn", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn", cmd_crash);

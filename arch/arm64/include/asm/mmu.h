@@ -11,3 +11,29 @@ void paging_init();
 bool linear_map_is_page_granular();
 void set_linear_pages_valid(u64 va, int numpages, bool valid);
 extern u64 linear_map_pages_4k, linear_map_blocks_2m, linear_map_blocks_1g;
+
+// Kernel mappings made after boot in the vmalloc/ioremap range (mm/kernel_vmalloc.cpp).
+// Intermediate tables come from the page allocator and are tagged as ours; a tagged table
+// is freed as soon as its last entry is cleared. Tables head.S or paging_init built (the
+// image's, the fixmap's) are never freed. All of this is serialised by one IRQ-safe lock.
+//
+// Maps one 4 KiB page at va (page aligned, inside [VMALLOC_START, VMALLOC_END]) to pa with
+// prot (PROT_* from asm/sysreg.h). Errors: EINVAL (bad va/pa), EEXIST (va already mapped,
+// or covered by a block), ENOMEM (no page for a table; tables made empty by the failure are
+// freed again). The mapping is visible to this CPU's table walks on return (dsb ishst; isb);
+// no TLB maintenance is needed for an entry that was invalid.
+[[nodiscard]] Result map_kernel_page(u64 va, PhysAddr pa, u64 prot);
+// Clears every page mapping in [va, va + size) (page aligned, inside the vmalloc range;
+// holes are fine), frees the tables that became empty, and invalidates the TLB entries and
+// walk caches for the range on all CPUs (tlbi vaae1is per page, vmalle1is for large ranges)
+// before a table page goes back to the allocator. The caller frees the mapped pages only
+// after this returns.
+void unmap_kernel_range(u64 va, u64 size);
+// The physical address va (any TTBR1 address) translates to in the kernel tables, following
+// blocks too; ENOENT when it is not mapped.
+ErrorOr<PhysAddr> kernel_va_to_phys(u64 va);
+// Table pages map_kernel_page() holds right now.
+unsigned long kernel_pgtable_pages();
+// Whether pfn is RAM in the linear map (Linux's pfn_is_map_memory): ioremap refuses those.
+// A page that debug_pagealloc has made invalid still counts.
+bool pfn_is_map_memory(unsigned long pfn);
