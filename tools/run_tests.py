@@ -386,6 +386,12 @@ def main():
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
             loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
+            scenario('virt: overflow of a vmalloc\'ed task stack is reported', 'qemu-virt', 'crashtest=vmap_stack', 1,
+                     [r'crashtest: task crashtest-vmap on stack \[0x[0-9a-f]{16}\.\.0x[0-9a-f]{16}\]',
+                      r'Insufficient stack space to handle exception!', r'^Task stack:\s+\[0x',
+                      r"kernel stack overflow in task crashtest-vmap: SP [0-9a-f]+ is below its vmalloc'ed stack \[0x[0-9a-f]{16}\.\.0x[0-9a-f]{16}\]",
+                      r'FAR [0-9a-f]+ is in the guard region', r'^pc : crashtest_recurse\+0x',
+                      r'Kernel panic - not syncing: kernel stack overflow'])
             scenario('virt: stack protector catches a smashed frame', 'qemu-virt', 'crashtest=stackprot', 1,
                      [r'Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: crashtest_stackprot\+0x'])
             print('== target: UBSan kernel', flush=True)
@@ -411,6 +417,10 @@ def main():
             memblock_boot('virt-memmap-hole', [], 'memmap=64M$0x50000000 memmap=1M$0x7ff00000', mem='1G')
             memblock_boot('virt-mem-limit', [], 'mem=256M', mem='1G')
             memblock_boot('virt-initrd', ['-initrd', initrd], '', mem='1G')
+            scenario('virt: memmap= removing all RAM panics clearly', 'qemu-virt', 'memmap=1G$0x40000000', 1,
+                     [r'^OF: fdt: No memory left after memmap=/mem=$', r'Kernel panic - not syncing: '])
+            scenario('virt: malformed mem= is reported and ignored', 'qemu-virt', 'mem=junk ktest=boot', 0,
+                     [r"Malformed early option 'mem'", r'^# Totals: pass:\d+ fail:0'])
             print('== target: page allocator configurations', flush=True)
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
