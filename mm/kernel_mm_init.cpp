@@ -15,6 +15,7 @@
 #include "mm/memblock.h"
 #include "mm/mmzone.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "mm/sparse.h"
 #include "mm/vmalloc.h"
 #include "mm/vmstat.h"
@@ -75,6 +76,10 @@ void mm_core_init()
 	sizes.init = 0;
 	mem_init_print_info(sizes);
 	init_per_zone_wmark_min();
+	kmem_cache_init();
+	// Before "free pages": taking this ledger shrinks every cache and drains the per-CPU page
+	// lists, so the free-page count read next does not see slabs SLUB merely keeps cached.
+	ktest_register_ledger("slab objects", slab_ledger_objects);
 	// Pages in the buddy plus those cached on per-CPU lists, plus pages bad_page() took out of
 	// circulation on purpose (a test that corrupts a page loses it from the free count, but no
 	// page may vanish unaccounted).
