@@ -403,6 +403,11 @@ def main():
                          [r'^UBSAN: shift-out-of-bounds in tests/target/crashtest.cpp:\d+:\d+$',
                           r'^shift exponent 40 is too large for 32-bit type .int.$',
                           r'^at crashtest_ubsan_shift\+0x', r'^# Totals: pass:\d+ fail:0'], UBSAN='1')
+            print('== target: SLOB kernel', flush=True)
+            if make('kernel', 'SLAB=slob').returncode != 0:
+                record('build: SLAB=slob kernel', False, 'build failed')
+            else:
+                ktest_boot('virt-slob', 'qemu-virt', '', SLAB='slob')
             print('== target: memblock from the device tree', flush=True)
             initrd = os.path.join(LOGS, 'initrd.bin')
             with open(initrd, 'wb') as f:
