@@ -320,6 +320,35 @@ def memblock_boot(name, qemu_extra, cmdline, mem='1G', smp='1'):
     record('memblock: ' + name, not problems, '; '.join(problems))
 
 
+def memory_agreement(name, mem):
+    """The boot log's Memory line, meminfo and buddyinfo agree with each other and with
+    memblock (issue 4): total RAM = memblock memory size, available = MemTotal, and MemFree =
+    the sum of buddyinfo's free blocks."""
+    cmd = qemu_cmd('qemu-virt', MEM=mem)
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting memblock=debug'],
+                                 'meminfo\nbuddyinfo\npoweroff\n')
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    problems = []
+    m_mb = re.search(r'^ memory size = (0x[0-9a-f]+) reserved size', plain, re.M)
+    m_line = re.search(r'^Memory: (\d+)K/(\d+)K available', plain, re.M)
+    m_total = re.search(r'^MemTotal:\s+(\d+) kB', plain, re.M)
+    m_free = re.search(r'^MemFree:\s+(\d+) kB', plain, re.M)
+    buddy = re.findall(r'^Node \d+, zone\s+\S+((?:\s+\d+)+)\s*$', plain, re.M)
+    if status != 0 or not (m_mb and m_line and m_total and m_free and buddy):
+        record(name, False, 'missing output (exit %s)' % status)
+        return
+    memblock_k = int(m_mb.group(1), 16) >> 10
+    avail_k, total_k = int(m_line.group(1)), int(m_line.group(2))
+    buddy_k = sum(int(c) << o for row in buddy for o, c in enumerate(row.split())) * 4
+    if total_k != memblock_k:
+        problems.append('Memory line total %dK != memblock memory %dK' % (total_k, memblock_k))
+    if avail_k != int(m_total.group(1)):
+        problems.append('Memory line available %dK != MemTotal %s kB' % (avail_k, m_total.group(1)))
+    if buddy_k != int(m_free.group(1)):
+        problems.append('buddyinfo sums to %d kB, MemFree is %s kB' % (buddy_k, m_free.group(1)))
+    record(name, not problems, '; '.join(problems))
+
+
 def host_tests():
     r = make('host-test', quiet=True)
     out = r.stdout + r.stderr
@@ -427,6 +456,8 @@ def main():
             scenario('virt: malformed mem= is reported and ignored', 'qemu-virt', 'mem=junk ktest=boot', 0,
                      [r"Malformed early option 'mem'", r'^# Totals: pass:\d+ fail:0'])
             print('== target: page allocator configurations', flush=True)
+            memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
+            memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
             ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
