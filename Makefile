@@ -43,6 +43,7 @@ include tests/rules.mk
 include board/rules.mk
 include board/dtb.mk
 include board/sdcard.mk
+include user/rules.mk
 
 # --- kernel ------------------------------------------------------------------------------
 INCLUDES := -I. -Ilib -Iarch/arm64/include -isystem lib/std-shim -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim

@@ -21,6 +21,19 @@
 #include <asm/memory.h>
 #include <asm/sysreg.h>
 
+
+/*
+ * link_table: make the entry of table \tbl that covers virtual address \va at the level
+ * whose index starts at bit \shift point to the next-level table \next (all physical
+ * addresses; MMU off).  Corrupts: \tmp1, \tmp2.
+ */
+.macro link_table, tbl, va, shift, next, tmp1, tmp2
+	lsr	\tmp1, \va, #\shift
+	and	\tmp1, \tmp1, #0x1ff
+	orr	\tmp2, \next, #(PTE_VALID | PTE_TABLE)
+	str	\tmp2, [\tbl, \tmp1, lsl #3]
+.endm
+
 	.section ".head.text", "ax"
 	.globl	_head
 _head:
@@ -155,18 +168,9 @@ __create_page_tables:
 	add	x4, x23, #0x1000	// L1
 	add	x5, x23, #0x2000	// L2
 	add	x6, x23, #0x3000	// L3
-	lsr	x7, x0, #39		// L0 index
-	and	x7, x7, #0x1ff
-	orr	x8, x4, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x23, x7, lsl #3]
-	lsr	x7, x0, #30		// L1 index
-	and	x7, x7, #0x1ff
-	orr	x8, x5, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x4, x7, lsl #3]
-	lsr	x7, x0, #21		// L2 index
-	and	x7, x7, #0x1ff
-	orr	x8, x6, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x5, x7, lsl #3]
+	link_table x23, x0, 39, x4, x7, x8	// L0 -> L1
+	link_table x4, x0, 30, x5, x7, x8	// L1 -> L2
+	link_table x5, x0, 21, x6, x7, x8	// L2 -> L3
 	/* .idmap.text is < 4 KiB and page-aligned by the linker script: one or two L3
 	 * entries in the same 2 MiB (asserted there), read-only and executable at EL1. */
 	adr_l	x1, __idmap_text_end
@@ -185,14 +189,8 @@ __create_page_tables:
 	adr_l	x5, init_kimage_pmd	// L2
 	adr_l	x6, init_kimage_pte	// EARLY_KIMAGE_PTE_TABLES contiguous L3 tables
 	mov_q	x0, KIMAGE_VADDR
-	lsr	x7, x0, #39
-	and	x7, x7, #0x1ff
-	orr	x8, x4, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x22, x7, lsl #3]
-	lsr	x7, x0, #30
-	and	x7, x7, #0x1ff
-	orr	x8, x5, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x4, x7, lsl #3]
+	link_table x22, x0, 39, x4, x7, x8
+	link_table x4, x0, 30, x5, x7, x8
 	lsr	x7, x0, #21		// first L2 index; one entry per L3 table
 	and	x7, x7, #0x1ff
 	mov	x9, #EARLY_KIMAGE_PTE_TABLES
@@ -210,14 +208,8 @@ __create_page_tables:
 	adr_l	x5, init_fixmap_pmd
 	adr_l	x6, init_fixmap_pte
 	mov_q	x0, FIXADDR_START
-	lsr	x7, x0, #39
-	and	x7, x7, #0x1ff
-	orr	x8, x4, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x22, x7, lsl #3]
-	lsr	x7, x0, #30
-	and	x7, x7, #0x1ff
-	orr	x8, x5, #(PTE_VALID | PTE_TABLE)
-	str	x8, [x4, x7, lsl #3]
+	link_table x22, x0, 39, x4, x7, x8
+	link_table x4, x0, 30, x5, x7, x8
 	lsr	x7, x0, #21
 	and	x7, x7, #0x1ff
 	mov	x9, #EARLY_FIXMAP_PTE_TABLES

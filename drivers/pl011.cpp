@@ -1,8 +1,13 @@
 // ARM PrimeCell UART (PL011): QEMU virt's UART and the Pi's UART0.
 // Registers from the PL011 TRM (DDI 0183).
-#include "kernel/console.h"
-#include "kernel/printk.h"
+#include <asm/irqflags.h>
+
+#include "drivers/bcm2835_gpio.h"
+#include "drivers/serial_rx.h"
 #include "drivers/uart_calc.h"
+#include "kernel/console.h"
+#include "kernel/irq.h"
+#include "kernel/printk.h"
 
 namespace {
 
@@ -14,6 +19,7 @@ enum Reg : u32 {
 	UARTLCR_H = 0x2c,
 	UARTCR = 0x30,
 	UARTIMSC = 0x38,
+	UARTMIS = 0x40,
 	UARTICR = 0x44,
 };
 constexpr u32 FR_RXFE = 1 << 4; // receive FIFO empty
@@ -21,14 +27,18 @@ constexpr u32 FR_TXFF = 1 << 5; // transmit FIFO full
 constexpr u32 FR_BUSY = 1 << 3;
 constexpr u32 LCR_H_FEN = 1 << 4;
 constexpr u32 LCR_H_WLEN8 = 3 << 5;
-constexpr u32 CR_UARTEN = 1 << 0, CR_TXE = 1 << 8, CR_RXE = 1 << 9;
+constexpr u32 CR_UARTEN = 1 << 0, CR_LBE = 1 << 7, CR_TXE = 1 << 8, CR_RXE = 1 << 9;
 constexpr u32 IMSC_RXIM = 1 << 4, IMSC_RTIM = 1 << 6;
 
 class Pl011 final : public Console {
 public:
-	void init(void *base, u32 clock, u32 baud)
+	void init(void *base, u32 clock, u32 baud, of::Node node)
 	{
 		base_ = static_cast<volatile u8 *>(base);
+		node_ = node;
+		// On a Pi the header pins (GPIO14/15) carry the console: ALT0 is the PL011. No
+		// BCM2835 GPIO controller in the DT (QEMU virt) means nothing to route.
+		(void)bcm2835_gpio_route_console_uart(GpioFsel::Alt0, "PL011");
 		if (clock == 0)
 			return; // keep the firmware's (or QEMU's) configuration
 		auto div = pl011_baud(clock, baud);
@@ -66,14 +76,64 @@ public:
 	{
 		if (saved_pos_ < saved_n_)
 			return static_cast<u8>(saved_[saved_pos_++]);
-		if (rd(UARTFR) & FR_RXFE)
-			return -1;
-		return static_cast<int>(rd(UARTDR) & 0xff);
+		// IRQs masked: the RX handler must not drain the FIFO between the check and the read.
+		irqflags_t f = arch_local_irq_save();
+		int c = rx_.pop();
+		if (c < 0 && !(rd(UARTFR) & FR_RXFE))
+			c = static_cast<int>(rd(UARTDR) & 0xff);
+		arch_local_irq_restore(f);
+		return c;
 	}
 	const char *name() const override { return "pl011"; }
-	void enable_rx_irq(bool on) override { wr(UARTIMSC, on ? (IMSC_RXIM | IMSC_RTIM) : 0); }
+	void enable_rx_irq(bool on) override
+	{
+		if (on && !rx_.virq) {
+			auto v = irq_of_parse_and_map(node_, 0);
+			if (v.is_error()) {
+				pr_warn("pl011: no usable interrupt (%s); the console keeps polling\n", v.error().name());
+				return;
+			}
+			if (auto r = request_irq(v.value(), rx_irq, "pl011 rx", this); r.is_error()) {
+				pr_warn("pl011: cannot request virq %u (%s); polling\n", v.value(), r.error().name());
+				return;
+			}
+			rx_.virq = v.value();
+			rx_.set_loopback = set_loopback;
+			rx_.put_raw = put_raw;
+			set_console_serial_rx(&rx_);
+		}
+		if (!rx_.virq)
+			return;
+		irqflags_t f = arch_local_irq_save();
+		wr(UARTICR, IMSC_RXIM | IMSC_RTIM);
+		wr(UARTIMSC, on ? (IMSC_RXIM | IMSC_RTIM) : 0);
+		arch_local_irq_restore(f);
+	}
 
 private:
+	static Pl011 &self();
+	static IrqReturn rx_irq(unsigned, void *dev)
+	{
+		auto *u = static_cast<Pl011 *>(dev);
+		if (!(u->rd(UARTMIS) & (IMSC_RXIM | IMSC_RTIM)))
+			return IrqReturn::None;
+		for (int i = 0; i < 64 && !(u->rd(UARTFR) & FR_RXFE); i++)
+			u->rx_.push(static_cast<u8>(u->rd(UARTDR) & 0xff));
+		u->wr(UARTICR, IMSC_RXIM | IMSC_RTIM); // the receive-timeout interrupt needs an explicit clear
+		return IrqReturn::Handled;
+	}
+	// Internal loopback (UARTCR.LBE): transmitted bytes come back through the receiver.
+	static Result set_loopback(bool on)
+	{
+		Pl011 &u = self();
+		while (u.rd(UARTFR) & FR_BUSY)
+			;
+		u32 cr = u.rd(UARTCR);
+		u.wr(UARTCR, on ? cr | CR_LBE : cr & ~CR_LBE);
+		return {};
+	}
+	static void put_raw(u8 c) { self().putc(static_cast<char>(c)); }
+
 	u32 rd(Reg r) { return *reinterpret_cast<volatile u32 *>(base_ + r); }
 	void wr(Reg r, u32 v) { *reinterpret_cast<volatile u32 *>(base_ + r) = v; }
 	void putc(char c)
@@ -83,15 +143,18 @@ private:
 		wr(UARTDR, static_cast<u8>(c));
 	}
 	volatile u8 *base_ = nullptr;
+	of::Node node_;
+	SerialRx rx_;
 	char saved_[32];
 	usize saved_n_ = 0, saved_pos_ = 0;
 };
 
 Pl011 pl011_console;
+Pl011 &Pl011::self() { return pl011_console; }
 
 ErrorOr<Console *> pl011_setup(const ConsoleSetup &s)
 {
-	pl011_console.init(s.base, s.clock_hz, s.baud);
+	pl011_console.init(s.base, s.clock_hz, s.baud, s.node);
 	return static_cast<Console *>(&pl011_console);
 }
 

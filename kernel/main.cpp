@@ -1,11 +1,17 @@
 // start_kernel: from head.S to the console prompt (Linux's init/main.c in order and names).
 #include <asm/arch_timer.h>
+#include <asm/irqflags.h>
 #include <asm/memory.h>
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
+#include "drivers/arch_timer.h"
+#include "drivers/bcm2835_mbox.h"
+#include "drivers/bcm2835_wdt.h"
+#include "drivers/serial_rx.h"
 #include "kernel/bench.h"
 #include "kernel/console.h"
+#include "kernel/irq.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
@@ -80,9 +86,23 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	pr_notice("Kernel command line: %s\n", boot_command_line());
 	parse_kernel_params(boot_command_line());
 
+	(void)bcm2835_wdt_init(dt); // the Pis' only way to restart or power off
+
 	crashtest_run_selected();
-	if (bench_run_selected())
+	if (bench_run_selected()) // before the tick: instruction counts without interrupt noise
 		machine_power_off(0);
+
+	// Interrupts: controllers, then the devices that use them, then IRQs on at the CPU.
+	if (irq_init(dt).is_error()) {
+		pr_warn("IRQs stay masked: no interrupt controller driver for this DT\n");
+	} else {
+		if (arch_timer_init(dt).is_error())
+			pr_warn("No timer tick\n");
+		console_rx_irq_init();
+		arch_local_irq_enable();
+	}
+	(void)bcm2835_mbox_init(dt);
+
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
 	pr_notice("Type 'help' for the list of console commands.\n");

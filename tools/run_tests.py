@@ -375,7 +375,8 @@ def host_tests():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--target-only', action='store_true')
-    ap.add_argument('--boards', default='qemu-virt')
+    ap.add_argument('--boards', default='qemu-virt,rpi3b,rpi4b',
+                    help='comma-separated: qemu-virt, rpi3b, rpi4b (default: all three)')
     args = ap.parse_args()
     os.makedirs(LOGS, exist_ok=True)
     t0 = time.time()
@@ -394,12 +395,16 @@ def main():
     if r.returncode != 0:
         record('build: kernel', False, 'build failed')
     else:
-        boards = ['qemu-virt'] if args.target_only else ['qemu-virt']
-        if 'qemu-virt' in boards or not args.target_only:
+        boards = args.boards.split(',') if args.target_only else ['qemu-virt', 'rpi3b', 'rpi4b']
+        if 'qemu-virt' in boards:
             print('== target: qemu-virt', flush=True)
             ktest_boot('virt-a72-el1', 'qemu-virt', 'ktest.expect_boot_el=1', CPU='cortex-a72')
             ktest_boot('virt-a53-el2', 'qemu-virt', 'ktest.expect_boot_el=2', CPU='cortex-a53',
                        VIRT_OPTS=',virtualization=on')
+            ktest_boot('virt-gicv3-el1', 'qemu-virt', 'ktest.expect_boot_el=1', CPU='cortex-a72',
+                       VIRT_OPTS=',gic-version=3')
+            ktest_boot('virt-gicv3-el2', 'qemu-virt', 'ktest.expect_boot_el=2', CPU='cortex-a53',
+                       VIRT_OPTS=',gic-version=3,virtualization=on')
             scenario('virt: failing test makes QEMU exit 1', 'qemu-virt', 'ktest=all ktest.inject_failure', 1,
                      [r'^    not ok 1 injected_failure$', r'^not ok \d+ ktest_self$'])
             scenario('virt: oops names the faulting function', 'qemu-virt', 'crashtest=null', 1,
@@ -463,6 +468,89 @@ def main():
             ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
             ktest_boot('virt-no-grouping', 'qemu-virt', 'page_alloc.grouping=off', MEM='512M')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
+
+        # The Raspberry Pis: the same kernel, the project's DTBs, the console on the mini UART
+        # (QEMU's second -serial, see board/rpi3b/board.mk).
+        pi_names = {'rpi3b': 'Raspberry Pi 3 Model B', 'rpi4b': 'Raspberry Pi 4 Model B'}
+        # Linux's own DTBs (from Debian's linux-image-*-arm64-unsigned, see tools/setup.sh).
+        upstream_dtbs = {'rpi3b': 'bcm2837-rpi-3-b.dtb', 'rpi4b': 'bcm2711-rpi-4-b.dtb'}
+
+        def pi_ktest_boot(name, board, kernel=None, dtb=None, cmdline='', pl011_console=False):
+            """ktest=all on a Pi with another kernel8.img and/or DTB than the board's, or with
+            the PL011 (QEMU's first -serial) as the console."""
+            cmd = qemu_cmd(board)
+            if cmd is None:
+                record(name + ': boot', False, 'no QEMU command for board')
+                return
+            if pl011_console:
+                i = cmd.index('null')
+                cmd[i], cmd[i + 2] = cmd[i + 2], cmd[i]
+            if kernel:
+                cmd[cmd.index('-kernel') + 1] = kernel
+            if dtb:
+                cmd[cmd.index('-dtb') + 1] = dtb
+            status, out, secs = run_qemu(name, cmd + ['-append', (cmdline + ' semihosting ktest=all').strip()])
+            cases_ok = parse_ktap(name, out)
+            oops = [p for p in OOPS_PATTERNS if p in out]
+            problems = []
+            if status != 0 or not cases_ok:
+                problems.append('exit status %s' % status)
+            if oops:
+                problems.append('oops text in log: %s' % ', '.join(oops))
+            record(name + ': boot', not problems, '; '.join(problems))
+
+        for board in ('rpi3b', 'rpi4b'):
+            if board not in boards:
+                continue
+            print('== target: %s' % board, flush=True)
+            if make('kernel', 'BOARD=' + board).returncode != 0:
+                record('build: kernel BOARD=%s' % board, False, 'build failed')
+                continue
+            ktest_boot(board, board, 'ktest.expect_boot_el=2')
+            scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
+                     [r'^console \[ttyS0\] enabled', r'^kernel> interrupts$', r' arch_timer$', r' ttyS0 rx$',
+                      r'^' + pi_names[board], r'reboot: Power down \(status 0\)'],
+                     stdin_data='interrupts\nboard\npoweroff\n')
+            # The mini UART has no loopback: the runner types the character the test waits for.
+            scenario('%s: console receive interrupt (typed input)' % board, board,
+                     'ktest=serial ktest.console_rx=K', 0, [r'^    ok \d+ console_rx_interrupt_fires$'],
+                     stdin_data='K')
+            scenario('%s: reboot through the PM watchdog' % board, board, '', 0,
+                     [r'bcm2835-wdt: watchdog at 0x[0-9a-f]+: restart', r'reboot: Restarting system'],
+                     stdin_data='reboot\n')
+            # console=serial0: the PL011 as console, pins GPIO14/15 on ALT0, its RX interrupt
+            # through ARMCTRL (Pi 3) or the GIC (Pi 4), tested by loopback.
+            pi_ktest_boot('%s-pl011-console' % board, board, cmdline='console=serial0', pl011_console=True)
+            upstream = os.path.join(TOP, 'build', 'deps', 'linux-dtbs', upstream_dtbs[board])
+            if os.path.exists(upstream):
+                pi_ktest_boot('%s-linux-dtb' % board, board, dtb=upstream)
+            else:  # tools/setup.sh extracts them; missing means the setup is broken
+                record('%s: boot with Linux\'s DTB' % board, False, 'missing %s' % os.path.relpath(upstream, TOP))
+
+            # The SD card: build, read back (tools/check_sdcard.py's KTAP), then boot exactly the
+            # kernel8.img, DTB and cmdline.txt extracted from the image.
+            r = make('sdcard', 'BOARD=' + board)
+            ktap = os.path.join(TOP, 'build', board, 'sdcard-check.ktap')
+            if r.returncode != 0 or not os.path.exists(ktap):
+                record('%s: sdcard image' % board, False, 'make sdcard failed')
+                continue
+            with open(ktap) as f:
+                for line in f:
+                    m = re.match(r'^(not ok|ok) \d+ - (.*)$', line.strip())
+                    if m:
+                        record('%s: sdcard: %s' % (board, m.group(2)), m.group(1) == 'ok')
+            files = os.path.join(TOP, 'build', board, 'sdcard-files')
+            dtbs = sorted(f for f in os.listdir(files) if f.endswith('.dtb'))
+            with open(os.path.join(files, 'kernel8.img'), 'rb') as a, \
+                    open(os.path.join(TOP, 'build', board, 'kernel8.img'), 'rb') as b:
+                record('%s: sdcard kernel8.img is the kernel just built' % board, a.read() == b.read())
+            if len(dtbs) != 1:
+                record('%s: sdcard boot' % board, False, 'not exactly one DTB on the card: %s' % dtbs)
+                continue
+            with open(os.path.join(files, 'cmdline.txt')) as f:
+                cmdline = f.read().strip()
+            pi_ktest_boot('%s-sdcard' % board, board, kernel=os.path.join(files, 'kernel8.img'),
+                          dtb=os.path.join(files, dtbs[0]), cmdline=cmdline)
 
     passed = sum(1 for r in results if r[1])
     failed = len(results) - passed

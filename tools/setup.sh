@@ -134,11 +134,40 @@ extract_deb() { # name dest marker
 }
 
 extract_deb libfdt-dev:arm64 "$deps/arm64" usr/lib/aarch64-linux-gnu/libfdt.a
+# Linux's own Raspberry Pi DTBs (what the firmware hands a Linux kernel), for the test that
+# the kernel boots with them as with the project's DTS. Debian ships them only inside the
+# arm64 kernel package: download the newest one and keep just the two files.
+linux_dtbs() {
+	local dest=$deps/linux-dtbs
+	[ -e "$dest/bcm2711-rpi-4-b.dtb" ] && [ -e "$dest/bcm2837-rpi-3-b.dtb" ] && return 0
+	need_root "linux-image arm64 (for the upstream Pi DTBs)"
+	ensure_sources
+	ensure_arm64_arch
+	apt_update
+	local pkg
+	pkg=$(apt-cache search --names-only '^linux-image-[0-9.]+-[0-9]+-arm64-unsigned$' | cut -d' ' -f1 |
+		sort -V | tail -1)
+	[ -n "$pkg" ] || { log "no linux-image-*-arm64-unsigned package found"; exit 1; }
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && run_quiet apt-get download -o APT::Sandbox::User=root "$pkg:arm64")
+	mkdir -p "$dest" "$tmp/x"
+	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp/x" --wildcards \
+		'*/broadcom/bcm2711-rpi-4-b.dtb' '*/broadcom/bcm2837-rpi-3-b.dtb'
+	find "$tmp/x" -name 'bcm2*.dtb' -exec cp {} "$dest/" \;
+	rm -rf "$tmp"
+	[ -e "$dest/bcm2711-rpi-4-b.dtb" ] || { log "$pkg: the Pi DTBs were not found in it"; exit 1; }
+}
+linux_dtbs
+
 if [ "${SETUP_FIRMWARE:-0}" = 1 ]; then
 	extract_deb raspi-firmware "$deps/raspi-firmware" usr/lib/raspi-firmware/start4.elf
 fi
+# SETUP_CROSS=1: Debian's aarch64 glibc cross toolchain (static glibc test programs in
+# user/glibc/) and qemu-user (qemu-aarch64 runs the user programs on this host as Linux would:
+# `make user-qemu-test`).
 if [ "${SETUP_CROSS:-0}" = 1 ]; then
-	for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
+	for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			need_root "$p"; ensure_sources; apt_update
 			log "installing $p"

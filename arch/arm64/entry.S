@@ -38,10 +38,9 @@
 	b	\name
 .endm
 
-/* kernel_entry: save the interrupted context into the frame at sp.
- * Corrupts: x21-x25 (after saving them).  Leaves x29 pointing at the frame record. */
-.macro kernel_entry, el
-	stp	x0, x1, [sp, #16 * 0]
+/* save_x2_x29: store x2..x29 into the frame at sp (x0/x1 are stored by the caller, which
+ * may need them as scratch first). */
+.macro save_x2_x29
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
 	stp	x6, x7, [sp, #16 * 3]
@@ -56,6 +55,13 @@
 	stp	x24, x25, [sp, #16 * 12]
 	stp	x26, x27, [sp, #16 * 13]
 	stp	x28, x29, [sp, #16 * 14]
+.endm
+
+/* kernel_entry: save the interrupted context into the frame at sp.
+ * Corrupts: x21-x25 (after saving them).  Leaves x29 pointing at the frame record. */
+.macro kernel_entry, el
+	stp	x0, x1, [sp, #16 * 0]
+	save_x2_x29
 	.if \el == 0
 	mrs	x21, sp_el0
 	.else
@@ -188,20 +194,7 @@ __bad_stack:
 	sub	sp, sp, #PT_REGS_SIZE
 	mrs	x0, tpidrro_el0		// original x0
 	stp	x0, x1, [sp, #16 * 0]
-	stp	x2, x3, [sp, #16 * 1]
-	stp	x4, x5, [sp, #16 * 2]
-	stp	x6, x7, [sp, #16 * 3]
-	stp	x8, x9, [sp, #16 * 4]
-	stp	x10, x11, [sp, #16 * 5]
-	stp	x12, x13, [sp, #16 * 6]
-	stp	x14, x15, [sp, #16 * 7]
-	stp	x16, x17, [sp, #16 * 8]
-	stp	x18, x19, [sp, #16 * 9]
-	stp	x20, x21, [sp, #16 * 10]
-	stp	x22, x23, [sp, #16 * 11]
-	stp	x24, x25, [sp, #16 * 12]
-	stp	x26, x27, [sp, #16 * 13]
-	stp	x28, x29, [sp, #16 * 14]
+	save_x2_x29
 	mrs	x21, tpidr_el0
 	add	x21, x21, #PT_REGS_SIZE	// SP at the time of the exception
 	mrs	x22, elr_el1

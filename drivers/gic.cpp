@@ -1,0 +1,403 @@
+// Arm Generic Interrupt Controller, v2 (QEMU virt's default, the Pi 4's GIC-400) and v3 (virt
+// with gic-version=3), as the root interrupt controller of the boot CPU. Register layouts from
+// the GICv2 (IHI 0048B) and GICv3 (IHI 0069) architecture specifications; initialisation
+// follows Linux's irq-gic.c and irq-gic-v3.c.
+//
+// hwirq = GIC INTID: SGIs 0-15, PPIs 16-31, SPIs 32-1019. SGIs 8-15 are the soft hwirqs for
+// self-tests (Linux keeps 0-7 for IPIs). Every interrupt is configured as non-secure Group 1
+// (signalled as IRQ): on hardware the firmware's stub hands the GIC over that way (the Pi 4's
+// armstub, TF-A), and QEMU does the same when it boots a kernel directly.
+#include <asm/fixmap.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include "kernel/irq.h"
+#include "kernel/printk.h"
+
+namespace {
+
+constexpr u32 GIC_SPI_BASE = 32, GIC_PPI_BASE = 16, GIC_MAX_INTID = 1020;
+constexpr u32 GIC_PRIO_DEFAULT = 0xa0;
+constexpr u32 GIC_PMR_ALL = 0xf0; // lets every priority numerically below 0xf0 through
+constexpr u32 SOFT_FIRST = 8, SOFT_COUNT = 8;
+
+// Distributor (both versions).
+enum Gicd : u32 {
+	GICD_CTLR = 0x000,
+	GICD_TYPER = 0x004,
+	GICD_IGROUPR = 0x080,
+	GICD_ISENABLER = 0x100,
+	GICD_ICENABLER = 0x180,
+	GICD_ICPENDR = 0x280,
+	GICD_ICACTIVER = 0x380,
+	GICD_IPRIORITYR = 0x400,
+	GICD_ITARGETSR = 0x800,
+	GICD_ICFGR = 0xc00,
+	GICD_SGIR = 0xf00,
+	GICD_IROUTER = 0x6000,
+};
+// GICv2 CPU interface.
+enum Gicc : u32 {
+	GICC_CTLR = 0x00,
+	GICC_PMR = 0x04,
+	GICC_BPR = 0x08,
+	GICC_IAR = 0x0c,
+	GICC_EOIR = 0x10,
+};
+// GICv3 redistributor: RD_base frame, then SGI_base frame 64 KiB above it.
+enum Gicr : u32 {
+	GICR_CTLR = 0x0000,
+	GICR_TYPER = 0x0008,
+	GICR_WAKER = 0x0014,
+	GICR_SGI_BASE = 0x10000,
+	GICR_FRAME_SIZE = 0x20000,
+};
+constexpr u32 GICD_CTLR_RWP = 1u << 31;
+constexpr u32 GICD_CTLR_ARE_NS = 1u << 4, GICD_CTLR_ENABLE_G1A = 1u << 1, GICD_CTLR_ENABLE_G1 = 1u << 0;
+constexpr u32 GICR_CTLR_RWP = 1u << 3;
+constexpr u32 GICR_WAKER_PROCESSOR_SLEEP = 1u << 1, GICR_WAKER_CHILDREN_ASLEEP = 1u << 2;
+constexpr u64 GICR_TYPER_LAST = 1u << 4, GICR_TYPER_VLPIS = 1u << 1;
+
+inline u32 rd32(volatile u8 *b, u32 off) { return *reinterpret_cast<volatile u32 *>(b + off); }
+inline void wr32(volatile u8 *b, u32 off, u32 v) { *reinterpret_cast<volatile u32 *>(b + off) = v; }
+inline u64 rd64(volatile u8 *b, u32 off) { return *reinterpret_cast<volatile u64 *>(b + off); }
+inline void wr64(volatile u8 *b, u32 off, u64 v) { *reinterpret_cast<volatile u64 *>(b + off) = v; }
+
+// Waits for a register-write-pending bit to clear (GICv3 distributor or redistributor). A
+// GIC that never finishes is a broken model or board: report once and carry on.
+void wait_rwp(volatile u8 *base, u32 ctlr_off, u32 bit)
+{
+	for (u32 i = 0; i < 1000000; i++)
+		if (!(rd32(base, ctlr_off) & bit))
+			return;
+	pr_err("GIC: register write still pending after 1000000 polls\n");
+}
+
+struct Gic {
+	int version;
+	volatile u8 *dist;
+	volatile u8 *cpu;    // GICv2 CPU interface
+	volatile u8 *rd;     // GICv3 redistributor of the boot CPU (RD_base)
+	u32 nr_irqs;         // INTIDs implemented, below 1020
+	IrqDomain *domain;
+};
+Gic gic;
+
+ErrorOr<IrqSpec> gic_xlate(void *, const u32 *c, u32 n)
+{
+	if (n < 3)
+		return Errno::EINVAL;
+	u32 hwirq;
+	if (c[0] == 0 && c[1] < GIC_MAX_INTID - GIC_SPI_BASE)
+		hwirq = c[1] + GIC_SPI_BASE;
+	else if (c[0] == 1 && c[1] < 16)
+		hwirq = c[1] + GIC_PPI_BASE;
+	else
+		return Errno::EINVAL;
+	IrqType t;
+	switch (c[2] & 0xf) {
+	case 1: t = IrqType::EdgeRising; break;
+	case 2: t = IrqType::EdgeFalling; break;
+	case 4: t = IrqType::LevelHigh; break;
+	case 8: t = IrqType::LevelLow; break;
+	default: t = IrqType::None;
+	}
+	return IrqSpec{hwirq, t};
+}
+
+// Enable/disable/config registers of SGIs and PPIs are banked per CPU: in the distributor
+// on GICv2, in the redistributor's SGI frame on GICv3.
+volatile u8 *bank_base(u32 hwirq)
+{
+	return gic.version == 3 && hwirq < GIC_SPI_BASE ? gic.rd + GICR_SGI_BASE : gic.dist;
+}
+
+void gic_poke(u32 hwirq, u32 reg)
+{
+	wr32(bank_base(hwirq), reg + (hwirq / 32) * 4, 1u << (hwirq % 32));
+	if (gic.version == 3) {
+		if (hwirq < GIC_SPI_BASE)
+			wait_rwp(gic.rd, GICR_CTLR, GICR_CTLR_RWP);
+		else
+			wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
+	}
+}
+void gic_mask(void *, u32 hwirq) { gic_poke(hwirq, GICD_ICENABLER); }
+void gic_unmask(void *, u32 hwirq) { gic_poke(hwirq, GICD_ISENABLER); }
+
+Result gic_set_type(void *, u32 hwirq, IrqType type)
+{
+	bool edge = type == IrqType::EdgeRising || type == IrqType::EdgeFalling;
+	if (hwirq < GIC_PPI_BASE) // SGIs are always edge-triggered
+		return edge ? Result{} : Result{Errno::EINVAL};
+	volatile u8 *b = bank_base(hwirq);
+	u32 off = GICD_ICFGR + (hwirq / 16) * 4;
+	u32 shift = (hwirq % 16) * 2 + 1;
+	// The GIC only tells level from edge; polarity is fixed by the wiring. Writes to
+	// read-only configuration bits (some PPIs) are ignored by the hardware: read back.
+	u32 v = rd32(b, off);
+	u32 nv = edge ? v | (1u << shift) : v & ~(1u << shift);
+	if (nv == v)
+		return {};
+	wr32(b, off, nv);
+	return ((rd32(b, off) >> shift) & 1) == edge ? Result{} : Result{Errno::EINVAL};
+}
+
+// ---- GICv2 -------------------------------------------------------------------------------
+
+Result gicv2_raise(void *, u32 hwirq)
+{
+	if (hwirq >= 16)
+		return Errno::EINVAL;
+	// TargetListFilter 0b10: forward only to the requesting CPU.
+	dsb(ishst);
+	wr32(gic.dist, GICD_SGIR, (2u << 24) | hwirq);
+	return {};
+}
+
+void gicv2_handle_irq(pt_regs *)
+{
+	for (bool first = true;; first = false) {
+		u32 iar = rd32(gic.cpu, GICC_IAR);
+		u32 intid = iar & 0x3ff;
+		if (intid >= GIC_MAX_INTID) {
+			if (first)
+				irq_note_spurious();
+			return;
+		}
+		generic_handle_domain_irq(gic.domain, intid);
+		wr32(gic.cpu, GICC_EOIR, iar);
+	}
+}
+
+const IrqChip gicv2_chip = {"GICv2", gic_mask, gic_unmask, gic_xlate, gic_set_type, gicv2_raise};
+
+// The byte of GICD_ITARGETSR that names this CPU (banked; reads as its own bit).
+u8 gicv2_cpumask()
+{
+	for (u32 i = 0; i < 32; i += 4) {
+		u32 v = rd32(gic.dist, GICD_ITARGETSR + i);
+		v |= v >> 16;
+		v |= v >> 8;
+		if (v & 0xff)
+			return static_cast<u8>(v);
+	}
+	return 1; // a uniprocessor GIC may read as zero: CPU interface 0
+}
+
+ErrorOr<volatile u8 *> map_reg(of::Node n, usize index, u64 min_size, const char *what)
+{
+	auto r = n.reg_translated(index);
+	if (r.is_error()) {
+		pr_err("GIC: no %s in reg[%zu] (%s)\n", what, index, r.error().name());
+		return r.error();
+	}
+	u64 size = r.value().size < min_size ? min_size : r.value().size;
+	void *p = early_ioremap(PhysAddr(r.value().address), size);
+	if (!p)
+		return Errno::ENOMEM;
+	return static_cast<volatile u8 *>(p);
+}
+
+void dist_config_spis(u32 reg_stride_irqs_per_word, u32 reg, u32 value)
+{
+	for (u32 i = GIC_SPI_BASE; i < gic.nr_irqs; i += reg_stride_irqs_per_word)
+		wr32(gic.dist, reg + i / reg_stride_irqs_per_word * 4, value);
+}
+
+Result gicv2_init(of::Node node, of::Node parent)
+{
+	if (gic.domain)
+		return Errno::EBUSY; // one GIC per system
+	gic.version = 2;
+	gic.dist = TRY(map_reg(node, 0, 0x1000, "distributor"));
+	gic.cpu = TRY(map_reg(node, 1, 0x1000, "CPU interface"));
+	u32 lines = ((rd32(gic.dist, GICD_TYPER) & 0x1f) + 1) * 32;
+	gic.nr_irqs = lines < GIC_MAX_INTID ? lines : GIC_MAX_INTID;
+
+	wr32(gic.dist, GICD_CTLR, 0);
+	u32 mask = gicv2_cpumask();
+	mask |= mask << 8;
+	mask |= mask << 16;
+	dist_config_spis(16, GICD_ICFGR, 0); // level
+	dist_config_spis(4, GICD_ITARGETSR, mask);
+	dist_config_spis(4, GICD_IPRIORITYR, GIC_PRIO_DEFAULT * 0x01010101u);
+	dist_config_spis(32, GICD_ICACTIVER, ~0u);
+	dist_config_spis(32, GICD_ICENABLER, ~0u);
+	// Banked SGI/PPI state of this CPU: PPIs off until requested, SGIs on.
+	wr32(gic.dist, GICD_ICACTIVER, ~0u);
+	wr32(gic.dist, GICD_ICENABLER, 0xffff0000u);
+	wr32(gic.dist, GICD_ISENABLER, 0x0000ffffu);
+	for (u32 i = 0; i < 32; i += 4)
+		wr32(gic.dist, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+	wr32(gic.dist, GICD_CTLR, 1);
+
+	wr32(gic.cpu, GICC_PMR, GIC_PMR_ALL);
+	wr32(gic.cpu, GICC_BPR, 0);
+	wr32(gic.cpu, GICC_CTLR, (rd32(gic.cpu, GICC_CTLR) & 0x1e0u) | 1); // keep the bypass bits, EOImode 0
+
+	gic.domain = irq_domain_add(node, &gicv2_chip, &gic, gic.nr_irqs);
+	if (!gic.domain)
+		return Errno::ENOMEM;
+	irq_set_soft_hwirqs(gic.domain, SOFT_FIRST, SOFT_COUNT);
+	TRY(set_handle_irq(gicv2_handle_irq));
+	auto d = node.reg_translated(0);
+	pr_info("GIC: GICv2 at %#lx, %u interrupts, CPU mask %#x\n", (unsigned long)d.value().address,
+		gic.nr_irqs, mask & 0xff);
+	return {};
+}
+
+// ---- GICv3 -------------------------------------------------------------------------------
+
+inline u64 read_icc_iar1() { u64 v; asm volatile("mrs %0, S3_0_C12_C12_0" : "=r"(v)); return v; }
+inline void write_icc_eoir1(u64 v) { asm volatile("msr S3_0_C12_C12_1, %0" ::"r"(v)); }
+inline u64 read_icc_sre() { u64 v; asm volatile("mrs %0, S3_0_C12_C12_5" : "=r"(v)); return v; }
+inline void write_icc_sre(u64 v) { asm volatile("msr S3_0_C12_C12_5, %0" ::"r"(v)); }
+inline void write_icc_pmr(u64 v) { asm volatile("msr S3_0_C4_C6_0, %0" ::"r"(v)); }
+inline void write_icc_bpr1(u64 v) { asm volatile("msr S3_0_C12_C12_3, %0" ::"r"(v)); }
+inline void write_icc_ctlr(u64 v) { asm volatile("msr S3_0_C12_C12_4, %0" ::"r"(v)); }
+inline void write_icc_igrpen1(u64 v) { asm volatile("msr S3_0_C12_C12_7, %0" ::"r"(v)); }
+inline void write_icc_sgi1r(u64 v) { asm volatile("msr S3_0_C12_C11_5, %0" ::"r"(v)); }
+
+u64 mpidr_affinity()
+{
+	u64 m = read_sysreg(mpidr_el1);
+	return (m & 0xffffff) | ((m >> 32) & 0xff) << 24; // aff3:aff2:aff1:aff0 as in GICR_TYPER
+}
+
+Result gicv3_raise(void *, u32 hwirq)
+{
+	if (hwirq >= 16)
+		return Errno::EINVAL;
+	u64 m = read_sysreg(mpidr_el1);
+	u64 aff0 = m & 0xff;
+	if (aff0 >= 16)
+		return Errno::EINVAL; // needs the range selector; no such CPU here
+	u64 v = (1ull << aff0) | ((m >> 8) & 0xff) << 16 | u64(hwirq) << 24 | ((m >> 16) & 0xff) << 32 |
+		((m >> 32) & 0xff) << 48;
+	dsb(ishst); // the SGI must not overtake earlier stores its handler reads
+	write_icc_sgi1r(v);
+	isb();
+	return {};
+}
+
+void gicv3_handle_irq(pt_regs *)
+{
+	for (bool first = true;; first = false) {
+		u64 iar = read_icc_iar1();
+		u32 intid = static_cast<u32>(iar & 0xffffff);
+		if (intid >= GIC_MAX_INTID && intid < 8192) {
+			if (first)
+				irq_note_spurious();
+			return;
+		}
+		generic_handle_domain_irq(gic.domain, intid);
+		write_icc_eoir1(iar);
+		isb();
+	}
+}
+
+const IrqChip gicv3_chip = {"GICv3", gic_mask, gic_unmask, gic_xlate, gic_set_type, gicv3_raise};
+
+// Finds this CPU's redistributor: frames are 128 KiB (256 KiB with VLPIs), the last one of a
+// region has GICR_TYPER.Last. Only the RD_base page of each probed frame is mapped.
+ErrorOr<volatile u8 *> gicv3_find_rd(of::Node node)
+{
+	u32 regions = node.read_u32("#redistributor-regions").value_or(1);
+	u64 aff = mpidr_affinity();
+	for (u32 r = 0; r < regions; r++) {
+		auto reg = node.reg_translated(1 + r);
+		if (reg.is_error())
+			break;
+		for (u64 off = 0; off + GICR_FRAME_SIZE <= reg.value().size || off == 0;) {
+			PhysAddr pa(reg.value().address + off);
+			auto *p = static_cast<volatile u8 *>(early_ioremap(pa, PAGE_SIZE));
+			if (!p)
+				return Errno::ENOMEM;
+			u64 typer = rd64(p, GICR_TYPER);
+			if ((typer >> 32) == aff) {
+				auto *frame = static_cast<volatile u8 *>(early_ioremap(pa, GICR_FRAME_SIZE));
+				if (!frame)
+					return Errno::ENOMEM;
+				return frame;
+			}
+			if (typer & GICR_TYPER_LAST)
+				break;
+			off += (typer & GICR_TYPER_VLPIS) ? 2 * GICR_FRAME_SIZE : GICR_FRAME_SIZE;
+		}
+	}
+	pr_err("GIC: no redistributor for MPIDR affinity %#lx\n", (unsigned long)aff);
+	return Errno::ENODEV;
+}
+
+Result gicv3_init(of::Node node, of::Node parent)
+{
+	if (gic.domain)
+		return Errno::EBUSY;
+	gic.version = 3;
+	gic.dist = TRY(map_reg(node, 0, 0x10000, "distributor"));
+	// EL2 (head.S) or the firmware must have allowed the system-register interface.
+	write_icc_sre(read_icc_sre() | 1);
+	isb();
+	if (!(read_icc_sre() & 1)) {
+		pr_err("GIC: GICv3 system register interface disabled by a higher exception level\n");
+		return Errno::ENODEV;
+	}
+	u32 lines = ((rd32(gic.dist, GICD_TYPER) & 0x1f) + 1) * 32;
+	gic.nr_irqs = lines < GIC_MAX_INTID ? lines : GIC_MAX_INTID;
+
+	wr32(gic.dist, GICD_CTLR, 0);
+	wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
+	dist_config_spis(32, GICD_IGROUPR, ~0u);
+	dist_config_spis(16, GICD_ICFGR, 0);
+	dist_config_spis(4, GICD_IPRIORITYR, GIC_PRIO_DEFAULT * 0x01010101u);
+	dist_config_spis(32, GICD_ICACTIVER, ~0u);
+	dist_config_spis(32, GICD_ICENABLER, ~0u);
+	wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
+	wr32(gic.dist, GICD_CTLR, GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1A | GICD_CTLR_ENABLE_G1);
+	wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
+	u64 m = read_sysreg(mpidr_el1);
+	u64 route = (m & 0xffffff) | ((m >> 32) & 0xff) << 32;
+	for (u32 i = GIC_SPI_BASE; i < gic.nr_irqs; i++)
+		wr64(gic.dist, GICD_IROUTER + i * 8, route);
+
+	gic.rd = TRY(gicv3_find_rd(node));
+	wr32(gic.rd, GICR_WAKER, rd32(gic.rd, GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	for (u32 i = 0; rd32(gic.rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP; i++)
+		if (i == 1000000) {
+			pr_err("GIC: redistributor did not wake up\n");
+			return Errno::ETIMEDOUT;
+		}
+	volatile u8 *sgi = gic.rd + GICR_SGI_BASE;
+	wr32(sgi, GICD_IGROUPR, ~0u);
+	wr32(sgi, GICD_ICACTIVER, ~0u);
+	wr32(sgi, GICD_ICENABLER, 0xffff0000u);
+	wr32(sgi, GICD_ISENABLER, 0x0000ffffu);
+	for (u32 i = 0; i < 32; i += 4)
+		wr32(sgi, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+	wait_rwp(gic.rd, GICR_CTLR, GICR_CTLR_RWP);
+
+	write_icc_pmr(GIC_PMR_ALL);
+	write_icc_bpr1(0);
+	write_icc_ctlr(0); // EOImode 0: EOI drops priority and deactivates
+	write_icc_igrpen1(1);
+	isb();
+
+	gic.domain = irq_domain_add(node, &gicv3_chip, &gic, gic.nr_irqs);
+	if (!gic.domain)
+		return Errno::ENOMEM;
+	irq_set_soft_hwirqs(gic.domain, SOFT_FIRST, SOFT_COUNT);
+	TRY(set_handle_irq(gicv3_handle_irq));
+	auto d = node.reg_translated(0);
+	pr_info("GIC: GICv3 at %#lx, %u SPIs, redistributor for affinity %#lx\n", (unsigned long)d.value().address,
+		gic.nr_irqs - GIC_SPI_BASE, (unsigned long)mpidr_affinity());
+	return {};
+}
+
+} // namespace
+
+IRQCHIP_DECLARE(gic400, "arm,gic-400", gicv2_init);
+IRQCHIP_DECLARE(cortex_a15_gic, "arm,cortex-a15-gic", gicv2_init);
+IRQCHIP_DECLARE(cortex_a9_gic, "arm,cortex-a9-gic", gicv2_init);
+IRQCHIP_DECLARE(cortex_a7_gic, "arm,cortex-a7-gic", gicv2_init);
+IRQCHIP_DECLARE(gic_v3, "arm,gic-v3", gicv3_init);
