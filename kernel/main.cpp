@@ -25,6 +25,8 @@
 #include "mm/kernel_mm_init.h"
 
 void crashtest_run_selected(); // tests/target/crashtest.cpp
+void el0_init();                // arch/arm64/syscall.cpp
+void run_init_program();        // kernel/process.cpp: init=/rdinit=
 
 using initcall_t = void (*)();
 extern "C" initcall_t __init_array_start[], __init_array_end[];
@@ -81,6 +83,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 
 	of::DeviceTree dt = setup_arch();
 	mm_core_init();
+	el0_init();
 	stack_protector_init(boot_seed(dt));
 	print_banner();
 	pr_notice("Kernel command line: %s\n", boot_command_line());
@@ -105,6 +108,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
+	run_init_program();
 	pr_notice("Type 'help' for the list of console commands.\n");
 	shell_run();
 }

@@ -1,0 +1,589 @@
+// Process, console, time, signal-bookkeeping and miscellaneous syscalls.
+//
+// File descriptors 0, 1 and 2 are the console (a tty: TCGETS works on them); there are no
+// other files yet, so other descriptors are EBADF. Signals are recorded, not delivered: a
+// fatal fault kills the process with a report, and kill/tgkill of itself with a fatal
+// signal ends it the same way (abort() works).
+#include <asm/arch_timer.h>
+#include <asm/uaccess.h>
+
+#include "kernel/console.h"
+#include "kernel/printk.h"
+#include "kernel/process.h"
+#include "kernel/reboot.h"
+#include "kernel/syscalls.h"
+#include "kernel/version.h"
+#include "kstd/string.h"
+#include "mm/mm_struct.h"
+
+static constexpr long ESRCH_ = -3, EBADF_ = -9, EAGAIN_ = -11, EFAULT_ = -14, EINVAL_ = -22,
+		      ENOTTY_ = -25, ENOSYS_ = -38;
+
+static task_struct *cur() { return current_task(); }
+static bool is_console_fd(u64 fd) { return fd <= 2; }
+template <typename T> static bool get_user(T &dst, u64 uaddr)
+{
+	return copy_from_user(&dst, reinterpret_cast<const void *>(uaddr), sizeof(T)) == 0;
+}
+template <typename T> static bool put_user(const T &src, u64 uaddr)
+{
+	return copy_to_user(reinterpret_cast<void *>(uaddr), &src, sizeof(T)) == 0;
+}
+
+// --- console I/O ---------------------------------------------------------------------------------
+static const char *user_prefix;
+static bool at_line_start = true;
+
+void set_user_console_prefix(const char *prefix)
+{
+	user_prefix = prefix;
+	at_line_start = true;
+}
+
+static void user_console_put(const char *buf, usize n)
+{
+	if (!user_prefix) {
+		console_puts(buf, n);
+		return;
+	}
+	usize s = 0;
+	while (s < n) {
+		if (at_line_start) {
+			console_puts(user_prefix, strlen(user_prefix));
+			at_line_start = false;
+		}
+		usize e = s;
+		while (e < n && buf[e] != '\n')
+			e++;
+		if (e < n) {
+			console_puts(buf + s, e + 1 - s);
+			at_line_start = true;
+			s = e + 1;
+		} else {
+			console_puts(buf + s, n - s);
+			s = n;
+		}
+	}
+}
+
+static long console_write_user(u64 ubuf, u64 len)
+{
+	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
+		return EFAULT_;
+	char buf[256];
+	u64 done = 0;
+	while (done < len) {
+		u64 n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done), n);
+		user_console_put(buf, n - left);
+		done += n - left;
+		if (left)
+			return done ? static_cast<long>(done) : EFAULT_;
+	}
+	return static_cast<long>(done);
+}
+
+long sys_write(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
+{
+	if (!is_console_fd(fd))
+		return EBADF_;
+	if (static_cast<i64>(len) < 0)
+		return EINVAL_;
+	return console_write_user(ubuf, len);
+}
+
+struct k_iovec {
+	u64 base, len;
+};
+static constexpr u64 UIO_MAXIOV = 1024;
+
+// Validates the whole iovec array (readable, lengths summing to at most SSIZE_MAX) before
+// any transfer, as Linux's import_iovec does.
+static long check_iov(u64 uiov, u64 cnt)
+{
+	if (cnt > UIO_MAXIOV)
+		return EINVAL_;
+	u64 total = 0;
+	for (u64 i = 0; i < cnt; i++) {
+		k_iovec v;
+		if (!get_user(v, uiov + i * sizeof(k_iovec)))
+			return EFAULT_;
+		if (static_cast<i64>(v.len) < 0 || total + v.len < total || static_cast<i64>(total + v.len) < 0)
+			return EINVAL_;
+		total += v.len;
+	}
+	return 0;
+}
+
+long sys_writev(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
+{
+	if (!is_console_fd(fd))
+		return EBADF_;
+	if (long r = check_iov(uiov, cnt))
+		return r;
+	long total = 0;
+	for (u64 i = 0; i < cnt; i++) {
+		k_iovec v;
+		if (!get_user(v, uiov + i * sizeof(k_iovec)))
+			return total ? total : EFAULT_;
+		long r = console_write_user(v.base, v.len);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if (static_cast<u64>(r) < v.len)
+			break;
+	}
+	return total;
+}
+
+// Canonical-mode-like console read: waits for the first character, echoes, returns at a
+// newline or when the buffer is full.
+static long console_read_user(u64 ubuf, u64 len)
+{
+	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
+		return EFAULT_;
+	if (fault_in_user(ubuf, len, true) != len)
+		return EFAULT_;
+	u64 n = 0;
+	while (n < len) {
+		int c = console_getc();
+		if (c < 0)
+			continue;
+		char ch = c == '\r' ? '\n' : static_cast<char>(c);
+		console_puts(&ch, 1);
+		if (copy_to_user(reinterpret_cast<void *>(ubuf + n), &ch, 1))
+			return n ? static_cast<long>(n) : EFAULT_;
+		n++;
+		if (ch == '\n')
+			break;
+	}
+	return static_cast<long>(n);
+}
+
+long sys_read(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
+{
+	if (!is_console_fd(fd))
+		return EBADF_;
+	if (static_cast<i64>(len) < 0)
+		return EINVAL_;
+	if (len == 0)
+		return 0;
+	return console_read_user(ubuf, len);
+}
+
+long sys_readv(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
+{
+	if (!is_console_fd(fd))
+		return EBADF_;
+	if (long r = check_iov(uiov, cnt))
+		return r;
+	for (u64 i = 0; i < cnt; i++) {
+		k_iovec v;
+		if (!get_user(v, uiov + i * sizeof(k_iovec)))
+			return EFAULT_;
+		if (v.len)
+			return console_read_user(v.base, v.len);
+	}
+	return 0;
+}
+
+long sys_close(u64 fd, u64, u64, u64, u64, u64) { return is_console_fd(fd) ? 0 : EBADF_; }
+
+// No file system yet: every path lookup ends in ENOENT once the path itself was readable
+// (glibc's readlinkat("/proc/self/exe") at start-up takes that quietly).
+static long lookup_path(u64 upath)
+{
+	constexpr long PATH_MAX = 4096;
+	char chunk[256];
+	for (long off = 0; off < PATH_MAX; off += sizeof(chunk)) {
+		long n = strncpy_from_user(chunk, reinterpret_cast<const char *>(upath + off), sizeof(chunk));
+		if (n < 0)
+			return EFAULT_;
+		if (n < static_cast<long>(sizeof(chunk)))
+			return -2; // ENOENT ("" is ENOENT too)
+	}
+	return -36; // ENAMETOOLONG
+}
+
+long sys_openat(u64, u64 upath, u64, u64, u64, u64) { return lookup_path(upath); }
+
+long sys_readlinkat(u64, u64 upath, u64, u64 bufsiz, u64, u64)
+{
+	if (static_cast<i64>(bufsiz) <= 0)
+		return EINVAL_;
+	return lookup_path(upath);
+}
+
+// struct termios (asm-generic, 36 bytes) and winsize.
+struct k_termios {
+	u32 c_iflag, c_oflag, c_cflag, c_lflag;
+	u8 c_line;
+	u8 c_cc[19];
+};
+static_assert(sizeof(k_termios) == 36);
+struct k_winsize {
+	u16 row, col, xpixel, ypixel;
+};
+
+long sys_ioctl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
+{
+	constexpr u64 TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413;
+	if (!is_console_fd(fd))
+		return EBADF_;
+	switch (cmd) {
+	case TCGETS: {
+		// 115200 8N1, canonical with echo: what a serial console's tty reports.
+		k_termios t{};
+		t.c_iflag = 0x500;        // ICRNL | IXON
+		t.c_oflag = 0x5;          // OPOST | ONLCR
+		t.c_cflag = 0x10b2 | 0x1002; // B115200 | CS8 | CREAD | HUPCL
+		t.c_lflag = 0x8a3b;       // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
+		const u8 cc[] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0};
+		memcpy(t.c_cc, cc, sizeof(cc));
+		return put_user(t, arg) ? 0 : EFAULT_;
+	}
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF: {
+		k_termios t;
+		return get_user(t, arg) ? 0 : EFAULT_;
+	}
+	case TIOCGWINSZ: {
+		k_winsize w{24, 80, 0, 0};
+		return put_user(w, arg) ? 0 : EFAULT_;
+	}
+	default:
+		return ENOTTY_;
+	}
+}
+
+// struct stat (asm-generic, 128 bytes) for the console: a character device.
+struct k_stat {
+	u64 dev, ino;
+	u32 mode, nlink, uid, gid;
+	u64 rdev, pad1;
+	i64 size;
+	i32 blksize, pad2;
+	i64 blocks;
+	i64 atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	u32 unused[2];
+};
+static_assert(sizeof(k_stat) == 128);
+
+static long stat_console(u64 fd, u64 ust)
+{
+	k_stat st{};
+	st.dev = 0x16;
+	st.ino = 3 + fd;
+	st.mode = 0020620; // S_IFCHR | 0620
+	st.nlink = 1;
+	st.rdev = (204 << 8) | 64; // ttyAMA0
+	st.blksize = 1024;
+	return put_user(st, ust) ? 0 : EFAULT_;
+}
+
+long sys_fstat(u64 fd, u64 ust, u64, u64, u64, u64) { return is_console_fd(fd) ? stat_console(fd, ust) : EBADF_; }
+
+long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
+{
+	constexpr u64 AT_EMPTY_PATH = 0x1000;
+	char c;
+	long n = strncpy_from_user(&c, reinterpret_cast<const char *>(upath), 1);
+	if (n < 0)
+		return EFAULT_;
+	if (n == 0 && (flags & AT_EMPTY_PATH))
+		return is_console_fd(dfd) ? stat_console(dfd, ust) : EBADF_;
+	return -2; // ENOENT: no file system yet
+}
+
+// --- process -------------------------------------------------------------------------------------
+long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(static_cast<int>(status & 0xff)); }
+long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
+long sys_getppid(u64, u64, u64, u64, u64, u64) { return 0; }
+long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }
+
+long sys_set_tid_address(u64 tidptr, u64, u64, u64, u64, u64)
+{
+	cur()->clear_child_tid = tidptr;
+	return cur()->pid;
+}
+
+long sys_set_robust_list(u64 head, u64 len, u64, u64, u64, u64)
+{
+	if (len != 24) // sizeof(struct robust_list_head)
+		return EINVAL_;
+	cur()->robust_list = head;
+	cur()->robust_len = len;
+	return 0;
+}
+
+long sys_futex(u64 uaddr, u64 op, u64 val, u64, u64, u64)
+{
+	constexpr u64 FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_CMD_MASK = ~u64(128 | 256);
+	u32 cur_val;
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAKE:
+		return (uaddr & 3) ? EINVAL_ : 0; // one thread: nobody waits
+	case FUTEX_WAIT:
+		if (uaddr & 3)
+			return EINVAL_;
+		if (!get_user(cur_val, uaddr))
+			return EFAULT_;
+		// With one thread nothing could ever wake the waiter: report the value changed
+		// (EAGAIN) when it differs, and refuse to hang otherwise.
+		return cur_val != static_cast<u32>(val) ? EAGAIN_ : -35; // EDEADLK
+	default:
+		return ENOSYS_;
+	}
+}
+
+long sys_sched_yield(u64, u64, u64, u64, u64, u64) { return 0; }
+
+// --- time ---------------------------------------------------------------------------------------
+struct k_timespec {
+	i64 sec, nsec;
+};
+
+static k_timespec counter_to_ts(u64 c)
+{
+	u64 f = arch_timer_get_cntfrq();
+	u64 sec = c / f, rem = c % f;
+	return {static_cast<i64>(sec), static_cast<i64>(rem * 1000000000ull / f)};
+}
+
+long sys_clock_gettime(u64 clk, u64 uts, u64, u64, u64, u64)
+{
+	// REALTIME(0) counts from boot: there is no RTC driver yet. MONOTONIC(1), the CPU-time
+	// clocks (2, 3), MONOTONIC_RAW(4), the COARSE variants (5, 6) and BOOTTIME(7) all read
+	// the generic counter.
+	if (clk > 7)
+		return EINVAL_;
+	u64 c = arch_counter_get_cntpct();
+	if (clk == 2 || clk == 3)
+		c -= cur()->start_counter;
+	k_timespec ts = counter_to_ts(c);
+	return put_user(ts, uts) ? 0 : EFAULT_;
+}
+
+long sys_clock_getres(u64 clk, u64 uts, u64, u64, u64, u64)
+{
+	if (clk > 7)
+		return EINVAL_;
+	if (!uts)
+		return 0;
+	k_timespec ts{0, 1};
+	return put_user(ts, uts) ? 0 : EFAULT_;
+}
+
+long sys_gettimeofday(u64 utv, u64 utz, u64, u64, u64, u64)
+{
+	if (utv) {
+		k_timespec ts = counter_to_ts(arch_counter_get_cntpct());
+		struct {
+			i64 sec, usec;
+		} tv{ts.sec, ts.nsec / 1000};
+		if (!put_user(tv, utv))
+			return EFAULT_;
+	}
+	if (utz) {
+		u32 tz[2] = {0, 0};
+		if (!put_user(tz, utz))
+			return EFAULT_;
+	}
+	return 0;
+}
+
+static long sleep_for(const k_timespec &ts)
+{
+	if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
+		return EINVAL_;
+	u64 f = arch_timer_get_cntfrq();
+	u64 ticks = static_cast<u64>(ts.sec) * f + static_cast<u64>(ts.nsec) * f / 1000000000ull;
+	u64 start = arch_counter_get_cntpct();
+	// No scheduler: the one running program waits here.
+	while (arch_counter_get_cntpct() - start < ticks)
+		asm volatile("yield");
+	return 0;
+}
+
+long sys_nanosleep(u64 ureq, u64, u64, u64, u64, u64)
+{
+	k_timespec ts;
+	if (!get_user(ts, ureq))
+		return EFAULT_;
+	return sleep_for(ts);
+}
+
+long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64, u64, u64)
+{
+	constexpr u64 TIMER_ABSTIME = 1;
+	if (clk != 0 && clk != 1 && clk != 7)
+		return EINVAL_;
+	k_timespec ts;
+	if (!get_user(ts, ureq))
+		return EFAULT_;
+	if (flags & TIMER_ABSTIME) {
+		k_timespec now = counter_to_ts(arch_counter_get_cntpct());
+		if (ts.nsec < 0 || ts.nsec >= 1000000000)
+			return EINVAL_;
+		i64 d = (ts.sec - now.sec) * 1000000000 + (ts.nsec - now.nsec);
+		if (d <= 0)
+			return 0;
+		ts = {d / 1000000000, d % 1000000000};
+	}
+	return sleep_for(ts);
+}
+
+// --- signals (recorded) ---------------------------------------------------------------------------
+static constexpr u64 SIGKILL_ = 9, SIGSTOP_ = 19, NSIG = 64;
+
+long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 sigsetsize, u64, u64)
+{
+	if (sigsetsize != 8 || sig < 1 || sig > NSIG)
+		return EINVAL_;
+	if (uact && (sig == SIGKILL_ || sig == SIGSTOP_))
+		return EINVAL_;
+	k_sigaction nw;
+	if (uact && !get_user(nw, uact))
+		return EFAULT_;
+	k_sigaction &slot = cur()->sigactions[sig - 1];
+	if (uoact && !put_user(slot, uoact))
+		return EFAULT_;
+	if (uact)
+		slot = nw;
+	return 0;
+}
+
+long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 sigsetsize, u64, u64)
+{
+	if (sigsetsize != 8)
+		return EINVAL_;
+	u64 set = 0;
+	if (uset) {
+		if (how > 2) // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
+			return EINVAL_;
+		if (!get_user(set, uset))
+			return EFAULT_;
+	}
+	u64 old = cur()->sigmask;
+	if (uoset && !put_user(old, uoset))
+		return EFAULT_;
+	if (uset) {
+		set &= ~((1ull << (SIGKILL_ - 1)) | (1ull << (SIGSTOP_ - 1)));
+		cur()->sigmask = how == 0 ? old | set : how == 1 ? old & ~set : set;
+	}
+	return 0;
+}
+
+// Delivering a signal to itself: ignored or fatal (no handlers run yet).
+static long signal_self(u64 sig)
+{
+	if (sig > NSIG)
+		return EINVAL_;
+	if (sig == 0)
+		return 0;
+	const k_sigaction &a = cur()->sigactions[sig - 1];
+	constexpr u64 SIG_IGN = 1;
+	// Default-ignored signals: SIGCHLD(17), SIGCONT(18), SIGURG(23), SIGWINCH(28).
+	bool default_ignore = sig == 17 || sig == 18 || sig == 23 || sig == 28;
+	if (sig != SIGKILL_ && (a.handler == SIG_IGN || (a.handler == 0 && default_ignore)))
+		return 0;
+	if (sig != SIGKILL_ && sig != SIGSTOP_ && (cur()->sigmask & (1ull << (sig - 1))))
+		return 0; // blocked: stays pending forever without delivery
+	force_sig_kill(static_cast<int>(sig), "signal sent to itself", 0, 0, nullptr);
+}
+
+long sys_kill(u64 pid, u64 sig, u64, u64, u64, u64)
+{
+	i64 p = static_cast<i64>(pid);
+	if (sig > NSIG)
+		return EINVAL_;
+	if (p != cur()->pid && p != 0 && p != -1)
+		return ESRCH_;
+	return signal_self(sig);
+}
+
+long sys_tkill(u64 tid, u64 sig, u64, u64, u64, u64)
+{
+	if (static_cast<i64>(tid) <= 0 || sig > NSIG)
+		return EINVAL_;
+	if (static_cast<i64>(tid) != cur()->pid)
+		return ESRCH_;
+	return signal_self(sig);
+}
+
+long sys_tgkill(u64 tgid, u64 tid, u64 sig, u64, u64, u64)
+{
+	if (static_cast<i64>(tgid) <= 0 || static_cast<i64>(tid) <= 0 || sig > NSIG)
+		return EINVAL_;
+	if (static_cast<i64>(tgid) != cur()->pid || static_cast<i64>(tid) != cur()->pid)
+		return ESRCH_;
+	return signal_self(sig);
+}
+
+// --- system -----------------------------------------------------------------------------------
+long sys_uname(u64 ubuf, u64, u64, u64, u64, u64)
+{
+	// The Linux ABI this kernel implements, so that libcs checking the release accept it.
+	char u[6][65] = {};
+	auto set = [&](int i, const char *s) {
+		usize n = strlen(s);
+		memcpy(u[i], s, n < 64 ? n : 64);
+	};
+	set(0, "Linux");
+	set(1, "(none)");
+	set(2, "6.1.0-mmkernel");
+	set(3, kernel_version);
+	set(4, "aarch64");
+	set(5, "(none)");
+	return put_user(u, ubuf) ? 0 : EFAULT_;
+}
+
+long sys_getrandom(u64 ubuf, u64 len, u64 flags, u64, u64, u64)
+{
+	constexpr u64 GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return EINVAL_;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return EINVAL_;
+	if (len > 0x1ffffff) // Linux caps one call at MAX_RW_COUNT-ish; 32 MiB is plenty
+		len = 0x1ffffff;
+	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
+		return EFAULT_;
+	u64 done = 0;
+	while (done < len) {
+		u64 r[8];
+		for (u64 &x : r)
+			x = get_random_u64();
+		u64 n = len - done < sizeof(r) ? len - done : sizeof(r);
+		if (copy_to_user(reinterpret_cast<void *>(ubuf + done), r, n))
+			return done ? static_cast<long>(done) : EFAULT_;
+		done += n;
+	}
+	return static_cast<long>(done);
+}
+
+long sys_reboot(u64 magic1, u64 magic2, u64 cmd, u64, u64, u64)
+{
+	constexpr u32 MAGIC1 = 0xfee1dead, MAGIC2 = 672274793, MAGIC2A = 85072278, MAGIC2B = 369367448,
+		      MAGIC2C = 537993216;
+	constexpr u32 CMD_RESTART = 0x01234567, CMD_HALT = 0xCDEF0123, CMD_POWER_OFF = 0x4321FEDC,
+		      CMD_CAD_ON = 0x89ABCDEF, CMD_CAD_OFF = 0;
+	u32 m2 = static_cast<u32>(magic2);
+	if (static_cast<u32>(magic1) != MAGIC1 || (m2 != MAGIC2 && m2 != MAGIC2A && m2 != MAGIC2B && m2 != MAGIC2C))
+		return EINVAL_;
+	switch (static_cast<u32>(cmd)) {
+	case CMD_RESTART:
+		pr_notice("reboot: Restarting system\n");
+		machine_restart();
+	case CMD_HALT:
+	case CMD_POWER_OFF:
+		pr_notice("reboot: Power down\n");
+		machine_power_off(0);
+	case CMD_CAD_ON:
+	case CMD_CAD_OFF:
+		return 0;
+	default:
+		return EINVAL_;
+	}
+}

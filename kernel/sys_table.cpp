@@ -1,0 +1,77 @@
+// The syscall table and dispatch (Linux's arch/arm64/kernel/syscall.c invoke_syscall).
+#include "kernel/printk.h"
+#include "kernel/process.h"
+#include "kernel/syscalls.h"
+
+namespace {
+struct Table {
+	syscall_fn fn[NR_syscalls] = {};
+	constexpr Table()
+	{
+		fn[__NR_ioctl] = sys_ioctl;
+		fn[__NR_close] = sys_close;
+		fn[__NR_openat] = sys_openat;
+		fn[__NR_readlinkat] = sys_readlinkat;
+		fn[__NR_read] = sys_read;
+		fn[__NR_write] = sys_write;
+		fn[__NR_readv] = sys_readv;
+		fn[__NR_writev] = sys_writev;
+		fn[__NR_newfstatat] = sys_newfstatat;
+		fn[__NR_fstat] = sys_fstat;
+		fn[__NR_exit] = sys_exit;
+		fn[__NR_exit_group] = sys_exit;
+		fn[__NR_set_tid_address] = sys_set_tid_address;
+		fn[__NR_futex] = sys_futex;
+		fn[__NR_set_robust_list] = sys_set_robust_list;
+		fn[__NR_nanosleep] = sys_nanosleep;
+		fn[__NR_clock_gettime] = sys_clock_gettime;
+		fn[__NR_clock_getres] = sys_clock_getres;
+		fn[__NR_clock_nanosleep] = sys_clock_nanosleep;
+		fn[__NR_sched_yield] = sys_sched_yield;
+		fn[__NR_kill] = sys_kill;
+		fn[__NR_tkill] = sys_tkill;
+		fn[__NR_tgkill] = sys_tgkill;
+		fn[__NR_rt_sigaction] = sys_rt_sigaction;
+		fn[__NR_rt_sigprocmask] = sys_rt_sigprocmask;
+		fn[__NR_reboot] = sys_reboot;
+		fn[__NR_uname] = sys_uname;
+		fn[__NR_getrlimit] = sys_getrlimit;
+		fn[__NR_setrlimit] = sys_setrlimit;
+		fn[__NR_getrusage] = sys_getrusage;
+		fn[__NR_gettimeofday] = sys_gettimeofday;
+		fn[__NR_getpid] = sys_getpid;
+		fn[__NR_getppid] = sys_getppid;
+		fn[__NR_getuid] = sys_getuid;
+		fn[__NR_geteuid] = sys_getuid;
+		fn[__NR_getgid] = sys_getuid;
+		fn[__NR_getegid] = sys_getuid;
+		fn[__NR_gettid] = sys_getpid;
+		fn[__NR_brk] = sys_brk;
+		fn[__NR_munmap] = sys_munmap;
+		fn[__NR_mremap] = sys_mremap;
+		fn[__NR_mmap] = sys_mmap;
+		fn[__NR_mprotect] = sys_mprotect;
+		fn[__NR_madvise] = sys_madvise;
+		fn[__NR_prlimit64] = sys_prlimit64;
+		fn[__NR_getrandom] = sys_getrandom;
+		// rseq: -ENOSYS (glibc then runs without restartable sequences).
+	}
+};
+constexpr Table table;
+u64 enosys_logged[NR_syscalls / 64];
+} // namespace
+
+long invoke_syscall(u64 nr, pt_regs *regs)
+{
+	const u64 *a = regs->regs;
+	if (nr < NR_syscalls && table.fn[nr])
+		return table.fn[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	u64 bit = nr < NR_syscalls ? nr : NR_syscalls - 1;
+	if (!(enosys_logged[bit / 64] & (1ull << (bit % 64)))) {
+		enosys_logged[bit / 64] |= 1ull << (bit % 64);
+		task_struct *t = current_task();
+		pr_info("%s[%d]: syscall %lu not implemented (-ENOSYS)\n", t ? t->comm : "?", t ? t->pid : 0,
+			(unsigned long)nr);
+	}
+	return -38; // ENOSYS
+}

@@ -1,0 +1,70 @@
+// The syscall table: Linux AArch64 (asm-generic unistd.h) numbers, Linux errno semantics.
+// Each handler validates all of its arguments before changing any state and returns the
+// result or -errno. Numbers without a handler return -ENOSYS and are logged once each.
+#pragma once
+
+#include <asm/ptrace.h>
+
+#include "kstd/types.h"
+
+using syscall_fn = long (*)(u64, u64, u64, u64, u64, u64);
+inline constexpr unsigned NR_syscalls = 512;
+
+// Linux AArch64 numbers of the implemented calls.
+enum : unsigned {
+	__NR_ioctl = 29, __NR_openat = 56, __NR_readlinkat = 78, __NR_close = 57, __NR_read = 63, __NR_write = 64, __NR_readv = 65, __NR_writev = 66,
+	__NR_newfstatat = 79, __NR_fstat = 80, __NR_exit = 93, __NR_exit_group = 94, __NR_set_tid_address = 96,
+	__NR_futex = 98, __NR_set_robust_list = 99, __NR_nanosleep = 101, __NR_clock_gettime = 113,
+	__NR_clock_getres = 114, __NR_clock_nanosleep = 115, __NR_sched_yield = 124, __NR_kill = 129,
+	__NR_tkill = 130, __NR_tgkill = 131, __NR_rt_sigaction = 134, __NR_rt_sigprocmask = 135, __NR_reboot = 142,
+	__NR_uname = 160, __NR_getrlimit = 163, __NR_setrlimit = 164, __NR_getrusage = 165,
+	__NR_gettimeofday = 169, __NR_getpid = 172, __NR_getppid = 173, __NR_getuid = 174, __NR_geteuid = 175,
+	__NR_getgid = 176, __NR_getegid = 177, __NR_gettid = 178, __NR_brk = 214, __NR_munmap = 215,
+	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
+	__NR_getrandom = 278, __NR_rseq = 293,
+};
+
+long invoke_syscall(u64 nr, pt_regs *regs);
+
+// Handlers (kernel/sys_*.cpp).
+long sys_brk(u64, u64, u64, u64, u64, u64);
+long sys_mmap(u64, u64, u64, u64, u64, u64);
+long sys_munmap(u64, u64, u64, u64, u64, u64);
+long sys_mprotect(u64, u64, u64, u64, u64, u64);
+long sys_mremap(u64, u64, u64, u64, u64, u64);
+long sys_madvise(u64, u64, u64, u64, u64, u64);
+long sys_getrusage(u64, u64, u64, u64, u64, u64);
+long sys_getrlimit(u64, u64, u64, u64, u64, u64);
+long sys_setrlimit(u64, u64, u64, u64, u64, u64);
+long sys_prlimit64(u64, u64, u64, u64, u64, u64);
+long sys_read(u64, u64, u64, u64, u64, u64);
+long sys_write(u64, u64, u64, u64, u64, u64);
+long sys_readv(u64, u64, u64, u64, u64, u64);
+long sys_writev(u64, u64, u64, u64, u64, u64);
+long sys_ioctl(u64, u64, u64, u64, u64, u64);
+long sys_close(u64, u64, u64, u64, u64, u64);
+long sys_openat(u64, u64, u64, u64, u64, u64);
+long sys_readlinkat(u64, u64, u64, u64, u64, u64);
+long sys_fstat(u64, u64, u64, u64, u64, u64);
+long sys_newfstatat(u64, u64, u64, u64, u64, u64);
+long sys_exit(u64, u64, u64, u64, u64, u64);
+long sys_set_tid_address(u64, u64, u64, u64, u64, u64);
+long sys_futex(u64, u64, u64, u64, u64, u64);
+long sys_set_robust_list(u64, u64, u64, u64, u64, u64);
+long sys_nanosleep(u64, u64, u64, u64, u64, u64);
+long sys_clock_nanosleep(u64, u64, u64, u64, u64, u64);
+long sys_clock_gettime(u64, u64, u64, u64, u64, u64);
+long sys_clock_getres(u64, u64, u64, u64, u64, u64);
+long sys_gettimeofday(u64, u64, u64, u64, u64, u64);
+long sys_sched_yield(u64, u64, u64, u64, u64, u64);
+long sys_kill(u64, u64, u64, u64, u64, u64);
+long sys_tkill(u64, u64, u64, u64, u64, u64);
+long sys_tgkill(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigaction(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigprocmask(u64, u64, u64, u64, u64, u64);
+long sys_reboot(u64, u64, u64, u64, u64, u64);
+long sys_uname(u64, u64, u64, u64, u64, u64);
+long sys_getpid(u64, u64, u64, u64, u64, u64);
+long sys_getppid(u64, u64, u64, u64, u64, u64);
+long sys_getuid(u64, u64, u64, u64, u64, u64);
+long sys_getrandom(u64, u64, u64, u64, u64, u64);

@@ -1,0 +1,228 @@
+// User address spaces: mm_struct, VMAs and the fault path (Linux's mm_types.h, mm/mmap.c,
+// mm/memory.c, reduced to anonymous memory and private mappings of in-memory file images).
+//
+// Contract:
+// - An mm_struct owns its VMAs (an rb-tree ordered by address: find_vma is O(log n)), its
+//   TTBR0 page tables (allocated on demand, freed when their last entry goes) and every
+//   anonymous page mapped in them. mmput() frees all of it; afterwards the free-page count
+//   is back where it was before mm_alloc().
+// - The ksys_* functions implement the syscalls with Linux's argument checks and errno values
+//   and return the result or -errno as the syscall would. Each validates all of its arguments
+//   before changing anything; on ENOMEM midway the address space is left consistent (VMAs
+//   and page tables agree) although a partially applied munmap/mprotect may remain, as Linux.
+// - handle_mm_fault() resolves one fault in a VMA: zero-filled anonymous pages, the shared
+//   zero page for reads of anonymous private memory, private copies of file-image pages,
+//   copy-on-write with reuse when the page has a single user. It never kills: the caller
+//   turns VM_FAULT_SIGSEGV/VM_FAULT_OOM into a signal-style kill with a report.
+// - Nothing here assumes a single address space; the hardware side (ASID, TTBR0, TLB
+//   maintenance) is the arch seam in asm/pgtable.h.
+//
+// Locking: one user program runs at a time and the mm is only touched from its syscalls
+// and faults, so there is no mmap_lock yet; every function here needs the caller to hold
+// the (future) mmap_lock for writing, handle_mm_fault for reading.
+#pragma once
+
+#include "kstd/rbtree.h"
+#include "kstd/result.h"
+#include "kstd/types.h"
+
+struct page;
+
+// vm_flags (Linux values).
+inline constexpr unsigned long VM_NONE = 0;
+inline constexpr unsigned long VM_READ = 0x1;
+inline constexpr unsigned long VM_WRITE = 0x2;
+inline constexpr unsigned long VM_EXEC = 0x4;
+inline constexpr unsigned long VM_SHARED = 0x8;
+inline constexpr unsigned long VM_GROWSDOWN = 0x100;
+inline constexpr unsigned long VM_ACCOUNT = 0x100000;
+inline constexpr unsigned long VM_NORESERVE = 0x200000;
+inline constexpr unsigned long VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+
+// mmap ABI (Linux asm-generic/mman-common.h values).
+inline constexpr int PROT_NONE = 0x0;
+inline constexpr int PROT_READ = 0x1;
+inline constexpr int PROT_WRITE = 0x2;
+inline constexpr int PROT_EXEC = 0x4;
+inline constexpr int PROT_SEM = 0x8;
+inline constexpr int PROT_BTI = 0x10;
+inline constexpr int PROT_GROWSDOWN = 0x01000000;
+inline constexpr int PROT_GROWSUP = 0x02000000;
+inline constexpr int MAP_SHARED = 0x01;
+inline constexpr int MAP_PRIVATE = 0x02;
+inline constexpr int MAP_SHARED_VALIDATE = 0x03;
+inline constexpr int MAP_TYPE = 0x0f;
+inline constexpr int MAP_FIXED = 0x10;
+inline constexpr int MAP_ANONYMOUS = 0x20;
+inline constexpr int MAP_GROWSDOWN = 0x0100;
+inline constexpr int MAP_DENYWRITE = 0x0800;
+inline constexpr int MAP_EXECUTABLE = 0x1000;
+inline constexpr int MAP_LOCKED = 0x2000;
+inline constexpr int MAP_NORESERVE = 0x4000;
+inline constexpr int MAP_POPULATE = 0x8000;
+inline constexpr int MAP_NONBLOCK = 0x10000;
+inline constexpr int MAP_STACK = 0x20000;
+inline constexpr int MAP_HUGETLB = 0x40000;
+inline constexpr int MAP_FIXED_NOREPLACE = 0x100000;
+inline constexpr int MREMAP_MAYMOVE = 1;
+inline constexpr int MREMAP_FIXED = 2;
+inline constexpr int MREMAP_DONTUNMAP = 4;
+inline constexpr int MADV_NORMAL = 0;
+inline constexpr int MADV_RANDOM = 1;
+inline constexpr int MADV_SEQUENTIAL = 2;
+inline constexpr int MADV_WILLNEED = 3;
+inline constexpr int MADV_DONTNEED = 4;
+inline constexpr int MADV_FREE = 8;
+
+// The user half (48-bit VAs, TTBR0) and the lowest mappable address (Linux's mmap_min_addr
+// default on arm64 is 32 KiB; one page is what NULL dereference detection needs).
+inline constexpr unsigned long TASK_SIZE = 1ul << 48;
+inline constexpr unsigned long mmap_min_addr = 4096;
+inline constexpr unsigned long STACK_TOP = TASK_SIZE;
+// Linux's stack_guard_gap: 256 pages kept free below a VM_GROWSDOWN VMA.
+inline constexpr unsigned long stack_guard_gap = 256ul << 12;
+inline constexpr unsigned long DEFAULT_RLIMIT_STACK = 8ul << 20; // _STK_LIM
+inline constexpr int DEFAULT_MAX_MAP_COUNT = 65530;
+
+// An in-memory file image a private mapping copies from (an initramfs entry): bytes at
+// offsets >= size read as zero, which is how the tail of a segment's last file page and the
+// rest of that page become bss. Owned by the mm (mm_struct::backing).
+struct vm_backing {
+	const u8 *data;
+	unsigned long size;
+};
+
+struct mm_struct;
+
+struct vm_area_struct {
+	unsigned long vm_start; // first byte
+	unsigned long vm_end;   // first byte after
+	mm_struct *vm_mm;
+	unsigned long vm_flags;
+	const vm_backing *vm_file; // nullptr: anonymous
+	unsigned long vm_pgoff;    // page offset of vm_start within vm_file
+	rb_node vm_rb;
+	// Address order, as the tree (O(1) neighbours for merging and gap sizes).
+	vm_area_struct *vm_prev, *vm_next;
+	// Largest free gap below a VMA in this subtree: vm_start_gap(v) - vm_prev->vm_end (0 for
+	// the first). Lets get_unmapped_area skip subtrees without a large enough hole.
+	unsigned long rb_subtree_gap;
+};
+
+enum mm_counter { MM_FILEPAGES, MM_ANONPAGES, NR_MM_COUNTERS };
+
+// The arm64 context: ASID in bits [15:0], allocator generation above (Linux's context.id).
+struct mm_context_t {
+	u64 id;
+};
+
+inline constexpr unsigned MM_MAX_BACKING = 16;
+
+struct mm_struct {
+	rb_root mm_rb;
+	int map_count;
+	u64 *pgd;      // level-0 table (linear-map address), never shared
+	mm_context_t context;
+	unsigned long mmap_base;   // top of the top-down mmap search
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+	unsigned long arg_start, arg_end, env_start, env_end;
+	unsigned long total_vm;    // pages in VMAs
+	long rss_stat[NR_MM_COUNTERS];
+	unsigned long hiwater_rss; // peak of get_mm_rss (ru_maxrss)
+	unsigned long pgtables;    // page-table pages below pgd
+	unsigned long rlimit_stack;
+	int max_map_count;
+	vm_backing backing[MM_MAX_BACKING];
+	unsigned nr_backing;
+
+	mm_struct() = default;
+	mm_struct(const mm_struct &) = delete;
+	mm_struct &operator=(const mm_struct &) = delete;
+};
+
+inline unsigned long get_mm_rss(const mm_struct *mm)
+{
+	return static_cast<unsigned long>(mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES]);
+}
+inline unsigned long vma_pages(const vm_area_struct *v) { return (v->vm_end - v->vm_start) >> 12; }
+
+// --- address spaces --------------------------------------------------------------------------
+// A new empty address space with its own level-0 table; ENOMEM.
+ErrorOr<mm_struct *> mm_alloc();
+// Tears down every VMA, page and page table and frees the mm (Linux's mmput+exit_mmap).
+void mmput(mm_struct *mm);
+// Registers a file image for private mappings; nullptr when the table is full.
+const vm_backing *mm_add_backing(mm_struct *mm, const u8 *data, unsigned long size);
+
+// --- VMAs -------------------------------------------------------------------------------------
+// The first VMA with vm_end > addr (it may start above addr), or nullptr.
+vm_area_struct *find_vma(const mm_struct *mm, unsigned long addr);
+vm_area_struct *find_vma_intersection(const mm_struct *mm, unsigned long start, unsigned long end);
+vm_area_struct *vma_prev(const vm_area_struct *v);
+vm_area_struct *vma_next(const vm_area_struct *v);
+vm_area_struct *vma_first(const mm_struct *mm);
+// Maps [addr, addr+len) (page aligned, already validated, free of VMAs) with flags. Merges
+// with compatible neighbours. ENOMEM.
+ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
+				   const vm_backing *file, unsigned long pgoff);
+// Unmaps [start, start+len): splits VMAs at the edges, frees pages and empty page tables.
+[[nodiscard]] Result do_munmap(mm_struct *mm, unsigned long start, unsigned long len);
+// A free range of len bytes: addr itself when it fits (hint), else top-down below mmap_base,
+// keeping stack_guard_gap below VM_GROWSDOWN VMAs. ENOMEM.
+ErrorOr<unsigned long> get_unmapped_area(mm_struct *mm, unsigned long addr, unsigned long len);
+// Grows a VM_GROWSDOWN vma down to cover addr (RLIMIT_STACK, stack_guard_gap). ENOMEM.
+[[nodiscard]] Result expand_stack(vm_area_struct *vma, unsigned long addr);
+// Faults in every page of [start, start+len) as MAP_POPULATE does (write faults for writable
+// VMAs). ENOMEM when a page cannot be allocated.
+[[nodiscard]] Result mm_populate(mm_struct *mm, unsigned long start, unsigned long len);
+// Checks ordering, non-overlap, merging, map_count and total_vm; prints what is wrong and
+// returns the number of problems.
+int validate_mm(const mm_struct *mm);
+
+// --- syscalls (result or -errno, as the syscall returns) ------------------------------------
+long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
+	       unsigned long fd, unsigned long off);
+long ksys_munmap(mm_struct *mm, unsigned long addr, unsigned long len);
+long ksys_mprotect(mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot);
+// brk returns the new break, or the old one when the request is refused (Linux's ABI).
+unsigned long ksys_brk(mm_struct *mm, unsigned long brk);
+long ksys_mremap(mm_struct *mm, unsigned long addr, unsigned long old_len, unsigned long new_len,
+		 unsigned long flags, unsigned long new_addr);
+long ksys_madvise(mm_struct *mm, unsigned long start, unsigned long len, int behavior);
+
+// --- fault path (mm/memory.cpp) ----------------------------------------------------------------
+using vm_fault_t = unsigned;
+inline constexpr vm_fault_t VM_FAULT_OOM = 0x1;
+inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
+inline constexpr unsigned FAULT_FLAG_WRITE = 0x1;
+inline constexpr unsigned FAULT_FLAG_USER = 0x40;
+inline constexpr unsigned FAULT_FLAG_INSTRUCTION = 0x100;
+
+// Resolves a fault at addr inside vma (the caller found it and checked the access against
+// vm_flags). 0 when the access can be retried.
+vm_fault_t handle_mm_fault(vm_area_struct *vma, unsigned long addr, unsigned flags);
+// The access check of arm64's __do_page_fault: may this access happen in vma at all?
+bool access_permitted(const vm_area_struct *vma, unsigned flags);
+// Finds the VMA for a fault (growing the stack when addr is just below it); nullptr: no VMA
+// (SEGV_MAPERR).
+vm_area_struct *find_extend_vma(mm_struct *mm, unsigned long addr);
+
+// Page tables.
+// The level-3 entry for addr, or nullptr when an upper level is missing.
+u64 *mm_pte_lookup(const mm_struct *mm, unsigned long addr);
+// Unmaps the pages of [start, end) (they may be anywhere within VMAs) and frees page-table
+// pages that became empty.
+void zap_page_range(mm_struct *mm, unsigned long start, unsigned long end);
+// Rewrites the protection of present entries in [start, end) for new vm_flags (writes stay
+// off: a later write fault makes a page writable through do_wp_page).
+void change_protection(mm_struct *mm, unsigned long start, unsigned long end, unsigned long vm_flags);
+// Moves the entries of [old, old+len) to [new_addr, ...). ENOMEM leaves the moved part in
+// place at the destination and the rest at the source (the caller unwinds).
+[[nodiscard]] Result move_page_tables(mm_struct *mm, unsigned long old_addr, unsigned long new_addr,
+				      unsigned long len);
+// Frees all page-table pages and the pgd (exit, after every range was zapped).
+void free_pgtables(mm_struct *mm);
+// The shared zero page (allocated once, never freed).
+page *zero_page();
+[[nodiscard]] Result zero_page_init();
