@@ -187,7 +187,8 @@ qemu-cmd:
 target-test: deps kernel
 	$(Q)python3 tools/run_tests.py --target-only --boards $(BOARD)
 
-test: deps
+test:
+	$(Q)SETUP_CROSS=1 tools/setup.sh
 	$(Q)python3 tools/run_tests.py
 
 .PHONY: qemu-cmd

@@ -51,18 +51,19 @@ public:
 		// divisors while enabled is undefined).
 		while (rd(UARTFR) & FR_BUSY)
 			;
-		// Changing LCR_H.FEN flushes the receive FIFO: keep what was typed before boot.
+		// Keep what was typed before boot: it is in the FIFO now, and the receiver is off for
+		// the few writes below.
 		while (!(rd(UARTFR) & FR_RXFE) && saved_n_ < sizeof(saved_))
 			saved_[saved_n_++] = static_cast<char>(rd(UARTDR) & 0xff);
 		wr(UARTCR, 0);
 		wr(UARTIBRD, div.value().ibrd);
 		wr(UARTFBRD, div.value().fbrd);
-		wr(UARTLCR_H, LCR_H_FEN | LCR_H_WLEN8); // 8N1, FIFOs on; LCR_H write latches the divisors
+		// 8N1; the LCR_H write latches the divisors. FEN stays as the firmware left it:
+		// toggling it flushes the receive FIFO, which loses whatever arrived meanwhile (and
+		// QEMU's PL011 then waits for a data-register read before delivering more input).
+		wr(UARTLCR_H, (rd(UARTLCR_H) & LCR_H_FEN) | LCR_H_WLEN8);
 		wr(UARTICR, 0x7ff);
 		wr(UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
-		// A read of the data register (harmless when empty) tells an emulated UART (QEMU)
-		// that the guest consumes input again after the flush, so delivery resumes.
-		(void)rd(UARTDR);
 	}
 	void write(const char *s, usize n) override
 	{

@@ -143,7 +143,7 @@ def ktest_boot(name, board, cmdline='', expect_status=0, **vars):
     record(name + ': boot', not problems, '; '.join(problems))
 
 
-def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, **vars):
+def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, forbid=(), **vars):
     cmd = qemu_cmd(board, **vars)
     if cmd is None:
         record(name, False, 'no QEMU command for board')
@@ -159,6 +159,9 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     for p in patterns:
         if not re.search(p, plain, re.M):
             problems.append('missing /%s/' % p)
+    for p in forbid:
+        if re.search(p, plain, re.M):
+            problems.append('unexpected /%s/' % p)
     record(name, not problems, '; '.join(problems))
 
 
@@ -460,6 +463,19 @@ def main():
                      [r'^OF: fdt: No memory left after memmap=/mem=$', r'Kernel panic - not syncing: '])
             scenario('virt: malformed mem= is reported and ignored', 'qemu-virt', 'mem=junk ktest=boot', 0,
                      [r"Malformed early option 'mem'", r'^# Totals: pass:\d+ fail:0'])
+            print('== target: user programs', flush=True)
+            scenario('virt: rdinit= runs init with the words after -- as arguments', 'qemu-virt',
+                     'rdinit=/init -- --expect-argc=2', 0,
+                     [r'^Run /init as init process$', r'^/init: exited with status 0 \(\d+ page faults'],
+                     stdin_data='poweroff\n')
+            scenario('virt: static glibc malloc stress runs unmodified', 'qemu-virt', '', 0,
+                     [r'^malloc_stress: ok \d+ bytes checked', r'^/bin/glibc/malloc_stress: exited with status 0',
+                      r'^Hello from static glibc|^/bin/glibc/hello: exited with status 0'],
+                     stdin_data='run /bin/glibc/hello\nrun /bin/glibc/malloc_stress\npoweroff\n',
+                     forbid=[r'^run: free pages'])
+            scenario('virt: an -initrd from the loader replaces the built-in initramfs', 'qemu-virt',
+                     'rdinit=/bin/efault_kptr', 0, [r'^/bin/efault_kptr: exited with status 0'],
+                     stdin_data='poweroff\n', extra=['-initrd', 'build/initramfs.cpio'])
             print('== target: page allocator configurations', flush=True)
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
