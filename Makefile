@@ -202,4 +202,5 @@ compile_commands.json:
 		--host "$(HOSTCXXFLAGS)" -- $(kernel-srcs) $(host-all)
 
 bench: deps
+	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)python3 tools/bench.py

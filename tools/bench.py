@@ -39,6 +39,78 @@ def run(variant_args, label):
     return figures
 
 
+def newc(entries):
+    """A newc cpio archive from (name, mode, data, rdev_major, rdev_minor) tuples."""
+    out = b''
+    for ino, (name, mode, data, rmaj, rmin) in enumerate(entries + [('TRAILER!!!', 0, b'', 0, 0)], 1):
+        n = name.encode() + b'\0'
+        fields = [ino, mode, 0, 0, 2 if mode & 0o040000 else 1, 0, len(data), 0, 0, rmaj, rmin, len(n), 0]
+        h = b'070701' + b''.join(b'%08X' % f for f in fields) + n
+        out += h + b'\0' * (-len(h) % 4) + data + b'\0' * (-len(data) % 4)
+    return out
+
+
+def mmbench_figures(out):
+    figs = {}
+    for m in re.finditer(r'MMBENCH (\w+) ns_per_op=([\d.]+)', out):
+        figs[m.group(1)] = float(m.group(2))
+    m = re.search(r'MMBENCH boot_to_main ns=(\d+)', out)
+    if m:
+        figs['boot_to_first_user_main'] = float(m.group(1))
+    if 'MMBENCH done failures=0' not in out:
+        figs['_error'] = True
+    return figs
+
+
+def run_mmbench():
+    """The same static mmbench binary (user/mmbench.c, raw syscalls) as /init on this kernel and
+    on Debian's arm64 Linux, both under -icount shift=0 on QEMU virt with 1 GiB."""
+    subprocess.run(['tools/setup.sh'], cwd=TOP, check=True, env=dict(os.environ, SETUP_BENCH='1'))
+    mm = os.path.join(TOP, 'build', 'user', 'mmbench.elf')
+    subprocess.run(['make', '--no-print-directory', '-s', 'build/user/mmbench.elf'], cwd=TOP, check=True)
+    linux = os.path.join(TOP, 'build', 'deps', 'linux-image', 'Image')
+    initrd = os.path.join(TOP, 'build', 'bench-linux-initramfs.cpio')
+    with open(mm, 'rb') as f:
+        prog = f.read()
+    with open(initrd, 'wb') as f:
+        # /dev/console so that Linux gives init a console to print on.
+        f.write(newc([('dev', 0o040755, b'', 0, 0), ('dev/console', 0o020600, b'', 5, 1),
+                      ('init', 0o100755, prog, 0, 0)]))
+    base = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none',
+            '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-icount', 'shift=0']
+    ours = subprocess.run(base + ['-kernel', os.path.join(TOP, 'build', 'qemu-virt', 'Image'),
+                                  '-semihosting-config', 'enable=on,target=native',
+                                  '-append', 'semihosting rdinit=/bench/mmbench'],
+                          input='poweroff\n', capture_output=True, text=True, timeout=600).stdout
+    theirs = subprocess.run(base + ['-kernel', linux, '-initrd', initrd,
+                                    '-append', 'console=ttyAMA0 rdinit=/init panic=-1 quiet'],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900).stdout
+    for label, out in (('mmbench-kernel', ours), ('mmbench-linux', theirs)):
+        with open(os.path.join(TOP, 'build', 'test-logs', label + '.log'), 'w') as f:
+            f.write(out)
+    a, b = mmbench_figures(ours), mmbench_figures(theirs)
+    with open(os.path.join(TOP, 'build', 'deps', 'linux-image', 'package')) as f:
+        pkg = f.read().strip()
+    print('\nmmbench (ns per operation = instructions; lower is better), this kernel vs %s' % pkg)
+    print('%-32s %14s %14s %8s  %s' % ('figure', 'this kernel', 'Linux', 'ratio', 'target'))
+    bad = []
+    for n in [k for k in b if not k.startswith('_')]:
+        if n not in a:
+            print('%-32s %14s %14.1f' % (n, '-', b[n]))
+            bad.append(n + ' missing')
+            continue
+        ratio = a[n] / b[n] if b[n] else 0
+        limit = 0.01 if n == 'boot_to_first_user_main' else 1 / 3
+        ok = ratio <= limit
+        print('%-32s %14.1f %14.1f %8.3f  <= %s %s' % (n, a[n], b[n], ratio, '1/100' if limit == 0.01 else '1/3',
+                                                  'met' if ok else 'NOT MET'))
+        if not ok:
+            bad.append(n)
+    if a.get('_error') or b.get('_error') or not b:
+        print('mmbench did not complete on both kernels; logs in build/test-logs/mmbench-*.log')
+    return bad
+
+
 def main():
     cols = [('SLUB', ['SLAB=slub']), ('SLOB', ['SLAB=slob'])]
     if os.environ.get('BENCH_VARIANTS') == 'slub':
@@ -68,6 +140,7 @@ def main():
                 bad.append(text)
     if not names:
         sys.exit('bench: no figures were printed')
+    bad += ['mmbench ' + n for n in run_mmbench()]
     if bad:
         print('targets not met: ' + '; '.join(bad))
 

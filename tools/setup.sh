@@ -134,13 +134,18 @@ extract_deb() { # name dest marker
 }
 
 extract_deb libfdt-dev:arm64 "$deps/arm64" usr/lib/aarch64-linux-gnu/libfdt.a
-# Linux's own Raspberry Pi DTBs (what the firmware hands a Linux kernel), for the test that
-# the kernel boots with them as with the project's DTS. Debian ships them only inside the
-# arm64 kernel package: download the newest one and keep just the two files.
-linux_dtbs() {
-	local dest=$deps/linux-dtbs
-	[ -e "$dest/bcm2711-rpi-4-b.dtb" ] && [ -e "$dest/bcm2837-rpi-3-b.dtb" ] && return 0
-	need_root "linux-image arm64 (for the upstream Pi DTBs)"
+# Files from Debian's arm64 Linux kernel package, never installed: Linux's own Raspberry Pi
+# DTBs (what the firmware hands a Linux kernel), for the test that this kernel boots with them
+# as with the project's DTS; and, for `make bench` only (SETUP_BENCH=1), the Linux Image that
+# runs the same benchmark program side by side.
+linux_pkg_files() {
+	local dtbs=$deps/linux-dtbs img=$deps/linux-image
+	local want_img=${SETUP_BENCH:-0}
+	if [ -e "$dtbs/bcm2711-rpi-4-b.dtb" ] && [ -e "$dtbs/bcm2837-rpi-3-b.dtb" ] &&
+		{ [ "$want_img" != 1 ] || [ -e "$img/Image" ]; }; then
+		return 0
+	fi
+	need_root "linux-image arm64 (Pi DTBs, bench kernel)"
 	ensure_sources
 	ensure_arm64_arch
 	apt_update
@@ -151,14 +156,19 @@ linux_dtbs() {
 	local tmp
 	tmp=$(mktemp -d)
 	(cd "$tmp" && run_quiet apt-get download -o APT::Sandbox::User=root "$pkg:arm64")
-	mkdir -p "$dest" "$tmp/x"
+	mkdir -p "$dtbs" "$tmp/x"
 	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp/x" --wildcards \
-		'*/broadcom/bcm2711-rpi-4-b.dtb' '*/broadcom/bcm2837-rpi-3-b.dtb'
-	find "$tmp/x" -name 'bcm2*.dtb' -exec cp {} "$dest/" \;
+		'*/broadcom/bcm2711-rpi-4-b.dtb' '*/broadcom/bcm2837-rpi-3-b.dtb' './boot/vmlinuz-*'
+	find "$tmp/x" -name 'bcm2*.dtb' -exec cp {} "$dtbs/" \;
+	if [ "$want_img" = 1 ]; then
+		mkdir -p "$img"
+		cp "$tmp"/x/boot/vmlinuz-* "$img/Image"
+		echo "$pkg" > "$img/package"
+	fi
 	rm -rf "$tmp"
-	[ -e "$dest/bcm2711-rpi-4-b.dtb" ] || { log "$pkg: the Pi DTBs were not found in it"; exit 1; }
+	[ -e "$dtbs/bcm2711-rpi-4-b.dtb" ] || { log "$pkg: the Pi DTBs were not found in it"; exit 1; }
 }
-linux_dtbs
+linux_pkg_files
 
 if [ "${SETUP_FIRMWARE:-0}" = 1 ]; then
 	extract_deb raspi-firmware "$deps/raspi-firmware" usr/lib/raspi-firmware/start4.elf
