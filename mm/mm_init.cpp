@@ -313,14 +313,26 @@ void init_single_page(page *p, unsigned long pfn, unsigned zone, int nid)
 // Every struct page of a present section starts Reserved with one reference: memblock's
 // free ranges are released to the buddy later, everything else (reserved memory, NOMAP
 // regions, holes inside a section) stays Reserved and is never merged with.
+//
+// Boot time is dominated by this loop (one iteration per 4 KiB of RAM), so each section's
+// pages are copied from a template built once with init_single_page: a 64-byte structure
+// copy instead of a memset and a dozen field stores. Only the list head, which points at the
+// page itself, differs per page.
 static void memmap_init_range(unsigned long start, unsigned long end, unsigned zid, int nid)
 {
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		page *p = pfn_to_page(pfn);
-		init_single_page(p, pfn, zid, nid);
-		__SetPageReserved(p);
-		if (pageblock_aligned(pfn))
-			set_pageblock_migratetype(p, MIGRATE_MOVABLE);
+	unsigned long pfn = start;
+	while (pfn < end) {
+		unsigned long sec_end = kstd::min(end, (pfn_to_section_nr(pfn) + 1) * PAGES_PER_SECTION);
+		page tmpl;
+		init_single_page(&tmpl, pfn, zid, nid);
+		__SetPageReserved(&tmpl);
+		for (; pfn < sec_end; pfn++) {
+			page *p = pfn_to_page(pfn);
+			*p = tmpl;
+			INIT_LIST_HEAD(&p->lru);
+			if (pageblock_aligned(pfn))
+				set_pageblock_migratetype(p, MIGRATE_MOVABLE);
+		}
 	}
 }
 

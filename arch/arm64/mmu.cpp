@@ -7,6 +7,7 @@
 #include <asm/fixmap.h>
 #include <asm/memory.h>
 #include <asm/mmu.h>
+#include <asm/page.h>
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
@@ -168,6 +169,14 @@ void paging_init()
 		(unsigned long)memstart_addr, (unsigned long)pgtable_pages_allocated);
 }
 
+// Zeroes whole pages through the linear map with DC ZVA (clear_page): the memmap of every
+// present section is zeroed at boot, 2 MiB per 128 MiB of RAM, so this is on the boot path.
+static void zero_pages(PhysAddr pa, u64 size)
+{
+	for (u64 off = 0; off < size; off += PAGE_SIZE)
+		clear_page(phys_to_virt(pa + off));
+}
+
 // struct page backing for [start, end) of the vmemmap region: a 2 MiB block per section's
 // memmap where memblock can give one (a 128 MiB section's 32768 pages x 64 bytes is exactly
 // 2 MiB), 4 KiB pages otherwise.
@@ -180,7 +189,7 @@ Result vmemmap_populate(unsigned long start, unsigned long end, int nid)
 		if ((va & (SZ_2M - 1)) == 0 && end - va >= SZ_2M) {
 			phys_addr_t pa = memblock_phys_alloc_try_nid(SZ_2M, SZ_2M, nid);
 			if (pa) {
-				memset(phys_to_virt(PhysAddr(pa)), 0, SZ_2M);
+				zero_pages(PhysAddr(pa), SZ_2M);
 				map_range(va, PhysAddr(pa), SZ_2M, PROT_LINEAR_RW, false);
 				va += SZ_2M;
 				continue;
@@ -189,7 +198,7 @@ Result vmemmap_populate(unsigned long start, unsigned long end, int nid)
 		phys_addr_t pa = memblock_phys_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, nid);
 		if (!pa)
 			return Errno::ENOMEM;
-		memset(phys_to_virt(PhysAddr(pa)), 0, PAGE_SIZE);
+		zero_pages(PhysAddr(pa), PAGE_SIZE);
 		map_range(va, PhysAddr(pa), PAGE_SIZE, PROT_LINEAR_RW, true);
 		va += PAGE_SIZE;
 	}
