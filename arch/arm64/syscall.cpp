@@ -24,27 +24,9 @@ bool cpu_has_pan;
 
 static unsigned esr_ec(u64 esr) { return (esr >> ESR_ELx_EC_SHIFT) & 0x3f; }
 
-// Fault status names as Linux's fault_info[] (the kill report's reason).
-static void fault_name(u64 esr, char *buf, usize n)
-{
-	unsigned fsc = esr & 0x3f, lvl = fsc & 3;
-	const char *kind = nullptr;
-	switch (fsc & 0x3c) {
-	case 0x04: kind = "translation fault"; break;
-	case 0x08: kind = "access flag fault"; break;
-	case 0x0c: kind = "permission fault"; break;
-	case 0x00: kind = "address size fault"; break;
-	}
-	if (kind) {
-		kstd::snprintf(buf, n, "level %u %s", lvl, kind);
-		return;
-	}
-	switch (fsc) {
-	case 0x10: kstd::snprintf(buf, n, "synchronous external abort"); return;
-	case 0x21: kstd::snprintf(buf, n, "alignment fault"); return;
-	default: kstd::snprintf(buf, n, "unknown %u", fsc);
-	}
-}
+// Fault status names as Linux's fault_info[] (the kill report's reason): the same table the
+// oops uses (arch/arm64/traps.cpp).
+static void fault_name(u64 esr, char *buf, usize n) { esr_fsc_str(static_cast<unsigned>(esr & 0x3f), buf, n); }
 
 enum class UserFault { Ok, MapErr, AccErr, Oom, Bus };
 

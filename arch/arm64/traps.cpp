@@ -57,7 +57,7 @@ static const char *esr_class_str(unsigned ec)
 }
 
 // Fault status codes (DFSC/IFSC) as Linux's fault_info[] names them.
-static void fsc_str(unsigned fsc, char *buf, usize n)
+void esr_fsc_str(unsigned fsc, char *buf, usize n)
 {
 	unsigned lvl = fsc & 3;
 	const char *kind = nullptr;
@@ -91,7 +91,7 @@ static void mem_abort_decode(u64 esr)
 {
 	unsigned ec = esr_ec(esr);
 	char fsc[48];
-	fsc_str(esr & 0x3f, fsc, sizeof(fsc));
+	esr_fsc_str(esr & 0x3f, fsc, sizeof(fsc));
 	pr_alert("Mem abort info:\n");
 	pr_alert("  ESR = 0x%016lx\n", (unsigned long)esr);
 	pr_alert("  EC = 0x%02x: %s, IL = %u bits\n", ec, esr_class_str(ec), (esr >> 25) & 1 ? 32 : 16);

@@ -8,6 +8,9 @@
 // Prints "Call trace:" by walking frame records from fp (0 = the caller's frame).
 void dump_backtrace(const pt_regs *regs);
 void show_regs(const pt_regs *regs);
+// Names a data/instruction abort's fault status code ("level 3 translation fault"), as Linux's
+// fault_info[] does.
+void esr_fsc_str(unsigned fsc, char *buf, usize n);
 // Linux's die(): reports an oops for regs and panics.
 [[noreturn]] void die(const char *msg, const pt_regs *regs, u64 esr);
 
