@@ -83,6 +83,12 @@
 .endm
 
 .macro kernel_exit, el
+	/* Mask everything first: an interrupt taken between restoring ELR/SPSR and the eret
+	 * would overwrite them (and the frame pointer may already be past the frame), so the
+	 * eret would return into this sequence instead of to the interrupted context. Handlers
+	 * may have enabled IRQs (syscalls and user faults run with them on); the eret restores
+	 * the interrupted context's own DAIF from SPSR. */
+	msr	daifset, #0xf
 	ldp	x22, x23, [sp, #S_PC]
 	.if \el == 0
 	ldr	x21, [sp, #S_SP]
