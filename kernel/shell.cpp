@@ -1,8 +1,10 @@
 #include "kernel/shell.h"
 
+#include <asm/irqflags.h>
 #include <asm/smp.h>
 
 #include "kernel/console.h"
+#include "kernel/irq.h"
 #include "kernel/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
@@ -48,7 +50,13 @@ static usize read_line(char *buf, usize size)
 	for (;;) {
 		int ch = console_getc();
 		if (ch < 0) {
-			cpu_relax();
+			// Sleep until the next interrupt (received character or timer tick) once
+			// interrupts are on; spin only before that (or on boards without an
+			// interrupt controller), where nothing would wake a wfi.
+			if (irq_controller_ready() && !arch_irqs_disabled())
+				asm volatile("wfi" ::: "memory");
+			else
+				cpu_relax();
 			continue;
 		}
 		if (ch == '\r' || ch == '\n') {
