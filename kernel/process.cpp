@@ -17,6 +17,7 @@
 #include "lib/format.h"
 #include "mm/mm_struct.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 static task_struct *current_tasks[NR_CPUS];
 static int last_pid;
@@ -157,7 +158,7 @@ static int cmd_run(int argc, char **argv)
 		console_printf("usage: run /path [args...]\n");
 		return 1;
 	}
-	drain_all_pages(nullptr);
+	kmem_cache_shrink_all();
 	unsigned long free_before = nr_free_pages();
 	auto r = run_program(argv[1], kstd::span<const char *const>(argv + 1, argc - 1), init_envp());
 	if (r.is_error()) {
@@ -165,7 +166,7 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	print_exit_info(argv[1], r.value());
-	drain_all_pages(nullptr);
+	kmem_cache_shrink_all();
 	if (nr_free_pages() != free_before)
 		console_printf("run: free pages %lu before, %lu after\n", free_before, nr_free_pages());
 	return r.value().kind == ExitKind::Exited ? r.value().status : 128 + r.value().signal;

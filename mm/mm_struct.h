@@ -150,6 +150,10 @@ inline unsigned long vma_pages(const vm_area_struct *v) { return (v->vm_end - v-
 // --- address spaces --------------------------------------------------------------------------
 // A new empty address space with its own level-0 table; ENOMEM.
 ErrorOr<mm_struct *> mm_alloc();
+// Creates the vm_area_struct and mm_struct slab caches (mm_alloc does it on first use).
+[[nodiscard]] Result mmap_init();
+// Host tests: forget the caches (after the slab allocator itself was reset).
+void mmap_reset_for_test();
 // Tears down every VMA, page and page table and frees the mm (Linux's mmput+exit_mmap).
 void mmput(mm_struct *mm);
 // Registers a file image for private mappings; nullptr when the table is full.

@@ -13,81 +13,42 @@
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "mm/mm_struct.h"
+#include "mm/slab.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 
-// --- object pools ----------------------------------------------------------------------------
-// VMAs and mm_structs come from pages carved into fixed-size slots (the slab allocator is not
-// linked into the kernel yet; this is the smallest thing that keeps the free-page ledger
-// exact). A page is freed as soon as its last slot is, so an exited program leaves nothing.
-// Per-page state in struct page's slab view: slab_list on the pool's partial list, freelist
-// the first free slot, counters the slots in use.
-struct obj_pool {
-	usize size;
-	list_head partial;
-	unsigned long pages;
-};
+// --- object caches ---------------------------------------------------------------------------
+// VMAs and mm_structs come from their own slab caches (Linux's vm_area_cachep/mm_cachep).
+// Exact free-page checks shrink the caches first (kmem_cache_shrink_all), since a cache may
+// keep an empty slab for the next program.
+static kmem_cache *vm_area_cachep;
+static kmem_cache *mm_cachep;
 
-static obj_pool vma_pool = {sizeof(vm_area_struct), LIST_HEAD_INIT(vma_pool.partial), 0};
-static obj_pool mm_pool = {sizeof(mm_struct), LIST_HEAD_INIT(mm_pool.partial), 0};
-
-static void *pool_alloc(obj_pool &pool)
+Result mmap_init()
 {
-	page *p;
-	if (list_empty(&pool.partial)) {
-		p = alloc_page(GFP_KERNEL);
-		if (!p)
-			return nullptr;
-		char *base = static_cast<char *>(page_address(p));
-		usize n = PAGE_SIZE / pool.size;
-		for (usize i = 0; i < n; i++)
-			*reinterpret_cast<void **>(base + i * pool.size) = i + 1 < n ? base + (i + 1) * pool.size : nullptr;
-		p->freelist = base;
-		p->counters = 0;
-		list_add(&p->slab_list, &pool.partial);
-		pool.pages++;
-	} else {
-		p = list_entry(pool.partial.next, page, slab_list);
-	}
-	void *obj = p->freelist;
-	p->freelist = *static_cast<void **>(obj);
-	p->counters++;
-	if (!p->freelist)
-		list_del(&p->slab_list);
-	memset(obj, 0, pool.size);
-	return obj;
+	if (!vm_area_cachep)
+		vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(vm_area_struct), 0, SLAB_NONE, nullptr);
+	if (!mm_cachep)
+		mm_cachep = kmem_cache_create("mm_struct", sizeof(mm_struct), 0, SLAB_HWCACHE_ALIGN, nullptr);
+	return vm_area_cachep && mm_cachep ? Result() : Result(Errno::ENOMEM);
 }
 
-static void pool_free(obj_pool &pool, void *obj)
+void mmap_reset_for_test()
 {
-	page *p = virt_to_page(obj);
-	bool was_full = !p->freelist;
-	*static_cast<void **>(obj) = p->freelist;
-	p->freelist = obj;
-	p->counters--;
-	if (was_full)
-		list_add(&p->slab_list, &pool.partial);
-	if (p->counters == 0) {
-		list_del(&p->slab_list);
-		p->freelist = nullptr;
-		p->index = 0;
-		p->private_ = 0;
-		INIT_LIST_HEAD(&p->lru);
-		pool.pages--;
-		__free_page(p);
-	}
+	vm_area_cachep = nullptr;
+	mm_cachep = nullptr;
 }
 
 static vm_area_struct *vm_area_alloc(mm_struct *mm)
 {
-	auto *v = static_cast<vm_area_struct *>(pool_alloc(vma_pool));
+	auto *v = static_cast<vm_area_struct *>(kmem_cache_zalloc(vm_area_cachep, GFP_KERNEL));
 	if (v) {
 		new (v) vm_area_struct{};
 		v->vm_mm = mm;
 	}
 	return v;
 }
-static void vm_area_free(vm_area_struct *v) { pool_free(vma_pool, v); }
+static void vm_area_free(vm_area_struct *v) { kmem_cache_free(vm_area_cachep, v); }
 
 // --- the tree ----------------------------------------------------------------------------------
 static vm_area_struct *vma_of(rb_node *n) { return n ? rb_entry(n, vm_area_struct, vm_rb) : nullptr; }
@@ -262,13 +223,16 @@ static void split_vma_with(mm_struct *mm, vm_area_struct *v, unsigned long addr,
 // --- address spaces ------------------------------------------------------------------------------
 ErrorOr<mm_struct *> mm_alloc()
 {
-	void *mem = pool_alloc(mm_pool);
+	// The caches are made on first use: the first program, or a host test's fresh allocator.
+	if (!mm_cachep && mmap_init().is_error())
+		return Errno::ENOMEM;
+	void *mem = kmem_cache_zalloc(mm_cachep, GFP_KERNEL);
 	if (!mem)
 		return Errno::ENOMEM;
 	auto *mm = new (mem) mm_struct;
 	page *pgd = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!pgd) {
-		pool_free(mm_pool, mm);
+		kmem_cache_free(mm_cachep, mm);
 		return Errno::ENOMEM;
 	}
 	pgd->private_ = 0;
@@ -304,7 +268,7 @@ void mmput(mm_struct *mm)
 		pr_err("BUG: Bad rss-counter state mm:%p anon:%ld file:%ld pgtables:%lu\n", mm,
 		       mm->rss_stat[MM_ANONPAGES], mm->rss_stat[MM_FILEPAGES], mm->pgtables);
 	mm->~mm_struct();
-	pool_free(mm_pool, mm);
+	kmem_cache_free(mm_cachep, mm);
 }
 
 // --- mapping ------------------------------------------------------------------------------------

@@ -140,3 +140,6 @@ unsigned long slab_live_objects();
 // The ktest ledger: shrinks every cache and drains the per-CPU page lists (so the free-page
 // ledger sees cached slabs returned), then returns slab_live_objects().
 u64 slab_ledger_objects();
+// Returns every cache's empty slabs and the per-CPU page lists to the buddy, so that
+// nr_free_pages() reads exactly what is not in use (for exact free-page checks).
+void kmem_cache_shrink_all();

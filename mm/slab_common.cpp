@@ -383,9 +383,14 @@ long validate_slab_cache(kmem_cache *s) { return active_slab::validate(s); }
 kmem_cache *kmem_cache_find(const char *name) { return active_slab::find(name); }
 unsigned long kmem_cache_live_objects(kmem_cache *s) { return active_slab::live_objects(s); }
 unsigned long slab_live_objects() { return active_slab::total_live_objects(); }
-u64 slab_ledger_objects()
+void kmem_cache_shrink_all()
 {
 	active_slab::shrink_all();
 	drain_all_pages(nullptr);
+}
+
+u64 slab_ledger_objects()
+{
+	kmem_cache_shrink_all();
 	return active_slab::total_live_objects();
 }

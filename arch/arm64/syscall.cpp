@@ -172,6 +172,8 @@ void el0_init()
 {
 	if (Result r = zero_page_init(); r.is_error())
 		panic("el0_init: no memory for the zero page");
+	if (Result r = mmap_init(); r.is_error())
+		panic("el0_init: cannot create the VMA and mm_struct caches");
 	asid_init();
 	// CNTKCTL_EL1.EL0VCTEN (bit 1): EL0 reads CNTVCT_EL0 (clock_gettime without a syscall,
 	// the benchmark's timer); EL0PCTEN stays clear as on Linux.

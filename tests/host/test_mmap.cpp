@@ -9,6 +9,8 @@
 #include "mm/mm_struct.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/slab_internal.h"
 #include "tests/host/support/host_mm.h"
 #include "tests/host/support/host_pgtable.h"
 #include "tests/host/support/host_support.h"
@@ -42,9 +44,14 @@ struct MmFixture {
 	mm_struct *mm = nullptr;
 	MmFixture()
 	{
+		// A fresh slab allocator on this fixture's RAM (VMAs and mm_structs are slab objects).
+		active_slab::reset_for_test();
+		mmap_reset_for_test();
+		kmem_cache_init();
+		REQUIRE(!mmap_init().is_error());
 		zero_page_reset_for_test();
 		REQUIRE(!zero_page_init().is_error());
-		drain_all_pages(nullptr);
+		kmem_cache_shrink_all();
 		free_before = nr_free_pages();
 		auto r = mm_alloc();
 		REQUIRE(!r.is_error());
@@ -54,8 +61,8 @@ struct MmFixture {
 	{
 		mmput(mm);
 		mm = nullptr;
-		// Freed pages may wait on the per-CPU lists, outside nr_free_pages().
-		drain_all_pages(nullptr);
+		// Freed pages may wait in empty slabs and on the per-CPU lists.
+		kmem_cache_shrink_all();
 		CHECK(nr_free_pages() == free_before);
 	}
 	~MmFixture()
