@@ -164,7 +164,7 @@ struct page_alloc_ledger {
 page_alloc_ledger page_alloc_ledger_snapshot();
 
 // --- internal, shared with mm_init/vmstat/page_debug and tests ------------------------------
-void __free_pages_core(page *p, unsigned order);
+void memblock_free_pages(page *p, unsigned order);
 void init_single_page(page *p, unsigned long pfn, unsigned zone, int nid);
 void zone_init_free_lists(zone *z);
 void setup_zone_pageset(zone *z);

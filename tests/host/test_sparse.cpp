@@ -74,6 +74,59 @@ TEST_CASE("sparse: holes cost no memmap; roots only where sections are present")
 	set_pageblock_migratetype(p, old);
 }
 
+// vmemmap_populate() does not zero the memmap (the host seam fills it with 0xa5), so every
+// struct page of a present section must have been written at boot: free memory in the buddy's
+// free state, holes, reservations and NOMAP memory Reserved with one reference.
+TEST_CASE("memmap: boot writes every struct page of every present section")
+{
+	HostMmConfig cfg;
+	cfg.ram = {{0x40000000, SZ_128M, 0}, {0x80000000ull, 64 * SZ_1M, 0}};
+	cfg.reserve = {{0x40000000 + 8 * SZ_1M + 100, 5000}}; // not page aligned: two pages
+	host_zone_limits(cfg, 0);
+	cfg.before_init = [] { REQUIRE(memblock_mark_nomap(0x80000000ull + SZ_1M, SZ_1M) == 0); };
+	HostMm mm(cfg);
+	unsigned long reserved = 0, free_state = 0;
+	for (unsigned long nr : {8UL, 16UL}) {
+		REQUIRE(valid_section_nr(nr));
+		for (unsigned long pfn = section_nr_to_pfn(nr); pfn < section_nr_to_pfn(nr + 1); pfn++) {
+			page *p = pfn_to_page(pfn);
+			const u64 *w = reinterpret_cast<const u64 *>(p);
+			REQUIRE(w[7] == 0); // the padding word: 0xa5 would mean never written
+			REQUIRE(page_to_pfn(p) == pfn);
+			REQUIRE(page_to_section(p) == nr);
+			// Buddy heads keep PG_buddy in page_type, which overlays _mapcount.
+			REQUIRE((PageBuddy(p) || page_mapcount_raw(p) == -1));
+			REQUIRE(p->mapping == nullptr);
+			if (PageReserved(p)) {
+				REQUIRE(page_ref_count(p) == 1);
+				reserved++;
+			} else {
+				REQUIRE(page_ref_count(p) == 0);
+				free_state++;
+			}
+		}
+	}
+	unsigned long half = PAGES_PER_SECTION / 2;
+	unsigned long s8 = section_nr_to_pfn(8), s16 = section_nr_to_pfn(16);
+	// Holes: the upper half of section 16. NOMAP: 256 pages. Reservations: the 2 MiB "kernel",
+	// the two pages the unaligned reservation touches, and memblock's own allocations (the
+	// section usage maps) which the walk below finds but cannot predict.
+	CHECK(PageReserved(pfn_to_page(s16 + half)));
+	CHECK(PageReserved(pfn_to_page(s16 + 2 * half - 1)));
+	CHECK(PageReserved(pfn_to_page(s16 + 256)));
+	CHECK(PageReserved(pfn_to_page(s16 + 511)));
+	CHECK(!PageReserved(pfn_to_page(s16 + 255)));
+	CHECK(!PageReserved(pfn_to_page(s16 + 512)));
+	CHECK(PageReserved(pfn_to_page(s8)));
+	CHECK(PageReserved(pfn_to_page(s8 + 2048)));
+	CHECK(PageReserved(pfn_to_page(s8 + 2049)));
+	CHECK(!PageReserved(pfn_to_page(s8 + 2050)));
+	CHECK(reserved >= half + 256 + 512 + 2);
+	// Every page not Reserved is free memory the buddy owns now.
+	CHECK(free_state == nr_free_pages());
+	CHECK(check_page_alloc() == 0);
+}
+
 TEST_CASE("sparse: memory_present rejects ranges beyond MAX_PHYSMEM_BITS")
 {
 	HostMm mm(small_config());
