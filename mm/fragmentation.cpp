@@ -163,11 +163,11 @@ fragmentation_result fragmentation_selftest()
 void fragmentation_selftest_both(fragmentation_result *grouped, fragmentation_result *ungrouped)
 {
 	bool saved = page_group_by_mobility_disabled;
-	page_group_by_mobility_disabled = false;
+	set_page_group_by_mobility_disabled(false);
 	*grouped = fragmentation_selftest();
-	page_group_by_mobility_disabled = true;
+	set_page_group_by_mobility_disabled(true);
 	*ungrouped = fragmentation_selftest();
-	page_group_by_mobility_disabled = saved;
+	set_page_group_by_mobility_disabled(saved);
 	pr_info("fragmentation: order-%u blocks after freeing movable pages: %lu with grouping, %lu without\n",
 		pageblock_order, grouped->order9_blocks, ungrouped->order9_blocks);
 }

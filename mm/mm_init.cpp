@@ -130,7 +130,7 @@ Result early_page_alloc_grouping(const char *p)
 	bool on = true;
 	TRY(parse_bool(p, "page_alloc.grouping", &on));
 	grouping_forced_off = !on;
-	page_group_by_mobility_disabled = !on;
+	set_page_group_by_mobility_disabled(!on);
 	return {};
 }
 
@@ -614,12 +614,13 @@ void build_all_zonelists()
 				pgdat->nr_zones = j + 1;
 		nr++;
 	}
+	local_pgdat = NODE_DATA(node_states_memory ? __builtin_ctzl(node_states_memory) : 0);
 	// Grouping by mobility needs enough pageblocks to be worth it (Linux's threshold).
 	unsigned long vm_total_pages = 0;
 	for_each_zone(z)
 		if (zone_idx(z) <= gfp_zone(GFP_HIGHUSER_MOVABLE) && zone_managed_pages(z) > high_wmark_pages(z))
 			vm_total_pages += zone_managed_pages(z) - high_wmark_pages(z);
-	page_group_by_mobility_disabled = grouping_forced_off || vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
+	set_page_group_by_mobility_disabled(grouping_forced_off || vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES);
 	pr_info("Built %d zonelists, mobility grouping %s.  Total pages: %lu\n", nr,
 		page_group_by_mobility_disabled ? "off" : "on", vm_total_pages);
 }
@@ -705,6 +706,7 @@ void page_alloc_reset_for_test()
 			new (&pgdat->node_zones[j].lock) SpinLock();
 	}
 	node_states_memory = 0;
+	local_pgdat = NODE_DATA(0);
 	memset(arch_zone_lowest_possible_pfn, 0, sizeof(arch_zone_lowest_possible_pfn));
 	memset(arch_zone_highest_possible_pfn, 0, sizeof(arch_zone_highest_possible_pfn));
 	memset(zone_movable_pfn, 0, sizeof(zone_movable_pfn));

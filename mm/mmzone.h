@@ -54,6 +54,11 @@ constexpr bool migratetype_is_mergeable(int mt) { return mt < MIGRATE_PCPTYPES; 
 // When set, every allocation is MIGRATE_UNMOVABLE and fallbacks always steal whole blocks:
 // Linux's behaviour on systems too small for grouping, and `page_alloc.grouping=off`.
 extern bool page_group_by_mobility_disabled;
+// Rebuilds every node's pcp_fast table (pglist_data); needed after the zonelists, mobility
+// grouping or the page debugging options change.
+void page_alloc_fast_path_update();
+// Sets page_group_by_mobility_disabled and updates the fast path with it.
+void set_page_group_by_mobility_disabled(bool disabled);
 
 enum zone_type : int {
 	ZONE_DMA,    // below the DT dma-ranges limit (zone_dma_bits); empty when not asked for
@@ -100,13 +105,20 @@ constexpr unsigned pindex_to_order(unsigned pindex) { return pindex / MIGRATE_PC
 // Touched only by its own CPU with IRQs off; other CPUs drain it through drain_all_pages(),
 // which runs the drain on the owning CPU in Linux and, until IPIs exist here, with the zone
 // lock held and the owner quiescent (see drain_all_pages()).
-struct per_cpu_pages {
+// One CPU's lists in one zone. Cache-line aligned: each CPU writes only its own (no false
+// sharing once CPUs run concurrently), and a power-of-two stride makes &z->pcp[cpu] a shift.
+struct alignas(64) per_cpu_pages {
 	int count; // pages on all lists (in base pages)
 	int high;  // free down to below this when count reaches it
 	int batch; // refill/drain chunk
 	short free_factor; // batch scaling while frees dominate allocations
 	list_head lists[NR_PCP_LISTS];
+	// pgalloc_<zone> and pgfree events of pcp hits: counted on the cache line the fast path
+	// already owns instead of in vm_event_states; global_vm_event() adds them in.
+	unsigned long pgalloc;
+	unsigned long pgfree;
 };
+static_assert(sizeof(per_cpu_pages) == 256, "pcp stride must stay a power of two");
 
 struct pglist_data;
 
@@ -148,6 +160,18 @@ struct zonelist {
 };
 
 struct pglist_data {
+	// First, so that the fast path reaches it with immediate offsets. The order-0 fast path's decoding of the gfp bits it depends on, indexed by bits 0-4 (the
+	// zone modifiers and __GFP_RECLAIMABLE): gfp_zone(), gfp_migratetype() and the zone to try
+	// first (first_zones_zonelist of node_zonelist). z is null where the fast path must not
+	// run: invalid zone modifiers, no zone, or page debugging (which needs the general path) —
+	// the analogue of Linux's static keys, at no cost to the fast path. Built by
+	// page_alloc_fast_path_update().
+	struct pcp_fast_entry {
+		zone *z;
+		u8 migratetype;
+		u8 highest_zoneidx;
+	};
+	pcp_fast_entry pcp_fast[32];
 	zone node_zones[MAX_NR_ZONES];
 	zonelist node_zonelist;
 	// This node's zones only, for __GFP_THISNODE (Linux's ZONELIST_NOFALLBACK).
@@ -164,6 +188,10 @@ using pg_data_t = pglist_data;
 
 extern pglist_data node_data_storage[MAX_NUMNODES];
 inline pglist_data *NODE_DATA(int nid) { return &node_data_storage[nid]; }
+// The node this CPU allocates from by default (the first node with memory: CPUs have no node
+// ids yet; with them this becomes per-CPU, as Linux's numa_node_id()). Set by
+// build_all_zonelists().
+extern pglist_data *local_pgdat;
 // Nodes that have memory (bit per node id).
 extern unsigned long node_states_memory;
 inline bool node_online(int nid) { return (node_states_memory >> nid) & 1; }
@@ -194,6 +222,24 @@ inline page *get_page_from_free_area(free_area *area, int mt)
 	return list_empty(&area->free_list[mt]) ? nullptr : list_first_entry(&area->free_list[mt], page, buddy_list);
 }
 inline zone *page_zone(const page *p) { return &NODE_DATA(page_to_nid(p))->node_zones[page_zonenum(p)]; }
+// The node and zone ids sit next to each other in page->flags, so together they index a flat
+// table of zones: one load instead of two multiplications (the free fast path).
+static_assert(NODES_PGOFF == ZONES_PGOFF + ZONES_SHIFT, "node id must sit right above the zone id");
+struct zone_table_t {
+	zone *z[MAX_NUMNODES * MAX_NR_ZONES];
+};
+inline constexpr zone_table_t make_zone_table()
+{
+	zone_table_t t{};
+	for (int i = 0; i < MAX_NUMNODES * MAX_NR_ZONES; i++)
+		t.z[i] = &node_data_storage[i / MAX_NR_ZONES].node_zones[i % MAX_NR_ZONES];
+	return t;
+}
+inline constexpr zone_table_t zone_table = make_zone_table();
+inline zone *page_zone_by_table(const page *p)
+{
+	return zone_table.z[(p->flags >> ZONES_PGOFF) & ((1UL << (ZONES_SHIFT + NODES_SHIFT)) - 1)];
+}
 inline pglist_data *page_pgdat(const page *p) { return NODE_DATA(page_to_nid(p)); }
 
 // --- pageblock flags (stored per section, mm/sparse.h) -----------------------------------

@@ -18,6 +18,7 @@ const char *const migratetype_names[MIGRATE_TYPES] = {
 const char *const zone_names[MAX_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
 
 pglist_data node_data_storage[MAX_NUMNODES];
+pglist_data *local_pgdat = &node_data_storage[0];
 unsigned long node_states_memory;
 
 int min_free_kbytes = 1024;
@@ -28,8 +29,7 @@ int sysctl_lowmem_reserve_ratio[MAX_NR_ZONES] = {256, 256, 32, 0};
 unsigned long totalreserve_pages;
 unsigned long totalcma_pages;
 unsigned long nr_bad_pages;
-bool page_poisoning_enabled;
-bool debug_pagealloc_enabled;
+page_debug_options page_debug;
 static unsigned nr_online_cpus = 1;
 
 // Free-page-internal flags (Linux's fpi_t).
@@ -89,6 +89,33 @@ int gfp_migratetype(gfp_t gfp)
 	u32 mt = gfp_raw(gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT;
 	// Both bits set is invalid (Linux VM_WARN_ON); treat as movable.
 	return mt == 3 ? MIGRATE_MOVABLE : static_cast<int>(mt);
+}
+
+void page_alloc_fast_path_update()
+{
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+		pglist_data *pgdat = NODE_DATA(nid);
+		for (unsigned bits = 0; bits < 32; bits++) {
+			gfp_t gfp = gfp_t(bits);
+			pglist_data::pcp_fast_entry &e = pgdat->pcp_fast[bits];
+			int highest = gfp_zone_table[gfp_raw(gfp & GFP_ZONEMASK)];
+			e.z = nullptr;
+			e.highest_zoneidx = static_cast<u8>(highest < 0 ? 0 : highest);
+			e.migratetype = static_cast<u8>(gfp_migratetype(gfp));
+			if (highest < 0 || page_debug.poisoning || page_debug.pagealloc)
+				continue;
+			zoneref *zr = pgdat->node_zonelist._zonerefs;
+			while (zr->zone_ && zr->zone_idx > highest)
+				zr++;
+			e.z = zr->zone_;
+		}
+	}
+}
+
+void set_page_group_by_mobility_disabled(bool disabled)
+{
+	page_group_by_mobility_disabled = disabled;
+	page_alloc_fast_path_update();
 }
 
 // --- free list primitives ------------------------------------------------------------------
@@ -536,7 +563,13 @@ out:
 	return true;
 }
 
-static inline bool page_debugging() { return page_poisoning_enabled | debug_pagealloc_enabled; }
+static inline bool page_debugging()
+{
+	u16 both;
+	static_assert(sizeof(both) == sizeof(page_debug));
+	__builtin_memcpy(&both, &page_debug, sizeof(both));
+	return both != 0;
+}
 
 // The order-0 case without debugging options stays inline: it is the pcp fast path.
 [[gnu::always_inline]] static inline bool free_pages_prepare(page *p, unsigned order)
@@ -704,15 +737,77 @@ static void free_the_page(page *p, unsigned order)
 		__free_pages_ok(p, order, FPI_NONE);
 }
 
-void __free_pages(page *p, unsigned order)
+// A page's pageblock migratetype when its section is known valid (the caller holds a struct
+// page of it): get_pfnblock_flags_mask() without the checks for absent roots, inline for the
+// free fast path.
+[[gnu::always_inline]] static inline int pfn_migratetype_valid(unsigned long pfn)
 {
-	// Order 0, a single reference and a page in the expected state: straight to this CPU's
-	// list (the checks are the same ones the general path makes, in the same order).
-	if (likely(order == 0 && p && page_ref_count(p) == 1 && !PageBuddy(p))) {
-		if (put_page_testzero(p))
-			free_unref_page(p, 0);
+	unsigned long nr = pfn_to_section_nr(pfn);
+	const mem_section *ms = &mem_section_roots[nr / SECTIONS_PER_ROOT][nr % SECTIONS_PER_ROOT];
+	unsigned long idx = ((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS;
+	unsigned long word = __atomic_load_n(&ms->usage->pageblock_flags[idx / 64], __ATOMIC_RELAXED);
+	return static_cast<int>((word >> (idx & 63)) & MIGRATETYPE_MASK);
+}
+
+[[gnu::noinline]] static void free_page_reject(page *p)
+{
+	bad_page(p, page_bad_reason(p, PAGE_FLAGS_CHECK_AT_FREE));
+	__atomic_fetch_add(&nr_bad_pages, 1UL, __ATOMIC_RELAXED);
+}
+
+// The list reached high: drain a batch (free_unref_page_commit's tail), entered with IRQs
+// on again so that the fast path needs no frame; the count is re-read under IRQs off.
+[[gnu::noinline]] static void free_pcp_over_high(zone *z, unsigned pindex)
+{
+	irqflags_t f = arch_local_irq_save();
+	per_cpu_pages *pcp = &z->pcp[smp_processor_id()];
+	if (pcp->count >= pcp->high)
+		free_pcppages_bulk(z, nr_pcp_free(pcp, pcp->high, pcp->batch, false), pcp, static_cast<int>(pindex));
+	arch_local_irq_restore(f);
+}
+
+// The last reference to an order-0 page went away: free_unref_page(p, 0) with every decision
+// the same, laid out so that the common case (no debugging, a good page in a pcp pageblock,
+// the list below high) runs straight through without a call or a stack frame. The
+// refcount is known to be 0: the caller's put_page_testzero() took it there, and nothing
+// can raise it from 0 (get_page_unless_zero).
+[[gnu::always_inline]] static inline void free_unref_page0(page *p)
+{
+	if (unlikely(page_debugging())) {
+		free_unref_page(p, 0);
 		return;
 	}
+	unsigned long flags = p->flags;
+	if (unlikely(page_mapcount_raw(p) != -1 ||
+		     (reinterpret_cast<unsigned long>(p->mapping) | (flags & PAGE_FLAGS_CHECK_AT_FREE) | (p->compound_head & 1)))) {
+		free_page_reject(p);
+		return;
+	}
+	p->flags = flags & ~PAGE_FLAGS_CHECK_AT_PREP;
+	unsigned long pfn = page_to_pfn(p);
+	int mt = pfn_migratetype_valid(pfn);
+	set_pcppage_migratetype(p, mt);
+	if (unlikely(mt >= MIGRATE_PCPTYPES)) {
+		if (unlikely(is_migrate_isolate(mt))) {
+			free_one_page(page_zone(p), p, pfn, 0, mt);
+			return;
+		}
+		mt = MIGRATE_MOVABLE;
+	}
+	zone *z = page_zone_by_table(p);
+	irqflags_t f = arch_local_irq_save();
+	per_cpu_pages *pcp = &z->pcp[smp_processor_id()];
+	unsigned pindex = order_to_pindex(mt, 0);
+	list_add(&p->pcp_list, &pcp->lists[pindex]);
+	pcp->pgfree++;
+	bool over_high = ++pcp->count >= pcp->high;
+	arch_local_irq_restore(f);
+	if (unlikely(over_high))
+		free_pcp_over_high(z, pindex);
+}
+
+[[gnu::noinline]] static void __free_pages_slow(page *p, unsigned order)
+{
 	if (unlikely(!p))
 		return;
 	if (unlikely(order >= MAX_ORDER)) {
@@ -733,6 +828,30 @@ void __free_pages(page *p, unsigned order)
 		// rest, which only we own, as Linux does.
 		while (order-- > 0)
 			free_the_page(p + (1UL << order), order);
+}
+
+// An order-0 page whose reference count went below zero: it was already free. Undo the
+// decrement and report, as the general path does before decrementing.
+[[gnu::noinline]] static void free_page_underflow(page *p)
+{
+	page_ref_inc(p);
+	bad_page(p, "freeing a page that is already free (refcount 0)");
+}
+
+void __free_pages(page *p, unsigned order)
+{
+	// Order 0: drop the reference; the last one sends the page straight to this CPU's list.
+	// A page that was already free shows up as a negative count. (A page with refcount 1
+	// that is really free, PageBuddy, fails free_unref_page0()'s state check instead.)
+	if (likely(order == 0 && p)) {
+		int r = __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL);
+		if (likely(r == 0))
+			free_unref_page0(p);
+		else if (unlikely(r < 0))
+			free_page_underflow(p);
+		return;
+	}
+	__free_pages_slow(p, order);
 }
 
 void free_pages(unsigned long addr, unsigned order)
@@ -1147,39 +1266,59 @@ static inline int default_node()
 	return node_states_memory ? __builtin_ctzl(node_states_memory) : 0;
 }
 
-// The order-0 fast path: a page from this CPU's list in the preferred zone of the default
+// The order-0 fast path: a page from this CPU's list in the preferred zone of the local
 // node when that zone is above its low watermark. It makes exactly the decisions the general
 // path makes for that case (zone, migratetype, watermark, pcp list) without building an
-// alloc_context or walking the zonelist; anything else (empty list, low zone, __GFP_THISNODE)
-// returns nullptr and the general path runs.
+// alloc_context or walking the zonelist; anything else (empty list, low zone, __GFP_THISNODE,
+// page debugging) returns nullptr and the general path runs.
 [[gnu::always_inline]] static inline page *alloc_order0_fast(gfp_t gfp)
 {
 	if (unlikely(gfp_has(gfp, __GFP_THISNODE)))
 		return nullptr;
-	int highest = gfp_zone(gfp);
-	int mt = gfp_migratetype(gfp);
-	zoneref *zr = first_zones_zonelist(&NODE_DATA(default_node())->node_zonelist, highest);
-	zone *z = zr->zone_;
+	const pglist_data::pcp_fast_entry &e = local_pgdat->pcp_fast[gfp_raw(gfp) & 31];
+	static_assert(gfp_raw(GFP_ZONEMASK | __GFP_RECLAIMABLE) == 31, "pcp_fast is indexed by gfp bits 0-4");
+	zone *z = e.z;
 	if (unlikely(!z))
 		return nullptr;
-	unsigned alloc_flags = ALLOC_WMARK_LOW | (mt == MIGRATE_MOVABLE ? ALLOC_CMA : 0);
-	if (unlikely(!zone_watermark_fast(z, 0, wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK), highest, alloc_flags)))
+	int mt = e.migratetype;
+	int highest = e.highest_zoneidx;
+	// zone_watermark_fast(z, 0, low_wmark_pages(z), highest, ALLOC_WMARK_LOW | ALLOC_CMA-if-
+	// movable) for order 0: highatomic reserves are not usable without ALLOC_HARDER, free CMA
+	// pages not without ALLOC_CMA. A failure here only means the general path decides.
+	long usable = __atomic_load_n(&z->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED) -
+		      static_cast<long>(z->nr_reserved_highatomic);
+	if (mt != MIGRATE_MOVABLE)
+		usable -= __atomic_load_n(&z->vm_stat[NR_FREE_CMA_PAGES], __ATOMIC_RELAXED);
+	if (unlikely(usable <= static_cast<long>(low_wmark_pages(z)) + z->lowmem_reserve[highest]))
 		return nullptr;
 	irqflags_t f = arch_local_irq_save();
-	unsigned cpu = smp_processor_id();
-	per_cpu_pages *pcp = &z->pcp[cpu];
+	per_cpu_pages *pcp = &z->pcp[smp_processor_id()];
 	list_head *list = &pcp->lists[order_to_pindex(mt, 0)];
-	if (unlikely(list_empty(list) || debug_pagealloc_enabled)) {
+	if (unlikely(list_empty(list))) {
 		arch_local_irq_restore(f);
 		return nullptr;
 	}
 	page *p = list_first_entry(list, page, pcp_list);
-	list_del(&p->pcp_list);
+	// Unlinked without LIST_POISON: the page's new owner overwrites lru (set_page_private
+	// and set_page_refcounted below are the only other words this path writes).
+	__list_del(p->pcp_list.prev, p->pcp_list.next);
 	pcp->count--;
-	pcp->free_factor >>= 1;
-	vm_event_states[cpu][PGALLOC_DMA + page_zonenum(p)]++;
+	if (pcp->free_factor) // an allocation ends a run of frees; the store is rarely needed
+		pcp->free_factor >>= 1;
+	pcp->pgalloc++;
 	arch_local_irq_restore(f);
-	prep_new_page(p, 0, gfp);
+	// prep_new_page() for order 0 without debugging; __GFP_ZERO is the caller's business.
+	set_page_private(p, 0);
+	set_page_refcounted(p);
+	return p;
+}
+
+[[gnu::noinline]] static page *clear_new_page(page *p)
+{
+	clear_page(page_address(p));
+	// Hides that the result is the argument: otherwise the compiler keeps p in a callee-saved
+	// register across the call in alloc_pages() and the fast path pays for a bigger frame.
+	asm("" : "+r"(p));
 	return p;
 }
 
@@ -1210,11 +1349,16 @@ page *__alloc_pages(gfp_t gfp, unsigned order, int preferred_nid)
 
 // The fast path runs in alloc_pages' own small frame: __alloc_pages saves many registers and
 // carries a stack canary for its alloc_context, which a pcp hit should not pay for.
+// Every call below is a tail call, so a pcp hit runs without a stack frame.
 page *alloc_pages(gfp_t gfp, unsigned order)
 {
-	if (likely(order == 0))
-		if (page *p = alloc_order0_fast(gfp))
+	if (likely(order == 0)) {
+		if (page *p = alloc_order0_fast(gfp); likely(p)) {
+			if (unlikely(gfp_has(gfp, __GFP_ZERO)))
+				return clear_new_page(p);
 			return p;
+		}
+	}
 	return __alloc_pages(gfp, order, NUMA_NO_NODE);
 }
 

@@ -136,8 +136,15 @@ Result early_debug_pagealloc(const char *p);
 Result early_page_alloc_grouping(const char *p);
 
 // --- debugging -----------------------------------------------------------------------------
-extern bool page_poisoning_enabled;
-extern bool debug_pagealloc_enabled;
+// page_poison= and debug_pagealloc= side by side, so that the fast paths test both with one
+// 16-bit load (page_debugging() in page_alloc.cpp); the names are Linux's.
+struct alignas(2) page_debug_options {
+	bool poisoning;
+	bool pagealloc;
+};
+extern page_debug_options page_debug;
+inline bool &page_poisoning_enabled = page_debug.poisoning;
+inline bool &debug_pagealloc_enabled = page_debug.pagealloc;
 inline constexpr u8 PAGE_POISON = 0xaa;
 // Arch hook: map (enable=1) or unmap (enable=0) numpages pages from the linear map.
 void __kernel_map_pages(page *p, int numpages, int enable);

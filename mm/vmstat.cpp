@@ -25,6 +25,19 @@ unsigned long global_vm_event(vm_event_item item)
 	unsigned long sum = 0;
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		sum += __atomic_load_n(&vm_event_states[cpu][item], __ATOMIC_RELAXED);
+	// pcp hits count their events in the per-CPU lists (mm/mmzone.h).
+	if (item == PGFREE || (item >= PGALLOC_DMA && item <= PGALLOC_MOVABLE)) {
+		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+			for (int j = 0; j < MAX_NR_ZONES; j++) {
+				if (item != PGFREE && j != item - PGALLOC_DMA)
+					continue;
+				zone *z = &NODE_DATA(nid)->node_zones[j];
+				for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+					sum += __atomic_load_n(item == PGFREE ? &z->pcp[cpu].pgfree : &z->pcp[cpu].pgalloc,
+							       __ATOMIC_RELAXED);
+			}
+		}
+	}
 	return sum;
 }
 

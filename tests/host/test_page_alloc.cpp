@@ -81,6 +81,74 @@ TEST_CASE("page_alloc: gfp_zone and gfp_migratetype follow Linux's tables")
 	CHECK(std::string(buf) == "0x0");
 }
 
+// The order-0 fast path decodes gfp through a per-node table instead of gfp_zone(),
+// gfp_migratetype() and the zonelist walk: it must agree with them for every combination, and
+// page debugging or invalid zone modifiers must keep it off (null zone).
+TEST_CASE("page_alloc: the order-0 fast path's gfp table agrees with the general path")
+{
+	HostMm mm(multizone_config());
+	auto check_table = [](bool debugging) {
+		const pglist_data *pgdat = NODE_DATA(0);
+		for (unsigned bits = 0; bits < 32; bits++) {
+			CAPTURE(bits);
+			const auto &e = pgdat->pcp_fast[bits];
+			gfp_t gfp = gfp_t(bits);
+			bool bad = (bits & 15) == 3 || (bits & 15) == 5 || (bits & 15) == 6 || (bits & 15) == 7 ||
+				   (bits & 15) == 11 || (bits & 15) >= 13;
+			if (bad || debugging) {
+				CHECK(e.z == nullptr);
+				continue;
+			}
+			REQUIRE(e.z != nullptr);
+			CHECK(e.highest_zoneidx == gfp_zone(gfp));
+			CHECK(e.migratetype == gfp_migratetype(gfp));
+			// The first populated zone at or below gfp_zone() (multizone: DMA, DMA32, NORMAL).
+			int want = e.highest_zoneidx;
+			while (want > 0 && !populated_zone(zone_of(0, zone_type(want))))
+				want--;
+			CHECK(e.z == zone_of(0, zone_type(want)));
+		}
+	};
+	check_table(false);
+	CHECK(NODE_DATA(0)->pcp_fast[gfp_raw(GFP_KERNEL) & 31].z == zone_of(0, ZONE_NORMAL));
+	CHECK(NODE_DATA(0)->pcp_fast[gfp_raw(GFP_DMA) & 31].z == zone_of(0, ZONE_DMA));
+	page_poisoning_enabled = true;
+	page_alloc_fast_path_update();
+	check_table(true);
+	page_poisoning_enabled = false;
+	debug_pagealloc_enabled = true;
+	page_alloc_fast_path_update();
+	check_table(true);
+	debug_pagealloc_enabled = false;
+	page_alloc_fast_path_update();
+	check_table(false);
+	// Without mobility grouping every request is unmovable, in the table too.
+	set_page_group_by_mobility_disabled(true);
+	CHECK(NODE_DATA(0)->pcp_fast[gfp_raw(GFP_HIGHUSER_MOVABLE) & 31].migratetype == MIGRATE_UNMOVABLE);
+	set_page_group_by_mobility_disabled(false);
+	CHECK(NODE_DATA(0)->pcp_fast[gfp_raw(GFP_HIGHUSER_MOVABLE) & 31].migratetype == MIGRATE_MOVABLE);
+
+	// pcp hits count their pgalloc/pgfree events on the per-CPU list; the totals see them.
+	page *warm = alloc_page(GFP_KERNEL);
+	REQUIRE(warm);
+	__free_page(warm);
+	unsigned long a0 = global_vm_event(PGALLOC_NORMAL), f0 = global_vm_event(PGFREE);
+	unsigned long d0 = global_vm_event(PGALLOC_DMA);
+	for (int i = 0; i < 10; i++) {
+		page *p = alloc_page(GFP_KERNEL);
+		REQUIRE(p);
+		CHECK(page_zonenum(p) == ZONE_NORMAL);
+		__free_page(p);
+	}
+	page *d = alloc_page(GFP_DMA);
+	REQUIRE(d);
+	__free_page(d);
+	CHECK(global_vm_event(PGALLOC_NORMAL) - a0 == 10);
+	CHECK(global_vm_event(PGALLOC_DMA) - d0 == 1);
+	CHECK(global_vm_event(PGFREE) - f0 == 11);
+	CHECK(check_page_alloc() == 0);
+}
+
 TEST_CASE("page_alloc: struct page layout and flags word")
 {
 	static_assert(sizeof(page) == 64);
@@ -476,6 +544,7 @@ TEST_CASE("page_alloc: bad_page on a bad free; the page stays out of circulation
 	host_take_log();
 	__free_page(q);
 	CHECK(log_has(host_take_log(), "already free"));
+	CHECK(page_ref_count(q) == 0); // the fast path's decrement is undone
 	CHECK(check_page_alloc() == 0);
 
 	// A mapped page freed: "nonzero mapcount".

@@ -181,8 +181,10 @@ TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on alloc
 	__free_page(p);
 	p->mapping = reinterpret_cast<address_space *>(0x1234);
 	debug_pagealloc_enabled = true;
+	page_alloc_fast_path_update();
 	page *q = alloc_page(GFP_KERNEL);
 	debug_pagealloc_enabled = false;
+	page_alloc_fast_path_update();
 	REQUIRE(q);
 	CHECK(q != p);
 	std::string log = host_take_log();

@@ -10,6 +10,8 @@ static inline unsigned smp_processor_id()
 {
 	u64 v;
 	asm volatile("mrs %0, tpidr_el1" : "=r"(v));
+	// Lets the compiler use the register as an array index without zero-extending it.
+	__builtin_assume(v < NR_CPUS);
 	return static_cast<unsigned>(v);
 }
 static inline void cpu_relax() { asm volatile("yield" ::: "memory"); }
