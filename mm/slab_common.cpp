@@ -16,6 +16,7 @@
 #endif
 
 bool slab_nomerge;
+kmem_cache *kmalloc_caches[2][KMALLOC_SHIFT_HIGH + 1];
 unsigned long slab_errors;
 
 static Result setup_slab_nomerge(const char *)
@@ -363,7 +364,7 @@ void kmem_cache_free(kmem_cache *s, void *obj) { active_slab::cache_free(s, obj,
 unsigned kmem_cache_size(const kmem_cache *s) { return s->object_size; }
 const char *kmem_cache_name(const kmem_cache *s) { return s->name; }
 void kmem_cache_shrink(kmem_cache *s) { active_slab::shrink(s); }
-void *kmalloc(usize size, gfp_t gfp) { return active_slab::kmalloc(size, gfp, _RET_IP_); }
+void *__kmalloc(usize size, gfp_t gfp) { return active_slab::kmalloc(size, gfp, _RET_IP_); }
 void *kcalloc(usize n, usize size, gfp_t gfp) { return active_slab::kcalloc(n, size, gfp, _RET_IP_); }
 void *kmalloc_array(usize n, usize size, gfp_t gfp)
 {

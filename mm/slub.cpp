@@ -67,7 +67,6 @@ constexpr unsigned MAP_BITS = (PAGE_SIZE << slub_max_order) / 8;
 
 } // namespace
 
-cache *kmalloc_caches[2][14];
 uptr vmemmap_fold;
 
 [[noreturn]] __attribute__((noinline)) void double_free_bug(const cache *s, void *x)
@@ -905,7 +904,7 @@ __attribute__((noinline)) void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned
 		return ZERO_SIZE_PTR;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, gfp, caller);
-	return slab_alloc(kmalloc_caches[gfp_has(gfp, __GFP_DMA) ? 1 : 0][kmalloc_index(size)], gfp, caller);
+	return slab_alloc(C(kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)]), gfp, caller);
 }
 
 __attribute__((noinline)) void free_large_kmalloc(page *pg, const void *x, unsigned long caller)
@@ -1122,7 +1121,7 @@ kmem_cache *Allocator::kmalloc_cache(usize size, gfp_t gfp)
 {
 	if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
 		return nullptr;
-	return kmalloc_caches[gfp_raw(gfp & __GFP_DMA) ? 1 : 0][kmalloc_index(size)];
+	return kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 
 usize Allocator::ksize(const void *x)
@@ -1274,14 +1273,14 @@ void Allocator::boot()
 					panic("SLUB: no memory for the kmalloc caches");
 				SlabCommon<Allocator>::create_boot(d, kmalloc_cache_name(i, dma), kmalloc_index_size(i),
 								   SLAB_KMALLOC | (dma ? SLAB_CACHE_DMA : SLAB_NONE));
-				kmalloc_caches[dma][i] = C(d);
+				kmalloc_caches[dma][i] = d;
 			}
 		}
 	}
 	// The folded virt_to_page must agree with the generic one.
-	void *probe = slab_alloc(kmalloc_caches[0][3], GFP_KERNEL, _RET_IP_);
+	void *probe = slab_alloc(C(kmalloc_caches[0][3]), GFP_KERNEL, _RET_IP_);
 	BUG_ON(!probe || obj_to_page(probe) != virt_to_page(probe));
-	slab_free(kmalloc_caches[0][3], obj_to_page(probe), probe, _RET_IP_);
+	slab_free(C(kmalloc_caches[0][3]), obj_to_page(probe), probe, _RET_IP_);
 	unsigned nodes = 0;
 	for_each_online_node(nid)
 		nodes++;

@@ -44,9 +44,6 @@ struct cache : kmem_cache {
 	kmem_cache_node node[MAX_NUMNODES];
 };
 
-// kmalloc caches by [__GFP_DMA][kmalloc_index(size)].
-extern cache *kmalloc_caches[2][14];
-
 // virt_to_page with the linear-map and vmemmap bases folded into one constant at boot (they
 // do not move afterwards): pfn = (va - linear_map_base + memstart_addr) >> PAGE_SHIFT with both
 // bases page-aligned, so page = vmemmap_fold + (va >> PAGE_SHIFT) * sizeof(page). Saves the
@@ -132,7 +129,7 @@ inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE || gfp_has(gfp, __GFP_DMA)))
 		return kmalloc_slowpath(size, gfp, caller);
-	return slab_alloc(kmalloc_caches[0][kmalloc_index(size)], gfp, caller);
+	return slab_alloc(C(kmalloc_caches[0][kmalloc_index(size)]), gfp, caller);
 }
 
 inline void Allocator::kfree(const void *x, unsigned long caller)

@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <asm/smp.h>
@@ -92,6 +93,61 @@ TEST_CASE_TEMPLATE("slab: boot names the allocator and creates the kmalloc cache
 	}
 	CHECK(SlabCommon<A>::find("kmem_cache") != nullptr);
 	SlabCommon<A>::reset_for_test();
+}
+
+namespace {
+// kmalloc(N) with N a compile-time constant, through the public inline kmalloc.
+template <usize N> const kmem_cache *const_kmalloc_cache(gfp_t gfp, bool *zeroed = nullptr)
+{
+	INFO("constant size ", N, " gfp ", gfp_raw(gfp));
+	void *p = gfp_has(gfp, __GFP_ZERO) ? kzalloc(N, gfp & ~__GFP_ZERO) : kmalloc(N, gfp);
+	REQUIRE(p != nullptr);
+	if (zeroed)
+		*zeroed = all_bytes(p, N, 0);
+	memset(p, 0xa5, N);
+	const page *pg = compound_head(virt_to_page(p));
+	const kmem_cache *s = PageSlab(pg) ? pg->slab_cache : nullptr;
+	kfree(p);
+	return s;
+}
+template <usize... N> void check_const_kmalloc(std::index_sequence<N...>)
+{
+	for (gfp_t gfp : {GFP_KERNEL, GFP_KERNEL | GFP_DMA}) {
+		const kmem_cache *got[] = {const_kmalloc_cache<N>(gfp)...};
+		const usize sizes[] = {N...};
+		for (usize i = 0; i < sizeof...(N); i++) {
+			INFO("size ", sizes[i], " dma ", gfp_has(gfp, __GFP_DMA));
+			CHECK(got[i] == slub::Allocator::kmalloc_cache(sizes[i], gfp));
+		}
+	}
+	// Each object was filled before it was freed, so kzalloc of the same size reuses dirty memory.
+	bool zeroed[sizeof...(N)] = {};
+	usize i = 0;
+	((const_kmalloc_cache<N>(GFP_KERNEL | __GFP_ZERO, &zeroed[i]), i++), ...);
+	for (bool z : zeroed)
+		CHECK(z);
+}
+} // namespace
+
+TEST_CASE("slub: kmalloc with a constant size folds the size class and lands in the run-time size's cache")
+{
+	for (usize size = 1; size <= KMALLOC_MAX_CACHE_SIZE; size++)
+		REQUIRE(__kmalloc_index(size) == kmalloc_index(size));
+	static_assert(__kmalloc_index(64) == 6 && __kmalloc_index(96) == 1 && __kmalloc_index(192) == 2 &&
+		      __kmalloc_index(8192) == 13);
+	SlabEnv<slub::Allocator> env(multizone_config()); // ZONE_DMA for the dma-kmalloc caches
+	unsigned long live = SlabCommon<slub::Allocator>::total_live_objects();
+	check_const_kmalloc(std::index_sequence<1, 8, 9, 24, 64, 65, 96, 97, 128, 129, 192, 193, 256, 1000, 2048, 4096,
+						  4097, 8192>{});
+	// Sizes the classes do not cover keep the run-time path: 0 and above KMALLOC_MAX_CACHE_SIZE.
+	CHECK(kmalloc(0, GFP_KERNEL) == ZERO_SIZE_PTR);
+	void *big = kmalloc(8193, GFP_KERNEL);
+	REQUIRE(big != nullptr);
+	CHECK(!PageSlab(virt_to_page(big)));
+	CHECK(PageHead(virt_to_page(big)));
+	kfree(big);
+	CHECK(SlabCommon<slub::Allocator>::total_live_objects() == live);
+	CHECK(slab_errors == 0);
 }
 
 TEST_CASE("slab: size classes follow Linux's kmalloc_info")
