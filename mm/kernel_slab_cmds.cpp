@@ -65,20 +65,37 @@ static u64 __attribute__((noinline)) empty_loop_ns()
 
 // One object of the size stays allocated around each loop, so the pair measures the steady
 // state: without it SLOB would hand its then-empty page back to the buddy on every free.
-static u64 bench_kmalloc(usize size)
+// Alloc is a template over the size so that kmalloc sees a compile-time constant, as at a
+// kmalloc(sizeof(T)) call site; bench_kmalloc_var passes the size through a noinline call, as
+// a caller with a run-time size (kmalloc(len)) does.
+template <class Alloc> static u64 bench_kmalloc_pairs(Alloc alloc)
 {
-	void *anchor = kmalloc(size, GFP_KERNEL);
+	void *anchor = alloc();
 	for (unsigned i = 0; i < 64; i++)
-		kfree(kmalloc(size, GFP_KERNEL));
+		kfree(alloc());
 	u64 t0 = bench_now_ns();
 	for (unsigned i = 0; i < BENCH_ITERS; i++) {
-		void *p = kmalloc(size, GFP_KERNEL);
+		void *p = alloc();
 		asm volatile("" : "+r"(p) : : "memory");
 		kfree(p);
 	}
 	u64 t = bench_now_ns() - t0, e = empty_loop_ns();
 	kfree(anchor);
 	return t > e ? t - e : 0;
+}
+
+template <usize Size> static u64 __attribute__((noinline)) bench_kmalloc()
+{
+	return bench_kmalloc_pairs([] { return kmalloc(Size, GFP_KERNEL); });
+}
+
+static u64 __attribute__((noinline)) bench_kmalloc_var(usize size)
+{
+	return bench_kmalloc_pairs([size] {
+		usize n = size;
+		asm volatile("" : "+r"(n)); // never a compile-time constant
+		return kmalloc(n, GFP_KERNEL);
+	});
 }
 
 static u64 bench_cache(kmem_cache *s)
@@ -148,12 +165,25 @@ static void bench_overhead()
 
 void slab_bench_run()
 {
-	static const usize sizes[] = {8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
 	pr_info("slabbench: %s\n", slab_allocator_name());
+	static constexpr usize sizes[] = {8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096};
+	static constexpr u64 (*const bench_const[])() = {
+		bench_kmalloc<8>,   bench_kmalloc<16>,  bench_kmalloc<32>,  bench_kmalloc<64>,
+		bench_kmalloc<96>,  bench_kmalloc<128>, bench_kmalloc<192>, bench_kmalloc<256>,
+		bench_kmalloc<512>, bench_kmalloc<1024>, bench_kmalloc<2048>, bench_kmalloc<4096>,
+	};
+	static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(bench_const) / sizeof(bench_const[0]));
+	for (usize i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char name[48];
+		// kmalloc(constant): what kmalloc(sizeof(T)) call sites pay.
+		kstd::snprintf(name, sizeof(name), "kmalloc%zu_fast_alloc_free", sizes[i]);
+		bench_report_ratio(name, bench_const[i](), BENCH_ITERS, "insn");
+	}
 	for (usize size : sizes) {
 		char name[48];
-		kstd::snprintf(name, sizeof(name), "kmalloc%zu_fast_alloc_free", size);
-		bench_report_ratio(name, bench_kmalloc(size), BENCH_ITERS, "insn");
+		// kmalloc(variable): the run-time size-class lookup included.
+		kstd::snprintf(name, sizeof(name), "kmalloc%zu_varsize_alloc_free", size);
+		bench_report_ratio(name, bench_kmalloc_var(size), BENCH_ITERS, "insn");
 	}
 	static const unsigned csizes[] = {32, 64, 256, 1024};
 	for (unsigned size : csizes) {

@@ -105,7 +105,44 @@ const char *kmem_cache_name(const kmem_cache *s);
 void kmem_cache_shrink(kmem_cache *s);
 
 // --- kmalloc -----------------------------------------------------------------------------------
-void *kmalloc(usize size, gfp_t gfp);
+// kmalloc with a size known only at run time: looks up the size class, then allocates.
+void *__kmalloc(usize size, gfp_t gfp);
+
+// The kmalloc caches by [kmalloc_type(gfp)][kmalloc size index] (Linux's kmalloc_caches).
+// Filled by SLUB's kmem_cache_init; SLOB has no kmalloc caches and leaves it empty.
+extern kmem_cache *kmalloc_caches[2][KMALLOC_SHIFT_HIGH + 1];
+
+// Linux __kmalloc_index: size -> size-class index (1: 96, 2: 192, 3..13: 8..8192) for
+// 1 <= size <= KMALLOC_MAX_CACHE_SIZE, written as comparisons so that a constant size folds to
+// a constant index. Agrees with kmalloc_index() (mm/slab_internal.h), which serves run-time
+// sizes from a table.
+constexpr unsigned __kmalloc_index(usize size)
+{
+	if (size <= KMALLOC_MIN_SIZE)
+		return KMALLOC_SHIFT_LOW;
+	if (size > 64 && size <= 96)
+		return 1;
+	if (size > 128 && size <= 192)
+		return 2;
+	for (unsigned i = KMALLOC_SHIFT_LOW + 1; i < KMALLOC_SHIFT_HIGH; i++)
+		if (size <= usize{1} << i)
+			return i;
+	return KMALLOC_SHIFT_HIGH;
+}
+constexpr unsigned kmalloc_type(gfp_t gfp) { return gfp_has(gfp, __GFP_DMA) ? 1 : 0; }
+
+// Linux's __always_inline kmalloc: with a compile-time-constant size (kmalloc(sizeof(T)), the
+// usual case) the size class folds away and the call goes straight to the kmalloc cache's
+// kmem_cache_alloc fast path; other sizes go through __kmalloc. SLOB keeps one path (Linux's
+// SLOB has no kmalloc caches either).
+[[gnu::always_inline]] inline void *kmalloc(usize size, gfp_t gfp)
+{
+#if !defined(SLAB_SLOB)
+	if (__builtin_constant_p(size) && size && size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmem_cache_alloc(kmalloc_caches[kmalloc_type(gfp)][__kmalloc_index(size)], gfp);
+#endif
+	return __kmalloc(size, gfp);
+}
 inline void *kzalloc(usize size, gfp_t gfp) { return kmalloc(size, gfp | __GFP_ZERO); }
 // n * size bytes, zeroed; nullptr when the product overflows.
 void *kcalloc(usize n, usize size, gfp_t gfp);

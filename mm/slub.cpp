@@ -67,7 +67,6 @@ constexpr unsigned MAP_BITS = (PAGE_SIZE << slub_max_order) / 8;
 
 } // namespace
 
-cache *kmalloc_caches[2][14];
 uptr vmemmap_fold;
 
 [[noreturn]] __attribute__((noinline)) void double_free_bug(const cache *s, void *x)
@@ -875,15 +874,22 @@ __attribute__((noinline)) void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigne
 	return object;
 }
 
-__attribute__((noinline)) void slab_free_slowpath(cache *s, page *pg, void *x, unsigned long addr, irqflags_t f)
+__attribute__((noinline)) void slab_free_slowpath(cache *s, page *pg, void *x, unsigned long addr)
 {
+	irqflags_t f = arch_local_irq_save();
 	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
 	if (pg == c->slab) {
-		// Only reached when x is already the head of this CPU's freelist.
-		arch_local_irq_restore(f);
-		double_free_bug(s, x);
+		void *head = c->freelist;
+		if (unlikely(x == head)) {
+			arch_local_irq_restore(f);
+			double_free_bug(s, x);
+		}
+		// An interrupt changed this CPU's list since the fast path looked: push after all.
+		set_freepointer(s, x, head);
+		c->freelist = x;
+	} else {
+		__slab_free(s, pg, x, addr);
 	}
-	__slab_free(s, pg, x, addr);
 	arch_local_irq_restore(f);
 }
 
@@ -905,10 +911,12 @@ __attribute__((noinline)) void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned
 		return ZERO_SIZE_PTR;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, gfp, caller);
-	return slab_alloc(kmalloc_caches[gfp_has(gfp, __GFP_DMA) ? 1 : 0][kmalloc_index(size)], gfp, caller);
+	return slab_alloc(C(kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)]), gfp, caller);
 }
 
-__attribute__((noinline)) void free_large_kmalloc(page *pg, const void *x, unsigned long caller)
+namespace {
+
+void free_large_kmalloc(page *pg, const void *x, unsigned long caller)
 {
 	if (!PageHead(pg) || page_ref_count(pg) <= 0 || page_address(pg) != x) {
 		pr_err("kfree: %p is not a kmalloc object (caller %pS)\n", x, reinterpret_cast<void *>(caller));
@@ -917,17 +925,36 @@ __attribute__((noinline)) void free_large_kmalloc(page *pg, const void *x, unsig
 	__free_pages(pg, compound_order(pg));
 }
 
-__attribute__((noinline)) void cache_free_mismatch(cache *s, page *pg, void *x, unsigned long caller)
+} // namespace
+
+__attribute__((noinline)) void kfree_slowpath(const void *x, unsigned long caller)
 {
-	if (!PageSlab(pg)) {
+	if (ZERO_OR_NULL_PTR(x))
+		return;
+	page *slab = obj_to_slab(x);
+	if (!slab)
+		return free_large_kmalloc(compound_head(obj_to_page(x)), x, caller);
+	slab_free(C(slab->slab_cache), slab, const_cast<void *>(x), caller);
+}
+
+__attribute__((noinline)) void cache_free_slowpath(cache *s, void *x, unsigned long caller)
+{
+	if (!x)
+		return;
+	page *slab = obj_to_slab(x);
+	if (!slab) {
 		pr_err("kmem_cache_free(%s): object %p is not in a slab (caller %pS)\n", s->name, x,
 		       reinterpret_cast<void *>(caller));
 		return;
 	}
-	// Linux cache_from_obj: free to the cache that owns the slab, loudly.
-	pr_err("kmem_cache_free: Wrong slab cache. %s but object is from %s\n", s->name, pg->slab_cache->name);
-	print_tracking(C(pg->slab_cache), x);
-	slab_free(C(pg->slab_cache), pg, x, caller);
+	if (slab->slab_cache != s) {
+		// Linux cache_from_obj: free to the cache that owns the slab, loudly.
+		pr_err("kmem_cache_free: Wrong slab cache. %s but object is from %s\n", s->name,
+		       slab->slab_cache->name);
+		print_tracking(C(slab->slab_cache), x);
+		s = C(slab->slab_cache);
+	}
+	slab_free(s, slab, x, caller);
 }
 
 namespace {
@@ -1122,7 +1149,7 @@ kmem_cache *Allocator::kmalloc_cache(usize size, gfp_t gfp)
 {
 	if (size == 0 || size > KMALLOC_MAX_CACHE_SIZE)
 		return nullptr;
-	return kmalloc_caches[gfp_raw(gfp & __GFP_DMA) ? 1 : 0][kmalloc_index(size)];
+	return kmalloc_caches[kmalloc_type(gfp)][kmalloc_index(size)];
 }
 
 usize Allocator::ksize(const void *x)
@@ -1274,14 +1301,14 @@ void Allocator::boot()
 					panic("SLUB: no memory for the kmalloc caches");
 				SlabCommon<Allocator>::create_boot(d, kmalloc_cache_name(i, dma), kmalloc_index_size(i),
 								   SLAB_KMALLOC | (dma ? SLAB_CACHE_DMA : SLAB_NONE));
-				kmalloc_caches[dma][i] = C(d);
+				kmalloc_caches[dma][i] = d;
 			}
 		}
 	}
 	// The folded virt_to_page must agree with the generic one.
-	void *probe = slab_alloc(kmalloc_caches[0][3], GFP_KERNEL, _RET_IP_);
+	void *probe = slab_alloc(C(kmalloc_caches[0][3]), GFP_KERNEL, _RET_IP_);
 	BUG_ON(!probe || obj_to_page(probe) != virt_to_page(probe));
-	slab_free(kmalloc_caches[0][3], obj_to_page(probe), probe, _RET_IP_);
+	slab_free(C(kmalloc_caches[0][3]), obj_to_page(probe), probe, _RET_IP_);
 	unsigned nodes = 0;
 	for_each_online_node(nid)
 		nodes++;

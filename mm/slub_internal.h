@@ -33,19 +33,18 @@ struct kmem_cache_node {
 
 struct cache : kmem_cache {
 	kmem_cache_cpu cpu_slab[NR_CPUS] = {};
-	unsigned offset = 0;       // free pointer offset within the object slot
+	// The free pointer's offset within the object and the freelist secret: both fast paths
+	// read the two together (one ldp), so they stay adjacent and in this order.
+	unsigned long offset = 0;
+	unsigned long random = 0;
 	unsigned inuse = 0;        // end of object + right red zone: start of the metadata
 	unsigned red_left_pad = 0; // left red zone before each object
 	unsigned order = 0, objects = 0;         // preferred slab order and its object count
 	unsigned min_order = 0, min_objects = 0; // fallback when the preferred order fails
 	unsigned long min_partial = 0;
 	gfp_t allocflags = gfp_t(0);
-	unsigned long random = 0;
 	kmem_cache_node node[MAX_NUMNODES];
 };
-
-// kmalloc caches by [__GFP_DMA][kmalloc_index(size)].
-extern cache *kmalloc_caches[2][14];
 
 // virt_to_page with the linear-map and vmemmap bases folded into one constant at boot (they
 // do not move afterwards): pfn = (va - linear_map_base + memstart_addr) >> PAGE_SHIFT with both
@@ -54,39 +53,57 @@ extern cache *kmalloc_caches[2][14];
 extern uptr vmemmap_fold;
 inline page *obj_to_page(const void *x)
 {
-	return reinterpret_cast<page *>(vmemmap_fold + (reinterpret_cast<uptr>(x) >> PAGE_SHIFT) * sizeof(page));
+	uptr frame = reinterpret_cast<uptr>(x) >> PAGE_SHIFT;
+	// Opaque to the optimiser, which would otherwise rewrite (x >> 12) * 64 as
+	// (x >> 6) & ~63: three instructions instead of a shift and a shifted add.
+	asm("" : "+r"(frame));
+	return reinterpret_cast<page *>(vmemmap_fold + frame * sizeof(page));
 }
 
 inline cache *C(kmem_cache *s) { return static_cast<cache *>(s); }
 inline const cache *C(const kmem_cache *s) { return static_cast<const cache *>(s); }
 
-// Free pointers: stored XOR the cache secret and the byte-swapped slot address.
-inline void *freelist_ptr(const cache *s, void *ptr, unsigned long ptr_addr)
+// Free pointers (CONFIG_SLAB_FREELIST_HARDENED): stored XOR the cache secret and the
+// byte-swapped address of the object that holds them. Linux swabs the address of the pointer's
+// slot (object + offset); the object's own address is as unique and as secret, and lets the
+// slot be addressed as [object, offset] without computing the sum, one instruction less on
+// every alloc and free.
+inline void *freelist_ptr(const cache *s, void *ptr, const void *object)
 {
 	return reinterpret_cast<void *>(reinterpret_cast<unsigned long>(ptr) ^ s->random ^
-					__builtin_bswap64(ptr_addr));
+					__builtin_bswap64(reinterpret_cast<unsigned long>(object)));
+}
+inline void **freepointer_slot(const cache *s, void *object)
+{
+	return reinterpret_cast<void **>(static_cast<u8 *>(object) + s->offset);
 }
 inline void *get_freepointer(const cache *s, void *object)
 {
-	unsigned long addr = reinterpret_cast<unsigned long>(object) + s->offset;
-	return freelist_ptr(s, *reinterpret_cast<void **>(addr), addr);
+	return freelist_ptr(s, *freepointer_slot(s, object), object);
 }
 inline void set_freepointer(const cache *s, void *object, void *fp)
 {
-	unsigned long addr = reinterpret_cast<unsigned long>(object) + s->offset;
-	*reinterpret_cast<void **>(addr) = freelist_ptr(s, fp, addr);
+	*freepointer_slot(s, object) = freelist_ptr(s, fp, object);
 }
 
-// Slow paths (slub.cpp). Each restores the IRQ state f saved by its fast path.
+// Slow paths (slub.cpp), all noinline and reached by tail calls from the fast paths below.
+// slab_alloc_slowpath restores the IRQ state f saved by its fast path; the free slow paths are
+// entered with the caller's IRQ state and re-check everything the fast path looked at.
 void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr, irqflags_t f);
-void slab_free_slowpath(cache *s, page *pg, void *x, unsigned long addr, irqflags_t f);
+void slab_free_slowpath(cache *s, page *pg, void *x, unsigned long addr);
+void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned long caller);
 void *kmalloc_large(usize size, gfp_t gfp, unsigned long caller);
-void free_large_kmalloc(page *pg, const void *x, unsigned long caller);
-void cache_free_mismatch(cache *s, page *pg, void *x, unsigned long caller);
+void kfree_slowpath(const void *x, unsigned long caller);
+void cache_free_slowpath(cache *s, void *x, unsigned long caller);
 
 // The fast paths below are kept leaf-like: everything unusual (empty CPU freelist, __GFP_ZERO,
-// a slab of another CPU, a double free) tail-calls a noinline slow path that also restores
-// the IRQ state, so the common case saves no callee-saved registers.
+// a slab of another CPU, a double free, a debug cache) tail-calls a noinline slow path, so the
+// common case saves no registers and builds no frame.
+//
+// Debug caches (SLAB_DEBUG_FLAGS) never reach the CPU freelist: __slab_alloc never freezes a
+// slab for them, so their c->freelist and c->slab stay NULL and both fast paths' first test
+// ("freelist empty", "not this CPU's slab") already sends them to the checked slow path. That
+// is the per-cache debug test, at no cost to the others.
 inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsigned long addr)
 {
 	irqflags_t f = arch_local_irq_save();
@@ -99,50 +116,89 @@ inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsi
 	return object;
 }
 
-inline __attribute__((always_inline)) void slab_free(cache *s, page *pg, void *x, unsigned long addr)
+// Pushes x on this CPU's freelist when it belongs to the CPU's frozen slab and is not already
+// the head of the list (Linux's naive double-free check, which it makes under
+// CONFIG_SLAB_FREELIST_HARDENED). false: nothing was done; the slow path decides.
+inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, void *x)
 {
 	irqflags_t f = arch_local_irq_save();
 	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
 	void *head = c->freelist;
-	if (unlikely(pg != c->slab || x == head))
-		return slab_free_slowpath(s, pg, x, addr, f);
+	if (unlikely(pg != c->slab || x == head)) {
+		arch_local_irq_restore(f);
+		return false;
+	}
 	set_freepointer(s, x, head);
 	c->freelist = x;
 	arch_local_irq_restore(f);
+	return true;
+}
+
+inline __attribute__((always_inline)) void slab_free(cache *s, page *pg, void *x, unsigned long addr)
+{
+	if (likely(slab_free_fast(s, pg, x)))
+		return;
+	slab_free_slowpath(s, pg, x, addr);
 }
 
 inline void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long caller) { return slab_alloc(C(s), gfp, caller); }
 
-inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
+// Whether x can be a slab object at all. In the kernel every object is a linear-map address
+// (TTBR1: top bit set), so one bit test turns away NULL, ZERO_SIZE_PTR and whatever else the
+// slow path has to sort out. The host test suite's "RAM" is an ordinary user-space mapping.
+inline bool maybe_slab_object(const void *x)
 {
-	if (unlikely(!x))
-		return;
-	cache *s = C(k);
-	page *pg = compound_head(obj_to_page(x));
-	if (unlikely(!PageSlab(pg) || pg->slab_cache != s))
-		return cache_free_mismatch(s, pg, x, caller);
-	slab_free(s, pg, x, caller);
+#if defined(HOST_TEST)
+	return !ZERO_OR_NULL_PTR(x);
+#else
+	return static_cast<long>(reinterpret_cast<uptr>(x)) < 0;
+#endif
 }
 
-// One unsigned comparison catches both size 0 and sizes above the classes; GFP_DMA (rare)
-// takes the slow path so the common case indexes a one-dimensional table.
-void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned long caller);
+// Linux virt_to_slab for an object being freed: PG_slab is set on a slab's head page only
+// and never on a tail page (the page allocator clears and checks every page's flags), so an
+// object in the first page of its slab (every object of an order-0 slab) is recognised from
+// its own struct page; an object in a later page pays for compound_head() as well.
+// nullptr: x is not in a slab.
+[[gnu::always_inline]] inline page *obj_to_slab(const void *x)
+{
+	page *pg = obj_to_page(x);
+	if (likely(PageSlab(pg)))
+		return pg;
+	pg = compound_head(pg);
+	return PageSlab(pg) ? pg : nullptr;
+}
 
+// Linux (with CONFIG_SLAB_FREELIST_HARDENED) checks that the object belongs to s; a
+// mismatch, a non-slab pointer, NULL and every other unusual case go to the slow path.
+inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
+{
+	cache *s = C(k);
+	if (likely(maybe_slab_object(x))) {
+		page *slab = obj_to_slab(x);
+		if (likely(slab && slab->slab_cache == s) && likely(slab_free_fast(s, slab, x)))
+			return;
+	}
+	cache_free_slowpath(s, x, caller);
+}
+
+// Run-time sizes. One unsigned comparison catches both size 0 and sizes above the classes;
+// GFP_DMA (rare) takes the slow path so the common case indexes a one-dimensional table.
 inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE || gfp_has(gfp, __GFP_DMA)))
 		return kmalloc_slowpath(size, gfp, caller);
-	return slab_alloc(kmalloc_caches[0][kmalloc_index(size)], gfp, caller);
+	return slab_alloc(C(kmalloc_caches[0][kmalloc_index(size)]), gfp, caller);
 }
 
 inline void Allocator::kfree(const void *x, unsigned long caller)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(x)))
-		return;
-	page *pg = compound_head(obj_to_page(x));
-	if (unlikely(!PageSlab(pg)))
-		return free_large_kmalloc(pg, x, caller);
-	slab_free(C(pg->slab_cache), pg, const_cast<void *>(x), caller);
+	if (likely(maybe_slab_object(x))) {
+		page *slab = obj_to_slab(x);
+		if (likely(slab) && likely(slab_free_fast(C(slab->slab_cache), slab, const_cast<void *>(x))))
+			return;
+	}
+	kfree_slowpath(x, caller);
 }
 
 } // namespace slub

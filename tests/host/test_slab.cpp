@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <asm/smp.h>
@@ -92,6 +93,61 @@ TEST_CASE_TEMPLATE("slab: boot names the allocator and creates the kmalloc cache
 	}
 	CHECK(SlabCommon<A>::find("kmem_cache") != nullptr);
 	SlabCommon<A>::reset_for_test();
+}
+
+namespace {
+// kmalloc(N) with N a compile-time constant, through the public inline kmalloc.
+template <usize N> const kmem_cache *const_kmalloc_cache(gfp_t gfp, bool *zeroed = nullptr)
+{
+	INFO("constant size ", N, " gfp ", gfp_raw(gfp));
+	void *p = gfp_has(gfp, __GFP_ZERO) ? kzalloc(N, gfp & ~__GFP_ZERO) : kmalloc(N, gfp);
+	REQUIRE(p != nullptr);
+	if (zeroed)
+		*zeroed = all_bytes(p, N, 0);
+	memset(p, 0xa5, N);
+	const page *pg = compound_head(virt_to_page(p));
+	const kmem_cache *s = PageSlab(pg) ? pg->slab_cache : nullptr;
+	kfree(p);
+	return s;
+}
+template <usize... N> void check_const_kmalloc(std::index_sequence<N...>)
+{
+	for (gfp_t gfp : {GFP_KERNEL, GFP_KERNEL | GFP_DMA}) {
+		const kmem_cache *got[] = {const_kmalloc_cache<N>(gfp)...};
+		const usize sizes[] = {N...};
+		for (usize i = 0; i < sizeof...(N); i++) {
+			INFO("size ", sizes[i], " dma ", gfp_has(gfp, __GFP_DMA));
+			CHECK(got[i] == slub::Allocator::kmalloc_cache(sizes[i], gfp));
+		}
+	}
+	// Each object was filled before it was freed, so kzalloc of the same size reuses dirty memory.
+	bool zeroed[sizeof...(N)] = {};
+	usize i = 0;
+	((const_kmalloc_cache<N>(GFP_KERNEL | __GFP_ZERO, &zeroed[i]), i++), ...);
+	for (bool z : zeroed)
+		CHECK(z);
+}
+} // namespace
+
+TEST_CASE("slub: kmalloc with a constant size folds the size class and lands in the run-time size's cache")
+{
+	for (usize size = 1; size <= KMALLOC_MAX_CACHE_SIZE; size++)
+		REQUIRE(__kmalloc_index(size) == kmalloc_index(size));
+	static_assert(__kmalloc_index(64) == 6 && __kmalloc_index(96) == 1 && __kmalloc_index(192) == 2 &&
+		      __kmalloc_index(8192) == 13);
+	SlabEnv<slub::Allocator> env(multizone_config()); // ZONE_DMA for the dma-kmalloc caches
+	unsigned long live = SlabCommon<slub::Allocator>::total_live_objects();
+	check_const_kmalloc(std::index_sequence<1, 8, 9, 24, 64, 65, 96, 97, 128, 129, 192, 193, 256, 1000, 2048, 4096,
+						  4097, 8192>{});
+	// Sizes the classes do not cover keep the run-time path: 0 and above KMALLOC_MAX_CACHE_SIZE.
+	CHECK(kmalloc(0, GFP_KERNEL) == ZERO_SIZE_PTR);
+	void *big = kmalloc(8193, GFP_KERNEL);
+	REQUIRE(big != nullptr);
+	CHECK(!PageSlab(virt_to_page(big)));
+	CHECK(PageHead(virt_to_page(big)));
+	kfree(big);
+	CHECK(SlabCommon<slub::Allocator>::total_live_objects() == live);
+	CHECK(slab_errors == 0);
 }
 
 TEST_CASE("slab: size classes follow Linux's kmalloc_info")
@@ -867,4 +923,103 @@ TEST_CASE("slub: objects freed by another CPU return to the owner's slab")
 	env.destroy(s);
 	host_current_cpu = 0;
 	CHECK(env.settled_free() == start);
+}
+
+TEST_CASE("slub: debug caches never use the per-CPU freelist, also through kmalloc(constant)")
+{
+	// slub_debug= is read when the kmalloc caches are created, i.e. before the env boots.
+	REQUIRE(!slub::setup_slub_debug("FZ,kmalloc-64").is_error());
+	SlabEnv<slub::Allocator> env;
+	auto *k64 = static_cast<slub::cache *>(slub::Allocator::kmalloc_cache(64, GFP_KERNEL));
+	REQUIRE(slab_flags_has(k64->flags, SLAB_RED_ZONE | SLAB_CONSISTENCY_CHECKS));
+	std::vector<void *> v;
+	for (int i = 0; i < 40; i++)
+		v.push_back(kmalloc(64, GFP_KERNEL)); // constant size: the inline kmalloc's path
+	for (void *p : v)
+		kfree(p);
+	for (const auto &c : k64->cpu_slab) {
+		CHECK(c.slab == nullptr);
+		CHECK(c.freelist == nullptr);
+	}
+	CHECK(slab_errors == 0);
+	// So every free is checked: a red zone overrun and a double free that is not at the head
+	// of any list are both reported (the fast path would catch neither).
+	u8 *p = static_cast<u8 *>(kmalloc(64, GFP_KERNEL));
+	u8 *q = static_cast<u8 *>(kmalloc(64, GFP_KERNEL));
+	p[64] = 0x42;
+	kfree(p);
+	CHECK(slab_errors == 3); // Right Redzone overwritten, restored, not freed
+	CHECK(log_has(host_take_log(), "BUG kmalloc-64 (Not tainted): Right Redzone overwritten"));
+	slab_errors = 0;
+	kfree(p);
+	kfree(q);
+	kfree(p);
+	CHECK(slab_errors == 2); // "Object already free" + "not freed"
+	CHECK(log_has(host_take_log(), "Object already free"));
+	slab_errors = 0;
+	// A cache slub_debug= did not select keeps the fast path: its CPU slab is frozen.
+	void *r = kmalloc(128, GFP_KERNEL);
+	auto *k128 = static_cast<slub::cache *>(slub::Allocator::kmalloc_cache(128, GFP_KERNEL));
+	CHECK(k128->cpu_slab[smp_processor_id()].slab != nullptr);
+	kfree(r);
+	CHECK(slab_errors == 0);
+}
+
+TEST_CASE("slub: objects in every page of a multi-page slab free through the CPU freelist")
+{
+	SlabEnv<slub::Allocator> env;
+	kmem_cache *k = slub::Allocator::kmalloc_cache(2048, GFP_KERNEL);
+	slabinfo si{};
+	slub::Allocator::get_slabinfo(k, si);
+	REQUIRE(si.cache_order >= 1);
+	// One slab's worth: objects in the head page and in tail pages.
+	std::vector<void *> v;
+	for (unsigned i = 0; i < si.objects_per_slab; i++)
+		v.push_back(kmalloc(2048, GFP_KERNEL));
+	unsigned tails = 0;
+	for (void *p : v) {
+		page *pg = virt_to_page(p);
+		tails += PageTail(pg);
+		// LIFO through the CPU freelist: freeing and allocating again returns the same object.
+		kfree(p);
+		void *again = kmalloc(2048, GFP_KERNEL);
+		CHECK(again == p);
+	}
+	CHECK(tails > 0);
+	for (void *p : v)
+		kfree(p);
+	CHECK(slab_errors == 0);
+	CHECK(SlabCommon<slub::Allocator>::validate(k) >= 1);
+	CHECK(slab_errors == 0);
+}
+
+TEST_CASE("slub: free pointers depend on the secret and on the object's address")
+{
+	SlabEnv<slub::Allocator> env;
+	kmem_cache *s = env.create("hardened-2", 64, 0, SLAB_RECLAIM_ACCOUNT);
+	unsigned off = slub::Allocator::free_pointer_offset(s);
+	void *a = env.alloc(s), *b = env.alloc(s), *c = env.alloc(s);
+	auto raw = [off](void *o) {
+		uptr v;
+		memcpy(&v, static_cast<u8 *>(o) + off, sizeof(v));
+		return v;
+	};
+	// a and c both end up pointing at b: the stored words must still differ.
+	env.free(s, b);
+	env.free(s, a); // a -> b
+	void *a2 = env.alloc(s);
+	REQUIRE(a2 == a);
+	env.free(s, c); // c -> b
+	CHECK(raw(c) != reinterpret_cast<uptr>(b));
+	env.free(s, a); // a -> c
+	CHECK(raw(a) != reinterpret_cast<uptr>(c));
+	CHECK((raw(a) ^ reinterpret_cast<uptr>(c)) != (raw(c) ^ reinterpret_cast<uptr>(b)));
+	CHECK(env.alloc(s) == a);
+	CHECK(env.alloc(s) == c);
+	CHECK(env.alloc(s) == b);
+	env.free(s, a);
+	env.free(s, b);
+	env.free(s, c);
+	CHECK(slab_errors == 0);
+	env.destroy(s);
 }

@@ -104,6 +104,61 @@ KTEST(slab, every_size_class)
 	KT_EXPECT_TRUE(t, kmalloc(KMALLOC_MAX_SIZE + 1, GFP_KERNEL | __GFP_NOWARN) == nullptr);
 }
 
+namespace {
+// The kmalloc cache an object came from (SLUB), or nullptr.
+const kmem_cache *cache_of(const void *p)
+{
+	const page *pg = compound_head(virt_to_page(p));
+	return PageSlab(pg) ? pg->slab_cache : nullptr;
+}
+template <usize N> bool const_kmalloc_matches_runtime()
+{
+	usize n = N;
+	asm volatile("" : "+r"(n)); // a run-time size
+	void *c = kmalloc(N, GFP_KERNEL), *r = kmalloc(n, GFP_KERNEL);
+	bool ok = c && r && cache_of(c) == cache_of(r) && (!is_slub || cache_of(c) != nullptr);
+	kfree(c);
+	kfree(r);
+	return ok;
+}
+} // namespace
+
+// kmalloc(constant) folds the size class at compile time (SLUB); it must pick the cache the
+// run-time lookup picks.
+KTEST(slab, constant_size_kmalloc)
+{
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<1>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<8>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<24>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<64>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<72>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<96>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<160>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<192>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<200>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<1024>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<4096>());
+	KT_EXPECT_TRUE(t, const_kmalloc_matches_runtime<8192>());
+#if !defined(SLAB_SLOB)
+	void *p = kmalloc(64, GFP_KERNEL);
+	KT_EXPECT_TRUE(t, cache_of(p) == kmalloc_caches[0][6]);
+	kfree(p);
+	// GFP_DMA picks dma-kmalloc-64 (only checked on the host: QEMU virt has no ZONE_DMA).
+#endif
+	// kzalloc(constant) on memory that was just dirtied.
+	u8 *d = static_cast<u8 *>(kmalloc(128, GFP_KERNEL));
+	KT_ASSERT_TRUE(t, d != nullptr);
+	memset(d, 0xee, 128);
+	kfree(d);
+	u8 *z = static_cast<u8 *>(kzalloc(128, GFP_KERNEL));
+	KT_ASSERT_TRUE(t, z != nullptr);
+	bool zero = true;
+	for (int i = 0; i < 128; i++)
+		zero &= z[i] == 0;
+	KT_EXPECT_TRUE(t, zero);
+	kfree(z);
+}
+
 KTEST(slab, gfp_zero)
 {
 	static const usize sizes[] = {8, 24, 96, 192, 700, 2048, 4096, 8192, 20000};
