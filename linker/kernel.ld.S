@@ -44,6 +44,10 @@ SECTIONS
 		KEEP(*(__ex_table))
 		__stop___ex_table = .;
 		. = ALIGN(8);
+		__start___rseq_table = .;
+		KEEP(*(__rseq_table))
+		__stop___rseq_table = .;
+		. = ALIGN(8);
 		__start_ktest_suites = .;
 		KEEP(*(ktest_suites))
 		__stop_ktest_suites = .;

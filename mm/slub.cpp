@@ -860,8 +860,9 @@ __attribute__((noinline)) void __slab_free(cache *s, page *pg, void *x, unsigned
 
 } // namespace
 
-__attribute__((noinline)) void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr, irqflags_t f)
+__attribute__((noinline)) void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr)
 {
+	irqflags_t f = arch_local_irq_save();
 	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
 	void *object = c->freelist;
 	if (object)

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <asm/irqflags.h>
+#if !defined(HOST_TEST)
+#include <asm/rseq.h>
+#endif
 #include <asm/smp.h>
 
 #include "kernel/spinlock.h"
@@ -87,9 +90,9 @@ inline void set_freepointer(const cache *s, void *object, void *fp)
 }
 
 // Slow paths (slub.cpp), all noinline and reached by tail calls from the fast paths below.
-// slab_alloc_slowpath restores the IRQ state f saved by its fast path; the free slow paths are
-// entered with the caller's IRQ state and re-check everything the fast path looked at.
-void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr, irqflags_t f);
+// They are entered with the caller's IRQ state, mask IRQs themselves and re-check everything
+// the fast path looked at.
+void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr);
 void slab_free_slowpath(cache *s, page *pg, void *x, unsigned long addr);
 void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned long caller);
 void *kmalloc_large(usize size, gfp_t gfp, unsigned long caller);
@@ -104,16 +107,73 @@ void cache_free_slowpath(cache *s, void *x, unsigned long caller);
 // slab for them, so their c->freelist and c->slab stay NULL and both fast paths' first test
 // ("freelist empty", "not this CPU's slab") already sends them to the checked slow path. That
 // is the per-cache debug test, at no cost to the others.
+//
+// In the kernel the per-CPU freelist is protected by restartable sequences (kernel/rseq.h)
+// instead of masking IRQs: each fast path is one asm sequence that reads the CPU number, the
+// kmem_cache_cpu and the free pointer, and publishes its result with a single final store to
+// c->freelist. An interrupt taken before that store rewinds the sequence to its start, so a
+// value read before an interrupt is never used after it: an IRQ handler may allocate and free
+// on the same cache, and a later scheduler may migrate the task, without corrupting the list.
+// The host build has no exceptions to rewind and keeps the IRQ-masking form.
+#if !defined(HOST_TEST)
+// Layout the sequences address directly (cache is not standard-layout, hence the pragma).
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winvalid-offsetof"
+inline constexpr unsigned CACHE_CPU_SLAB = offsetof(cache, cpu_slab);
+inline constexpr unsigned CACHE_OFFSET = offsetof(cache, offset);
+static_assert(offsetof(cache, random) == CACHE_OFFSET + 8, "one ldp reads offset and random");
+static_assert(CACHE_CPU_SLAB <= 255 && CACHE_OFFSET <= 504 && CACHE_OFFSET % 8 == 0,
+	      "pre-indexed ldr/ldp immediates");
+#pragma clang diagnostic pop
+static_assert(sizeof(kmem_cache_cpu) == 16, "cpu index is scaled by lsl #4");
+static_assert(offsetof(kmem_cache_cpu, freelist) == 0 && offsetof(kmem_cache_cpu, slab) == 8,
+	      "one ldp reads freelist and slab");
+#endif
+
 inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsigned long addr)
 {
+	if (unlikely(gfp_has(gfp, __GFP_ZERO)))
+		return slab_alloc_slowpath(s, gfp, addr);
+#if defined(HOST_TEST)
 	irqflags_t f = arch_local_irq_save();
 	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
 	void *object = c->freelist;
-	if (unlikely(!object || gfp_has(gfp, __GFP_ZERO)))
-		return slab_alloc_slowpath(s, gfp, addr, f);
+	if (unlikely(!object)) {
+		arch_local_irq_restore(f);
+		return slab_alloc_slowpath(s, gfp, addr);
+	}
 	c->freelist = get_freepointer(s, object);
 	arch_local_irq_restore(f);
 	return object;
+#else
+	// Registers (all outputs are early-clobbered: the inputs must survive a restart):
+	//   s   = the cache (input)          c   = &s->cpu_slab[cpu]
+	//   obj = c->freelist, the result    off = s->offset, then bswap(obj)
+	//   rnd = s->random                  nxt = decoded free pointer of obj
+	// Leaves the sequence for `slow` when the freelist is empty (the slow path masks IRQs and
+	// looks again). Reading obj's free pointer is safe: obj was on this CPU's freelist when
+	// it was read, and an interrupt since then would have rewound us before this load.
+	void *object;
+	u64 c, off, rnd, nxt;
+	asm goto("1:	mrs	%[c], tpidr_el1\n"
+		 "	add	%[c], %[s], %[c], lsl #4\n"
+		 "	ldr	%[obj], [%[c], %[cpu_slab]]!\n"
+		 "	cbz	%[obj], %l[slow]\n"
+		 "	ldp	%[off], %[rnd], [%[s], %[offset]]\n"
+		 "	ldr	%[nxt], [%[obj], %[off]]\n"
+		 "	rev	%[off], %[obj]\n"
+		 "	eor	%[nxt], %[nxt], %[off]\n"
+		 "	eor	%[nxt], %[nxt], %[rnd]\n"
+		 "2:	str	%[nxt], [%[c]]			// commit\n"
+		 RSEQ_CS_ENTRY("1b", "2b", "1b")
+		 : [obj] "=&r"(object), [c] "=&r"(c), [off] "=&r"(off), [rnd] "=&r"(rnd), [nxt] "=&r"(nxt)
+		 : [s] "r"(s), [cpu_slab] "I"(CACHE_CPU_SLAB), [offset] "I"(CACHE_OFFSET)
+		 : "memory"
+		 : slow);
+	return object;
+slow:
+	return slab_alloc_slowpath(s, gfp, addr);
+#endif
 }
 
 // Pushes x on this CPU's freelist when it belongs to the CPU's frozen slab and is not already
@@ -121,6 +181,7 @@ inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsi
 // CONFIG_SLAB_FREELIST_HARDENED). false: nothing was done; the slow path decides.
 inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, void *x)
 {
+#if defined(HOST_TEST)
 	irqflags_t f = arch_local_irq_save();
 	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
 	void *head = c->freelist;
@@ -132,6 +193,36 @@ inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, vo
 	c->freelist = x;
 	arch_local_irq_restore(f);
 	return true;
+#else
+	// Registers (outputs early-clobbered: the inputs must survive a restart):
+	//   s  = the cache, pg = x's slab, x = the object (inputs)
+	//   c  = &s->cpu_slab[cpu]          head = c->freelist, then the encoded free pointer
+	//   t  = c->slab, then s->random, then bswap(x)       off = s->offset
+	// Storing the encoded head into x is not the commit: x belongs to the caller until the
+	// commit publishes it, so a rerun simply stores it again with the fresh head.
+	u64 c, head, t, off;
+	asm goto("1:	mrs	%[c], tpidr_el1\n"
+		 "	add	%[c], %[s], %[c], lsl #4\n"
+		 "	ldp	%[head], %[t], [%[c], %[cpu_slab]]!\n"
+		 "	cmp	%[t], %[pg]\n"
+		 "	ccmp	%[head], %[x], #4, eq	// Z when another slab, or x == head\n"
+		 "	b.eq	%l[slow]\n"
+		 "	ldp	%[off], %[t], [%[s], %[offset]]\n"
+		 "	eor	%[head], %[head], %[t]\n"
+		 "	rev	%[t], %[x]\n"
+		 "	eor	%[head], %[head], %[t]\n"
+		 "	str	%[head], [%[x], %[off]]\n"
+		 "2:	str	%[x], [%[c]]			// commit\n"
+		 RSEQ_CS_ENTRY("1b", "2b", "1b")
+		 : [c] "=&r"(c), [head] "=&r"(head), [t] "=&r"(t), [off] "=&r"(off)
+		 : [s] "r"(s), [pg] "r"(pg), [x] "r"(x), [cpu_slab] "I"(CACHE_CPU_SLAB),
+		   [offset] "I"(CACHE_OFFSET)
+		 : "cc", "memory"
+		 : slow);
+	return true;
+slow:
+	return false;
+#endif
 }
 
 inline __attribute__((always_inline)) void slab_free(cache *s, page *pg, void *x, unsigned long addr)

@@ -149,6 +149,8 @@ el\el\()\label:
 	.if \el == 0
 	b	ret_to_user
 	.else
+	mov	x0, sp
+	bl	rseq_handle_el1_return	// rewind an interrupted restartable sequence (kernel/rseq.h)
 	kernel_exit 1
 	.endif
 .endm
