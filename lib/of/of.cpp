@@ -29,17 +29,23 @@ bool range_inside(u64 off, u64 size, u64 total) { return off <= total && size <=
 // so an unterminated last string matches when the byte after the property is 0: that byte
 // is padding or the next tag's high byte (every tag is 0x0000000N), inside the structure
 // block, because a property is always followed by another tag.
-// n is strlen(s), hoisted out of whole-tree scans.
+// n is strlen(s), hoisted out of whole-tree scans. The byte loops are inline because this
+// runs for every node of every compatible scan, mostly failing on the first byte.
 bool stringlist_contains(const char *list, usize len, const char *s, usize n)
 {
 	while (len >= n) {
-		if (memcmp(list, s, n + 1) == 0)
+		usize i = 0;
+		while (i <= n && list[i] == s[i])
+			i++;
+		if (i > n)
 			return true;
-		const char *nul = static_cast<const char *>(memchr(list, 0, len));
-		if (!nul)
+		usize end = 0; // this string's NUL
+		while (end < len && list[end])
+			end++;
+		if (end == len)
 			return false;
-		len -= usize(nul - list) + 1;
-		list = nul + 1;
+		len -= end + 1;
+		list += end + 1;
 	}
 	return false;
 }
