@@ -545,7 +545,7 @@ Result Node::path(char *buf, usize len) const
 	IndexLookup l;
 	if (IndexLookup::of(*this, &l)) {
 		// fdt_get_path's result and rule: "/" for the root, else "/a/b"; ENAMETOOLONG
-		// unless the path and its NUL fit.
+		// unless the path and its NUL fit. Same as the libfdt branch below.
 		usize need = 1;
 		for (u32 s = l.slot; s != 0; s = l.ix->e[s].parent)
 			need += l.ix->e[s].name_len + usize(1);
@@ -564,10 +564,40 @@ Result Node::path(char *buf, usize len) const
 		buf[0] = '/';
 		return {};
 	}
-	int err = fdt_get_path(fdt_, off_, buf, int(len > 0x7fffffff ? 0x7fffffff : len));
-	if (err == -FDT_ERR_NOSPACE)
-		return Errno::ENAMETOOLONG;
-	return err ? Result(Errno::EINVAL) : Result();
+	// fdt_get_path's walk from the root, except that the path is assembled from the
+	// ancestors' names: libfdt backtracks by scanning for '/', so a '/' inside a (malformed)
+	// node name corrupted the paths of every node after it, and the index would disagree.
+	int stack[FDT_MAX_DEPTH + 1];
+	int depth = 0;
+	for (int off = 0; off >= 0 && off <= off_ && depth <= FDT_MAX_DEPTH;
+	     off = fdt_next_node(fdt_, off, &depth)) {
+		if (depth < 0)
+			break;
+		stack[depth] = off;
+		if (off != off_)
+			continue;
+		usize need = depth ? 0 : 1;
+		for (int d = 1; d <= depth; d++) {
+			int n = 0;
+			if (!fdt_get_name(fdt_, stack[d], &n) || n < 0)
+				return Errno::EINVAL;
+			need += usize(n) + 1;
+		}
+		if (need + 1 > len)
+			return Errno::ENAMETOOLONG;
+		usize p = 0;
+		buf[p] = '/'; // the root alone
+		for (int d = 1; d <= depth; d++) {
+			int n = 0;
+			const char *name = fdt_get_name(fdt_, stack[d], &n);
+			buf[p++] = '/';
+			memcpy(buf + p, name, usize(n));
+			p += usize(n);
+		}
+		buf[need] = 0;
+		return {};
+	}
+	return Errno::EINVAL;
 }
 
 Node Node::parent() const

@@ -113,10 +113,8 @@ class Node {
 public:
 	constexpr Node() = default;
 	// offset must be a node offset libfdt returned for this blob (fdt_next_node at depth >= 0,
-	// fdt_path_offset, ...): libfdt trusts it, and some of its calls (fdt_get_path) read out
-	// of bounds on any other structure offset.
-	// Such a Node always uses libfdt: only Nodes a DeviceTree hands out know whether the
-	// index describes their blob.
+	// fdt_path_offset, ...): libfdt trusts it. Such a Node always uses libfdt: only Nodes a
+	// DeviceTree hands out know whether the index describes their blob.
 	constexpr Node(const void *fdt, int offset) : fdt_(fdt), off_(offset) {}
 
 	bool valid() const { return fdt_ != nullptr && off_ >= 0; }
@@ -126,7 +124,8 @@ public:
 
 	// Unit name as in the blob ("memory@40000000"; "" for the root); "<invalid>" otherwise.
 	const char *name() const;
-	// Full path into buf ("/soc/serial@7e215000"); ENAMETOOLONG when it does not fit.
+	// Full path into buf ("/soc/serial@7e215000"), the ancestors' names joined with '/';
+	// ENAMETOOLONG when it does not fit.
 	Result path(char *buf, usize len) const;
 	Node parent() const;
 	ChildRange children() const;
