@@ -243,7 +243,7 @@ void save_node(of::Node n, const char *uname, u64 base, u64 size)
 		return;
 	}
 	g_rmem[g_rmem_cnt++] = ReservedMem{uname, base, size, 0, n.has_property("no-map"),
-					    n.has_property("reusable"), n.offset()};
+					    n.has_property("reusable"), n};
 }
 
 // __reserved_mem_reserve_reg: ENOENT when the node has no reg.
@@ -384,7 +384,7 @@ Errno init_node(ReservedMem &rmem, of::Node n)
 
 // fdt_init_reserved_mem, after __rmem_check_for_overlap's sort (stable here, so dynamic
 // regions keep their DT order).
-void init_reserved_mem(const void *fdt, of::Cells cells)
+void init_reserved_mem(of::Cells cells)
 {
 	for (usize i = 1; i < g_rmem_cnt; i++) {
 		ReservedMem r = g_rmem[i];
@@ -403,7 +403,7 @@ void init_reserved_mem(const void *fdt, of::Cells cells)
 	}
 	for (usize i = 0; i < g_rmem_cnt; i++) {
 		ReservedMem &rmem = g_rmem[i];
-		of::Node n(fdt, rmem.fdt_node);
+		of::Node n = rmem.node;
 		auto ph = n.phandle();
 		rmem.phandle = ph.is_error() ? 0 : ph.value();
 		Errno err = Errno::OK;
@@ -460,7 +460,7 @@ void scan_reserved_mem(const DtBootInfo &info)
 		if (err == Errno::ENOENT && child.has_property("size"))
 			save_node(child, uname, 0, 0);
 	}
-	init_reserved_mem(fdt, cells);
+	init_reserved_mem(cells);
 }
 
 // ---- early parameters -------------------------------------------------------------------

@@ -80,7 +80,7 @@ struct ReservedMem {
 	u32 phandle;       // 0 when none
 	bool nomap;
 	bool reusable;
-	int fdt_node;      // structure offset in the blob
+	of::Node node;     // the node (through the tree, so its lookups use the index)
 };
 
 // A reusable region the page allocator hands to CMA (Linux rmem_cma_setup succeeded).

@@ -8,6 +8,13 @@
 // - Node is a cheap value (blob pointer + structure offset), valid as long as the blob is
 //   unchanged. A default-constructed or failed lookup gives a Node whose valid() is false;
 //   every query on it fails with ENOENT.
+// - DeviceTree::try_create also "unflattens" the blob as Linux does after its early scan:
+//   one walk records every node (offset, parent, depth, name, phandle, compatible) in a
+//   statically sized index, so parent, path, phandle and compatible lookups stop rescanning
+//   the structure block. There is one index, for the most recently created tree; Nodes and
+//   trees made before it, blobs with more than OF_INDEX_MAX_NODES nodes and Nodes built
+//   directly from an offset use libfdt instead, with the same answers. Editing a blob in
+//   place invalidates every DeviceTree and Node made from it: call try_create again.
 // - Strings and byte spans returned point into the blob; they live as long as the blob.
 // - Drivers match hardware by compatible string:
 //       for (of::Node n : of::compatible_nodes(tree, "arm,pl011"))
@@ -35,6 +42,9 @@ inline constexpr int FDT_MAX_DEPTH = 64;
 inline constexpr u32 OF_MAX_CELLS = 2;
 // Value returned for untranslatable addresses in logs (Linux OF_BAD_ADDR).
 inline constexpr u64 OF_BAD_ADDR = ~u64{0};
+// Nodes the lookup index holds (a BSS array: it is built before any allocator exists). Linux's
+// Pi 4 DTB has about 250 nodes, QEMU virt about 60; larger trees work through libfdt.
+inline constexpr usize OF_INDEX_MAX_NODES = 1024;
 
 // Checks the header against the mapping (magic, version >= 16 and last_comp_version <= 17,
 // totalsize <= mapped_size and <= MAX_FDT_SIZE, every block inside totalsize), the memory
@@ -93,13 +103,18 @@ private:
 };
 
 class ChildRange;
+class CompatibleRange;
+class DeviceTree;
+namespace detail {
+struct IndexLookup;
+}
 
 class Node {
 public:
 	constexpr Node() = default;
 	// offset must be a node offset libfdt returned for this blob (fdt_next_node at depth >= 0,
-	// fdt_path_offset, ...): libfdt trusts it, and some of its calls (fdt_get_path) read out
-	// of bounds on any other structure offset.
+	// fdt_path_offset, ...): libfdt trusts it. Such a Node always uses libfdt: only Nodes a
+	// DeviceTree hands out know whether the index describes their blob.
 	constexpr Node(const void *fdt, int offset) : fdt_(fdt), off_(offset) {}
 
 	bool valid() const { return fdt_ != nullptr && off_ >= 0; }
@@ -109,7 +124,8 @@ public:
 
 	// Unit name as in the blob ("memory@40000000"; "" for the root); "<invalid>" otherwise.
 	const char *name() const;
-	// Full path into buf ("/soc/serial@7e215000"); ENAMETOOLONG when it does not fit.
+	// Full path into buf ("/soc/serial@7e215000"), the ancestors' names joined with '/';
+	// ENAMETOOLONG when it does not fit.
 	Result path(char *buf, usize len) const;
 	Node parent() const;
 	ChildRange children() const;
@@ -149,53 +165,67 @@ public:
 	ErrorOr<RegEntry> reg_translated(usize index) const;
 
 private:
+	friend class ChildRange;
+	friend class CompatibleRange;
+	friend class DeviceTree;
+	friend struct detail::IndexLookup;
+	constexpr Node(const void *fdt, int offset, u32 gen, u32 slot)
+		: fdt_(fdt), off_(offset), gen_(gen), slot_(slot)
+	{
+	}
+
 	const void *fdt_ = nullptr;
 	int off_ = -1;
+	// Generation of the index this Node was issued under (0: none, use libfdt) and its slot
+	// there. A Node only uses the index while the index still has this generation and blob.
+	u32 gen_ = 0;
+	u32 slot_ = 0;
 };
 
 // Direct children in blob order.
 class ChildRange {
 public:
-	ChildRange(const void *fdt, int parent) : fdt_(fdt), parent_(parent) {}
+	explicit ChildRange(Node parent) : parent_(parent) {}
 	class iterator {
 	public:
-		iterator(const void *fdt, int off) : fdt_(fdt), off_(off) {}
-		Node operator*() const { return Node(fdt_, off_); }
+		explicit iterator(Node n) : n_(n) {}
+		Node operator*() const { return n_; }
 		iterator &operator++();
-		bool operator!=(const iterator &o) const { return off_ != o.off_; }
+		bool operator!=(const iterator &o) const { return n_.offset() != o.n_.offset(); }
 	private:
-		const void *fdt_;
-		int off_;
+		Node n_;
 	};
 	iterator begin() const;
-	iterator end() const { return iterator(fdt_, -1); }
+	iterator end() const { return iterator(Node()); }
 
 private:
-	const void *fdt_;
-	int parent_;
+	Node parent_;
 };
 
 // Nodes whose `compatible` lists compat, in blob order (available or not: check
 // is_available() before probing).
 class CompatibleRange {
 public:
-	CompatibleRange(const void *fdt, const char *compat) : fdt_(fdt), compat_(compat) {}
+	CompatibleRange(const DeviceTree &tree, const char *compat);
+	// Self-contained (no pointer back to the range), so it outlives a temporary range.
 	class iterator {
 	public:
-		iterator(const void *fdt, const char *compat, int off) : fdt_(fdt), compat_(compat), off_(off) {}
-		Node operator*() const { return Node(fdt_, off_); }
+		iterator(const CompatibleRange &r, Node n) : blob_(r.blob_), gen_(r.gen_), compat_(r.compat_), n_(n) {}
+		Node operator*() const { return n_; }
 		iterator &operator++();
-		bool operator!=(const iterator &o) const { return off_ != o.off_; }
+		bool operator!=(const iterator &o) const { return n_.offset() != o.n_.offset(); }
 	private:
-		const void *fdt_;
+		const void *blob_;
+		u32 gen_;
 		const char *compat_;
-		int off_;
+		Node n_;
 	};
 	iterator begin() const;
-	iterator end() const { return iterator(fdt_, compat_, -1); }
+	iterator end() const { return iterator(*this, Node()); }
 
 private:
-	const void *fdt_;
+	const void *blob_;
+	u32 gen_;
 	const char *compat_;
 };
 
@@ -214,6 +244,9 @@ public:
 
 	bool valid() const { return blob_ != nullptr; }
 	const void *blob() const { return blob_; }
+	// True while lookups on this tree go through the node index (see the contract above);
+	// answers are the same either way, only their cost differs.
+	bool indexed() const;
 	u32 total_size() const;
 
 	Node root() const;
@@ -221,7 +254,7 @@ public:
 	Node find_by_path(const char *path) const;
 	// First node matching compat after `from` (an invalid Node starts at the beginning).
 	Node find_compatible(const char *compat, Node from = Node()) const;
-	CompatibleRange compatible_nodes(const char *compat) const { return CompatibleRange(blob_, compat); }
+	CompatibleRange compatible_nodes(const char *compat) const { return CompatibleRange(*this, compat); }
 	Node find_by_phandle(u32 phandle) const;
 	// /aliases/<name> resolved to its node.
 	Node find_alias(const char *alias) const;
@@ -245,8 +278,13 @@ public:
 	u64 dma_max_cpu_address() const;
 
 private:
-	explicit constexpr DeviceTree(const void *blob) : blob_(blob) {}
+	friend class CompatibleRange;
+	friend class CompatibleRange::iterator;
+	constexpr DeviceTree(const void *blob, u32 gen) : blob_(blob), gen_(gen) {}
+	Node abs_path(const char *path, usize len) const;
+	Node resolve_path(const char *path, usize len) const;
 	const void *blob_ = nullptr;
+	u32 gen_ = 0; // index generation, 0 when the tree is not indexed
 };
 
 // The boot tree (set by early_init_dt_scan after validation).

@@ -33,6 +33,8 @@ inline void check_type(const memblock_type &t)
 		panic("dt fuzz: %s.total_size is not the sum of its regions", t.name);
 }
 
+inline void check_index(of::DeviceTree tree);
+
 // Touches the typed DT layer the way drivers will, on the first nodes of the tree.
 inline void walk_tree(of::DeviceTree tree)
 {
@@ -56,6 +58,67 @@ inline void walk_tree(of::DeviceTree tree)
 		for (usize i = 0; i < reg.value().size() && i < 4; i++)
 			(void)n.reg_translated(i);
 	}
+	check_index(tree);
+}
+
+inline bool same_prop(const ErrorOr<kstd::span<const u8>> &a, const ErrorOr<kstd::span<const u8>> &b)
+{
+	if (a.is_error() || b.is_error())
+		return a.is_error() == b.is_error();
+	return a.value().data() == b.value().data() && a.value().size() == b.value().size();
+}
+
+// Differential check of the node index: Nodes reached through the tree (indexed when the
+// tree is) must answer exactly as Nodes made from the bare offset, which always use libfdt.
+inline void check_index_node(of::DeviceTree tree, of::Node n, int *budget)
+{
+	if (--*budget < 0)
+		return;
+	of::Node raw(tree.blob(), n.offset());
+	char a[128], b[128];
+	auto pa = n.path(a, sizeof(a)), pb = raw.path(b, sizeof(b));
+	const char *compat = nullptr;
+	if (auto c = raw.read_string("compatible"))
+		compat = c.value();
+	auto pha = n.phandle(), phb = raw.phandle();
+	const char *bad = nullptr;
+	if (strcmp(n.name(), raw.name()) != 0)
+		bad = "name";
+	else if (n.parent() != raw.parent())
+		bad = "parent";
+	else if (pa.is_error() != pb.is_error() || (!pa.is_error() && strcmp(a, b) != 0))
+		bad = "path";
+	else if (pha.is_error() != phb.is_error() || (!pha.is_error() && pha.value() != phb.value()))
+		bad = "phandle";
+	else if (!same_prop(n.property("reg"), raw.property("reg")))
+		bad = "reg";
+	else if (!same_prop(n.property("compatible"), raw.property("compatible")))
+		bad = "compatible";
+	else if (n.is_available() != raw.is_available())
+		bad = "status";
+	else if (n.is_compatible("shared-dma-pool") != raw.is_compatible("shared-dma-pool"))
+		bad = "is_compatible";
+	else if (compat && !n.is_compatible(compat))
+		bad = "own compatible";
+	else if (compat && tree.find_compatible(compat, n) != tree.find_compatible(compat, raw))
+		bad = "find_compatible";
+	if (bad)
+		panic("dt fuzz: the node index and libfdt disagree on %s at offset %d", bad, n.offset());
+	if (!pha.is_error() && tree.find_by_phandle(pha.value()).offset() > n.offset())
+		panic("dt fuzz: find_by_phandle(%u) is not the first node with it", pha.value());
+	if (!pa.is_error() && tree.find_by_path(a).offset() > n.offset())
+		panic("dt fuzz: find_by_path(%s) is not the first match", a);
+	for (of::Node c : n.children()) {
+		if (c.parent() != n)
+			panic("dt fuzz: child at %d does not lead back to its parent", c.offset());
+		check_index_node(tree, c, budget);
+	}
+}
+
+inline void check_index(of::DeviceTree tree)
+{
+	int budget = 64;
+	check_index_node(tree, tree.root(), &budget);
 }
 
 } // namespace dt_fuzz_detail
