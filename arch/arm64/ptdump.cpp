@@ -60,7 +60,7 @@ struct Walker {
 		case MT_NORMAL_NC: mt = "MEM/NORMAL-NC"; break;
 		}
 		bool wx = !(a & PTE_RDONLY) && !(a & PTE_PXN);
-		console_printf("0x%016lx-0x%016lx %9lu%c %s %s %s %s %s %s %s %s%s\n", (unsigned long)cur.start,
+		console_printf("0x%016lx-0x%016lx %9lu%c %s %s %s %s %s %s %s %s %s%s\n", (unsigned long)cur.start,
 			       (unsigned long)cur.end, (unsigned long)n, unit, lvl[cur.level], a & PTE_USER ? "USR" : "   ",
 			       a & PTE_RDONLY ? "ro" : "RW", a & PTE_PXN ? "NX" : "x ", a & PTE_SHARED ? "SHD" : "   ",
 			       a & PTE_AF ? "AF" : "  ", a & PTE_NG ? "NG" : "  ", a & PTE_UXN ? "UXN" : "   ", mt,
