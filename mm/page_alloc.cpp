@@ -585,10 +585,9 @@ static inline bool page_debugging()
 	return free_pages_prepare_slow(p, order);
 }
 
-[[gnu::noinline]] static void __free_pages_ok(page *p, unsigned order, unsigned fpi)
+// A checked block into its zone's free lists under the zone lock.
+static void free_block_to_buddy(page *p, unsigned order, unsigned fpi)
 {
-	if (!free_pages_prepare(p, order))
-		return;
 	unsigned long pfn = page_to_pfn(p);
 	zone *z = page_zone(p);
 	int mt = static_cast<int>(get_pfnblock_flags_mask(p, pfn, MIGRATETYPE_MASK));
@@ -597,6 +596,13 @@ static inline bool page_debugging()
 		__free_one_page(p, pfn, z, order, mt, fpi);
 	}
 	count_vm_events(PGFREE, 1UL << order);
+}
+
+[[gnu::noinline]] static void __free_pages_ok(page *p, unsigned order, unsigned fpi)
+{
+	if (!free_pages_prepare(p, order))
+		return;
+	free_block_to_buddy(p, order, fpi);
 }
 
 // memblock_free_all()'s hand-over of one block. memmap_init() wrote these struct pages in the
@@ -617,14 +623,7 @@ void memblock_free_pages(page *p, unsigned order)
 		__atomic_fetch_add(&nr_bad_pages, nr, __ATOMIC_RELAXED);
 		return;
 	}
-	unsigned long pfn = page_to_pfn(p);
-	zone *z = page_zone(p);
-	int mt = static_cast<int>(get_pfnblock_flags_mask(p, pfn, MIGRATETYPE_MASK));
-	{
-		SpinLockGuard g(z->lock);
-		__free_one_page(p, pfn, z, order, mt, FPI_TO_TAIL);
-	}
-	count_vm_events(PGFREE, nr);
+	free_block_to_buddy(p, order, FPI_TO_TAIL);
 }
 
 // Returns pages from a CPU's lists to the buddy, round-robin over the lists starting after

@@ -139,14 +139,7 @@ TEST_CASE("of: fdt_validate rejects null, unaligned and over-deep blobs")
 	CHECK(of::fdt_validate(shifted.bytes() + 4, t.size).is_error());
 	CHECK(log_has(host_take_log(), "is not 8-byte aligned"));
 
-	FdtBuilder b;
-	b.root();
-	for (int i = 0; i < of::FDT_MAX_DEPTH + 1; i++)
-		b.begin("n");
-	for (int i = 0; i < of::FDT_MAX_DEPTH + 1; i++)
-		b.end();
-	b.end();
-	Blob deep = b.finish();
+	Blob deep = dttest::nested_blob(of::FDT_MAX_DEPTH + 1);
 	CHECK(of::fdt_validate(deep.data(), deep.size).is_error());
 	CHECK(log_has(host_take_log(), "DTB: nodes nested deeper than 64 levels"));
 }

@@ -440,14 +440,7 @@ TEST_CASE("of index: stale trees, edited blobs and raw Nodes use libfdt")
 TEST_CASE("of index: malformed blobs are still rejected by try_create, with the message")
 {
 	host_take_log();
-	FdtBuilder b;
-	b.root();
-	for (int i = 0; i < of::FDT_MAX_DEPTH + 1; i++)
-		b.begin("n");
-	for (int i = 0; i < of::FDT_MAX_DEPTH + 1; i++)
-		b.end();
-	b.end();
-	Blob deep = b.finish();
+	Blob deep = dttest::nested_blob(of::FDT_MAX_DEPTH + 1);
 	CHECK(of::DeviceTree::try_create(deep.data(), deep.size).is_error());
 	CHECK(host_take_log().find("DTB: nodes nested deeper than 64 levels") != std::string::npos);
 

@@ -144,6 +144,19 @@ inline std::vector<u32> regs22(std::initializer_list<std::pair<u64, u64>> regs)
 	return c;
 }
 
+// A tree whose nodes nest `depth` levels below the root (validation limits depth).
+inline Blob nested_blob(int depth)
+{
+	FdtBuilder b;
+	b.root();
+	for (int i = 0; i < depth; i++)
+		b.begin("n");
+	for (int i = 0; i < depth; i++)
+		b.end();
+	b.end();
+	return b.finish();
+}
+
 inline const char *fixture_dir() { return "build/fixtures"; }
 
 // Reads build/fixtures/<name>.dtb; false when absent.
