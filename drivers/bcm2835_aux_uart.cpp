@@ -115,16 +115,8 @@ public:
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
-			auto v = irq_of_parse_and_map(node_, 0);
-			if (v.is_error()) {
-				pr_warn("mini UART: no usable interrupt (%s); the console keeps polling\n", v.error().name());
+			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "mini UART", "ttyS0 rx"))
 				return;
-			}
-			if (auto r = request_irq(v.value(), rx_irq, "ttyS0 rx", this); r.is_error()) {
-				pr_warn("mini UART: cannot request virq %u (%s); polling\n", v.value(), r.error().name());
-				return;
-			}
-			rx_.virq = v.value();
 			set_console_serial_rx(&rx_);
 		}
 		if (!rx_.virq)

@@ -89,16 +89,8 @@ public:
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
-			auto v = irq_of_parse_and_map(node_, 0);
-			if (v.is_error()) {
-				pr_warn("pl011: no usable interrupt (%s); the console keeps polling\n", v.error().name());
+			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "pl011", "pl011 rx"))
 				return;
-			}
-			if (auto r = request_irq(v.value(), rx_irq, "pl011 rx", this); r.is_error()) {
-				pr_warn("pl011: cannot request virq %u (%s); polling\n", v.value(), r.error().name());
-				return;
-			}
-			rx_.virq = v.value();
 			rx_.set_loopback = set_loopback;
 			rx_.put_raw = put_raw;
 			set_console_serial_rx(&rx_);

@@ -6,6 +6,7 @@
 // paths never race for the same FIFO). One producer (the IRQ handler), one consumer.
 #pragma once
 
+#include "kernel/irq.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
 
@@ -49,6 +50,12 @@ private:
 	u32 head_ = 0, tail_ = 0;
 	u64 irq_chars_ = 0, overruns_ = 0;
 };
+
+// Maps and requests a UART's first interrupt for rx (irq_name in the irq list) and records the
+// virq in rx->virq. False, with a warning prefixed by who, when the DT names no usable
+// interrupt or the request fails: the console then keeps polling.
+bool serial_rx_request_irq(SerialRx *rx, of::Node node, irq_handler_t handler, void *dev, const char *who,
+			   const char *irq_name);
 
 // The receive state of the active console, registered by its driver when it enables the RX
 // interrupt; nullptr while the console polls.

@@ -665,6 +665,18 @@ bool memblock_overlaps_region(memblock_type *type, phys_addr_t base, phys_addr_t
 	return i < type->cnt;
 }
 
+// The iterators' outputs; each pointer may be null.
+static void set_range_out(phys_addr_t *out_start, phys_addr_t *out_end, int *out_nid, phys_addr_t start,
+			  phys_addr_t end, int nid)
+{
+	if (out_start)
+		*out_start = start;
+	if (out_end)
+		*out_end = end;
+	if (out_nid)
+		*out_nid = nid;
+}
+
 // The low 32 bits of *idx index type_a; the high 32 bits index the gaps of type_b: with
 // type_b = {0:[0-16), 1:[32-48), 2:[128-130)} gap k is the space before region k, so
 // 0:[0-0), 1:[16-32), 2:[48-128), 3:[130-MAX). Both arrays are sorted, so the two indices
@@ -689,12 +701,7 @@ void __next_mem_range(u64 *idx, int nid, memblock_flags flags, memblock_type *ty
 			continue;
 
 		if (!type_b) {
-			if (out_start)
-				*out_start = m_start;
-			if (out_end)
-				*out_end = m_end;
-			if (out_nid)
-				*out_nid = m_nid;
+			set_range_out(out_start, out_end, out_nid, m_start, m_end, m_nid);
 			idx_a++;
 			*idx = pack_idx(idx_a, idx_b);
 			return;
@@ -710,12 +717,7 @@ void __next_mem_range(u64 *idx, int nid, memblock_flags flags, memblock_type *ty
 			if (r_start >= m_end)
 				break;
 			if (m_start < r_end) {
-				if (out_start)
-					*out_start = kstd::max(m_start, r_start);
-				if (out_end)
-					*out_end = kstd::min(m_end, r_end);
-				if (out_nid)
-					*out_nid = m_nid;
+				set_range_out(out_start, out_end, out_nid, kstd::max(m_start, r_start), kstd::min(m_end, r_end), m_nid);
 				// Whichever ends first is done.
 				if (m_end <= r_end)
 					idx_a++;
@@ -755,12 +757,7 @@ void __next_mem_range_rev(u64 *idx, int nid, memblock_flags flags, memblock_type
 			continue;
 
 		if (!type_b) {
-			if (out_start)
-				*out_start = m_start;
-			if (out_end)
-				*out_end = m_end;
-			if (out_nid)
-				*out_nid = m_nid;
+			set_range_out(out_start, out_end, out_nid, m_start, m_end, m_nid);
 			idx_a--;
 			*idx = pack_idx(idx_a, idx_b);
 			return;
@@ -776,12 +773,7 @@ void __next_mem_range_rev(u64 *idx, int nid, memblock_flags flags, memblock_type
 			if (r_end <= m_start)
 				break;
 			if (m_end > r_start) {
-				if (out_start)
-					*out_start = kstd::max(m_start, r_start);
-				if (out_end)
-					*out_end = kstd::min(m_end, r_end);
-				if (out_nid)
-					*out_nid = m_nid;
+				set_range_out(out_start, out_end, out_nid, kstd::max(m_start, r_start), kstd::min(m_end, r_end), m_nid);
 				// Whichever starts last is done.
 				if (m_start >= r_start)
 					idx_a--;
