@@ -13,6 +13,7 @@
 #include "kstd/types.h"
 #include "mm/memblock.h"
 #include "mm/page-flags.h"
+#include "mm/sparse.h"
 
 // Linux 6.1's MAX_ORDER is the number of orders (11: orders 0..10, 4 MiB blocks); later
 // kernels renamed the largest order MAX_PAGE_ORDER. Both names, so neither reads ambiguously.
@@ -243,7 +244,25 @@ inline zone *page_zone_by_table(const page *p)
 inline pglist_data *page_pgdat(const page *p) { return NODE_DATA(page_to_nid(p)); }
 
 // --- pageblock flags (stored per section, mm/sparse.h) -----------------------------------
-unsigned long get_pfnblock_flags_mask(const page *p, unsigned long pfn, unsigned long mask);
+// pfn must have a struct page, so its section and root exist: the bitmap word is reached by
+// direct indexing. Inline because the page allocator's free fast path reads it on every free.
+inline unsigned long *pageblock_word(unsigned long pfn, unsigned *bitidx)
+{
+	unsigned long nr = pfn_to_section_nr(pfn);
+	mem_section *ms = &mem_section_roots[nr / SECTIONS_PER_ROOT][nr % SECTIONS_PER_ROOT];
+	unsigned long idx = ((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS;
+	*bitidx = static_cast<unsigned>(idx & 63);
+	return &ms->usage->pageblock_flags[idx / 64];
+}
+inline unsigned long get_pfnblock_flags_mask(const page *, unsigned long pfn, unsigned long mask)
+{
+	unsigned bitidx;
+	unsigned long *w = pageblock_word(pfn, &bitidx);
+	// Racy readers (the free path) see either the old or the new value, never a mix: the
+	// bits of one block never straddle a word.
+	unsigned long word = __atomic_load_n(w, __ATOMIC_RELAXED);
+	return (word >> bitidx) & mask;
+}
 void set_pfnblock_flags_mask(page *p, unsigned long flags, unsigned long pfn, unsigned long mask);
 int get_pageblock_migratetype(const page *p);
 void set_pageblock_migratetype(page *p, int migratetype);

@@ -736,18 +736,6 @@ static void free_the_page(page *p, unsigned order)
 		__free_pages_ok(p, order, FPI_NONE);
 }
 
-// A page's pageblock migratetype when its section is known valid (the caller holds a struct
-// page of it): get_pfnblock_flags_mask() without the checks for absent roots, inline for the
-// free fast path.
-[[gnu::always_inline]] static inline int pfn_migratetype_valid(unsigned long pfn)
-{
-	unsigned long nr = pfn_to_section_nr(pfn);
-	const mem_section *ms = &mem_section_roots[nr / SECTIONS_PER_ROOT][nr % SECTIONS_PER_ROOT];
-	unsigned long idx = ((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS;
-	unsigned long word = __atomic_load_n(&ms->usage->pageblock_flags[idx / 64], __ATOMIC_RELAXED);
-	return static_cast<int>((word >> (idx & 63)) & MIGRATETYPE_MASK);
-}
-
 [[gnu::noinline]] static void free_page_reject(page *p)
 {
 	bad_page(p, page_bad_reason(p, PAGE_FLAGS_CHECK_AT_FREE));
@@ -784,7 +772,7 @@ static void free_the_page(page *p, unsigned order)
 	}
 	p->flags = flags & ~PAGE_FLAGS_CHECK_AT_PREP;
 	unsigned long pfn = page_to_pfn(p);
-	int mt = pfn_migratetype_valid(pfn);
+	int mt = static_cast<int>(get_pfnblock_flags_mask(p, pfn, MIGRATETYPE_MASK));
 	set_pcppage_migratetype(p, mt);
 	if (unlikely(mt >= MIGRATE_PCPTYPES)) {
 		if (unlikely(is_migrate_isolate(mt))) {

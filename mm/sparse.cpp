@@ -136,24 +136,6 @@ void sparse_reset_for_test()
 
 // --- pageblock flags ---------------------------------------------------------------------
 
-static unsigned long *pageblock_word(unsigned long pfn, unsigned *bitidx)
-{
-	mem_section *ms = __pfn_to_section(pfn);
-	unsigned long idx = ((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS;
-	*bitidx = static_cast<unsigned>(idx & 63);
-	return &ms->usage->pageblock_flags[idx / 64];
-}
-
-unsigned long get_pfnblock_flags_mask(const page *, unsigned long pfn, unsigned long mask)
-{
-	unsigned bitidx;
-	unsigned long *w = pageblock_word(pfn, &bitidx);
-	// Racy readers (the free path) see either the old or the new value, never a mix: the
-	// bits of one block never straddle a word.
-	unsigned long word = __atomic_load_n(w, __ATOMIC_RELAXED);
-	return (word >> bitidx) & mask;
-}
-
 void set_pfnblock_flags_mask(page *, unsigned long flags, unsigned long pfn, unsigned long mask)
 {
 	unsigned bitidx;
