@@ -46,7 +46,7 @@ include board/sdcard.mk
 include user/rules.mk
 
 # --- kernel ------------------------------------------------------------------------------
-INCLUDES := -I. -Ilib -Iarch/arm64/include -isystem lib/std-shim -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
+INCLUDES := -I. -Iinclude -Ilib -Iarch/arm64/include -isystem lib/std-shim -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
 KERNEL_TARGET := --target=aarch64-none-elf -mcpu=cortex-a53
 # -mgeneral-regs-only: kernel C++ never touches FP/SIMD registers (as Linux), so exception
 # entry saves only general registers and user FP state survives kernel entry untouched.
@@ -62,12 +62,16 @@ KCXXFLAGS += -fsanitize=undefined -fno-sanitize-minimal-runtime -fno-sanitize=fu
 endif
 KASFLAGS := $(KERNEL_TARGET) -D__ASSEMBLY__ -g -MMD -MP $(INCLUDES)
 
+# Every source a rules.mk names must exist: a renamed or deleted file is an error here, not a
+# silently shorter link.
+$(foreach f,$(kernel-srcs) $(host-srcs) $(host-tests),$(if $(wildcard $(f)),,$(error $(f) is listed in a rules.mk but does not exist)))
+
 kernel-objs := $(patsubst %.cpp,$(OBJ)/%.o,$(patsubst %.S,$(OBJ)/%.o,$(kernel-srcs)))
 LIBFDT := $(DEPS)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
-.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean compile_commands.json
+.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean compile_commands.json check-layers
 
 .DEFAULT_GOAL := all
 all: kernel
@@ -98,7 +102,7 @@ FORCE:
 LDFLAGS := -nostdlib -static -T $(OBJ)/kernel.ld --no-undefined -z noexecstack --build-id=none
 $(OBJ)/kernel.ld: linker/kernel.ld.S arch/arm64/include/asm/memory.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) -E -P -x c -D__ASSEMBLY__ -Iarch/arm64/include -I. -Ilib $< -o $@
+	$(Q)$(CLANG) -E -P -x c -D__ASSEMBLY__ -Iarch/arm64/include -I. -Iinclude -Ilib $< -o $@
 $(OBJ)/kallsyms0.o: tools/kallsyms.py
 	@mkdir -p $(dir $@)
 	$(Q)python3 tools/kallsyms.py --empty > $(OBJ)/kallsyms0.S
@@ -135,7 +139,7 @@ HOST_OBJ := $(BUILD)/host
 HOSTCXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -include tests/host/include/host_prelude.h \
-	-Itests/host/include -I. -Ilib -DHOST_TEST=1 -MMD -MP
+	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -MMD -MP
 host-all := $(sort $(host-srcs) $(host-tests))
 host-objs := $(patsubst %.cpp,$(HOST_OBJ)/%.o,$(host-all))
 
@@ -153,6 +157,11 @@ host-test: deps $(HOST_OBJ)/host-tests
 
 -include $(kernel-objs:.o=.d) $(host-objs:.o=.d)
 
+# The one-way layering of the tree (tools/check_layers.py says the rules); part of make test.
+check-layers:
+	$(Q)python3 tools/check_layers.py --self-test
+	$(Q)python3 tools/check_layers.py
+
 help:
 	@echo "make [BOARD=qemu-virt|rpi3b|rpi4b] [SLAB=slub|slob] [UBSAN=1]   build build/<board>/Image"
 	@echo "make run      boot QEMU (MEM=, SMP=, CPU=, CMDLINE= override; BOARD= picks the machine)"
@@ -163,6 +172,7 @@ help:
 	@echo "make fuzz FUZZ_SECONDS=N   libFuzzer over the DT memory parser"
 	@echo "make sdcard BOARD=rpi3b|rpi4b   build/<board>/sdcard.img"
 	@echo "make compile_commands.json     for clangd"
+	@echo "make check-layers  the one-way include layering (core/ lib/ arch/ mm/ drivers/ kernel/)"
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/host $(BUILD)/qemu-virt $(BUILD)/rpi3b $(BUILD)/rpi4b

@@ -4,11 +4,11 @@
 #include <asm/arch_timer.h>
 #include <asm/sysreg.h>
 
-#include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "core/params.h"
+#include "core/printk.h"
+#include "core/console_cmd.h"
+#include "lib/of/of.h"
 #include "kstd/string.h"
 
 namespace {

@@ -16,7 +16,7 @@
 #include "drivers/uart_calc.h"
 #include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 
 namespace {
 

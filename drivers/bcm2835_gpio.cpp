@@ -5,9 +5,9 @@
 #include <asm/fixmap.h>
 #include <asm/irqflags.h>
 
-#include "kernel/console.h"
-#include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "core/printk.h"
+#include "core/console_cmd.h"
+#include "lib/of/of.h"
 #include "lib/parse.h"
 
 namespace {

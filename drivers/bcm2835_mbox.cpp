@@ -14,10 +14,10 @@
 #include <asm/memory.h>
 #include <asm/sysreg.h>
 
-#include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "core/printk.h"
+#include "core/console_cmd.h"
+#include "lib/of/of.h"
 #include "kstd/string.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <asm/arch_timer.h>
 #include <asm/fixmap.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/reboot.h"
 #include "lib/of/of.h"
 

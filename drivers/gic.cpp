@@ -12,7 +12,7 @@
 #include <asm/sysreg.h>
 
 #include "kernel/irq.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 
 namespace {
 

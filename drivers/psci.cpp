@@ -2,7 +2,7 @@
 // (HVC or SMC) comes from /psci's `method`; there is no PSCI on the Raspberry Pis.
 #include "drivers/psci.h"
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/reboot.h"
 #include "kstd/string.h"
 

@@ -3,7 +3,7 @@
 
 #include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 
 static SerialRx *console_rx;
 

@@ -2,8 +2,8 @@
 
 #include <asm/arch_timer.h>
 
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 
 extern "C" const BenchCase __start_bench_cases[], __stop_bench_cases[];

@@ -28,3 +28,11 @@ void bench_report(const char *name, u64 value, const char *unit);
 void bench_report_ratio(const char *name, u64 total, u64 iterations, const char *unit);
 
 bool bench_run_selected();
+
+// Boot measurements for `make bench`: time to build the memory map (bootmem_init: sparse_init
+// + free_area_init) and the RAM it covers.
+struct MmBootStats {
+	u64 memmap_init_ns;
+	u64 present_bytes;
+};
+extern MmBootStats mm_boot_stats;

@@ -3,8 +3,8 @@
 
 #include <asm/fixmap.h>
 
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "lib/format.h"
 #include "lib/parse.h"

@@ -7,6 +7,7 @@
 // hands the driver a virtual base; no UART address is known outside drivers/ and the DT.
 #pragma once
 
+#include "core/console_cmd.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
 #include "lib/of/of.h"
@@ -49,7 +50,6 @@ Console *active_console();
 // Polls the console for a character (-1 when none).
 int console_getc();
 
-// Formatted output straight to the console, without log level or timestamp (command
-// output). Also kept out of the ring buffer.
-int console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// console_printf (command output, no timestamp, not in the ring buffer) is declared with the
+// command registry in core/console_cmd.h.
 void console_puts(const char *s, usize n);

@@ -15,7 +15,7 @@
 #include <asm/sysreg.h>
 #include <asm/uaccess.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "kstd/string.h"
 #include "lib/cpio.h"

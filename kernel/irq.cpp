@@ -5,7 +5,7 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"
 

@@ -3,9 +3,13 @@
 
 #include <stdarg.h>
 
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+#include <asm/mmu.h>
 #include "lib/format.h"
 
 extern "C" const KTestCase __start_ktest_suites[], __stop_ktest_suites[];
@@ -23,20 +27,31 @@ static Result set_ktest(const char *v)
 }
 EARLY_PARAM("ktest", set_ktest);
 
-static constexpr int MAX_LEDGERS = 8;
-static struct {
-	const char *name;
-	LedgerFn fn;
-} ledgers[MAX_LEDGERS];
-static int nr_ledgers;
-
-void ktest_register_ledger(const char *name, LedgerFn fn)
+// The memory ledgers compared around every suite. The runner reads them from the allocators'
+// snapshot functions; the allocators know nothing of the runner. Order matters: taking the
+// slab ledger shrinks every cache and drains the per-CPU page lists, so the free-page count read
+// after it does not see slabs SLUB merely keeps cached.
+static u64 ledger_free_pages()
 {
-	if (nr_ledgers < MAX_LEDGERS)
-		ledgers[nr_ledgers++] = {name, fn};
-	else
-		pr_err("ktest: too many ledgers, %s not checked\n", name);
+	// Pages in the buddy plus those cached on per-CPU lists, plus pages bad_page() took out of
+	// circulation on purpose (a test that corrupts a page loses it from the free count, but no
+	// page may vanish unaccounted).
+	page_alloc_ledger l = page_alloc_ledger_snapshot();
+	return static_cast<u64>(l.free_total + l.pcp_total + l.bad_pages);
 }
+static u64 ledger_vmalloc_areas() { return static_cast<u64>(vmalloc_get_stats().nr_areas); }
+static u64 ledger_kernel_pgtables() { return static_cast<u64>(kernel_pgtable_pages()); }
+
+static constexpr struct {
+	const char *name;
+	u64 (*fn)();
+} ledgers[] = {
+	{"slab objects", slab_ledger_objects},
+	{"free pages", ledger_free_pages},
+	{"vmalloc areas", ledger_vmalloc_areas},
+	{"vmalloc page tables", ledger_kernel_pgtables},
+};
+static constexpr int nr_ledgers = sizeof(ledgers) / sizeof(ledgers[0]);
 
 void KTest::fail_at(const char *file, int line, const char *fmt, ...)
 {
@@ -105,7 +120,7 @@ int ktest_run(const char *sel)
 		printk(KERN_INFO "    KTAP version 1\n");
 		printk(KERN_INFO "    # Subtest: %s\n", s->suite);
 		printk(KERN_INFO "    1..%d\n", ncases);
-		u64 before[MAX_LEDGERS];
+		u64 before[nr_ledgers];
 		for (int i = 0; i < nr_ledgers; i++)
 			before[i] = ledgers[i].fn();
 		int pass = 0, fail = 0, skip = 0, no = 0;

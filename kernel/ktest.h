@@ -1,88 +1,12 @@
-// On-target self-tests in the style of Linux KUnit.
-//
-//   KTEST(suite, name) { KT_EXPECT_EQ(t, 1 + 1, 2); }
-//
-// registers a case; cases of one suite must live in one file (they are grouped by suite in
-// link order). `ktest=all` or `ktest=<suite>[,<suite>...]` on the command line runs them at
-// boot and prints KTAP version 1 as KUnit does, then powers off with status 0 when every
-// case passed and 1 otherwise. After each suite the memory ledgers (free pages, live slab
-// objects, ...) must be back at their values from before the suite, or the suite fails.
+// The on-target self-test runner (Linux KUnit's executor). `ktest=all` or
+// `ktest=<suite>[,<suite>...]` on the command line runs the registered cases (core/ktest.h) at
+// boot and prints KTAP version 1 as KUnit does, then powers off with status 0 when every case
+// passed and 1 otherwise. After each suite the memory ledgers (free pages, live slab objects,
+// ...) must be back at their values from before the suite, or the suite fails.
 #pragma once
 
+#include "core/ktest.h"
 #include "kstd/types.h"
-
-class KTest {
-public:
-	explicit KTest(const char *name) : name_(name) {}
-	void fail_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-	void skip(const char *reason) { skip_reason_ = reason; }
-	// Logs a diagnostic line ("    # ...") with the test.
-	void log(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-	bool failed() const { return failed_; }
-	const char *skip_reason() const { return skip_reason_; }
-	const char *name() const { return name_; }
-
-private:
-	const char *name_;
-	bool failed_ = false;
-	const char *skip_reason_ = nullptr;
-};
-
-struct KTestCase {
-	const char *suite;
-	const char *name;
-	void (*fn)(KTest &t);
-};
-
-#define KTEST_CONCAT2(a, b) a##b
-#define KTEST_CONCAT(a, b) KTEST_CONCAT2(a, b)
-#define KTEST(suite, name)                                                                  \
-	static void ktest_##suite##_##name(KTest &t);                                            \
-	[[gnu::used, gnu::section("ktest_suites")]] static const KTestCase                      \
-		KTEST_CONCAT(ktest_rec_, __COUNTER__) = {#suite, #name, ktest_##suite##_##name};     \
-	static void ktest_##suite##_##name([[maybe_unused]] KTest &t)
-
-#define KT_EXPECT_TRUE(t, cond)                                                          \
-	do {                                                                                 \
-		if (!(cond))                                                                     \
-			(t).fail_at(__FILE__, __LINE__, "Expected %s to be true, but is false", #cond); \
-	} while (0)
-#define KT_EXPECT_FALSE(t, cond)                                                         \
-	do {                                                                                 \
-		if (cond)                                                                        \
-			(t).fail_at(__FILE__, __LINE__, "Expected %s to be false, but is true", #cond); \
-	} while (0)
-#define KT_EXPECT_OP(t, a, op, b)                                                               \
-	do {                                                                                        \
-		auto _ka = (a);                                                                         \
-		auto _kb = (b);                                                                         \
-		if (!(_ka op _kb))                                                                      \
-			(t).fail_at(__FILE__, __LINE__, "Expected %s %s %s, but\n        %s == 0x%llx\n        %s == 0x%llx", \
-				    #a, #op, #b, #a, (unsigned long long)_ka, #b, (unsigned long long)_kb); \
-	} while (0)
-#define KT_EXPECT_EQ(t, a, b) KT_EXPECT_OP(t, a, ==, b)
-#define KT_EXPECT_NE(t, a, b) KT_EXPECT_OP(t, a, !=, b)
-#define KT_EXPECT_LT(t, a, b) KT_EXPECT_OP(t, a, <, b)
-#define KT_EXPECT_LE(t, a, b) KT_EXPECT_OP(t, a, <=, b)
-#define KT_EXPECT_GE(t, a, b) KT_EXPECT_OP(t, a, >=, b)
-#define KT_EXPECT_GT(t, a, b) KT_EXPECT_OP(t, a, >, b)
-// ASSERT variants end the case on failure.
-#define KT_ASSERT_TRUE(t, cond)          \
-	do {                                 \
-		KT_EXPECT_TRUE(t, cond);         \
-		if ((t).failed())                \
-			return;                      \
-	} while (0)
-#define KT_ASSERT_EQ(t, a, b)            \
-	do {                                 \
-		KT_EXPECT_EQ(t, a, b);           \
-		if ((t).failed())                \
-			return;                      \
-	} while (0)
-
-// Memory ledgers compared around every suite (registered by the allocators).
-using LedgerFn = u64 (*)();
-void ktest_register_ledger(const char *name, LedgerFn fn);
 
 // Runs the suites selected by ktest=; returns true when something was selected (then the
 // caller powers off with ktest_exit_status()).

@@ -1,10 +1,10 @@
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 #include <asm/irqflags.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
 #include "lib/format.h"

@@ -1,8 +1,8 @@
 // Command-line parsing with Linux's rules (lib/cmdline.c next_arg, kernel/params.c
 // parse_args, init/main.c parse_early_param/unknown_bootoption). See params.h.
-#include "kernel/params.h"
+#include "core/params.h"
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 
 // Bounds of the record sections: defined by the kernel linker script, and by the host linker

@@ -3,14 +3,14 @@
 // Every line goes to a ring buffer (kept for `dmesg`; the oldest lines are overwritten) and,
 // when its level is below console_loglevel, to the console at once. Messages printed before
 // a console exists are replayed when it registers, so nothing from early boot is lost.
-#include "kernel/printk.h"
+#include "core/printk.h"
 
 #include <asm/arch_timer.h>
 
 #include "kernel/console.h"
-#include "kernel/params.h"
+#include "core/params.h"
 #include "kernel/printk_internal.h"
-#include "kernel/spinlock.h"
+#include "core/spinlock.h"
 #include "kstd/string.h"
 #include "lib/format.h"
 #include "lib/parse.h"

@@ -7,8 +7,8 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"

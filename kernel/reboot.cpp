@@ -2,8 +2,8 @@
 
 #include <asm/irqflags.h>
 
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 
 static const PowerOps *power_ops[4];
 static bool semihosting_exit;

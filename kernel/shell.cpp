@@ -5,7 +5,7 @@
 
 #include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
 #include "kstd/string.h"

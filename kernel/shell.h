@@ -2,16 +2,8 @@
 // with CONSOLE_CMD(name, help, fn) anywhere; the core never changes for a new command.
 #pragma once
 
+#include "core/console_cmd.h"
 #include "kstd/types.h"
-
-struct ConsoleCmd {
-	const char *name;
-	const char *help;
-	int (*fn)(int argc, char **argv); // return value is printed when non-zero
-};
-
-#define CONSOLE_CMD(var, name, help, fn)                                                  \
-	[[gnu::used, gnu::section("console_cmds")]] static const ConsoleCmd var = {name, help, fn}
 
 // Runs one command line ("cmd arg ..."); returns the command's status, or -1 if unknown.
 int shell_execute(char *line);

@@ -8,7 +8,7 @@
 #include <asm/uaccess.h>
 
 #include "kernel/console.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/syscalls.h"

@@ -1,5 +1,5 @@
 // The syscall table and dispatch (Linux's arch/arm64/kernel/syscall.c invoke_syscall).
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/syscalls.h"
 

@@ -4,8 +4,8 @@
 #include <asm/memory.h>
 #include <asm/traps.h>
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "mm/vmalloc.h"
 
 static_assert(THREAD_ALIGN == 2 * THREAD_SIZE, "the overflow test needs the unmapped half below the stack");

@@ -2,7 +2,7 @@
 // sizes come from 8 hex digits so they are below 2^32 and sums of them cannot overflow a u64.
 #include "lib/cpio.h"
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 

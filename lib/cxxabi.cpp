@@ -2,7 +2,7 @@
 // operator new/delete (the slab allocator defines them) and __cxa_guard_* (the kernel is built
 // with -fno-threadsafe-statics; function-local statics are initialised before SMP bring-up or
 // under the caller's own lock).
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 extern "C" {
 

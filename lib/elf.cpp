@@ -5,7 +5,7 @@
 
 #include <stdarg.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "lib/format.h"
 #include "kstd/string.h"
 #include "kstd/util.h"

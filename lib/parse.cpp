@@ -135,4 +135,29 @@ ErrorOr<u64> kstrtou64(const char *s, unsigned base)
 	return v;
 }
 
+ErrorOr<bool> kstrtobool(const char *s)
+{
+	if (!s)
+		return Errno::EINVAL;
+	switch (s[0]) {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		return true;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		return false;
+	case 'o': case 'O':
+		switch (s[1]) {
+		case 'n': case 'N':
+			return true;
+		case 'f': case 'F':
+			return false;
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	return Errno::EINVAL;
+}
+
 } // namespace kstd

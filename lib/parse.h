@@ -1,5 +1,6 @@
 // Number parsing for the command line, the device tree and the console: strtoul's core with
-// overflow detection, Linux's memparse (mem=, memmap=, crashkernel= sizes) and kstrtou64.
+// overflow detection, Linux's memparse (mem=, memmap=, crashkernel= sizes), kstrtou64 and
+// kstrtobool.
 // Compiled into both the kernel and the host test suite; lib/string.cpp builds C's strtoul on
 // parse_u64.
 #pragma once
@@ -33,5 +34,10 @@ u64 memparse(const char *s, const char **end);
 // Linux's kstrtoull: the whole string must be the number (one leading '+' and one trailing
 // newline allowed). EINVAL for empty input, a bad base or junk; ERANGE on overflow.
 ErrorOr<u64> kstrtou64(const char *s, unsigned base);
+
+// Linux's kstrtobool: the boolean spellings every boot option and sysctl accepts. The first
+// character decides: y/Y/t/T/1 true, n/N/f/F/0 false; "on"/"of[f]" by their second (either
+// case). EINVAL for anything else, and for a null or empty string.
+ErrorOr<bool> kstrtobool(const char *s);
 
 } // namespace kstd

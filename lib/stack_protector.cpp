@@ -6,7 +6,7 @@
 // per function; the file holds nothing else.
 #include "lib/stack_protector.h"
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 extern "C" {
 // Until stack_protector_init runs: a fixed terminator canary (NUL, LF, CR, 0xff bytes, which

@@ -10,8 +10,8 @@
 // again): the pragma below gives every function no_sanitize("undefined"), so the file needs no
 // special flags. The *_abort variants (-fno-sanitize-recover) report and then panic.
 #include "asm/smp.h"
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kstd/util.h"
 #include "lib/format.h"
 

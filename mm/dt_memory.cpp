@@ -4,8 +4,8 @@
 
 #include <libfdt.h>
 
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "lib/parse.h"
 #include "mm/memblock.h"

@@ -1,6 +1,6 @@
 // External fragmentation measurement: Linux's unusable free space index and fragmentation
 // index (mm/vmstat.c), and the mobility-grouping self-test built on them.
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/util.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"

@@ -3,8 +3,8 @@
 // (alignment check, messages when an array cannot grow, memblock_discard) it says why.
 #include "mm/memblock.h"
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kstd/result.h"
 #include "kstd/string.h"
 #include "kstd/util.h"

@@ -10,8 +10,8 @@
 #include <asm/page.h>
 #include <asm/pgtable.h>
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kstd/list.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
@@ -370,4 +370,16 @@ vm_fault_t handle_mm_fault(vm_area_struct *vma, unsigned long addr, unsigned fla
 	// Spurious: another path already made the entry usable (or a stale TLB entry).
 	flush_tlb_page(vma->vm_mm, addr);
 	return 0;
+}
+
+vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags)
+{
+	if (addr >= TASK_SIZE || !mm)
+		return VM_FAULT_BADMAP;
+	vm_area_struct *v = find_extend_vma(mm, addr);
+	if (!v)
+		return VM_FAULT_BADMAP;
+	if (!access_permitted(v, flags))
+		return VM_FAULT_BADACCESS;
+	return handle_mm_fault(v, addr, flags);
 }

@@ -1,8 +1,9 @@
 // Boot-time set-up of nodes, zones and the memmap, and the hand-over from memblock to the
 // buddy allocator (Linux 6.1 free_area_init, memmap_init, memblock_free_all, mem_init).
-#include "kernel/panic.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/params.h"
+#include "core/printk.h"
+#include "lib/parse.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "mm/memblock.h"
@@ -20,34 +21,6 @@ static int movable_zone;
 static bool grouping_forced_off;
 
 // --- early parameters ---------------------------------------------------------------------------
-
-// Linux's memparse(): a number (any C base) with an optional K/M/G/T/P/E suffix.
-static bool memparse(const char *p, unsigned long long *out, const char **end)
-{
-	char *e;
-	unsigned long long v = strtoull(p, &e, 0);
-	if (e == p)
-		return false;
-	unsigned shift = 0;
-	switch (*e) {
-	case 'E': case 'e': shift = 60; break;
-	case 'P': case 'p': shift = 50; break;
-	case 'T': case 't': shift = 40; break;
-	case 'G': case 'g': shift = 30; break;
-	case 'M': case 'm': shift = 20; break;
-	case 'K': case 'k': shift = 10; break;
-	default: break;
-	}
-	if (shift) {
-		if (v > (~0ULL >> shift))
-			return false;
-		v <<= shift;
-		e++;
-	}
-	*out = v;
-	*end = e;
-	return true;
-}
 
 static Result cmdline_parse_core(const char *p, const char *name, unsigned long *core, unsigned long *percent)
 {
@@ -71,8 +44,8 @@ static Result cmdline_parse_core(const char *p, const char *name, unsigned long 
 		return {};
 	}
 	const char *end;
-	unsigned long long bytes;
-	if (!memparse(p, &bytes, &end) || *end != '\0') {
+	u64 bytes;
+	if (!kstd::parse_memsize(p, &end, &bytes) || *end != '\0') {
 		pr_err("%s=%s: expected a size (K/M/G suffix) or a percentage\n", name, p);
 		return Errno::EINVAL;
 	}
@@ -104,23 +77,21 @@ Result early_min_free_kbytes(const char *p)
 	return {};
 }
 
-// kstrtobool's accepted spellings.
+// On/off options through the one kstrtobool (lib/parse.h), so that every option takes the same
+// spellings as Linux's (debug_pagealloc=y and =on alike).
 static Result parse_bool(const char *p, const char *name, bool *out)
 {
 	if (!p || !*p) {
 		pr_err("%s: missing value\n", name);
 		return Errno::EINVAL;
 	}
-	if (!strcmp(p, "1") || !strcmp(p, "y") || !strcmp(p, "Y") || !strcmp(p, "on") || !strcmp(p, "yes")) {
-		*out = true;
-		return {};
+	ErrorOr<bool> v = kstd::kstrtobool(p);
+	if (v.is_error()) {
+		pr_err("%s=%s: expected on/off (y/n, 1/0)\n", name, p);
+		return v.error();
 	}
-	if (!strcmp(p, "0") || !strcmp(p, "n") || !strcmp(p, "N") || !strcmp(p, "off") || !strcmp(p, "no")) {
-		*out = false;
-		return {};
-	}
-	pr_err("%s=%s: expected on/off\n", name, p);
-	return Errno::EINVAL;
+	*out = v.value();
+	return {};
 }
 
 Result early_page_poison(const char *p) { return parse_bool(p, "page_poison", &page_poisoning_enabled); }
@@ -321,7 +292,7 @@ void init_single_page(page *p, unsigned long pfn, unsigned zone, int nid)
 // Boot time is dominated by this loop (one iteration per 4 KiB of RAM), so it writes the 64
 // bytes as four pairs of 64-bit stores from a template held in registers: about six
 // instructions per page instead of a memset and a dozen field stores (the layout asserts in
-// mm_types.h pin the offsets used here).
+// struct_page.h pin the offsets used here).
 static_assert(__builtin_offsetof(page, flags) == 0 && __builtin_offsetof(page, lru) == 8 &&
 		      __builtin_offsetof(page, mapping) == 24 && __builtin_offsetof(page, index) == 32 &&
 		      __builtin_offsetof(page, private_) == 40 && __builtin_offsetof(page, _mapcount) == 48 &&

@@ -1,4 +1,4 @@
-// User address spaces: mm_struct, VMAs and the fault path (Linux's mm_types.h, mm/mmap.c,
+// User address spaces: mm_struct, VMAs and the fault path (Linux's struct_page.h, mm/mmap.c,
 // mm/memory.c, reduced to anonymous memory and private mappings of in-memory file images).
 //
 // Contract:
@@ -199,6 +199,11 @@ long ksys_madvise(mm_struct *mm, unsigned long start, unsigned long len, int beh
 using vm_fault_t = unsigned;
 inline constexpr vm_fault_t VM_FAULT_OOM = 0x1;
 inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
+// What a fault that handle_mm_fault never saw ran into (arm64's VM_FAULT_BADMAP and
+// VM_FAULT_BADACCESS, arch-private there): no VMA (SEGV_MAPERR), or a VMA that forbids the
+// access (SEGV_ACCERR).
+inline constexpr vm_fault_t VM_FAULT_BADMAP = 0x010000;
+inline constexpr vm_fault_t VM_FAULT_BADACCESS = 0x020000;
 inline constexpr unsigned FAULT_FLAG_WRITE = 0x1;
 inline constexpr unsigned FAULT_FLAG_USER = 0x40;
 inline constexpr unsigned FAULT_FLAG_INSTRUCTION = 0x100;
@@ -211,6 +216,11 @@ bool access_permitted(const vm_area_struct *vma, unsigned flags);
 // Finds the VMA for a fault (growing the stack when addr is just below it); nullptr: no VMA
 // (SEGV_MAPERR).
 vm_area_struct *find_extend_vma(mm_struct *mm, unsigned long addr);
+// The generic half of a user fault (arm64's __do_page_fault): find the VMA, check the access,
+// handle it. 0 when the access can be retried; VM_FAULT_BADMAP/BADACCESS when no VMA or the
+// VMA forbids it; VM_FAULT_OOM/SIGSEGV from handle_mm_fault. The arch fault handler
+// (arch/arm64/mm/fault.cpp) decodes the exception and turns the result into a signal.
+vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags);
 
 // Page tables.
 // The level-3 entry for addr, or nullptr when an upper level is missing.

@@ -8,7 +8,7 @@
 // get_unmapped_area are O(log n); neighbours are O(1) through vm_prev/vm_next.
 #include <asm/pgtable.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/list.h"
 #include "kstd/string.h"
 #include "kstd/util.h"

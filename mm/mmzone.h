@@ -8,7 +8,7 @@
 
 #include <asm/smp.h>
 
-#include "kernel/spinlock.h"
+#include "core/spinlock.h"
 #include "kstd/list.h"
 #include "kstd/types.h"
 #include "mm/memblock.h"

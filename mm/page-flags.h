@@ -12,7 +12,7 @@
 // page that is mapped to user space can therefore never look like a buddy page.
 #pragma once
 
-#include "mm/mm_types.h"
+#include "mm/struct_page.h"
 
 enum pageflags : unsigned {
 	PG_locked,

@@ -5,8 +5,8 @@
 #include <asm/page.h>
 #include <asm/smp.h>
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "mm/vmstat.h"

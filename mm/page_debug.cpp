@@ -1,6 +1,6 @@
 // Page allocator debugging: bad_page reports, flag/gfp name formatting and the check walker
 // that verifies the buddy's data structures against the page flags.
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "mm/page_alloc.h"

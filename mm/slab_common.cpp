@@ -2,14 +2,14 @@
 // list, kmem_cache_create with alignment and merging, kmem_cache_destroy's leak report, the
 // kmalloc helpers (kcalloc, krealloc, kstrdup), slabinfo, and the public C-style API that
 // forwards to the allocator chosen at build time.
-#include "kernel/panic.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "lib/format.h"
 #include "mm/page_alloc.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 
 #if !defined(HOST_TEST)
 #include <asm/arch_timer.h>

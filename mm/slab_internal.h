@@ -24,7 +24,7 @@
 //   static long validate(s)
 #pragma once
 
-#include "kernel/spinlock.h"
+#include "core/spinlock.h"
 #include "kstd/list.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
@@ -177,13 +177,3 @@ struct Allocator {
 	static unsigned long pages_in_use();
 };
 } // namespace slob
-
-#if defined(SLAB_SLOB)
-using active_slab = SlabCommon<slob::Allocator>;
-#else
-using active_slab = SlabCommon<slub::Allocator>;
-#endif
-
-#if defined(HOST_TEST) || !defined(SLAB_SLOB)
-#include "mm/slub_internal.h"
-#endif

@@ -18,8 +18,8 @@
 // kmem_cache_free only. One spinlock (IRQ-safe) guards every list: SLOB trades speed for size.
 #if defined(HOST_TEST) || defined(SLAB_SLOB)
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "mm/page-flags.h"

@@ -32,15 +32,15 @@
 #include <asm/irqflags.h>
 #include <asm/smp.h>
 
-#include "kernel/panic.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "lib/format.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 #include "mm/slub_internal.h"
 
 namespace slub {

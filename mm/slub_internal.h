@@ -1,6 +1,6 @@
 // SLUB's data structures and its allocation fast paths, inline so that kmalloc/kfree and
 // kmem_cache_alloc/free compile into the public functions without another call (slub.cpp has
-// the design notes and everything else). Included by slab_internal.h.
+// the design notes and everything else). Included through slab_active.h.
 #pragma once
 
 #include <asm/irqflags.h>
@@ -9,7 +9,7 @@
 #endif
 #include <asm/smp.h>
 
-#include "kernel/spinlock.h"
+#include "core/spinlock.h"
 #include "kstd/list.h"
 #include "kstd/util.h"
 #include "mm/mmzone.h"

@@ -1,7 +1,7 @@
 // Sparse memory model: present sections from memblock and their memmap (Linux mm/sparse.c).
 #include "mm/sparse.h"
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "mm/memblock.h"
 #include "mm/mmzone.h"
 

@@ -14,7 +14,7 @@
 
 #include "kstd/result.h"
 #include "kstd/types.h"
-#include "mm/mm_types.h"
+#include "mm/struct_page.h"
 
 inline constexpr unsigned SECTION_SIZE_BITS = 27;
 inline constexpr unsigned MAX_PHYSMEM_BITS = 48;

@@ -1,481 +1,338 @@
-// The vmalloc address-space allocator (host-tested core of mm/vmalloc.h).
+// vmalloc, vmap and ioremap in the kernel: the VmapSpace of mm/vmap_area.cpp over
+// [VMALLOC_START, VMALLOC_END], pages from the buddy allocator, PTEs through the arch seam
+// (map_kernel_page / unmap_kernel_range in arch/arm64/mmu.cpp).
 //
-// Linux keeps two augmented rbtrees: busy areas (vmap_area_root) and free ranges
-// (free_vmap_area_root, augmented with subtree_max_size). Here one AVL tree of busy areas
-// does both jobs: every node also records the free gap in front of it, and max_gap in each
-// node is the largest gap in its subtree (the scheme Linux used for mm->mm_rb's
-// rb_subtree_gap). A zero-sized sentinel at the end of the space carries the free tail, so
-// every free byte is some node's gap. Because a free range is never a node of its own, no
-// node is allocated or freed to split or merge free space: one node per live area, which is
-// what makes the node pool's page count exact.
-//
-// Invariants (check_invariants() verifies them all):
-//   in-order traversal is strictly increasing and non-overlapping: prev.va_end <= va_start;
-//   gap(n) = n.va_start - (in-order predecessor's va_end, or start_);
-//   max_gap(n) = max(gap(n), max_gap(left), max_gap(right));
-//   |height(left) - height(right)| <= 1 and height(n) = 1 + max of the children's;
-//   sum of all gaps = free_bytes_ = (end_ - start_) - sum of area sizes.
+// Order of teardown (vfree, vunmap, iounmap): the area is marked dying under the lock (a
+// second free of it is reported, not repeated), its PTEs are cleared and the TLB flushed,
+// then its pages go back to the buddy, and only then is its address range released, so a
+// new area can never be handed a range whose old mappings might still be cached.
+#include <asm/memory.h>
+#include <asm/mmu.h>
+#include <asm/sysreg.h>
+
+#include "core/panic.h"
+#include "core/printk.h"
+#include "core/spinlock.h"
+#include "kstd/string.h"
+#include "mm/page-flags.h"
+#include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
-#include "kstd/string.h"
-#include "kstd/util.h"
-#include "lib/format.h"
+// Set while an area is being torn down (not one of Linux's VM_* values).
+static constexpr unsigned long VM_DYING = 0x80000000ul;
 
-// --- node pool -----------------------------------------------------------------------------
+static VmapSpace vmap_space;
+static SpinLock vmap_area_lock;
+static bool vmalloc_ready;
 
-struct VmapNodePool::PoolPage {
-	list_head link; // on partial_ while it has a free node
-	vmap_area *freelist;
-	unsigned in_use;
-	unsigned pad;
-};
-
-// Nodes start after the page header, at a fixed offset (checked in init()).
-static constexpr usize POOL_FIRST = 32;
-
-unsigned VmapNodePool::nodes_per_page() { return static_cast<unsigned>((PAGE_SIZE - POOL_FIRST) / sizeof(vmap_area)); }
-
-void VmapNodePool::init(VmapPageSource src)
+static void *node_page_alloc()
 {
-	static_assert(sizeof(PoolPage) <= POOL_FIRST && POOL_FIRST % alignof(vmap_area) == 0,
-		      "pool page header overlaps the first node");
-	src_ = src;
-	INIT_LIST_HEAD(&partial_);
-	pages_ = in_use_ = 0;
+	page *p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0);
+	return p ? page_address(p) : nullptr;
+}
+static void node_page_free(void *addr) { __free_pages(virt_to_page(addr), 0); }
+
+// VMALLOC_END is the last byte of the region (asm/memory.h's map lists inclusive ranges).
+static constexpr u64 VMALLOC_LIMIT = (u64(VMALLOC_END) + 1) & ~u64(PAGE_SIZE - 1);
+
+void vmalloc_init()
+{
+	vmap_space.init(VMALLOC_START, VMALLOC_LIMIT, {node_page_alloc, node_page_free});
+	vmalloc_ready = true;
+	pr_info("vmalloc: %#lx-%#lx (%lu GiB), %u areas per node page\n", (unsigned long)VMALLOC_START,
+		(unsigned long)VMALLOC_LIMIT, (unsigned long)((VMALLOC_LIMIT - VMALLOC_START) >> 30),
+		VmapNodePool::nodes_per_page());
 }
 
-vmap_area *VmapNodePool::alloc()
+bool is_vmalloc_addr(const void *addr)
 {
-	PoolPage *pp;
-	if (list_empty(&partial_)) {
-		void *mem = src_.alloc_page ? src_.alloc_page() : nullptr;
-		if (!mem)
-			return nullptr;
-		pp = static_cast<PoolPage *>(mem);
-		pp->freelist = nullptr;
-		pp->in_use = 0;
-		// Thread the nodes so that the lowest one is handed out first.
-		char *base = static_cast<char *>(mem) + POOL_FIRST;
-		for (unsigned i = nodes_per_page(); i-- > 0;) {
-			auto *n = reinterpret_cast<vmap_area *>(base + i * sizeof(vmap_area));
-			n->left = pp->freelist;
-			pp->freelist = n;
-		}
-		list_add(&pp->link, &partial_);
-		pages_++;
-	} else {
-		pp = list_first_entry(&partial_, PoolPage, link);
+	u64 a = reinterpret_cast<u64>(addr);
+	return a >= VMALLOC_START && a < VMALLOC_LIMIT;
+}
+
+static vmap_area *alloc_vmap_area(unsigned long size, unsigned long align, unsigned long guard_below,
+				  unsigned long flags, const void *caller)
+{
+	if (!vmalloc_ready) {
+		pr_err("vmalloc: used before vmalloc_init() (caller %pS)\n", caller);
+		return nullptr;
 	}
-	vmap_area *va = pp->freelist;
-	pp->freelist = va->left;
-	if (++pp->in_use == nodes_per_page())
-		list_del(&pp->link);
-	in_use_++;
-	memset(va, 0, sizeof(*va));
+	SpinLockGuard g(vmap_area_lock);
+	auto r = vmap_space.alloc(size, align, guard_below % align, flags, caller);
+	if (r.is_error()) {
+		if (r.error().code() == Errno::ENOSPC)
+			pr_warn("vmap allocation for size %lu failed: no free range in the vmalloc area\n", size);
+		else
+			pr_warn("vmap allocation for size %lu failed: %s\n", size, r.error().name());
+		return nullptr;
+	}
+	r.value()->vm.guard_below = guard_below;
+	return r.value();
+}
+
+static void release_vmap_area(vmap_area *va)
+{
+	SpinLockGuard g(vmap_area_lock);
+	vmap_space.free(va);
+}
+
+// Finds the area that addr is the start (mapped part) of and marks it dying; nullptr with a
+// report when there is none of the expected kind.
+static vmap_area *take_area(const void *addr, unsigned long want_flag, const char *who)
+{
+	u64 a = reinterpret_cast<u64>(addr);
+	irqflags_t f = vmap_area_lock.lock_irqsave();
+	vmap_area *va = vmalloc_ready ? vmap_space.find(a) : nullptr;
+	const char *why = nullptr;
+	if (!va || a != va->va_start + va->vm.guard_below)
+		why = "nonexistent vm area";
+	else if (va->vm.flags & VM_DYING)
+		why = "vm area already being freed (double free?)";
+	else if (!(va->vm.flags & want_flag))
+		why = "vm area of another kind";
+	if (why) {
+		vmap_area_lock.unlock_irqrestore(f);
+		pr_err("Trying to %s() %s (%p)\n", who, why, addr);
+		WARN_ON(true);
+		return nullptr;
+	}
+	va->vm.flags |= VM_DYING;
+	vmap_area_lock.unlock_irqrestore(f);
 	return va;
 }
 
-void VmapNodePool::free(vmap_area *va)
+static u64 mapped_start(const vmap_area *va) { return va->va_start + va->vm.guard_below; }
+
+// Unmaps an area and, for vmalloc areas, frees the pages it owns (after the TLB flush).
+static void teardown(vmap_area *va, bool free_pages)
 {
-	auto *pp = reinterpret_cast<PoolPage *>(kstd::align_down(reinterpret_cast<uptr>(va), PAGE_SIZE));
-	BUG_ON(pp->in_use == 0);
-	bool was_full = pp->in_use == nodes_per_page();
-	memset(va, 0, sizeof(*va));
-	va->left = pp->freelist;
-	pp->freelist = va;
-	pp->in_use--;
-	in_use_--;
-	if (pp->in_use == 0) {
-		if (!was_full)
-			list_del(&pp->link);
-		pages_--;
-		src_.free_page(pp);
+	u64 start = mapped_start(va), size = get_vm_area_size(&va->vm);
+	list_head pages = LIST_HEAD_INIT(pages);
+	if (free_pages) {
+		for (u64 a = start; a < start + size; a += PAGE_SIZE) {
+			auto pa = kernel_va_to_phys(a);
+			if (pa.is_error())
+				continue; // a failed vmalloc leaves the tail unmapped
+			list_add_tail(&pfn_to_page(pa.value().value() >> PAGE_SHIFT)->lru, &pages);
+		}
+	}
+	unmap_kernel_range(start, size);
+	while (!list_empty(&pages)) {
+		page *p = list_first_entry(&pages, page, lru);
+		list_del(&p->lru);
+		INIT_LIST_HEAD(&p->lru);
+		__free_pages(p, 0);
+	}
+	release_vmap_area(va);
+}
+
+static void *vmalloc_area(unsigned long size, unsigned long align, unsigned long guard_below, gfp_t gfp, u64 prot,
+			  unsigned long vm_flags, const void *caller)
+{
+	if (size == 0)
+		return nullptr;
+	if (size > VMALLOC_LIMIT - VMALLOC_START || !kstd::is_power_of_2(align) || align < PAGE_SIZE ||
+	    !kstd::is_aligned(guard_below, PAGE_SIZE)) {
+		pr_warn("vmalloc error: size %lu, align %lu, guard %lu: invalid request from %pS\n", size, align,
+			guard_below, caller);
+		return nullptr;
+	}
+	size = kstd::align_up(size, PAGE_SIZE);
+	vmap_area *va = alloc_vmap_area(guard_below + size, align, guard_below, VM_ALLOC | vm_flags, caller);
+	if (!va)
+		return nullptr;
+	u64 start = mapped_start(va);
+	unsigned long nr = size >> PAGE_SHIFT;
+	for (unsigned long i = 0; i < nr; i++) {
+		page *p = alloc_pages(gfp | __GFP_NOWARN, 0);
+		if (!p) {
+			pr_warn("vmalloc error: size %lu, failed to allocate pages (%lu of %lu), caller %pS\n", size, i, nr,
+				caller);
+			teardown(va, true);
+			return nullptr;
+		}
+		Result r = map_kernel_page(start + i * PAGE_SIZE, page_to_phys(p), prot);
+		if (r.is_error()) {
+			__free_pages(p, 0);
+			pr_warn("vmalloc error: size %lu, failed to map pages (%s), caller %pS\n", size, r.error().name(),
+				caller);
+			teardown(va, true);
+			return nullptr;
+		}
+	}
+	va->vm.nr_pages = static_cast<unsigned>(nr);
+	return reinterpret_cast<void *>(start);
+}
+
+void *__vmalloc_node_range(unsigned long size, unsigned long align, gfp_t gfp, u64 prot, unsigned long vm_flags,
+			   const void *caller)
+{
+	return vmalloc_area(size, align, 0, gfp, prot, vm_flags, caller);
+}
+
+void *vmalloc_guarded(unsigned long size, unsigned long align, unsigned long guard_below, gfp_t gfp,
+		      const void *caller)
+{
+	return vmalloc_area(size, align, guard_below, gfp, PROT_KERNEL_RW, 0, caller);
+}
+
+void *vmalloc(unsigned long size)
+{
+	return vmalloc_area(size, PAGE_SIZE, 0, GFP_KERNEL, PROT_KERNEL_RW, 0, __builtin_return_address(0));
+}
+
+void *vzalloc(unsigned long size)
+{
+	return vmalloc_area(size, PAGE_SIZE, 0, GFP_KERNEL | __GFP_ZERO, PROT_KERNEL_RW, 0,
+			    __builtin_return_address(0));
+}
+
+void vfree(const void *addr)
+{
+	if (!addr)
+		return;
+	if (!is_vmalloc_addr(addr)) {
+		pr_err("Trying to vfree() bad address (%p)\n", addr);
+		WARN_ON(true);
 		return;
 	}
-	if (was_full)
-		list_add(&pp->link, &partial_);
+	if (vmap_area *va = take_area(addr, VM_ALLOC, "vfree"))
+		teardown(va, true);
 }
 
-// --- AVL tree with gap augmentation --------------------------------------------------------
-
-static int h(const vmap_area *n) { return n ? n->height : 0; }
-static u64 mg(const vmap_area *n) { return n ? n->max_gap : 0; }
-
-// Recomputes height and max_gap of n from its children (which must be up to date).
-static void update(vmap_area *n)
+void *vmap(page **pages, unsigned int count, unsigned long flags, u64 prot)
 {
-	n->height = 1 + kstd::max(h(n->left), h(n->right));
-	n->max_gap = kstd::max(n->gap, kstd::max(mg(n->left), mg(n->right)));
-}
-
-void VmapSpace::replace_child(vmap_area *parent, vmap_area *old, vmap_area *repl)
-{
-	if (!parent)
-		root_ = repl;
-	else if (parent->left == old)
-		parent->left = repl;
-	else
-		parent->right = repl;
-	if (repl)
-		repl->parent = parent;
-}
-
-vmap_area *VmapSpace::rotate_left(vmap_area *x)
-{
-	vmap_area *y = x->right;
-	replace_child(x->parent, x, y);
-	x->right = y->left;
-	if (y->left)
-		y->left->parent = x;
-	y->left = x;
-	x->parent = y;
-	update(x);
-	update(y);
-	return y;
-}
-
-vmap_area *VmapSpace::rotate_right(vmap_area *x)
-{
-	vmap_area *y = x->left;
-	replace_child(x->parent, x, y);
-	x->left = y->right;
-	if (y->right)
-		y->right->parent = x;
-	y->right = x;
-	x->parent = y;
-	update(x);
-	update(y);
-	return y;
-}
-
-// Walks from n to the root, recomputing every node and restoring the AVL balance. Every
-// node whose subtree changed lies on this path, so the whole tree is consistent afterwards.
-void VmapSpace::rebalance_from(vmap_area *n)
-{
-	while (n) {
-		update(n);
-		int bal = h(n->left) - h(n->right);
-		if (bal > 1) {
-			if (h(n->left->left) < h(n->left->right))
-				rotate_left(n->left);
-			n = rotate_right(n);
-		} else if (bal < -1) {
-			if (h(n->right->right) < h(n->right->left))
-				rotate_right(n->right);
-			n = rotate_left(n);
-		}
-		n = n->parent;
-	}
-}
-
-// After n's gap changed: max_gap of n and its ancestors.
-void VmapSpace::propagate(vmap_area *n)
-{
-	for (; n; n = n->parent)
-		n->max_gap = kstd::max(n->gap, kstd::max(mg(n->left), mg(n->right)));
-}
-
-static vmap_area *leftmost(vmap_area *n)
-{
-	while (n && n->left)
-		n = n->left;
-	return n;
-}
-
-static vmap_area *successor(const vmap_area *n)
-{
-	if (n->right)
-		return leftmost(n->right);
-	const vmap_area *p = n->parent;
-	while (p && n == p->right) {
-		n = p;
-		p = p->parent;
-	}
-	return const_cast<vmap_area *>(p);
-}
-
-// Inserts va (va_start/va_end set, free of overlap) and accounts the gaps on both sides.
-void VmapSpace::link(vmap_area *va)
-{
-	vmap_area *parent = nullptr, *pred = nullptr, *succ = nullptr;
-	vmap_area **slot = &root_;
-	while (*slot) {
-		parent = *slot;
-		if (va->va_start < parent->va_start) {
-			succ = parent;
-			slot = &parent->left;
-		} else {
-			pred = parent;
-			slot = &parent->right;
-		}
-	}
-	// The sentinel sits at end_ and every area ends at or before it: a successor exists.
-	BUG_ON(!succ);
-	u64 prev_end = pred ? pred->va_end : start_;
-	va->gap = va->va_start - prev_end;
-	succ->gap = succ->va_start - va->va_end;
-	propagate(succ);
-	va->left = va->right = nullptr;
-	va->parent = parent;
-	va->height = 1;
-	va->max_gap = va->gap;
-	*slot = va;
-	rebalance_from(parent);
-}
-
-// Removes va; its range and gap join the successor's gap.
-void VmapSpace::unlink(vmap_area *va)
-{
-	vmap_area *succ = successor(va);
-	BUG_ON(!succ);
-	succ->gap += va->gap + (va->va_end - va->va_start);
-	propagate(succ);
-
-	vmap_area *start;
-	if (!va->left || !va->right) {
-		vmap_area *child = va->left ? va->left : va->right;
-		start = va->parent;
-		replace_child(va->parent, va, child);
-	} else {
-		// Two children: the successor is the leftmost node of the right subtree; it takes
-		// va's place.
-		vmap_area *s = succ;
-		if (s->parent == va) {
-			start = s;
-		} else {
-			start = s->parent;
-			start->left = s->right;
-			if (s->right)
-				s->right->parent = start;
-			s->right = va->right;
-			va->right->parent = s;
-		}
-		s->left = va->left;
-		va->left->parent = s;
-		replace_child(va->parent, va, s);
-	}
-	rebalance_from(start);
-	va->left = va->right = va->parent = nullptr;
-}
-
-void VmapSpace::init(u64 start, u64 end, VmapPageSource src)
-{
-	BUG_ON(start >= end || !kstd::is_aligned(start, PAGE_SIZE) || !kstd::is_aligned(end, PAGE_SIZE));
-	start_ = start;
-	end_ = end;
-	free_bytes_ = end - start;
-	nr_areas_ = 0;
-	pool_.init(src);
-	memset(&sentinel_, 0, sizeof(sentinel_));
-	sentinel_.va_start = sentinel_.va_end = end;
-	sentinel_.gap = sentinel_.max_gap = end - start;
-	sentinel_.height = 1;
-	root_ = &sentinel_;
-}
-
-ErrorOr<vmap_area *> VmapSpace::alloc(u64 size, u64 align, u64 align_offset, unsigned long flags, const void *caller)
-{
-	if (size == 0 || !kstd::is_aligned(size, PAGE_SIZE) || !kstd::is_power_of_2(align) || align < PAGE_SIZE ||
-	    !kstd::is_aligned(align_offset, PAGE_SIZE) || align_offset >= align)
-		return Errno::EINVAL;
-	u64 span = size + ((flags & VM_NO_GUARD) ? 0 : PAGE_SIZE);
-	u64 need;
-	if (span < size || kstd::add_overflow(span, align - PAGE_SIZE, &need) || need > end_ - start_)
-		return Errno::ENOSPC;
-	if (root_->max_gap < need)
-		return Errno::ENOSPC;
-	// Lowest node whose gap is large enough: prefer the left subtree, then the node itself.
-	vmap_area *n = root_;
-	for (;;) {
-		if (n->left && n->left->max_gap >= need)
-			n = n->left;
-		else if (n->gap >= need)
-			break;
-		else
-			n = n->right; // max_gap of n says a fit exists, and not on the left
-	}
-	u64 gap_start = n->va_start - n->gap;
-	u64 addr = kstd::align_up(gap_start + align_offset, align) - align_offset;
-	vmap_area *va = pool_.alloc();
+	if (!pages || count == 0)
+		return nullptr;
+	vmap_area *va = alloc_vmap_area(u64(count) << PAGE_SHIFT, PAGE_SIZE, 0, VM_MAP | (flags & ~VM_ALLOC),
+					__builtin_return_address(0));
 	if (!va)
-		return Errno::ENOMEM;
-	va->va_start = addr;
-	va->va_end = addr + span;
-	va->vm.addr = reinterpret_cast<void *>(addr);
-	va->vm.size = span;
-	va->vm.flags = flags;
-	va->vm.caller = caller;
-	link(va);
-	free_bytes_ -= span;
-	nr_areas_++;
-	return va;
-}
-
-void VmapSpace::free(vmap_area *va)
-{
-	BUG_ON(!va || va == &sentinel_);
-	u64 span = va->va_end - va->va_start;
-	unlink(va);
-	free_bytes_ += span;
-	nr_areas_--;
-	pool_.free(va);
-}
-
-vmap_area *VmapSpace::find(u64 addr) const
-{
-	vmap_area *n = root_;
-	while (n) {
-		if (addr < n->va_start)
-			n = n->left;
-		else if (addr >= n->va_end)
-			n = n->right;
-		else
-			return n;
-	}
-	return nullptr;
-}
-
-vmap_area *VmapSpace::find_exact(u64 addr) const
-{
-	vmap_area *va = find(addr);
-	return va && va->va_start == addr ? va : nullptr;
-}
-
-vmap_area *VmapSpace::lower_bound(u64 addr) const
-{
-	vmap_area *n = root_, *best = nullptr;
-	while (n) {
-		if (n->va_start >= addr) {
-			best = n;
-			n = n->left;
-		} else {
-			n = n->right;
+		return nullptr;
+	for (unsigned i = 0; i < count; i++) {
+		Result r = pages[i] ? map_kernel_page(va->va_start + u64(i) * PAGE_SIZE, page_to_phys(pages[i]), prot)
+				    : Result(Errno::EINVAL);
+		if (r.is_error()) {
+			pr_warn("vmap: cannot map page %u of %u: %s\n", i, count, r.error().name());
+			teardown(va, false);
+			return nullptr;
 		}
 	}
-	return best == &sentinel_ ? nullptr : best;
+	va->vm.nr_pages = count;
+	return reinterpret_cast<void *>(va->va_start);
 }
 
-vmap_area *VmapSpace::first() const
+void vunmap(const void *addr)
 {
-	vmap_area *n = leftmost(root_);
-	return n == &sentinel_ ? nullptr : n;
+	if (!addr)
+		return;
+	if (vmap_area *va = take_area(addr, VM_MAP, "vunmap"))
+		teardown(va, false);
 }
 
-vmap_area *VmapSpace::next(const vmap_area *va) const
+void *ioremap(PhysAddr phys, unsigned long size)
 {
-	vmap_area *n = successor(va);
-	return n == &sentinel_ ? nullptr : n;
+	u64 off = phys.value() & (PAGE_SIZE - 1), base = phys.value() - off, end;
+	if (size == 0 || kstd::add_overflow(phys.value(), u64(size), &end) || ((end - 1) >> 48) != 0 ||
+	    end - base > VMALLOC_LIMIT - VMALLOC_START) {
+		pr_err("ioremap: invalid range %#lx+%#lx\n", (unsigned long)phys.value(), size);
+		return nullptr;
+	}
+	u64 len = kstd::align_up(end - base, PAGE_SIZE);
+	// RAM belongs to the page allocator and is mapped Normal in the linear map: a Device
+	// alias of it would have mismatched attributes (Linux's arm64 ioremap refuses it too).
+	for (u64 pa = base; pa < base + len; pa += PAGE_SIZE)
+		if (pfn_is_map_memory(pa >> PAGE_SHIFT)) {
+			pr_err("ioremap: %#lx is RAM (caller %pS); use vmap or the linear map\n", (unsigned long)pa,
+			       __builtin_return_address(0));
+			return nullptr;
+		}
+	vmap_area *va = alloc_vmap_area(len, PAGE_SIZE, 0, VM_IOREMAP, __builtin_return_address(0));
+	if (!va)
+		return nullptr;
+	va->vm.phys_addr = PhysAddr(base);
+	for (u64 i = 0; i < len; i += PAGE_SIZE) {
+		Result r = map_kernel_page(va->va_start + i, PhysAddr(base + i), PROT_DEVICE_nGnRnE);
+		if (r.is_error()) {
+			pr_err("ioremap: cannot map %#lx: %s\n", (unsigned long)(base + i), r.error().name());
+			teardown(va, false);
+			return nullptr;
+		}
+	}
+	return reinterpret_cast<void *>(va->va_start + off);
 }
 
-unsigned long VmapSpace::check_subtree(const vmap_area *n, const vmap_area *parent, int *height) const
+void iounmap(volatile void *addr)
 {
-	if (!n) {
-		*height = 0;
+	if (!addr)
+		return;
+	u64 a = kstd::align_down(reinterpret_cast<u64>(addr), PAGE_SIZE);
+	if (vmap_area *va = take_area(reinterpret_cast<const void *>(a), VM_IOREMAP, "iounmap"))
+		teardown(va, false);
+}
+
+vm_struct *find_vm_area(const void *addr)
+{
+	if (!vmalloc_ready || !is_vmalloc_addr(addr))
+		return nullptr;
+	SpinLockGuard g(vmap_area_lock);
+	vmap_area *va = vmap_space.find(reinterpret_cast<u64>(addr));
+	return va ? &va->vm : nullptr;
+}
+
+page *vmalloc_to_page(const void *addr)
+{
+	if (!is_vmalloc_addr(addr))
+		return nullptr;
+	auto pa = kernel_va_to_phys(reinterpret_cast<u64>(addr));
+	if (pa.is_error())
+		return nullptr;
+	// pfn_valid() alone is section-granular: device registers sharing a section with RAM
+	// (the Pi 3's peripherals) have a struct page that describes nothing.
+	unsigned long pfn = pa.value().value() >> PAGE_SHIFT;
+	if (!pfn_valid(pfn) || !pfn_is_map_memory(pfn))
+		return nullptr;
+	return pfn_to_page(pfn);
+}
+
+vmalloc_stats vmalloc_get_stats()
+{
+	vmalloc_stats s{};
+	if (vmalloc_ready) {
+		SpinLockGuard g(vmap_area_lock);
+		s.nr_areas = vmap_space.nr_areas();
+		s.used_bytes = vmap_space.busy_bytes();
+		s.node_pages = vmap_space.pool().pages();
+	}
+	s.pgtable_pages = kernel_pgtable_pages();
+	return s;
+}
+
+unsigned long vmalloc_check()
+{
+	if (!vmalloc_ready)
 		return 0;
-	}
-	unsigned long bad = 0;
-	if (n->parent != parent) {
-		pr_err("vmalloc: area %#lx has a wrong parent link\n", (unsigned long)n->va_start);
-		bad++;
-	}
-	int hl, hr;
-	bad += check_subtree(n->left, n, &hl);
-	bad += check_subtree(n->right, n, &hr);
-	if (hl - hr > 1 || hr - hl > 1) {
-		pr_err("vmalloc: area %#lx is unbalanced (%d vs %d)\n", (unsigned long)n->va_start, hl, hr);
-		bad++;
-	}
-	if (n->height != 1 + kstd::max(hl, hr)) {
-		pr_err("vmalloc: area %#lx has height %d, expected %d\n", (unsigned long)n->va_start, n->height,
-		       1 + kstd::max(hl, hr));
-		bad++;
-	}
-	if (n->max_gap != kstd::max(n->gap, kstd::max(mg(n->left), mg(n->right)))) {
-		pr_err("vmalloc: area %#lx has max_gap %#lx, expected %#lx\n", (unsigned long)n->va_start,
-		       (unsigned long)n->max_gap, (unsigned long)kstd::max(n->gap, kstd::max(mg(n->left), mg(n->right))));
-		bad++;
-	}
-	*height = n->height;
-	return bad;
+	SpinLockGuard g(vmap_area_lock);
+	return vmap_space.check_invariants();
 }
 
-unsigned long VmapSpace::check_invariants() const
+// Formats under the lock into a bounded buffer per line, prints after dropping it, so the
+// slow console never runs with the area lock held (areas may change between lines, as
+// /proc/vmallocinfo's seq_file may).
+void show_vmallocinfo(printf_sink_t out)
 {
-	int height;
-	unsigned long bad = check_subtree(root_, nullptr, &height);
-	u64 prev_end = start_, gaps = 0, busy = 0;
-	unsigned long count = 0;
-	for (vmap_area *n = leftmost(root_); n; n = successor(n)) {
-		if (n->va_start < prev_end || n->va_end < n->va_start) {
-			pr_err("vmalloc: area [%#lx-%#lx) overlaps or precedes the one before (end %#lx)\n",
-			       (unsigned long)n->va_start, (unsigned long)n->va_end, (unsigned long)prev_end);
-			bad++;
-			break;
+	if (!vmalloc_ready)
+		return;
+	char line[160];
+	u64 cursor = VMALLOC_START;
+	for (;;) {
+		{
+			SpinLockGuard g(vmap_area_lock);
+			vmap_area *va = vmap_space.lower_bound(cursor);
+			if (!va)
+				break;
+			format_vmallocinfo_line(line, sizeof(line), &va->vm);
+			cursor = va->va_end;
 		}
-		if (n->gap != n->va_start - prev_end) {
-			pr_err("vmalloc: area %#lx records gap %#lx, actual %#lx\n", (unsigned long)n->va_start,
-			       (unsigned long)n->gap, (unsigned long)(n->va_start - prev_end));
-			bad++;
-		}
-		gaps += n->va_start - prev_end;
-		if (n != &sentinel_) {
-			count++;
-			busy += n->va_end - n->va_start;
-			if (reinterpret_cast<u64>(n->vm.addr) != n->va_start || n->vm.size != n->va_end - n->va_start ||
-			    n->vm.guard_below >= n->vm.size) {
-				pr_err("vmalloc: area %#lx: vm_struct disagrees with the node\n", (unsigned long)n->va_start);
-				bad++;
-			}
-			if (!kstd::is_aligned(n->va_start, PAGE_SIZE) || !kstd::is_aligned(n->va_end, PAGE_SIZE)) {
-				pr_err("vmalloc: area %#lx is not page aligned\n", (unsigned long)n->va_start);
-				bad++;
-			}
-		} else if (successor(n)) {
-			pr_err("vmalloc: the sentinel is not the last node\n");
-			bad++;
-		}
-		prev_end = n->va_end;
+		out("%s\n", line);
 	}
-	if (prev_end != end_) {
-		pr_err("vmalloc: the last node ends at %#lx, not at the space end %#lx\n", (unsigned long)prev_end,
-		       (unsigned long)end_);
-		bad++;
-	}
-	if (count != nr_areas_ || count != pool_.nodes_in_use()) {
-		pr_err("vmalloc: %lu areas in the tree, %lu counted, %lu nodes in use\n", count, nr_areas_,
-		       pool_.nodes_in_use());
-		bad++;
-	}
-	if (gaps != free_bytes_ || busy + gaps != end_ - start_) {
-		pr_err("vmalloc: free bytes %#lx, gaps sum to %#lx, busy %#lx, space %#lx\n", (unsigned long)free_bytes_,
-		       (unsigned long)gaps, (unsigned long)busy, (unsigned long)(end_ - start_));
-		bad++;
-	}
-	return bad;
-}
-
-int format_vmallocinfo_line(char *buf, usize size, const vm_struct *vm)
-{
-	u64 a = reinterpret_cast<u64>(vm->addr);
-	int n = kstd::scnprintf(buf, size, "0x%016lx-0x%016lx %7lu", (unsigned long)a, (unsigned long)(a + vm->size),
-				vm->size);
-	if (vm->caller)
-		n += kstd::scnprintf(buf + n, size - n, " %pS", vm->caller);
-	if (vm->nr_pages)
-		n += kstd::scnprintf(buf + n, size - n, " pages=%u", vm->nr_pages);
-	if (vm->flags & VM_IOREMAP)
-		n += kstd::scnprintf(buf + n, size - n, " phys=0x%016lx", (unsigned long)vm->phys_addr.value());
-	if (vm->flags & VM_IOREMAP)
-		n += kstd::scnprintf(buf + n, size - n, " ioremap");
-	if (vm->flags & VM_ALLOC)
-		n += kstd::scnprintf(buf + n, size - n, " vmalloc");
-	if (vm->flags & VM_MAP)
-		n += kstd::scnprintf(buf + n, size - n, " vmap");
-	if (vm->flags & VM_USERMAP)
-		n += kstd::scnprintf(buf + n, size - n, " user");
-	if (vm->flags & VM_DMA_COHERENT)
-		n += kstd::scnprintf(buf + n, size - n, " dma-coherent");
-	return n;
 }

@@ -22,6 +22,7 @@
 // lookup, insertion, removal and the first-fit search are all O(log n).
 #pragma once
 
+#include "core/printk.h"
 #include "kstd/list.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
@@ -160,7 +161,7 @@ private:
 // "0x<start>-0x<end> <size> <caller> pages=N phys=0x... ioremap|vmalloc|vmap|user".
 int format_vmallocinfo_line(char *buf, usize size, const vm_struct *vm);
 
-// --- kernel interface (mm/kernel_vmalloc.cpp) ----------------------------------------------
+// --- kernel interface (mm/vmalloc.cpp) ----------------------------------------------
 void vmalloc_init();
 void *vmalloc(unsigned long size);
 void *vzalloc(unsigned long size);
@@ -197,4 +198,4 @@ vmalloc_stats vmalloc_get_stats();
 // Runs the tree walker under the lock; returns the number of violations.
 unsigned long vmalloc_check();
 // /proc/vmallocinfo.
-void show_vmallocinfo();
+void show_vmallocinfo(printf_sink_t out);

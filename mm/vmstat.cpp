@@ -1,7 +1,7 @@
 // Counters and the /proc-style text dumps, in Linux 6.1's formats.
 #include "mm/vmstat.h"
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/util.h"
 #include "mm/page_alloc.h"
 

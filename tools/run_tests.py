@@ -385,6 +385,13 @@ def main():
     t0 = time.time()
 
     if not args.target_only:
+        print('== layers', flush=True)
+        r = make('check-layers', quiet=True)
+        out = r.stdout + r.stderr
+        record('layers: check-layers catches a violation of each rule', 'self-test: ok' in out,
+               '' if 'self-test: ok' in out else out.strip())
+        record('layers: the tree follows the one-way include layering', r.returncode == 0 and 'check-layers: ok' in out,
+               '' if r.returncode == 0 else out.strip())
         print('== host tests', flush=True)
         host_tests()
         if make('-n', 'fuzz-smoke').returncode == 0:
@@ -481,6 +488,8 @@ def main():
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
+            # kstrtobool's other spelling: the allocator and the linear map read one parsed flag.
+            ktest_boot('virt-debug-pagealloc-y', 'qemu-virt', 'debug_pagealloc=y', MEM='512M')
             ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
             ktest_boot('virt-no-grouping', 'qemu-virt', 'page_alloc.grouping=off', MEM='512M')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)

@@ -1,8 +1,8 @@
 #include <asm/fixmap.h>
 #include <asm/sysreg.h>
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 
 extern "C" u64 init_fixmap_pte[];
 

@@ -11,10 +11,10 @@
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
-#include "kernel/panic.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
-#include "kernel/spinlock.h"
+#include "core/panic.h"
+#include "core/params.h"
+#include "core/printk.h"
+#include "core/spinlock.h"
 #include "kstd/string.h"
 #include "mm/memblock.h"
 #include "mm/memory_model.h"
@@ -22,6 +22,9 @@
 #include "mm/page_alloc.h"
 
 extern bool linear_map_ready; // arch/arm64/ptdump.cpp
+// debug_pagealloc needs the linear map at page granularity to unmap single pages (Linux's
+// can_set_direct_map()). The flag is the allocator's, parsed once by mm's debug_pagealloc=
+// (mm/mm_init.cpp); paging_init reads it after the early parameters.
 static bool force_page_granular_linear_map;
 
 // PROT for the linear map: Normal memory, RW, never executable at any level.
@@ -117,17 +120,6 @@ static void map_range(u64 va, PhysAddr pa, u64 size, u64 prot, bool page_granula
 	isb();
 }
 
-static Result set_debug_linear_pages(const char *v)
-{
-	// Same values as the allocator's parser (mm/mm_init.cpp): "on"/"1" enable.
-	if (v && (strcmp(v, "on") == 0 || strcmp(v, "1") == 0))
-		force_page_granular_linear_map = true;
-	return {};
-}
-// debug_pagealloc needs the linear map at page granularity to unmap single pages (Linux's
-// can_set_direct_map()); the allocator's own early param also records the setting.
-EARLY_PARAM("debug_pagealloc", set_debug_linear_pages);
-
 u64 linear_map_pages_4k, linear_map_blocks_2m, linear_map_blocks_1g;
 
 static void map_mem_range(PhysAddr start, PhysAddr end, u64 prot)
@@ -144,6 +136,7 @@ void paging_init()
 	// bits and 1 GiB blocks line up (Linux's ARM64_MEMSTART_ALIGN with 4 KiB pages).
 	memstart_addr = kstd::align_down(memblock_start_of_DRAM(), SZ_1G);
 	linear_map_base = PAGE_OFFSET;
+	force_page_granular_linear_map = debug_pagealloc_enabled;
 
 	// The kernel's text and rodata appear in the linear map read-only (no writable alias of
 	// code); the rest of RAM read-write, never executable. No-map regions are left out.

@@ -3,9 +3,9 @@
 #include <asm/memory.h>
 #include <asm/sysreg.h>
 
-#include "kernel/console.h"
-#include "kernel/printk.h"
-#include "kernel/shell.h"
+#include "core/printk.h"
+#include "core/console_cmd.h"
+#include "lib/of/of.h"
 #include "mm/memory_model.h"
 
 // A table's virtual alias: the image's own tables through the kernel mapping, everything

@@ -7,9 +7,9 @@
 
 #include "drivers/psci.h"
 #include "kernel/console.h"
-#include "kernel/panic.h"
-#include "kernel/params.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/params.h"
+#include "core/printk.h"
 #include "mm/dt_memory.h"
 #include "mm/memblock.h"
 

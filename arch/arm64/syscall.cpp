@@ -1,7 +1,7 @@
 // EL0 synchronous exceptions: SVC -> the syscall table (Linux AArch64 ABI: x8 number, x0-x5
-// arguments, result in x0), instruction/data aborts -> the fault path, anything else -> a
-// signal-style kill with a report. Also the CPU features user space needs (PAN, EL0 counter
-// access) and the demand-fault side of uaccess.
+// arguments, result in x0), instruction/data aborts -> the fault path (arch/arm64/mm/fault.cpp),
+// anything else -> a signal-style kill with a report. Also the CPU features user space needs
+// (PAN, EL0 counter access) and strncpy_from_user.
 #include <asm/arch_timer.h>
 #include <asm/irqflags.h>
 #include <asm/pgtable.h>
@@ -10,10 +10,10 @@
 #include <asm/traps.h>
 #include <asm/uaccess.h>
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "kstd/util.h"
 #include "lib/format.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/syscalls.h"
 #include "mm/mm_struct.h"
@@ -23,78 +23,6 @@ void asid_init(); // arch/arm64/user_pgtable.cpp
 bool cpu_has_pan;
 
 static unsigned esr_ec(u64 esr) { return (esr >> ESR_ELx_EC_SHIFT) & 0x3f; }
-
-// Fault status names as Linux's fault_info[] (the kill report's reason): the same table the
-// oops uses (arch/arm64/traps.cpp).
-static void fault_name(u64 esr, char *buf, usize n) { esr_fsc_str(static_cast<unsigned>(esr & 0x3f), buf, n); }
-
-enum class UserFault { Ok, MapErr, AccErr, Oom, Bus };
-
-// Resolves a user access to addr (from EL0 or from uaccess on its behalf).
-static UserFault do_user_fault(task_struct *t, unsigned long addr, unsigned flags)
-{
-	if (addr >= TASK_SIZE || !t->mm)
-		return UserFault::MapErr;
-	vm_area_struct *v = find_extend_vma(t->mm, addr);
-	if (!v)
-		return UserFault::MapErr;
-	if (!access_permitted(v, flags))
-		return UserFault::AccErr;
-	vm_fault_t r = handle_mm_fault(v, addr, flags);
-	if (r & VM_FAULT_OOM)
-		return UserFault::Oom;
-	if (r & VM_FAULT_SIGSEGV)
-		return UserFault::AccErr;
-	t->min_flt++;
-	return UserFault::Ok;
-}
-
-static void el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
-{
-	task_struct *t = current_task();
-	u64 far = regs->far;
-	unsigned fsc = esr & 0x3f;
-	char name[48];
-	bool translation_or_perm = (fsc & 0x3c) == 0x04 || (fsc & 0x3c) == 0x08 || (fsc & 0x3c) == 0x0c;
-	if (!translation_or_perm) {
-		fault_name(esr, name, sizeof(name));
-		force_sig_kill(SIGBUS, name, far, esr, regs);
-	}
-	unsigned flags = FAULT_FLAG_USER;
-	if (instr)
-		flags |= FAULT_FLAG_INSTRUCTION;
-	else if ((esr & (1u << 6)) && !(esr & (1u << 8))) // WnR, not a cache maintenance op
-		flags |= FAULT_FLAG_WRITE;
-	UserFault r = do_user_fault(t, far, flags);
-	if (likely(r == UserFault::Ok))
-		return;
-	fault_name(esr, name, sizeof(name));
-	switch (r) {
-	case UserFault::Ok:
-		return;
-	case UserFault::Oom:
-		force_sig_kill(SIGKILL, "out of memory", far, esr, regs);
-	case UserFault::Bus:
-		force_sig_kill(SIGBUS, name, far, esr, regs);
-	default:
-		force_sig_kill(SIGSEGV, name, far, esr, regs);
-	}
-}
-
-unsigned long fault_in_user(unsigned long addr, unsigned long n, bool write)
-{
-	task_struct *t = current_task();
-	if (!t || !n)
-		return 0;
-	unsigned long end = addr + n;
-	for (unsigned long a = addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
-		u64 *pte = mm_pte_lookup(t->mm, a);
-		bool ok = pte && pte_valid(*pte) && (!write || pte_write(*pte));
-		if (!ok && do_user_fault(t, a, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0)) != UserFault::Ok)
-			return a > addr ? a - addr : 0;
-	}
-	return n;
-}
 
 long strncpy_from_user(char *dst, const char *src, long count)
 {
@@ -144,12 +72,12 @@ static void el0_sync(pt_regs *regs)
 		return;
 	case ESR_ELx_EC_DABT_LOW:
 		arch_local_irq_enable();
-		el0_mem_abort(regs, esr, false);
+		do_el0_mem_abort(regs, esr, false);
 		arch_local_irq_disable();
 		return;
 	case ESR_ELx_EC_IABT_LOW:
 		arch_local_irq_enable();
-		el0_mem_abort(regs, esr, true);
+		do_el0_mem_abort(regs, esr, true);
 		arch_local_irq_disable();
 		return;
 	case ESR_ELx_EC_PC_ALIGN:

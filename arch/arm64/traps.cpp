@@ -8,8 +8,8 @@
 #include "kernel/extable.h"
 #include "lib/format.h"
 #include <asm/irqflags.h>
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/task_stack.h"
 

@@ -12,8 +12,8 @@
 #include <asm/smp.h>
 #include <asm/sysreg.h>
 
-#include "kernel/printk.h"
-#include "kernel/spinlock.h"
+#include "core/printk.h"
+#include "core/spinlock.h"
 #include "mm/memory_model.h"
 #include "mm/mm_struct.h"
 

@@ -1,4 +1,4 @@
-// The <new> declarations the kernel's operator new/delete (mm/kernel_new.cpp) and their users
+// The <new> declarations the kernel's operator new/delete (mm/operator_new.cpp) and their users
 // need: std::align_val_t and std::nothrow. The compiler looks these names up in namespace std,
 // so they cannot live in kstd. Placement new is in kstd/result.h.
 #pragma once

@@ -5,7 +5,7 @@
 
 #include <libfdt.h>
 
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kstd/string.h"
 
 namespace of {

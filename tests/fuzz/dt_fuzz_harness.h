@@ -5,8 +5,8 @@
 // broken invariant panics (a crash under libFuzzer, a HostPanic in the host suite).
 #pragma once
 
-#include "kernel/panic.h"
-#include "kernel/params.h"
+#include "core/panic.h"
+#include "core/params.h"
 #include "lib/of/of.h"
 #include "mm/dt_memory.h"
 #include "mm/memblock.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/params.h"
+#include "core/params.h"
 #include "mm/dt_memory.h"
 #include "mm/memblock.h"
 #include "tests/fuzz/dt_fuzz_harness.h"

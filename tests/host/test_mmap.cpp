@@ -10,7 +10,7 @@
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 #include "tests/host/support/host_mm.h"
 #include "tests/host/support/host_pgtable.h"
 #include "tests/host/support/host_support.h"

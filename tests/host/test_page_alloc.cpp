@@ -8,7 +8,7 @@
 
 #include <asm/page.h>
 
-#include "kernel/params.h"
+#include "core/params.h"
 #include "mm/memblock.h"
 
 using namespace patest;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/params.h"
+#include "core/params.h"
 #include "tests/host/support/host_support.h"
 
 namespace {

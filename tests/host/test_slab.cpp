@@ -12,10 +12,10 @@
 
 #include <asm/smp.h>
 
-#include "kernel/params.h"
+#include "core/params.h"
 #include "mm/page-flags.h"
 #include "mm/slab.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 #include "tests/host/test_page_alloc.h"
 
 using namespace patest;

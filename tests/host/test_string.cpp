@@ -377,3 +377,20 @@ TEST_CASE("errno_name: Linux names for every Errno, E? otherwise")
 	}
 	CHECK(seen.size() >= 31); // OK and the 30 errors kstd/result.h had when this was written
 }
+
+TEST_CASE("parse: kstrtobool takes Linux's spellings and nothing else")
+{
+	for (const char *s : {"1", "y", "Y", "yes", "t", "true", "on", "ON", "On"}) {
+		auto r = kstd::kstrtobool(s);
+		REQUIRE_MESSAGE(!r.is_error(), '"' << s << '"');
+		CHECK_MESSAGE(r.value() == true, '"' << s << '"');
+	}
+	for (const char *s : {"0", "n", "N", "no", "f", "false", "off", "OFF", "of"}) {
+		auto r = kstd::kstrtobool(s);
+		REQUIRE_MESSAGE(!r.is_error(), '"' << s << '"');
+		CHECK_MESSAGE(r.value() == false, '"' << s << '"');
+	}
+	for (const char *s : {"", "o", "maybe", "2", "-1", " y", "enable"})
+		CHECK_MESSAGE(kstd::kstrtobool(s).is_error(), '"' << s << '"');
+	CHECK(kstd::kstrtobool(nullptr).is_error());
+}

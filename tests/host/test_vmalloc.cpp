@@ -1,4 +1,4 @@
-// The vmalloc address-space allocator (mm/vmalloc.cpp) against a reference model: a sorted
+// The vmalloc address-space allocator (mm/vmap_area.cpp) against a reference model: a sorted
 // map of busy ranges searched linearly with the same lowest-fit rule. 10^5 random
 // allocations and frees (sizes, alignments and offsets mixed, a space small enough to run
 // full) must give identical addresses and errors, with the tree's invariants checked.

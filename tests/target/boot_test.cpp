@@ -7,7 +7,7 @@
 #include "kernel/extable.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
-#include "kernel/params.h"
+#include "core/params.h"
 #include "kstd/result.h"
 #include "kstd/string.h"
 

@@ -3,9 +3,9 @@
 // faulting function, decodes the exception and that QEMU exits with the failure status.
 #include <asm/memory.h>
 
-#include "kernel/params.h"
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/params.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
 #include "kstd/string.h"

@@ -1,8 +1,8 @@
 // Page allocator benchmarks (issue 4 item 10) and the fragmentation report (item 9).
 #include "kernel/bench.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "mm/gfp.h"
-#include "mm/kernel_mm_init.h"
+#include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
 

@@ -12,7 +12,7 @@
 #include "kernel/console.h"
 #include "kernel/irq.h"
 #include "kernel/ktest.h"
-#include "kernel/params.h"
+#include "core/params.h"
 
 namespace {
 

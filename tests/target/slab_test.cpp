@@ -13,7 +13,7 @@
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 
 namespace {
 
@@ -599,6 +599,6 @@ KTEST(slub_debug, double_free)
 
 // --- benchmarks ----------------------------------------------------------------------------------
 
-void slab_bench_run(); // mm/kernel_slab_cmds.cpp
+void slab_bench_run(); // kernel/slab_bench.cpp
 
 BENCH(slab) { slab_bench_run(); }

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "kernel/panic.h"
-#include "kernel/printk.h"
+#include "core/panic.h"
+#include "core/printk.h"
 #include "mm/memory_model.h"
 
 int console_loglevel = 7;

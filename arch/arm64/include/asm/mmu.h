@@ -7,12 +7,18 @@
 // Builds the linear map of every memblock.memory range (except no-map ones) in the swapper
 // tables; afterwards phys_to_virt() works for all RAM and memblock_alloc() may be used.
 void paging_init();
+// arch/arm64/mm/init.cpp. bootmem_init: the memory map (sparse vmemmap) and the zones, sized
+// from memblock and the DT's DMA limit (zone_dma_bits, 0 when no ZONE_DMA). mem_init: memblock's
+// free memory to the buddy allocator, then the Memory line.
+void bootmem_init();
+void mem_init();
+extern unsigned zone_dma_bits;
 // debug_pagealloc: the linear map is page-granular and pages can be made invalid/valid.
 bool linear_map_is_page_granular();
 void set_linear_pages_valid(u64 va, int numpages, bool valid);
 extern u64 linear_map_pages_4k, linear_map_blocks_2m, linear_map_blocks_1g;
 
-// Kernel mappings made after boot in the vmalloc/ioremap range (mm/kernel_vmalloc.cpp).
+// Kernel mappings made after boot in the vmalloc/ioremap range (mm/vmalloc.cpp).
 // Intermediate tables come from the page allocator and are tagged as ours; a tagged table
 // is freed as soon as its last entry is cleared. Tables head.S or paging_init built (the
 // image's, the fixmap's) are never freed. All of this is serialised by one IRQ-safe lock.

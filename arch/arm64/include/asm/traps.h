@@ -24,5 +24,8 @@ void set_current_task_stack(StackRange r);
 
 // Interrupt handling root installed by the interrupt controller driver.
 extern void (*handle_arch_irq)(pt_regs *regs);
+// A data (instr false) or instruction abort from EL0 (arch/arm64/mm/fault.cpp); returns when
+// the fault was resolved, otherwise kills the task with a report.
+void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr);
 // EL0 synchronous exceptions (syscalls, user faults) are routed here once user space exists.
 extern void (*el0_sync_handler)(pt_regs *regs);

@@ -24,7 +24,7 @@ inline bool access_ok(const void *p, unsigned long n)
 }
 
 // Faults in [addr, addr+n) of the current mm for reading or writing; returns the number of
-// leading bytes that are accessible (n when all are). arch/arm64/syscall.cpp.
+// leading bytes that are accessible (n when all are). arch/arm64/mm/fault.cpp.
 unsigned long fault_in_user(unsigned long addr, unsigned long n, bool write);
 
 // Bytes not copied (0: success). The caller turns a short copy into -EFAULT.

@@ -39,5 +39,9 @@ extern "C" int vprintk(const char *fmt, va_list ap);
 #define pr_fmt(fmt) fmt
 #endif
 
+// Where a reporter writes Linux-format text (a /proc file's lines): console_printf for the
+// console's plain command output, printk for the log, a buffer in tests.
+using printf_sink_t = int (*)(const char *fmt, ...);
+
 // Console loglevel (messages with level < this are printed); `loglevel=` sets it.
 extern int console_loglevel;

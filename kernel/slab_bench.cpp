@@ -1,51 +1,16 @@
-// Console commands of the object allocator (kernel only): `slabinfo` (/proc/slabinfo),
-// `slabvalidate` (SLUB's validate walker over one or all caches) and `slabbench` (instruction
-// counts and memory overhead, also run by the slab_bench KTEST suite).
+// The object allocator's benchmark (kernel only): instruction counts of kmalloc/kfree and
+// kmem_cache_alloc/free pairs and the memory overhead of a mixed workload, run by `bench=slab`
+// (the slab_bench KTEST suite's BENCH) and the `slabbench` console command.
 #include "kernel/bench.h"
 #include "kernel/console.h"
-#include "kernel/printk.h"
+#include "core/printk.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"
 #include "lib/format.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
-#include "mm/slab_internal.h"
+#include "mm/slab_active.h"
 
-static int cmd_slabinfo(int, char **)
-{
-	slabinfo_show(console_printf);
-	return 0;
-}
-CONSOLE_CMD(cmd_slabinfo_rec, "slabinfo", "/proc/slabinfo (version 2.1)", cmd_slabinfo);
-
-static int cmd_slabvalidate(int argc, char **argv)
-{
-	if (argc != 2) {
-		console_printf("usage: slabvalidate <cache>|all\n");
-		return 1;
-	}
-	unsigned long before = slab_errors;
-	if (strcmp(argv[1], "all") == 0) {
-		long slabs = 0;
-		list_for_each(pos, &active_slab::caches)
-			slabs += validate_slab_cache(list_entry(pos, kmem_cache, list));
-		console_printf("%s: validated %ld slabs of all caches: %lu errors\n", slab_allocator_name(), slabs,
-			       slab_errors - before);
-	} else {
-		kmem_cache *s = kmem_cache_find(argv[1]);
-		if (!s) {
-			console_printf("slabvalidate: no cache named %s\n", argv[1]);
-			return 1;
-		}
-		long slabs = validate_slab_cache(s);
-		console_printf("%s: validated %ld slabs of %s: %lu errors\n", slab_allocator_name(), slabs, argv[1],
-			       slab_errors - before);
-	}
-	return slab_errors != before;
-}
-CONSOLE_CMD(cmd_slabvalidate_rec, "slabvalidate", "check every slab of a cache (SLUB validate)", cmd_slabvalidate);
-
-// --- benchmarks ------------------------------------------------------------------------------
 // Figures go out as "bench: <name>: <value> <unit>" lines (kernel/bench.h), which `make bench`
 // collects for SLUB and SLOB side by side. Under QEMU -icount shift=0 a guest nanosecond is one
 // instruction. Each figure is the mean over BENCH_ITERS back-to-back pairs minus the cost of the

@@ -7,7 +7,7 @@
 // Over-aligned types: kmalloc returns power-of-two sizes naturally aligned (slab classes up to
 // 8 KiB, buddy blocks above), so an alignment is honoured by rounding the size up to a power of
 // two that is at least the alignment.
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "kstd/new.h"
 #include "kstd/util.h"
 #include "mm/slab.h"

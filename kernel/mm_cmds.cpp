@@ -1,0 +1,70 @@
+// The memory manager's console commands: Linux's /proc/meminfo, buddyinfo, pagetypeinfo,
+// zoneinfo, vmstat, slabinfo and vmallocinfo in their formats, and the allocators' on-demand
+// checkers (`check`, `slabvalidate`). mm/ provides the reporters; this file is only the UI.
+#include "kernel/console.h"
+#include "kernel/shell.h"
+#include "kstd/string.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/slab_active.h"
+#include "mm/vmalloc.h"
+#include "mm/vmstat.h"
+
+static int cmd_meminfo(int, char **) { show_meminfo(); return 0; }
+static int cmd_buddyinfo(int, char **) { show_buddyinfo(); return 0; }
+static int cmd_pagetypeinfo(int, char **) { show_pagetypeinfo(); return 0; }
+static int cmd_zoneinfo(int, char **) { show_zoneinfo(); return 0; }
+static int cmd_vmstat(int, char **) { show_vmstat(); return 0; }
+static int cmd_check(int, char **)
+{
+	unsigned long bad = check_page_alloc();
+	console_printf("page allocator check: %lu inconsistencies\n", bad);
+	return bad ? 1 : 0;
+}
+CONSOLE_CMD(cmd_meminfo_rec, "meminfo", "/proc/meminfo", cmd_meminfo);
+CONSOLE_CMD(cmd_buddyinfo_rec, "buddyinfo", "/proc/buddyinfo", cmd_buddyinfo);
+CONSOLE_CMD(cmd_pagetypeinfo_rec, "pagetypeinfo", "/proc/pagetypeinfo", cmd_pagetypeinfo);
+CONSOLE_CMD(cmd_zoneinfo_rec, "zoneinfo", "/proc/zoneinfo", cmd_zoneinfo);
+CONSOLE_CMD(cmd_vmstat_rec, "vmstat", "/proc/vmstat", cmd_vmstat);
+CONSOLE_CMD(cmd_check_rec, "check", "verify every free list and counter of the page allocator", cmd_check);
+
+static int cmd_slabinfo(int, char **)
+{
+	slabinfo_show(console_printf);
+	return 0;
+}
+CONSOLE_CMD(cmd_slabinfo_rec, "slabinfo", "/proc/slabinfo (version 2.1)", cmd_slabinfo);
+
+static int cmd_slabvalidate(int argc, char **argv)
+{
+	if (argc != 2) {
+		console_printf("usage: slabvalidate <cache>|all\n");
+		return 1;
+	}
+	unsigned long before = slab_errors;
+	if (strcmp(argv[1], "all") == 0) {
+		long slabs = 0;
+		list_for_each(pos, &active_slab::caches)
+			slabs += validate_slab_cache(list_entry(pos, kmem_cache, list));
+		console_printf("%s: validated %ld slabs of all caches: %lu errors\n", slab_allocator_name(), slabs,
+			       slab_errors - before);
+	} else {
+		kmem_cache *s = kmem_cache_find(argv[1]);
+		if (!s) {
+			console_printf("slabvalidate: no cache named %s\n", argv[1]);
+			return 1;
+		}
+		long slabs = validate_slab_cache(s);
+		console_printf("%s: validated %ld slabs of %s: %lu errors\n", slab_allocator_name(), slabs, argv[1],
+			       slab_errors - before);
+	}
+	return slab_errors != before;
+}
+CONSOLE_CMD(cmd_slabvalidate_rec, "slabvalidate", "check every slab of a cache (SLUB validate)", cmd_slabvalidate);
+
+static int cmd_vmallocinfo(int, char **)
+{
+	show_vmallocinfo(console_printf);
+	return 0;
+}
+CONSOLE_CMD(cmd_vmallocinfo_rec, "vmallocinfo", "/proc/vmallocinfo", cmd_vmallocinfo);
