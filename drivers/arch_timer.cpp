@@ -8,6 +8,7 @@
 #include "core/params.h"
 #include "core/printk.h"
 #include "core/console_cmd.h"
+#include "core/tick.h"
 #include "lib/of/of.h"
 #include "kstd/string.h"
 
@@ -76,6 +77,7 @@ IrqReturn timer_tick(unsigned, void *)
 	write_cval(next_cval); // deasserts the level interrupt
 	__atomic_store_n(&jiffies_64, jiffies_64 + n, __ATOMIC_RELEASE);
 	info.lost_ticks += n - 1;
+	update_process_times(jiffies_64);
 	return IrqReturn::Handled;
 }
 

@@ -6,6 +6,7 @@
 #include "core/params.h"
 #include "core/printk.h"
 #include "kstd/string.h"
+#include "kernel/sched.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
@@ -39,6 +40,7 @@ static u64 ledger_free_pages()
 	page_alloc_ledger l = page_alloc_ledger_snapshot();
 	return static_cast<u64>(l.free_total + l.pcp_total + l.bad_pages);
 }
+static u64 ledger_tasks() { return static_cast<u64>(nr_tasks_alive()); }
 static u64 ledger_vmalloc_areas() { return static_cast<u64>(vmalloc_get_stats().nr_areas); }
 static u64 ledger_kernel_pgtables() { return static_cast<u64>(kernel_pgtable_pages()); }
 
@@ -48,6 +50,7 @@ static constexpr struct {
 } ledgers[] = {
 	{"slab objects", slab_ledger_objects},
 	{"free pages", ledger_free_pages},
+	{"tasks", ledger_tasks},
 	{"vmalloc areas", ledger_vmalloc_areas},
 	{"vmalloc page tables", ledger_kernel_pgtables},
 };

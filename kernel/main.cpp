@@ -19,6 +19,7 @@
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
+#include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "lib/stack_protector.h"
@@ -88,11 +89,36 @@ static void mm_core_init()
 	vmalloc_init();
 }
 
+// PID 1 (Linux's kernel_init): the self-tests when asked for, the init program, then the
+// console monitor. A kernel thread, so that everything it starts is scheduled beside it.
+static int kernel_init(void *)
+{
+	if (ktest_run_selected())
+		machine_power_off(ktest_exit_status());
+	run_init_program();
+	pr_notice("Type 'help' for the list of console commands.\n");
+	shell_run();
+}
+
+// Linux's rest_init: start PID 1, then the boot context becomes the idle task.
+[[noreturn]] static void rest_init()
+{
+	task_struct *init = create_task("init", kernel_init, nullptr, PF_KTHREAD);
+	if (!init)
+		panic("rest_init: cannot create the init task");
+	wake_up_new_task(init);
+	put_task_struct(init); // nobody reaps PID 1's kernel thread: it never exits
+	cpu_startup_entry();
+}
+
 // start_kernel never returns and is the only frame on the stack when the canary changes,
 // so it must not itself be protected by the canary.
 extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u64 fdt_pa, u64 current_el,
 									 u64 load_pa)
 {
+	// current (SP_EL0) must be valid before anything can read it: the boot context is CPU 0's
+	// idle task from here on.
+	sched_init_early();
 	printk_set_time_base(arch_counter_get_cntpct());
 	kimage_voffset = KIMAGE_VADDR - load_pa;
 	boot_info.fdt_pa = PhysAddr(fdt_pa);
@@ -104,6 +130,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 
 	of::DeviceTree dt = setup_arch();
 	mm_core_init();
+	sched_init();
 	el0_init();
 	stack_protector_init(boot_seed(dt));
 	print_banner();
@@ -127,9 +154,5 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	}
 	(void)bcm2835_mbox_init(dt);
 
-	if (ktest_run_selected())
-		machine_power_off(ktest_exit_status());
-	run_init_program();
-	pr_notice("Type 'help' for the list of console commands.\n");
-	shell_run();
+	rest_init();
 }

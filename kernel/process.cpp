@@ -19,67 +19,73 @@
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 
-static task_struct *current_tasks[NR_CPUS];
-static int last_pid;
-
-task_struct *current_task() { return current_tasks[smp_processor_id()]; }
-
-static void set_comm(task_struct *t, const char *path)
+static const char *path_basename(const char *path)
 {
 	const char *base = path;
 	for (const char *c = path; *c; c++)
 		if (*c == '/' && c[1])
 			base = c + 1;
-	usize i = 0;
-	for (; base[i] && base[i] != '/' && i < sizeof(t->comm) - 1; i++)
-		t->comm[i] = base[i];
-	t->comm[i] = 0;
+	return base;
 }
+
+namespace {
+
+// What the parent hands the new task: the program to exec, and where the result goes. Lives on
+// the parent's stack, which outlives the child (the parent waits for it).
+struct exec_request {
+	const char *name;
+	kstd::span<const u8> image;
+	kstd::span<const char *const> argv, envp;
+	Result result;
+};
+
+// Releases the address space of the exiting current task (Linux's exit_mm), recording what
+// wait4's rusage would report.
+void exit_mm(task_struct *t)
+{
+	mm_struct *mm = t->mm;
+	t->exit.min_flt = t->min_flt;
+	if (!mm)
+		return;
+	t->exit.maxrss_kb = mm->hiwater_rss * (PAGE_SIZE / 1024);
+	switch_to_kernel_context();
+	t->mm = nullptr;
+	mmput(mm);
+}
+
+// The new task's first function (on its own stack, as current): Linux's kernel_execve from a
+// user-mode thread. On success it returns 0 and ret_from_fork enters EL0 from the pt_regs
+// exec_image filled; on failure the task ends without ever running user code.
+int user_task_start(void *arg)
+{
+	auto *req = static_cast<exec_request *>(arg);
+	task_struct *t = current;
+	req->result = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
+	if (req->result.is_error()) {
+		exit_mm(t);
+		do_task_exit();
+	}
+	return 0;
+}
+
+} // namespace
 
 ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> image,
 				     kstd::span<const char *const> argv, kstd::span<const char *const> envp)
 {
-	if (current_task())
-		return Errno::EBUSY; // one program at a time until there is a scheduler
-	page *tp = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!tp)
+	exec_request req{name, image, argv, envp, {}};
+	// create_task's first FP/SIMD load and thread pointers give the program zeroed FP/SIMD
+	// registers, FPSR, FPCR and TPIDR_EL0/TPIDRRO_EL0, so nothing leaks from an earlier one.
+	task_struct *task = create_task(path_basename(name), user_task_start, &req, 0);
+	if (!task)
 		return Errno::ENOMEM;
-	// A vmalloc'ed stack: THREAD_ALIGN-aligned with unmapped space below, so an overflow
-	// in a syscall faults and is reported instead of corrupting memory.
-	void *sp = alloc_thread_stack(GFP_KERNEL);
-	if (!sp) {
-		__free_page(tp);
-		return Errno::ENOMEM;
-	}
-	auto *task = new (page_address(tp)) task_struct{};
-	task->pid = ++last_pid;
-	set_comm(task, name);
-	task->kstack = sp;
-	task->start_counter = arch_counter_get_cntpct();
-	auto *regs = reinterpret_cast<pt_regs *>(static_cast<char *>(task->kstack) + THREAD_SIZE - sizeof(pt_regs));
-	current_tasks[smp_processor_id()] = task;
-
-	Result r = exec_image(task, name, image, argv, envp, regs);
-	exit_info info{};
-	if (!r.is_error()) {
-		StackRange saved = current_task_stack();
-		set_current_task_stack({reinterpret_cast<u64>(task->kstack), reinterpret_cast<u64>(task->kstack) + THREAD_SIZE});
-		__user_state_reset();
-		__enter_user(regs, &task->ctx);
-		set_current_task_stack(saved);
-		info = task->exit;
-		info.min_flt = task->min_flt;
-	}
-	if (task->mm)
-		info.maxrss_kb = task->mm->hiwater_rss * (PAGE_SIZE / 1024);
-	switch_to_kernel_context();
-	mmput(task->mm);
-	current_tasks[smp_processor_id()] = nullptr;
-	free_thread_stack(sp);
-	task->~task_struct();
-	__free_page(tp);
-	if (r.is_error())
-		return r.error();
+	get_task_struct(task); // ours, to read its exit state after the reap
+	wake_up_new_task(task);
+	wait_task_zombie(task);
+	exit_info info = task->exit;
+	put_task_struct(task);
+	if (req.result.is_error())
+		return req.result.error();
 	return info;
 }
 
@@ -104,7 +110,8 @@ void do_exit(int status)
 	task_struct *t = current_task();
 	t->exit.kind = ExitKind::Exited;
 	t->exit.status = status & 0xff;
-	__exit_user(&t->ctx, 0);
+	exit_mm(t);
+	do_task_exit();
 }
 
 // Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc.
@@ -139,7 +146,8 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	if (regs)
 		pr_info("%s[%d]: pc %016lx lr %016lx sp %016lx\n", t->comm, t->pid, (unsigned long)regs->pc,
 			(unsigned long)regs->regs[30], (unsigned long)regs->sp);
-	__exit_user(&t->ctx, 0);
+	exit_mm(t);
+	do_task_exit();
 }
 
 void print_exit_info(const char *path, const exit_info &e)

@@ -12,6 +12,8 @@
 #include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/syscalls.h"
+#include "kernel/wait.h"
+#include "drivers/arch_timer.h"
 #include "kernel/version.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
@@ -337,7 +339,11 @@ long sys_futex(u64 uaddr, u64 op, u64 val, u64, u64, u64)
 	}
 }
 
-long sys_sched_yield(u64, u64, u64, u64, u64, u64) { return 0; }
+long sys_sched_yield(u64, u64, u64, u64, u64, u64)
+{
+	yield();
+	return 0;
+}
 
 // --- time ---------------------------------------------------------------------------------------
 struct k_timespec {
@@ -400,10 +406,22 @@ static long sleep_for(const k_timespec &ts)
 	u64 f = arch_timer_get_cntfrq();
 	u64 ticks = static_cast<u64>(ts.sec) * f + static_cast<u64>(ts.nsec) * f / 1000000000ull;
 	u64 start = arch_counter_get_cntpct();
-	// No scheduler: the one running program waits here.
-	while (arch_counter_get_cntpct() - start < ticks)
-		asm volatile("yield");
-	return 0;
+	// Sleep on the tick: whole jiffies, rounded up so the sleep is never shorter than asked
+	// (Linux's hrtimers are finer; the tick is what this kernel has). Without a running tick
+	// (no interrupt controller) nothing would wake us, so wait on the counter instead.
+	if (!tick_ready()) {
+		while (arch_counter_get_cntpct() - start < ticks)
+			cpu_relax();
+		return 0;
+	}
+	u64 period = f / HZ;
+	for (;;) {
+		u64 done = arch_counter_get_cntpct() - start;
+		if (done >= ticks)
+			return 0;
+		u64 left = ticks - done;
+		schedule_timeout_uninterruptible(static_cast<long>((left + period - 1) / period) + 1);
+	}
 }
 
 long sys_nanosleep(u64 ureq, u64, u64, u64, u64, u64)

@@ -58,7 +58,8 @@
 .endm
 
 /* kernel_entry: save the interrupted context into the frame at sp.
- * Corrupts: x21-x25 (after saving them).  Leaves x29 pointing at the frame record. */
+ * Corrupts: x19-x25 (after saving them); from EL0 also SP_EL0, which becomes `current`.
+ * Leaves x29 pointing at the frame record. */
 .macro kernel_entry, el
 	stp	x0, x1, [sp, #16 * 0]
 	save_x2_x29
@@ -76,6 +77,12 @@
 	stp	x24, x25, [sp, #S_ESR]
 	.if \el == 0
 	stp	xzr, xzr, [sp, #S_STACKFRAME]	// user frames never continue a kernel backtrace
+	/* SP_EL0 held the user SP (saved above); at EL1 it holds `current` (kernel/sched.h),
+	 * this CPU's __entry_task, which the context switch keeps up to date. */
+	mrs	x20, tpidr_el1
+	adr_l	x19, __entry_task
+	ldr	x19, [x19, x20, lsl #3]
+	msr	sp_el0, x19
 	.else
 	stp	x29, x22, [sp, #S_STACKFRAME]	// link the interrupted frame into the chain
 	.endif
@@ -162,7 +169,12 @@ entry_handler 0, _sync, do_el0_sync
 entry_handler 0, _irq, do_el0_irq
 entry_handler 0, _error, do_serror
 
+/* Back to EL0 from the pt_regs at sp: with IRQs masked, reschedule while the task must give up
+ * the CPU (exit_to_user_mode in kernel/sched.cpp), then restore and eret. */
 ENTRY(ret_to_user)
+	msr	daifset, #2
+	mov	x0, sp
+	bl	exit_to_user_mode
 	kernel_exit 0
 END(ret_to_user)
 

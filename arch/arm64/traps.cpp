@@ -11,14 +11,19 @@
 #include "core/panic.h"
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
+#include "kernel/sched.h"
 #include "kernel/task_stack.h"
 
 void (*handle_arch_irq)(pt_regs *regs);
 void (*el0_sync_handler)(pt_regs *regs);
 
-static StackRange task_stack = {reinterpret_cast<u64>(init_stack), reinterpret_cast<u64>(init_stack_top)};
-StackRange current_task_stack() { return task_stack; }
-void set_current_task_stack(StackRange r) { task_stack = r; }
+// The running task's kernel stack (run_on_stack moves it for the duration of its call).
+StackRange current_task_stack()
+{
+	u64 low = reinterpret_cast<u64>(current->stack);
+	return {low, low + THREAD_SIZE};
+}
+void set_current_task_stack(StackRange r) { current->stack = reinterpret_cast<void *>(r.low); }
 
 extern "C" const void *exec_probe_target[];
 extern "C" char __probe_exec_fault[];
@@ -261,6 +266,12 @@ extern "C" void do_el1_irq(pt_regs *regs)
 		handle_arch_irq(regs);
 	else
 		die("Oops - IRQ with no interrupt controller", regs, 0);
+	// Kernel preemption (Linux's arm64_preempt_schedule_irq): the interrupted code had IRQs
+	// on and no preempt_disable, so it may be switched away from here. This runs before
+	// entry.S rewinds an interrupted restartable sequence, so a sequence that lost the CPU
+	// (or moved to another) restarts instead of committing stale per-CPU state.
+	if (!(regs->pstate & PSR_I_BIT) && current->preempt_count == 0 && need_resched())
+		preempt_schedule_irq();
 }
 
 extern "C" void do_el0_sync(pt_regs *regs)

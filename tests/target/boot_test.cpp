@@ -7,6 +7,9 @@
 #include "kernel/extable.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include <asm/traps.h>
+#include "mm/vmalloc.h"
 #include "core/params.h"
 #include "kstd/result.h"
 #include "kstd/string.h"
@@ -38,8 +41,14 @@ KTEST(boot, runs_at_high_va)
 	u64 sp = reinterpret_cast<u64>(__builtin_frame_address(0));
 	KT_EXPECT_GE(t, pc, (u64)KIMAGE_VADDR);
 	KT_EXPECT_LT(t, pc, reinterpret_cast<u64>(_etext));
-	KT_EXPECT_GE(t, sp, reinterpret_cast<u64>(init_stack));
-	KT_EXPECT_LT(t, sp, reinterpret_cast<u64>(init_stack_top));
+	// Self-tests run in PID 1, a kernel thread on its own vmalloc'ed stack (the boot stack,
+	// init_stack, is the idle task's).
+	StackRange st = current_task_stack();
+	KT_EXPECT_GE(t, sp, st.low);
+	KT_EXPECT_LT(t, sp, st.high);
+	KT_EXPECT_EQ(t, current->pid, 1);
+	KT_EXPECT_TRUE(t, is_vmalloc_addr(reinterpret_cast<void *>(sp)));
+	KT_EXPECT_TRUE(t, st.low != reinterpret_cast<u64>(init_stack));
 	KT_EXPECT_EQ(t, kimage_voffset, KIMAGE_VADDR - boot_info.load_pa.value());
 }
 

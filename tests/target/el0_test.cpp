@@ -537,18 +537,18 @@ KTEST(el0, asid_rollover)
 	// ones get a new ASID when next switched to.
 	if (ok) {
 		u64 gen = mms[19]->context.id >> 3;
-		int current = 0;
+		int in_gen = 0;
 		for (int i = 0; i < 20; i++) {
 			KT_EXPECT_LE(t, mms[i]->context.id >> 3, gen);
 			KT_EXPECT_NE(t, mms[i]->context.id & 7, 0ul);
 			if (mms[i]->context.id >> 3 != gen)
 				continue;
-			current++;
+			in_gen++;
 			for (int j = i + 1; j < 20; j++)
 				if (mms[j]->context.id >> 3 == gen)
 					KT_EXPECT_NE(t, mms[i]->context.id & 7, mms[j]->context.id & 7);
 		}
-		KT_EXPECT_GE(t, current, 1);
+		KT_EXPECT_GE(t, in_gen, 1);
 		// Switching back to an old context revalidates it into the current generation.
 		check_and_switch_context(mms[0]);
 		KT_EXPECT_GE(t, mms[0]->context.id >> 3, gen);

@@ -1,0 +1,585 @@
+// The scheduler core (Linux's kernel/sched/core.c): per-CPU run queues, schedule(), wake-ups,
+// the tick, preemption and the idle loop; tasks' creation and end. See kernel/sched.h for the
+// model and kernel/sched_fair.h for the policy.
+#include "kernel/sched.h"
+
+#include <asm/arch_timer.h>
+#include <asm/irqflags.h>
+#include <asm/memory.h>
+#include <asm/pgtable.h>
+#include <asm/sysreg.h>
+#include <asm/traps.h>
+
+#include "core/panic.h"
+#include "core/printk.h"
+#include "kernel/task_stack.h"
+#include "kernel/wait.h"
+#include "kstd/string.h"
+#include "lib/format.h"
+#include "mm/mm_struct.h"
+#include "mm/slab.h"
+
+extern "C" {
+// arch/arm64/switch.S. Saves prev's callee-saved registers and SP into prev->thread, loads
+// next's, makes next current (SP_EL0) and returns prev on next's stack.
+task_struct *cpu_switch_to(task_struct *prev, task_struct *next);
+// Where a new task starts: schedule_tail, then x19(x20) when x19 is set, then ret_to_user.
+void ret_from_fork();
+// The task an exception from EL0 makes current (entry.S reads it by TPIDR_EL1).
+task_struct *__entry_task[NR_CPUS];
+}
+
+namespace {
+
+struct rq {
+	// Guards everything below and the __state/on_rq of the tasks on this rq. Always taken with
+	// IRQs off (the tick and wake-ups from interrupts take it).
+	SpinLock lock;
+	sched::CfsRq cfs;
+	task_struct *curr = nullptr;
+	task_struct *idle = nullptr;
+	u64 clock = 0; // ns, from the counter
+	u64 nr_switches = 0;
+	unsigned cpu = 0;
+};
+
+rq runqueues[NR_CPUS];
+rq *cpu_rq(unsigned cpu) { return &runqueues[cpu]; }
+rq *this_rq() { return cpu_rq(smp_processor_id()); }
+
+// The boot context of CPU 0, which becomes its idle task (Linux's init_task, pid 0).
+task_struct init_task;
+
+// The task list (ps, the OOM killer) and parent/child links.
+SpinLock tasklist_lock;
+list_head task_list = LIST_HEAD_INIT(task_list);
+int last_pid;
+unsigned long tasks_alive;
+
+kmem_cache *task_struct_cachep;
+
+// Whose FP/SIMD state each CPU's registers hold (Linux's fpsimd_last_state).
+task_struct *fpsimd_last_state[NR_CPUS];
+
+u64 sched_clock()
+{
+	// Counter ticks to ns, split so that nothing overflows for any counter value (the
+	// remainder times 1e9 stays below 2^64 for counter frequencies up to 18 GHz).
+	static u64 freq;
+	if (!freq)
+		freq = arch_timer_get_cntfrq();
+	u64 c = arch_counter_get_cntpct();
+	return (c / freq) * 1000000000u + (c % freq) * 1000000000u / freq;
+}
+
+void update_rq_clock(rq *r)
+{
+	u64 now = sched_clock();
+	if (static_cast<i64>(now - r->clock) > 0)
+		r->clock = now;
+}
+
+bool is_idle(const task_struct *t) { return t->flags & PF_IDLE; }
+bool is_user_task(const task_struct *t) { return !(t->flags & PF_KTHREAD); }
+
+void resched_curr(rq *r) { set_tsk_need_resched(r->curr); }
+
+// FP/SIMD and thread pointers belong to user tasks only: the kernel never touches them
+// (-mgeneral-regs-only), so a kernel thread in between leaves the registers as they were.
+void fpsimd_thread_switch(task_struct *prev, task_struct *next, unsigned cpu)
+{
+	if (is_user_task(prev) && !is_idle(prev)) {
+		fpsimd_save_state(&prev->thread.uw_fpsimd);
+		prev->thread.tp_value = read_sysreg(tpidr_el0);
+		prev->thread.tp2_value = read_sysreg(tpidrro_el0);
+		prev->thread.fpsimd_cpu = cpu;
+		fpsimd_last_state[cpu] = prev;
+	}
+	if (is_user_task(next) && !is_idle(next)) {
+		if (fpsimd_last_state[cpu] != next || next->thread.fpsimd_cpu != cpu)
+			fpsimd_load_state(&next->thread.uw_fpsimd);
+		write_sysreg(next->thread.tp_value, tpidr_el0);
+		write_sysreg(next->thread.tp2_value, tpidrro_el0);
+	}
+}
+
+void release_task_stack(task_struct *t)
+{
+	if (t->stack && t != &init_task) {
+		free_thread_stack(t->stack);
+		t->stack = nullptr;
+	}
+}
+
+// Runs on next's stack right after the switch, with the rq lock still held by the switch.
+void finish_task_switch(task_struct *prev)
+{
+	rq *r = this_rq();
+	unsigned state = __atomic_load_n(&prev->__state, __ATOMIC_RELAXED);
+	r->lock.unlock();
+	if (state == TASK_DEAD) {
+		// prev will never run again and nothing runs on its stack any more. The stack goes
+		// before on_cpu clears: a reaper waits for on_cpu == 0 and may drop the last reference.
+		release_task_stack(prev);
+		__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+		put_task_struct(prev);
+	} else {
+		__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	}
+}
+
+void context_switch(rq *r, task_struct *prev, task_struct *next)
+{
+	// Address space: user tasks run on their own page tables and ASID; kernel threads (and
+	// the idle task) on the empty reserved table, so they never see user mappings.
+	if (next->mm) {
+		if (next->mm != prev->mm)
+			check_and_switch_context(next->mm);
+	} else if (prev->mm) {
+		switch_to_kernel_context();
+	}
+	fpsimd_thread_switch(prev, next, r->cpu);
+	__entry_task[r->cpu] = next;
+	next->cpu = r->cpu;
+	next->on_cpu = 1;
+	task_struct *last = cpu_switch_to(prev, next);
+	// Back in prev (which may be any CPU's task by now): finish the switch that brought us here.
+	finish_task_switch(last);
+}
+
+// Called with preemption disabled (the caller raised preempt_count).
+void __schedule(bool preempt)
+{
+	task_struct *prev = current;
+	irqflags_t f = arch_local_irq_save();
+	rq *r = this_rq();
+	r->lock.lock();
+	update_rq_clock(r);
+	unsigned state = __atomic_load_n(&prev->__state, __ATOMIC_RELAXED);
+	if (!preempt && state != TASK_RUNNING && !is_idle(prev)) {
+		r->cfs.dequeue(&prev->se);
+		prev->nvcsw++;
+	} else if (preempt) {
+		prev->nivcsw++;
+	}
+	sched::sched_entity *se = r->cfs.pick_next(is_idle(prev) ? nullptr : &prev->se, r->clock);
+	task_struct *next = se ? reinterpret_cast<task_struct *>(reinterpret_cast<char *>(se) -
+							       __builtin_offsetof(task_struct, se))
+			       : r->idle;
+	clear_tsk_need_resched(prev);
+	if (next != prev) {
+		r->curr = next;
+		r->nr_switches++;
+		context_switch(r, prev, next);
+	} else {
+		r->lock.unlock();
+	}
+	arch_local_irq_restore(f);
+}
+
+int alloc_pid()
+{
+	// pids only grow for now (pid_max wrap-around with an in-use check comes with fork).
+	return __atomic_add_fetch(&last_pid, 1, __ATOMIC_RELAXED);
+}
+
+void set_comm(task_struct *t, const char *name)
+{
+	usize i = 0;
+	for (; name[i] && i < sizeof(t->comm) - 1; i++)
+		t->comm[i] = name[i];
+	t->comm[i] = 0;
+}
+
+} // namespace
+
+// --- need_resched ---------------------------------------------------------------------------------
+
+void set_tsk_need_resched(task_struct *t) { __atomic_fetch_or(&t->ti_flags, 1ul << TIF_NEED_RESCHED, __ATOMIC_RELAXED); }
+void clear_tsk_need_resched(task_struct *t) { __atomic_fetch_and(&t->ti_flags, ~(1ul << TIF_NEED_RESCHED), __ATOMIC_RELAXED); }
+
+// --- scheduling -----------------------------------------------------------------------------------
+
+void schedule()
+{
+	task_struct *t = current;
+	if (__builtin_expect(t->preempt_count != 0, 0) || (arch_irqs_disabled() && !is_idle(t))) {
+		// Linux's "BUG: scheduling while atomic": sleeping here would deadlock on whatever
+		// the caller holds. Report once and refuse.
+		pr_err("BUG: scheduling while atomic: %s/%d/0x%08x, IRQs %s\n", t->comm, t->pid, t->preempt_count,
+		       arch_irqs_disabled() ? "off" : "on");
+		WARN_ON_ONCE(true);
+		__atomic_store_n(&t->__state, TASK_RUNNING, __ATOMIC_RELAXED);
+		return;
+	}
+	t->preempt_count++;
+	__schedule(false);
+	t->preempt_count--;
+}
+
+void preempt_schedule()
+{
+	task_struct *t = current;
+	if (t->preempt_count || arch_irqs_disabled())
+		return;
+	do {
+		t->preempt_count++;
+		__schedule(true);
+		t->preempt_count--;
+	} while (need_resched());
+}
+
+void preempt_schedule_irq()
+{
+	task_struct *t = current;
+	// From do_el1_irq with IRQs masked; the interrupted code had them on and preempt_count 0.
+	do {
+		t->preempt_count++;
+		arch_local_irq_enable();
+		__schedule(true);
+		arch_local_irq_disable();
+		t->preempt_count--;
+	} while (need_resched());
+}
+
+extern "C" void schedule_tail(task_struct *prev)
+{
+	finish_task_switch(prev);
+	// A new task starts with IRQs on and preemption enabled (create_task set its count to 1
+	// for the switch that brought it here).
+	arch_local_irq_enable();
+	current->preempt_count--;
+}
+
+// Return to EL0 with IRQs masked: reschedule while needed (Linux's exit_to_user_mode_loop).
+extern "C" void exit_to_user_mode(pt_regs *)
+{
+	while (__builtin_expect(need_resched(), 0)) {
+		arch_local_irq_enable();
+		schedule();
+		arch_local_irq_disable();
+	}
+}
+
+bool try_to_wake_up(task_struct *p, unsigned state)
+{
+	irqflags_t f = arch_local_irq_save();
+	rq *r = cpu_rq(p->cpu);
+	r->lock.lock();
+	bool woken = false;
+	if (__atomic_load_n(&p->__state, __ATOMIC_RELAXED) & state) {
+		__atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
+		woken = true;
+		if (!p->se.on_rq) {
+			update_rq_clock(r);
+			r->cfs.update_curr(r->clock);
+			r->cfs.enqueue(&p->se, sched::CfsRq::Enqueue::Wakeup);
+			if (is_idle(r->curr) || r->cfs.check_preempt_wakeup(&p->se))
+				resched_curr(r);
+		}
+	}
+	r->lock.unlock();
+	arch_local_irq_restore(f);
+	return woken;
+}
+
+void wake_up_new_task(task_struct *p)
+{
+	irqflags_t f = arch_local_irq_save();
+	rq *r = cpu_rq(p->cpu);
+	r->lock.lock();
+	update_rq_clock(r);
+	r->cfs.update_curr(r->clock);
+	__atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
+	r->cfs.enqueue(&p->se, sched::CfsRq::Enqueue::New);
+	if (is_idle(r->curr) || r->cfs.check_preempt_wakeup(&p->se))
+		resched_curr(r);
+	r->lock.unlock();
+	arch_local_irq_restore(f);
+}
+
+void yield()
+{
+	{
+		irqflags_t f = arch_local_irq_save();
+		rq *r = this_rq();
+		r->lock.lock();
+		update_rq_clock(r);
+		r->cfs.update_curr(r->clock);
+		if (!is_idle(current))
+			r->cfs.yield_curr();
+		r->lock.unlock();
+		arch_local_irq_restore(f);
+	}
+	schedule();
+}
+
+void scheduler_tick()
+{
+	rq *r = this_rq();
+	if (!r->curr)
+		return; // before sched_init_early
+	r->lock.lock(); // IRQ context: IRQs are already masked
+	update_rq_clock(r);
+	if (is_idle(r->curr)) {
+		if (r->cfs.nr_running())
+			resched_curr(r);
+	} else if (r->cfs.check_preempt_tick(r->clock)) {
+		resched_curr(r);
+	}
+	r->lock.unlock();
+}
+
+void set_user_nice(task_struct *p, int nice)
+{
+	if (nice < sched::MIN_NICE)
+		nice = sched::MIN_NICE;
+	if (nice > sched::MAX_NICE)
+		nice = sched::MAX_NICE;
+	irqflags_t f = arch_local_irq_save();
+	rq *r = cpu_rq(p->cpu);
+	r->lock.lock();
+	bool queued = p->se.on_rq;
+	update_rq_clock(r);
+	r->cfs.update_curr(r->clock);
+	// Reweighting a queued entity changes the run queue's load: take it out and put it back.
+	if (queued)
+		r->cfs.dequeue(&p->se);
+	p->nice = nice;
+	p->se.weight = sched::nice_to_weight(nice);
+	if (queued)
+		r->cfs.enqueue(&p->se, sched::CfsRq::Enqueue::Requeue);
+	if (queued && r->curr != p)
+		resched_curr(r);
+	r->lock.unlock();
+	arch_local_irq_restore(f);
+}
+
+// --- tasks ------------------------------------------------------------------------------------------
+
+pt_regs *task_pt_regs(task_struct *t)
+{
+	return reinterpret_cast<pt_regs *>(static_cast<char *>(t->stack) + THREAD_SIZE - sizeof(pt_regs));
+}
+
+task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+{
+	void *mem = kmem_cache_alloc(task_struct_cachep, GFP_KERNEL);
+	if (!mem)
+		return nullptr;
+	void *stack = alloc_thread_stack(GFP_KERNEL);
+	if (!stack) {
+		kmem_cache_free(task_struct_cachep, mem);
+		return nullptr;
+	}
+	auto *t = new (mem) task_struct{};
+	t->stack = stack;
+	t->__state = TASK_NEW;
+	t->flags = flags;
+	// The scheduler's reference (dropped after the last switch away from the dead task) and the
+	// parent's (dropped when it reaps the zombie, or by kthread_stop).
+	t->usage = 2;
+	t->pid = alloc_pid();
+	set_comm(t, name);
+	t->se.weight = sched::nice_to_weight(0);
+	t->thread.fpsimd_cpu = NR_CPUS;
+	// One for the switch that first runs it; schedule_tail drops it.
+	t->preempt_count = 1;
+	t->cpu = smp_processor_id();
+	t->start_counter = arch_counter_get_cntpct();
+	INIT_LIST_HEAD(&t->children);
+	INIT_LIST_HEAD(&t->sibling);
+	INIT_LIST_HEAD(&t->tasks);
+
+	pt_regs *regs = task_pt_regs(t);
+	memset(regs, 0, sizeof(*regs));
+	cpu_context &c = t->thread.cpu_context;
+	c.x19_x28[0] = reinterpret_cast<u64>(fn);
+	c.x19_x28[1] = reinterpret_cast<u64>(arg);
+	c.fp = 0; // backtraces end at the new task's first frame
+	c.sp = reinterpret_cast<u64>(regs);
+	c.pc = reinterpret_cast<u64>(&ret_from_fork);
+
+	task_struct *parent = current;
+	{
+		SpinLockGuard g(tasklist_lock);
+		t->parent = parent;
+		list_add_tail(&t->sibling, &parent->children);
+		list_add_tail(&t->tasks, &task_list);
+		tasks_alive++;
+	}
+	return t;
+}
+
+void get_task_struct(task_struct *t) { __atomic_fetch_add(&t->usage, 1, __ATOMIC_RELAXED); }
+
+void put_task_struct(task_struct *t)
+{
+	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	BUG_ON(t == &init_task);
+	{
+		SpinLockGuard g(tasklist_lock);
+		if (!list_empty(&t->tasks))
+			list_del_init(&t->tasks);
+		if (!list_empty(&t->sibling))
+			list_del_init(&t->sibling);
+		tasks_alive--;
+	}
+	release_task_stack(t); // a task that never ran still has its stack
+	t->~task_struct();
+	kmem_cache_free(task_struct_cachep, t);
+}
+
+void do_task_exit()
+{
+	task_struct *t = current;
+	t->flags |= PF_EXITING;
+	BUG_ON(is_idle(t));
+	// No preemption from here to the last switch: a parent woken below must find us gone or
+	// going, never runnable with work left (it waits for on_cpu to clear).
+	preempt_disable();
+	bool orphan;
+	list_head zombies = LIST_HEAD_INIT(zombies);
+	{
+		SpinLockGuard g(tasklist_lock);
+		// Children of a dying task lose their parent (reparenting to PID 1 comes with wait4):
+		// a zombie child is released now, a live one releases the parent's reference itself
+		// when it exits and finds no parent.
+		while (!list_empty(&t->children)) {
+			task_struct *c = list_first_entry(&t->children, task_struct, sibling);
+			list_del_init(&c->sibling);
+			c->parent = nullptr;
+			if (c->exit_state == EXIT_ZOMBIE) {
+				c->exit_state = EXIT_DEAD;
+				list_add_tail(&c->sibling, &zombies); // released below, outside the lock
+			}
+		}
+		orphan = t->parent == nullptr;
+		__atomic_store_n(&t->exit_state, EXIT_ZOMBIE, __ATOMIC_RELEASE);
+	}
+	while (!list_empty(&zombies)) {
+		task_struct *c = list_first_entry(&zombies, task_struct, sibling);
+		list_del_init(&c->sibling);
+		put_task_struct(c);
+	}
+	wake_up(&t->exit_wait);
+	if (orphan) {
+		t->exit_state = EXIT_DEAD;
+		put_task_struct(t); // the parent's reference: nobody will reap us
+	}
+	__atomic_store_n(&t->__state, TASK_DEAD, __ATOMIC_RELAXED);
+	__schedule(false);
+	BUG_ON(true); // a dead task was scheduled again
+	for (;;)
+		;
+}
+
+void wait_task_zombie(task_struct *child)
+{
+	wait_event(child->exit_wait, __atomic_load_n(&child->exit_state, __ATOMIC_ACQUIRE) == EXIT_ZOMBIE);
+	// A zombie may still be on its way off a CPU (it wakes us before its last switch): wait
+	// until it is off, so that everything it had, its stack included, is gone when we return
+	// (Linux's wait_task_inactive). It never sleeps again, so this is short.
+	while (__atomic_load_n(&child->on_cpu, __ATOMIC_ACQUIRE))
+		yield();
+	{
+		SpinLockGuard g(tasklist_lock);
+		child->exit_state = EXIT_DEAD;
+		if (!list_empty(&child->sibling))
+			list_del_init(&child->sibling);
+		child->parent = nullptr;
+	}
+	put_task_struct(child);
+}
+
+unsigned long nr_tasks_alive()
+{
+	SpinLockGuard g(tasklist_lock);
+	return tasks_alive;
+}
+
+void for_each_task(void (*fn)(task_struct *t, void *arg), void *arg)
+{
+	SpinLockGuard g(tasklist_lock);
+	list_for_each(pos, &task_list)
+		fn(list_entry(pos, task_struct, tasks), arg);
+}
+
+char task_state_char(const task_struct *t)
+{
+	if (t->exit_state == EXIT_ZOMBIE)
+		return 'Z';
+	if (t->exit_state == EXIT_DEAD)
+		return 'X';
+	unsigned s = __atomic_load_n(&t->__state, __ATOMIC_RELAXED);
+	if (s == TASK_RUNNING)
+		return 'R';
+	if (s & TASK_INTERRUPTIBLE)
+		return 'S';
+	if (s & TASK_UNINTERRUPTIBLE)
+		return (t->flags & PF_KTHREAD) ? 'I' : 'D';
+	return '?';
+}
+
+rq_stats rq_get_stats(unsigned cpu)
+{
+	rq *r = cpu_rq(cpu);
+	irqflags_t f = arch_local_irq_save();
+	r->lock.lock();
+	rq_stats s{r->cfs.nr_running(), r->nr_switches, r->clock, r->cfs.check()};
+	r->lock.unlock();
+	arch_local_irq_restore(f);
+	return s;
+}
+
+// --- boot -------------------------------------------------------------------------------------------
+
+void sched_init_early()
+{
+	task_struct *t = &init_task;
+	t->usage = 1;
+	t->pid = 0;
+	t->flags = PF_KTHREAD | PF_IDLE;
+	t->__state = TASK_RUNNING;
+	t->stack = reinterpret_cast<void *>(init_stack);
+	t->thread.fpsimd_cpu = NR_CPUS;
+	set_comm(t, "swapper/0");
+	INIT_LIST_HEAD(&t->children);
+	INIT_LIST_HEAD(&t->sibling);
+	INIT_LIST_HEAD(&t->tasks);
+	write_sysreg(reinterpret_cast<u64>(t), sp_el0);
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		runqueues[cpu].cpu = cpu;
+	t->on_cpu = 1;
+	rq *r = cpu_rq(0);
+	r->curr = r->idle = t;
+	__entry_task[0] = t;
+}
+
+void sched_init()
+{
+	task_struct_cachep = kmem_cache_create("task_struct", sizeof(task_struct), alignof(task_struct),
+					       SLAB_PANIC, nullptr);
+	pr_info("sched: CFS run queue per CPU, HZ tick preemption, %zu-byte task_struct\n", sizeof(task_struct));
+}
+
+void cpu_startup_entry()
+{
+	task_struct *idle = current;
+	BUG_ON(!is_idle(idle));
+	for (;;) {
+		// wfi with IRQs masked still wakes on a pending interrupt; unmasking then takes it.
+		// Checking need_resched with IRQs masked closes the window where a wake-up's IRQ
+		// arrives between the check and the wfi (Linux's cpu_idle_poll/default_idle_call).
+		while (!need_resched()) {
+			arch_local_irq_disable();
+			if (!need_resched())
+				asm volatile("wfi" ::: "memory");
+			arch_local_irq_enable();
+		}
+		idle->preempt_count++;
+		__schedule(false);
+		idle->preempt_count--;
+	}
+}

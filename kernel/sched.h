@@ -1,0 +1,225 @@
+// Tasks and the scheduler (Linux's include/linux/sched.h, kernel/sched/core.c).
+//
+// A task is a kernel stack plus a task_struct: kernel threads run a function on it, user tasks
+// enter EL0 from its top. `current` is the running task, kept in SP_EL0 while at EL1 as on
+// Linux arm64 (one mrs, and migration-safe: the value belongs to the task, not to the CPU);
+// entry.S loads it from this CPU's __entry_task on every exception from EL0.
+//
+// Every CPU has its own run queue (rq) with its own lock; a task is on at most one. Only CPU 0
+// runs today, but nothing here assumes it: wake-ups go to the task's CPU's rq, and the idle
+// task, the current task and the rq clock are per CPU.
+//
+// Lifetimes: a task_struct is reference counted (usage). The scheduler's reference is dropped
+// once the dead task has switched away for the last time (finish_task_switch), which is also
+// when its stack is freed (never by the task itself: it is still running on it). A parent that
+// waits for a child, and kthread_stop, hold their own references.
+//
+// Preemption: a per-task preempt_count (thread_info, as arm64's THREAD_INFO_IN_TASK) counts
+// preempt_disable nesting; IRQ-off sections and spinlocks taken with IRQs off do not preempt
+// either. The tick and wake-ups set TIF_NEED_RESCHED; it is acted on when an IRQ returns to EL1
+// code with preempt_count 0 and IRQs on, on the way back to EL0, and at preempt_enable.
+#pragma once
+
+#include <asm/processor.h>
+#include <asm/ptrace.h>
+#include <asm/smp.h>
+
+#include "core/spinlock.h"
+#include "kernel/sched_fair.h"
+#include "kernel/wait_types.h"
+#include "kstd/list.h"
+#include "kstd/types.h"
+
+struct mm_struct;
+
+// Linux's task states (task_struct.__state) and exit states.
+inline constexpr unsigned TASK_RUNNING = 0x0000;
+inline constexpr unsigned TASK_INTERRUPTIBLE = 0x0001;
+inline constexpr unsigned TASK_UNINTERRUPTIBLE = 0x0002;
+inline constexpr unsigned TASK_DEAD = 0x0080;
+inline constexpr unsigned TASK_NEW = 0x0800;
+inline constexpr unsigned TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
+inline constexpr int EXIT_ZOMBIE = 0x0020;
+inline constexpr int EXIT_DEAD = 0x0010;
+
+// task_struct.flags (Linux's PF_*).
+inline constexpr unsigned PF_IDLE = 0x00000002;
+inline constexpr unsigned PF_EXITING = 0x00000004;
+inline constexpr unsigned PF_KTHREAD = 0x00200000;
+
+// thread_info.flags bits (Linux's TIF_*).
+inline constexpr unsigned TIF_NEED_RESCHED = 1;
+
+// Linux signal numbers used for kill reports.
+inline constexpr int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9,
+		     SIGSEGV = 11;
+
+enum class ExitKind : u8 { Exited, Killed };
+
+struct exit_info {
+	ExitKind kind;
+	int status;         // exit status (Exited)
+	int signal;         // Killed: the signal whose default action ended it
+	char reason[64];    // Killed: "level 2 translation fault", "out of memory", ...
+	u64 addr;           // Killed by a fault: the faulting address
+	u64 esr;
+	u64 pc;
+	unsigned long min_flt; // faults resolved for it (ru_minflt)
+	unsigned long maxrss_kb;
+};
+
+struct k_sigaction {
+	u64 handler, flags, restorer, mask;
+};
+
+// Offsets shared with arch/arm64/switch.S and entry.S (checked below).
+#define TSK_TI_FLAGS 0
+#define TSK_TI_PREEMPT 8
+#define TSK_THREAD 16
+
+struct task_struct {
+	// thread_info (Linux's THREAD_INFO_IN_TASK): first, at the offsets the assembly uses.
+	unsigned long ti_flags;
+	u32 preempt_count;
+	u32 cpu;
+	thread_struct thread;
+
+	unsigned __state; // TASK_*; written with the rq lock held or by the task itself
+	unsigned flags;   // PF_*
+	int exit_state;   // 0, EXIT_ZOMBIE, EXIT_DEAD
+	int usage;        // references (atomic); the last put frees the task
+	int on_cpu;       // running on a CPU, or still being switched away from (Linux's on_cpu)
+	int pid;
+	int nice;
+	char comm[16];
+	sched::sched_entity se;
+	void *stack; // THREAD_SIZE bytes, THREAD_ALIGN aligned (vmalloc'ed, guarded)
+
+	mm_struct *mm;
+	task_struct *parent;
+	list_head children; // tasks whose parent this is
+	list_head sibling;  // in parent->children
+	list_head tasks;    // every task but the idle ones (for ps and the OOM killer)
+	wait_queue_head exit_wait; // woken when this task becomes a zombie
+
+	// Kernel threads.
+	int (*kthread_fn)(void *);
+	void *kthread_data;
+	bool kthread_should_stop;
+	int kthread_result;
+
+	exit_info exit;
+	unsigned long min_flt, maj_flt;
+	unsigned long nvcsw, nivcsw; // voluntary and involuntary context switches
+	u64 clear_child_tid;
+	u64 robust_list, robust_len;
+	k_sigaction sigactions[64];
+	u64 sigmask;
+	u64 start_counter;
+};
+static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
+static_assert(__builtin_offsetof(task_struct, preempt_count) == TSK_TI_PREEMPT);
+static_assert(__builtin_offsetof(task_struct, thread) == TSK_THREAD);
+static_assert(__builtin_offsetof(thread_struct, cpu_context) == 0);
+
+static inline task_struct *get_current()
+{
+	u64 t;
+	// Not volatile: current does not change under a running task, so the compiler may CSE
+	// it (Linux's arm64 get_current is the same mrs, with the same reasoning).
+	asm("mrs %0, sp_el0" : "=r"(t));
+	return reinterpret_cast<task_struct *>(t);
+}
+#define current get_current()
+
+// --- the scheduler ----------------------------------------------------------------------------
+
+// Makes the boot context CPU 0's idle task "swapper/0" (pid 0) and sets up the run queues.
+// Called before anything else reads current.
+void sched_init_early();
+// After the allocators are up: the caches tasks come from.
+void sched_init();
+// The boot context, once setup is done: becomes the idle loop (wfi until something is runnable).
+[[noreturn]] void cpu_startup_entry();
+
+// Gives up the CPU: the caller set its state first (TASK_RUNNING just yields to others).
+void schedule();
+// Wakes p if its state is in `state`; true when it was woken (Linux's try_to_wake_up).
+bool try_to_wake_up(task_struct *p, unsigned state);
+inline bool wake_up_process(task_struct *p) { return try_to_wake_up(p, TASK_NORMAL); }
+// Makes a new task runnable for the first time.
+void wake_up_new_task(task_struct *p);
+// sched_yield.
+void yield();
+// The tick (update_process_times, IRQ context): charges current and may set need_resched.
+void scheduler_tick();
+// Nice: -20..19, clamped as setpriority does. Takes effect at once.
+void set_user_nice(task_struct *p, int nice);
+// Called from do_el1_irq with IRQs masked before returning to interruptible EL1 code.
+void preempt_schedule_irq();
+
+static inline bool test_tsk_need_resched(const task_struct *t)
+{
+	return __atomic_load_n(&t->ti_flags, __ATOMIC_RELAXED) & (1ul << TIF_NEED_RESCHED);
+}
+static inline bool need_resched() { return test_tsk_need_resched(current); }
+void set_tsk_need_resched(task_struct *t);
+void clear_tsk_need_resched(task_struct *t);
+
+static inline void preempt_disable()
+{
+	current->preempt_count++;
+	asm volatile("" ::: "memory"); // the count is raised before the critical section starts
+}
+void preempt_schedule();
+static inline void preempt_enable()
+{
+	asm volatile("" ::: "memory"); // the critical section ends before the count drops
+	task_struct *t = current;
+	if (--t->preempt_count == 0 && __builtin_expect(test_tsk_need_resched(t), 0))
+		preempt_schedule();
+}
+static inline void preempt_enable_no_resched()
+{
+	asm volatile("" ::: "memory");
+	current->preempt_count--;
+}
+
+static inline void set_current_state(unsigned state)
+{
+	// The store must be visible before the caller re-checks its wait condition, so that a
+	// waker that sets the condition and then wakes sees the new state (Linux's smp_store_mb).
+	__atomic_store_n(&current->__state, state, __ATOMIC_SEQ_CST);
+}
+
+// --- tasks ------------------------------------------------------------------------------------
+
+// A new task with a kernel stack, not yet runnable, child of current. It starts in
+// ret_from_fork and calls fn(arg) on its stack; a kernel thread's fn must not return (the
+// kthread wrapper calls do_exit), a user task's fn returns 0 after it filled the pt_regs at the
+// top of its stack (kernel_execve), and the task then enters EL0 from them. nullptr: no memory.
+task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigned flags);
+// The pt_regs a user task enters EL0 with (at the top of its stack).
+pt_regs *task_pt_regs(task_struct *t);
+void get_task_struct(task_struct *t);
+void put_task_struct(task_struct *t);
+// Ends current: state TASK_DEAD after the exit state is published; never returns.
+[[noreturn]] void do_task_exit();
+// Waits until `child` (a child of current) is a zombie; then unlinks it and drops the parent's
+// reference (the caller keeps its own if it took one).
+void wait_task_zombie(task_struct *child);
+// Number of tasks alive (created and not yet freed), for the ktest ledger.
+unsigned long nr_tasks_alive();
+// Iterates every task but the idle tasks (for ps): calls fn under the task-list lock.
+void for_each_task(void (*fn)(task_struct *t, void *arg), void *arg);
+// The name of a state for ps ("R", "S", "D", "Z", "X", "I").
+char task_state_char(const task_struct *t);
+
+// Per-CPU run-queue statistics for tests and /proc/schedstat-like output.
+struct rq_stats {
+	unsigned nr_running;
+	u64 nr_switches;
+	u64 clock_ns;
+	unsigned long check_errors; // CfsRq::check()
+};
+rq_stats rq_get_stats(unsigned cpu);

@@ -1,0 +1,22 @@
+// The wait-queue structures (kernel/wait.h has the operations), apart so that task_struct
+// can embed a queue without the header cycle wait.h <-> sched.h.
+#pragma once
+
+#include "core/spinlock.h"
+#include "kstd/list.h"
+
+struct task_struct;
+
+struct wait_queue_entry {
+	task_struct *task = nullptr;
+	list_head entry = LIST_HEAD_INIT(entry);
+};
+
+struct wait_queue_head {
+	SpinLock lock;
+	list_head head = LIST_HEAD_INIT(head);
+
+	wait_queue_head() = default;
+	wait_queue_head(const wait_queue_head &) = delete;
+	wait_queue_head &operator=(const wait_queue_head &) = delete;
+};
