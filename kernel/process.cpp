@@ -12,6 +12,7 @@
 #include "kernel/process.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
+#include "kernel/wait.h"
 #include "kstd/string.h"
 #include "lib/cpio.h"
 #include "lib/format.h"
@@ -31,12 +32,15 @@ static const char *path_basename(const char *path)
 namespace {
 
 // What the parent hands the new task: the program to exec, and where the result goes. Lives on
-// the parent's stack, which outlives the child (the parent waits for it).
+// the parent's stack: the parent waits until the exec is over (done), after which the child
+// needs none of it.
 struct exec_request {
 	const char *name;
 	kstd::span<const u8> image;
 	kstd::span<const char *const> argv, envp;
 	Result result;
+	bool done;
+	wait_queue_head wq;
 };
 
 // Releases the address space of the exiting current task (Linux's exit_mm), recording what
@@ -60,8 +64,16 @@ int user_task_start(void *arg)
 {
 	auto *req = static_cast<exec_request *>(arg);
 	task_struct *t = current;
-	req->result = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
-	if (req->result.is_error()) {
+	Result r = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
+	{
+		// done is published and the parent woken under the queue's lock, and the parent takes
+		// that lock before req goes away: nothing here touches req after the unlock.
+		SpinLockGuard g(req->wq.lock);
+		req->result = r;
+		__atomic_store_n(&req->done, true, __ATOMIC_RELEASE);
+		wake_up_locked(&req->wq);
+	}
+	if (r.is_error()) {
 		exit_mm(t);
 		do_task_exit();
 	}
@@ -70,10 +82,10 @@ int user_task_start(void *arg)
 
 } // namespace
 
-ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> image,
-				     kstd::span<const char *const> argv, kstd::span<const char *const> envp)
+ErrorOr<task_struct *> spawn_program_image(const char *name, kstd::span<const u8> image,
+					    kstd::span<const char *const> argv, kstd::span<const char *const> envp)
 {
-	exec_request req{name, image, argv, envp, {}};
+	exec_request req{name, image, argv, envp, {}, false, {}};
 	// create_task's first FP/SIMD load and thread pointers give the program zeroed FP/SIMD
 	// registers, FPSR, FPCR and TPIDR_EL0/TPIDRRO_EL0, so nothing leaks from an earlier one.
 	task_struct *task = create_task(path_basename(name), user_task_start, &req, 0);
@@ -81,12 +93,37 @@ ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> imag
 		return Errno::ENOMEM;
 	get_task_struct(task); // ours, to read its exit state after the reap
 	wake_up_new_task(task);
+	// The child may still hold req.wq's lock when done is seen: take it once more before req
+	// goes away.
+	wait_event(req.wq, __atomic_load_n(&req.done, __ATOMIC_ACQUIRE));
+	{
+		SpinLockGuard g(req.wq.lock);
+	}
+	if (req.result.is_error()) {
+		wait_task_zombie(task);
+		put_task_struct(task);
+		return req.result.error();
+	}
+	return task;
+}
+
+exit_info reap_program(task_struct *task)
+{
 	wait_task_zombie(task);
 	exit_info info = task->exit;
+	info.nvcsw = task->nvcsw;
+	info.nivcsw = task->nivcsw;
 	put_task_struct(task);
-	if (req.result.is_error())
-		return req.result.error();
 	return info;
+}
+
+ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> image,
+				     kstd::span<const char *const> argv, kstd::span<const char *const> envp)
+{
+	auto t = spawn_program_image(name, image, argv, envp);
+	if (t.is_error())
+		return t.error();
+	return reap_program(t.value());
 }
 
 ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> argv,

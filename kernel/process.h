@@ -23,7 +23,13 @@ inline task_struct *current_task() { return current; }
 // frees everything it had. Errors (ENOENT, ENOEXEC, E2BIG, ENOMEM, EFAULT) mean it never ran.
 ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> argv,
 			       kstd::span<const char *const> envp);
-// Runs a program given as an in-memory ELF image (tests).
+// Starts a program given as an in-memory ELF image as a new child task and returns it once the
+// exec is done (the image, argv and envp may go then); errors as run_program's. The caller must
+// reap_program() it, which waits for its end and frees it.
+ErrorOr<task_struct *> spawn_program_image(const char *name, kstd::span<const u8> image,
+					    kstd::span<const char *const> argv, kstd::span<const char *const> envp);
+exit_info reap_program(task_struct *task);
+// Runs a program given as an in-memory ELF image to its end (tests).
 ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> image,
 				     kstd::span<const char *const> argv, kstd::span<const char *const> envp);
 

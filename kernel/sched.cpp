@@ -156,11 +156,12 @@ void __schedule(bool preempt)
 	r->lock.lock();
 	update_rq_clock(r);
 	unsigned state = __atomic_load_n(&prev->__state, __ATOMIC_RELAXED);
+	// Linux's accounting: a switch because the task sleeps is voluntary, any other (the tick,
+	// a wake-up's preemption, sched_yield) involuntary.
+	unsigned long *switch_count = &prev->nivcsw;
 	if (!preempt && state != TASK_RUNNING && !is_idle(prev)) {
 		r->cfs.dequeue(&prev->se);
-		prev->nvcsw++;
-	} else if (preempt) {
-		prev->nivcsw++;
+		switch_count = &prev->nvcsw;
 	}
 	sched::sched_entity *se = r->cfs.pick_next(is_idle(prev) ? nullptr : &prev->se, r->clock);
 	task_struct *next = se ? reinterpret_cast<task_struct *>(reinterpret_cast<char *>(se) -
@@ -170,6 +171,7 @@ void __schedule(bool preempt)
 	if (next != prev) {
 		r->curr = next;
 		r->nr_switches++;
+		++*switch_count;
 		context_switch(r, prev, next);
 	} else {
 		r->lock.unlock();

@@ -66,6 +66,7 @@ struct exit_info {
 	u64 pc;
 	unsigned long min_flt; // faults resolved for it (ru_minflt)
 	unsigned long maxrss_kb;
+	unsigned long nvcsw, nivcsw; // voluntary and involuntary context switches (ru_nvcsw/ru_nivcsw)
 };
 
 struct k_sigaction {

@@ -24,6 +24,11 @@ void finish_wait(wait_queue_head *wq, wait_queue_entry *w)
 void wake_up(wait_queue_head *wq)
 {
 	SpinLockGuard g(wq->lock);
+	wake_up_locked(wq);
+}
+
+void wake_up_locked(wait_queue_head *wq)
+{
 	// Entries stay queued until their task's finish_wait: a task woken here that goes back to
 	// sleep (its condition still false) needs no requeue.
 	list_for_each(pos, &wq->head) {

@@ -22,6 +22,8 @@ void prepare_to_wait(wait_queue_head *wq, wait_queue_entry *w, unsigned state);
 void finish_wait(wait_queue_head *wq, wait_queue_entry *w);
 // Wakes every task on the queue (there are no exclusive waiters yet).
 void wake_up(wait_queue_head *wq);
+// The same with wq->lock already held by the caller.
+void wake_up_locked(wait_queue_head *wq);
 bool waitqueue_active(wait_queue_head *wq);
 
 // Sleeps (TASK_UNINTERRUPTIBLE) until cond is true.

@@ -9,7 +9,9 @@
 #include "drivers/arch_timer.h"
 #include "kernel/kthread.h"
 #include "kernel/sched.h"
+#include "kernel/process.h"
 #include "kernel/wait.h"
+#include "lib/cpio.h"
 #include "kstd/string.h"
 
 namespace {
@@ -201,4 +203,36 @@ KTEST(sched, scheduling_while_atomic_is_refused)
 	schedule();
 	KT_EXPECT_EQ(t, __atomic_load_n(&current->__state, __ATOMIC_RELAXED), TASK_RUNNING);
 	preempt_enable();
+}
+
+// Four copies of /bin/fpregs fill v0-v31, FPCR, FPSR and TPIDR_EL0 with their own patterns and
+// check them after each of 300 yields and spins while the others run: every switch between user
+// tasks must save and restore all of it.
+KTEST(sched, user_tasks_keep_fp_simd_and_tls)
+{
+	kstd::span<const u8> rd = initramfs_image();
+	auto e = cpio::find(rd, "/bin/fpregs");
+	if (e.is_error()) {
+		t.skip("no /bin/fpregs in the initramfs");
+		return;
+	}
+	const char *argv[] = {"/bin/fpregs"};
+	task_struct *tasks[4] = {};
+	for (auto &tk : tasks) {
+		auto r = spawn_program_image("/bin/fpregs", e.value().data, kstd::span<const char *const>(argv, 1), {});
+		KT_EXPECT_FALSE(t, r.is_error());
+		if (!r.is_error())
+			tk = r.value();
+	}
+	unsigned long switches = 0;
+	for (auto *tk : tasks) {
+		if (!tk)
+			continue;
+		exit_info x = reap_program(tk);
+		KT_EXPECT_EQ(t, (int)x.kind, (int)ExitKind::Exited);
+		KT_EXPECT_EQ(t, x.status, 0);
+		switches += x.nivcsw;
+	}
+	// Each yield with another copy runnable is a switch (involuntary, as Linux counts it).
+	KT_EXPECT_GE(t, switches, 4ul * 100);
 }
