@@ -135,6 +135,7 @@ private:
 			return IrqReturn::None;
 		for (int i = 0; i < 64 && (u->rd(AUX_MU_LSR) & LSR_DATA_READY); i++)
 			u->rx_.push(static_cast<u8>(u->rd(AUX_MU_IO) & 0xff));
+		console_rx_wake();
 		return IrqReturn::Handled;
 	}
 	// The AUX block: the UART's clock provider when it is one, else the first in the DT.

@@ -113,6 +113,7 @@ private:
 		for (int i = 0; i < 64 && !(u->rd(UARTFR) & FR_RXFE); i++)
 			u->rx_.push(static_cast<u8>(u->rd(UARTDR) & 0xff));
 		u->wr(UARTICR, IMSC_RXIM | IMSC_RTIM); // the receive-timeout interrupt needs an explicit clear
+		console_rx_wake();
 		return IrqReturn::Handled;
 	}
 	// Internal loopback (UARTCR.LBE): transmitted bytes come back through the receiver.

@@ -4,6 +4,11 @@
 #include <asm/fixmap.h>
 
 #include "core/params.h"
+#include "drivers/arch_timer.h"
+#include "drivers/serial_rx.h"
+#include "kernel/irq.h"
+#include "kernel/wait.h"
+#include <asm/irqflags.h>
 #include "core/printk.h"
 #include "kstd/string.h"
 #include "lib/format.h"
@@ -157,6 +162,29 @@ int console_getc()
 {
 	Console *c = active_console();
 	return c ? c->read_char() : -1;
+}
+
+static wait_queue_head console_rx_wait;
+
+void console_rx_wake() { wake_up(&console_rx_wait); }
+
+int console_getc_wait()
+{
+	for (;;) {
+		SerialRx *rx = console_serial_rx();
+		u64 seen = rx ? rx->irq_chars() : 0;
+		int ch = console_getc();
+		if (ch >= 0)
+			return ch;
+		if (rx && !arch_irqs_disabled() && current->preempt_count == 0) {
+			// A character pushed after `seen` was read changes irq_chars: no lost wake-up.
+			(void)wait_event_timeout(console_rx_wait, rx->irq_chars() != seen, HZ / 10);
+		} else if (irq_controller_ready() && !arch_irqs_disabled()) {
+			asm volatile("wfi" ::: "memory");
+		} else {
+			cpu_relax();
+		}
+	}
 }
 
 void console_puts(const char *s, usize n)

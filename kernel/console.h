@@ -49,6 +49,12 @@ void register_console(Console *c);
 Console *active_console();
 // Polls the console for a character (-1 when none).
 int console_getc();
+// Waits for a character: sleeps on the receive interrupt when the console has one (woken by
+// console_rx_wake, and every 100 ms to poll the UART in case an interrupt was lost), else
+// waits for any interrupt (wfi) or, before interrupts work, polls.
+int console_getc_wait();
+// The console UART's receive interrupt handler: characters were pushed (IRQ context).
+void console_rx_wake();
 
 // console_printf (command output, no timestamp, not in the ring buffer) is declared with the
 // command registry in core/console_cmd.h.

@@ -4,6 +4,7 @@
 #include <asm/memory.h>
 #include <asm/setup.h>
 #include <asm/sysreg.h>
+#include <asm/traps.h>
 
 #include "drivers/arch_timer.h"
 #include "drivers/bcm2835_mbox.h"
@@ -131,6 +132,8 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	of::DeviceTree dt = setup_arch();
 	mm_core_init();
 	sched_init();
+	if (irq_stack_init(0).is_error())
+		pr_warn("No IRQ stack for CPU0: interrupts run on task stacks\n");
 	el0_init();
 	stack_protector_init(boot_seed(dt));
 	print_banner();

@@ -48,17 +48,8 @@ static usize read_line(char *buf, usize size)
 {
 	usize n = 0;
 	for (;;) {
-		int ch = console_getc();
-		if (ch < 0) {
-			// Sleep until the next interrupt (received character or timer tick) once
-			// interrupts are on; spin only before that (or on boards without an
-			// interrupt controller), where nothing would wake a wfi.
-			if (irq_controller_ready() && !arch_irqs_disabled())
-				asm volatile("wfi" ::: "memory");
-			else
-				cpu_relax();
-			continue;
-		}
+		// Sleeps until a character arrives (kernel/console.h says how).
+		int ch = console_getc_wait();
 		if (ch == '\r' || ch == '\n') {
 			console_write("\n", 1);
 			buf[n] = 0;

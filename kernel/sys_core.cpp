@@ -148,9 +148,7 @@ static long console_read_user(u64 ubuf, u64 len)
 		return EFAULT_;
 	u64 n = 0;
 	while (n < len) {
-		int c = console_getc();
-		if (c < 0)
-			continue;
+		int c = console_getc_wait(); // sleeps: the reader never busy-waits
 		char ch = c == '\r' ? '\n' : static_cast<char>(c);
 		console_puts(&ch, 1);
 		if (copy_to_user(reinterpret_cast<void *>(ubuf + n), &ch, 1))

@@ -426,6 +426,10 @@ def main():
                      [r'Insufficient stack space to handle exception!', r'^Task stack:\s+\[0x',
                       r'^Overflow stack: \[0x', r'^pc : crashtest_recurse\+0x',
                       r'Kernel panic - not syncing: kernel stack overflow'])
+            scenario('virt: sleeping in atomic context is reported and refused', 'qemu-virt', '', 0,
+                     [r'^BUG: scheduling while atomic: init/1/0x00000001, IRQs on$', r'WARNING: CPU',
+                      r'crashtest: schedule\(\) in atomic context refused, task still running',
+                      r'reboot: Power down \(status 0\)'], stdin_data='crash sleep_atomic\npoweroff\n')
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')

@@ -13,6 +13,7 @@
 #include "kernel/printk_internal.h"
 #include "kernel/sched.h"
 #include "kernel/task_stack.h"
+#include "kstd/result.h"
 
 void (*handle_arch_irq)(pt_regs *regs);
 void (*el0_sync_handler)(pt_regs *regs);
@@ -118,13 +119,38 @@ static StackRange overflow_stack_range()
 	return {base, base + OVERFLOW_STACK_SIZE};
 }
 
-// A frame record may be on the task stack or this CPU's overflow stack; anything else
-// ends the walk (a corrupt fp must not turn a report into a second fault).
+// Per-CPU IRQ stacks (Linux's irq_stack_ptr): interrupts run their handlers there, so a deep
+// handler never eats into the interrupted task's stack. THREAD_SIZE each, vmalloc'ed with the
+// same alignment and guard as task stacks, so the vectors' overflow test covers them too.
+static void *irq_stacks[NR_CPUS];
+
+extern "C" long __run_on_stack(u64 stack_top, long (*fn)(void *), void *arg);
+
+StackRange irq_stack_range()
+{
+	u64 low = reinterpret_cast<u64>(irq_stacks[smp_processor_id()]);
+	return {low, low ? low + THREAD_SIZE : 0};
+}
+
+Result irq_stack_init(unsigned cpu)
+{
+	if (irq_stacks[cpu])
+		return {};
+	void *s = alloc_thread_stack(GFP_KERNEL);
+	if (!s)
+		return Errno::ENOMEM;
+	irq_stacks[cpu] = s;
+	return {};
+}
+
+// A frame record may be on the task stack, this CPU's IRQ stack or its overflow stack;
+// anything else ends the walk (a corrupt fp must not turn a report into a second fault).
 static bool frame_ok(u64 fp)
 {
 	if (fp & 0xf)
 		return false;
-	return on_stack(fp, 16, current_task_stack()) || on_stack(fp, 16, overflow_stack_range());
+	return on_stack(fp, 16, current_task_stack()) || on_stack(fp, 16, irq_stack_range()) ||
+	       on_stack(fp, 16, overflow_stack_range());
 }
 
 void dump_backtrace(const pt_regs *regs)
@@ -149,8 +175,11 @@ void dump_backtrace(const pt_regs *regs)
 			break;
 		// The return address points after the call; report the call site like Linux.
 		pc = lr - 4;
-		if (next_fp && next_fp <= fp && !on_stack(next_fp, 16, overflow_stack_range()))
-			break; // frames only grow upwards on one stack
+		// Frames only grow upwards on one stack; the IRQ stack's first frame links to the
+		// interrupted task's stack, wherever that lies.
+		bool stack_change = on_stack(fp, 16, irq_stack_range()) && !on_stack(next_fp, 16, irq_stack_range());
+		if (next_fp && next_fp <= fp && !stack_change && !on_stack(next_fp, 16, overflow_stack_range()))
+			break;
 		fp = next_fp;
 	}
 }
@@ -260,12 +289,24 @@ extern "C" void do_el1_sync(pt_regs *regs)
 	}
 }
 
+static long irq_on_stack(void *regs)
+{
+	handle_arch_irq(static_cast<pt_regs *>(regs));
+	return 0;
+}
+
 extern "C" void do_el1_irq(pt_regs *regs)
 {
-	if (handle_arch_irq)
-		handle_arch_irq(regs);
-	else
+	if (!handle_arch_irq)
 		die("Oops - IRQ with no interrupt controller", regs, 0);
+	StackRange irq = irq_stack_range();
+	u64 sp = reinterpret_cast<u64>(__builtin_frame_address(0));
+	// Onto this CPU's IRQ stack unless we are already on it (IRQs stay masked in handlers,
+	// so that happens only when a handler faults) or it does not exist yet.
+	if (irq.low && !on_stack(sp, 16, irq))
+		__run_on_stack(irq.high, irq_on_stack, regs);
+	else
+		handle_arch_irq(regs);
 	// Kernel preemption (Linux's arm64_preempt_schedule_irq): the interrupted code had IRQs
 	// on and no preempt_disable, so it may be switched away from here. This runs before
 	// entry.S rewinds an interrupted restartable sequence, so a sequence that lost the CPU

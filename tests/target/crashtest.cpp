@@ -6,6 +6,7 @@
 #include "core/params.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
 #include "kstd/string.h"
@@ -80,8 +81,21 @@ static int run(const char *kind)
 	else if (strcmp(kind, "warn") == 0) {
 		WARN_ON(true);
 		return 0;
+	} else if (strcmp(kind, "sleep_atomic") == 0) {
+		// Sleeping with preemption disabled would deadlock: schedule() must report and refuse.
+		if (current->flags & PF_IDLE) {
+			pr_err("crashtest: sleep_atomic needs a task (use the console's crash command)\n");
+			return 1;
+		}
+		preempt_disable();
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		schedule();
+		bool refused = __atomic_load_n(&current->__state, __ATOMIC_RELAXED) == TASK_RUNNING;
+		preempt_enable();
+		pr_info("crashtest: schedule() in atomic context %s\n", refused ? "refused, task still running" : "slept");
+		return refused ? 0 : 1;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, stack, vmap_stack, undef, ubsan, stackprot, bug, warn)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, sleep_atomic)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -106,9 +120,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn\n");
+		pr_err("usage: crash null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic", cmd_crash);

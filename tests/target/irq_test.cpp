@@ -44,6 +44,34 @@ KTEST(irq, controller_ready_and_irqs_on)
 	KT_EXPECT_FALSE(t, arch_irqs_disabled());
 }
 
+namespace {
+u64 handler_sp;
+IrqReturn sp_handler(unsigned, void *dev)
+{
+	__atomic_store_n(&handler_sp, reinterpret_cast<u64>(__builtin_frame_address(0)), __ATOMIC_RELAXED);
+	__atomic_fetch_add(static_cast<u64 *>(dev), 1, __ATOMIC_RELAXED);
+	return IrqReturn::Handled;
+}
+} // namespace
+
+// Handlers run on this CPU's IRQ stack, not on the interrupted task's.
+KTEST(irq, handlers_run_on_the_irq_stack)
+{
+	StackRange irq = irq_stack_range(), task = current_task_stack();
+	KT_ASSERT_TRUE(t, irq.low != 0);
+	auto v = irq_soft_virq(0);
+	KT_ASSERT_TRUE(t, !v.is_error());
+	u64 hits = 0;
+	handler_sp = 0;
+	KT_ASSERT_TRUE(t, !request_irq(v.value(), sp_handler, "ktest irq stack", &hits).is_error());
+	KT_EXPECT_TRUE(t, !irq_raise(v.value()).is_error());
+	KT_EXPECT_EQ(t, wait_for(&hits, 1, 1000), 1u);
+	free_irq(v.value(), &hits);
+	u64 sp = __atomic_load_n(&handler_sp, __ATOMIC_RELAXED);
+	KT_EXPECT_TRUE(t, sp >= irq.low && sp < irq.high);
+	KT_EXPECT_FALSE(t, sp >= task.low && sp < task.high);
+}
+
 KTEST(irq, soft_irq_delivered)
 {
 	auto v = irq_soft_virq(0);

@@ -195,16 +195,6 @@ KTEST(sched, nice_reweights_and_idle_is_pid0)
 	KT_EXPECT_FALSE(t, arch_irqs_disabled());
 }
 
-KTEST(sched, scheduling_while_atomic_is_refused)
-{
-	// Sleeping with preemption disabled would deadlock: schedule() reports and returns.
-	preempt_disable();
-	set_current_state(TASK_UNINTERRUPTIBLE);
-	schedule();
-	KT_EXPECT_EQ(t, __atomic_load_n(&current->__state, __ATOMIC_RELAXED), TASK_RUNNING);
-	preempt_enable();
-}
-
 // Four copies of /bin/fpregs fill v0-v31, FPCR, FPSR and TPIDR_EL0 with their own patterns and
 // check them after each of 300 yields and spins while the others run: every switch between user
 // tasks must save and restore all of it.

@@ -3,6 +3,7 @@
 
 #include <asm/ptrace.h>
 
+#include "kstd/result.h"
 #include "kstd/types.h"
 
 // Prints "Call trace:" by walking frame records from fp (0 = the caller's frame).
@@ -21,6 +22,12 @@ struct StackRange {
 };
 StackRange current_task_stack();
 void set_current_task_stack(StackRange r);
+
+// Allocates cpu's IRQ stack (before its interrupts are unmasked); ENOMEM leaves the CPU taking
+// interrupts on the interrupted task's stack.
+Result irq_stack_init(unsigned cpu);
+// This CPU's IRQ stack ({0, 0} before irq_stack_init).
+StackRange irq_stack_range();
 
 // Interrupt handling root installed by the interrupt controller driver.
 extern void (*handle_arch_irq)(pt_regs *regs);
