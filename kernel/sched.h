@@ -112,6 +112,10 @@ struct task_struct {
 	exit_info exit;
 	unsigned long min_flt, maj_flt;
 	unsigned long nvcsw, nivcsw; // voluntary and involuntary context switches
+	// The last user fault the handler resolved, and how often it came straight back
+	// (arch/arm64/mm/fault.cpp kills a task whose fault never resolves).
+	u64 last_fault_pc, last_fault_addr, last_fault_esr;
+	unsigned fault_repeats;
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
 	k_sigaction sigactions[64];

@@ -68,6 +68,9 @@ static void user_console_put(const char *buf, usize n)
 	}
 }
 
+// Linux's MAX_RW_COUNT (INT_MAX rounded down to a page): the most one read/write moves.
+static constexpr u64 MAX_RW_COUNT = 0x7ffff000;
+
 static long console_write_user(u64 ubuf, u64 len)
 {
 	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
@@ -91,6 +94,9 @@ long sys_write(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
 		return EBADF_;
 	if (static_cast<i64>(len) < 0)
 		return EINVAL_;
+	// Linux's vfs_write clamps first, then writes up to the first fault and returns that.
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	return console_write_user(ubuf, len);
 }
 
@@ -397,12 +403,27 @@ long sys_gettimeofday(u64 utv, u64 utz, u64, u64, u64, u64)
 	return 0;
 }
 
+// Counter ticks for a valid timespec, saturating at U64_MAX ("forever") instead of wrapping:
+// nanosleep of 2^62 s must sleep, not return after the product overflowed.
+static u64 ts_to_counter_ticks(const k_timespec &ts, u64 f)
+{
+	u64 sec = static_cast<u64>(ts.sec);
+	if (sec > ~u64{0} / f)
+		return ~u64{0};
+	u64 t = sec * f;
+	u64 frac = static_cast<u64>(ts.nsec) * f / 1000000000ull; // nsec < 1e9, f < 2^34: no overflow
+	return t > ~u64{0} - frac ? ~u64{0} : t + frac;
+}
+
+// Linux's timespec64_valid: tv_sec >= 0 and 0 <= tv_nsec < 1e9.
+static bool ts_valid(const k_timespec &ts) { return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < 1000000000; }
+
 static long sleep_for(const k_timespec &ts)
 {
-	if (ts.nsec < 0 || ts.nsec >= 1000000000 || ts.sec < 0)
+	if (!ts_valid(ts))
 		return EINVAL_;
 	u64 f = arch_timer_get_cntfrq();
-	u64 ticks = static_cast<u64>(ts.sec) * f + static_cast<u64>(ts.nsec) * f / 1000000000ull;
+	u64 ticks = ts_to_counter_ticks(ts, f);
 	u64 start = arch_counter_get_cntpct();
 	// Sleep on the tick: whole jiffies, rounded up so the sleep is never shorter than asked
 	// (Linux's hrtimers are finer; the tick is what this kernel has). Without a running tick
@@ -417,8 +438,11 @@ static long sleep_for(const k_timespec &ts)
 		u64 done = arch_counter_get_cntpct() - start;
 		if (done >= ticks)
 			return 0;
-		u64 left = ticks - done;
-		schedule_timeout_uninterruptible(static_cast<long>((left + period - 1) / period) + 1);
+		u64 left = (ticks - done) / period + 2; // whole jiffies, and the partial current one
+		// A sleep longer than schedule_timeout can express (or "forever") sleeps without a
+		// timer until something wakes the task (signals, when they exist, as on Linux).
+		long j = left >= static_cast<u64>(MAX_SCHEDULE_TIMEOUT) ? MAX_SCHEDULE_TIMEOUT : static_cast<long>(left);
+		schedule_timeout_uninterruptible(j);
 	}
 }
 
@@ -438,14 +462,19 @@ long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64, u64, u64)
 	k_timespec ts;
 	if (!get_user(ts, ureq))
 		return EFAULT_;
+	if (!ts_valid(ts))
+		return EINVAL_;
 	if (flags & TIMER_ABSTIME) {
+		// Both times are valid (non-negative), so their difference cannot overflow.
 		k_timespec now = counter_to_ts(arch_counter_get_cntpct());
-		if (ts.nsec < 0 || ts.nsec >= 1000000000)
-			return EINVAL_;
-		i64 d = (ts.sec - now.sec) * 1000000000 + (ts.nsec - now.nsec);
-		if (d <= 0)
-			return 0;
-		ts = {d / 1000000000, d % 1000000000};
+		if (ts.sec < now.sec || (ts.sec == now.sec && ts.nsec <= now.nsec))
+			return 0; // already past: at once
+		i64 sec = ts.sec - now.sec, nsec = ts.nsec - now.nsec;
+		if (nsec < 0) {
+			nsec += 1000000000;
+			sec--;
+		}
+		ts = {sec, nsec};
 	}
 	return sleep_for(ts);
 }
@@ -562,8 +591,8 @@ long sys_getrandom(u64 ubuf, u64 len, u64 flags, u64, u64, u64)
 		return EINVAL_;
 	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
 		return EINVAL_;
-	if (len > 0x1ffffff) // Linux caps one call at MAX_RW_COUNT-ish; 32 MiB is plenty
-		len = 0x1ffffff;
+	if (len > MAX_RW_COUNT) // Linux's cap for one call
+		len = MAX_RW_COUNT;
 	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
 		return EFAULT_;
 	u64 done = 0;
@@ -572,9 +601,10 @@ long sys_getrandom(u64 ubuf, u64 len, u64 flags, u64, u64, u64)
 		for (u64 &x : r)
 			x = get_random_u64();
 		u64 n = len - done < sizeof(r) ? len - done : sizeof(r);
-		if (copy_to_user(reinterpret_cast<void *>(ubuf + done), r, n))
+		u64 left = copy_to_user(reinterpret_cast<void *>(ubuf + done), r, n);
+		done += n - left;
+		if (left) // Linux returns what it copied before the fault
 			return done ? static_cast<long>(done) : EFAULT_;
-		done += n;
 	}
 	return static_cast<long>(done);
 }

@@ -83,8 +83,16 @@ static long __attribute__((noinline)) touch_read(volatile char *p, unsigned long
  * code or stack pages (and, under qemu-user, translates the loops before counting). The
  * mapping stays: unmapping it would leave the RSS below its high-water mark, and
  * demand_faults_exact reads RSS growth from ru_maxrss. */
+extern const unsigned char __ehdr_start[] __attribute__((visibility("hidden")));
+extern const unsigned char etext[] __attribute__((visibility("hidden")));
+
 static void warm_up(void)
 {
+	/* Every page of the program's own text, once: the exact fault counts below must not
+	 * depend on where the linker happened to put a test's code (a check that straddles into
+	 * a text page not run before takes one demand fault more). */
+	for (const volatile unsigned char *t = __ehdr_start; t < etext; t += PAGE_SIZE)
+		(void)*t;
 	char *w = map_anon(4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	if (!w)
 		return;
@@ -97,7 +105,6 @@ static void warm_up(void)
 /* ---- start-up ABI --------------------------------------------------------------------- */
 
 extern void _start(void);
-extern const unsigned char __ehdr_start[] __attribute__((visibility("hidden")));
 
 static void t_sp_aligned(void)
 {
@@ -579,10 +586,61 @@ static const struct ktest_case mm_cases[] = {
 	{"malloc_stress", t_malloc_stress},
 };
 
+/* ---- hostile probes (issue 19): the answers Linux gives ------------------------------- */
+
+static void t_sleep_edges(void)
+{
+	struct timespec neg = {-(1L << 40), 0}, bad_ns = {0, 1000000000L}, now, past;
+	/* A negative time or nanoseconds out of range: -EINVAL, relative or absolute. */
+	EXPECT_EQ(syscall4(__NR_clock_nanosleep, CLOCK_MONOTONIC, 1 /* TIMER_ABSTIME */, &neg, 0), -EINVAL);
+	EXPECT_EQ(syscall4(__NR_clock_nanosleep, CLOCK_MONOTONIC, 0, &neg, 0), -EINVAL);
+	EXPECT_EQ(syscall2(__NR_nanosleep, &neg, 0), -EINVAL);
+	EXPECT_EQ(syscall2(__NR_nanosleep, &bad_ns, 0), -EINVAL);
+	/* An absolute time already past returns at once. */
+	ASSERT_EQ(sys_clock_gettime(CLOCK_MONOTONIC, &now), 0);
+	past.tv_sec = now.tv_sec > 0 ? now.tv_sec - 1 : 0;
+	past.tv_nsec = 0;
+	EXPECT_EQ(syscall4(__NR_clock_nanosleep, CLOCK_MONOTONIC, 1, &past, 0), 0);
+	struct timespec zero = {0, 0};
+	EXPECT_EQ(syscall2(__NR_nanosleep, &zero, 0), 0);
+}
+
+static void t_partial_copies(void)
+{
+	/* A buffer that runs into an unmapped page: the bytes before it are copied and counted.
+	 * It lies low in the address space, so that "far past it" is still below TASK_SIZE and
+	 * only the missing page stops the copy (as on Linux, whose access_ok sees the same). */
+	char *p = (char *)sys_mmap((void *)0x10000000, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT(p == (char *)0x10000000);
+	ASSERT_EQ(sys_munmap(p + PAGE_SIZE, PAGE_SIZE), 0);
+	char *edge = p + PAGE_SIZE - 10;
+	int whole_buffer = qemu_deviates("qemu-user locks the whole buffer first: -EFAULT, not a partial count");
+	if (!whole_buffer)
+		EXPECT_EQ(syscall3(__NR_getrandom, edge, 100, 0), 10);
+	EXPECT_EQ(syscall3(__NR_getrandom, p + PAGE_SIZE, 16, 0), -EFAULT);
+	/* write() of a count far beyond the mapping writes up to the fault (Linux clamps the
+	 * count to MAX_RW_COUNT first). */
+	memcpy(edge, "    #    \n", 10); /* a KTAP diagnostic line of its own */
+	if (!whole_buffer)
+		EXPECT_EQ(sys_write(1, edge, 1UL << 40), 10);
+	EXPECT_EQ(sys_write(1, p + PAGE_SIZE, 1), -EFAULT);
+	/* A path pointer into unmapped memory is -EFAULT, not a name error. */
+	EXPECT_EQ(syscall4(__NR_openat, -100 /* AT_FDCWD */, p + PAGE_SIZE, 0, 0), -EFAULT);
+	EXPECT_EQ(syscall4(__NR_openat, -100, (void *)16, 0, 0), -EFAULT);
+	EXPECT_EQ(sys_munmap(p, PAGE_SIZE), 0);
+}
+
+static const struct ktest_case probe_cases[] = {
+	{"sleep_edges", t_sleep_edges},
+	{"partial_copies", t_partial_copies},
+};
+
 static const struct ktest_suite suites[] = {
 	KTEST_SUITE("user_startup", startup_cases),
 	KTEST_SUITE("user_syscall", syscall_cases),
 	KTEST_SUITE("user_mm", mm_cases),
+	KTEST_SUITE("user_probes", probe_cases),
 };
 
 int main(int argc, char **argv, char **envp)

@@ -8,6 +8,7 @@
 // programs are run too.
 #include <asm/pgtable.h>
 
+#include <asm/sysreg.h>
 #include <asm/uaccess.h>
 
 #include "kernel/extable.h"
@@ -586,6 +587,9 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/efault_straddle", Want::Exit0},
 	{"/bin/mmap_enomem", Want::Exit0},
 	{"/bin/glibc/hello", Want::Exit0},
+	{"/bin/rwx_exec", Want::Exit0},
+	{"/bin/regs_fault", Want::Exit0},
+	{"/bin/stack_rlimit0", Want::Segv},
 };
 
 KTEST(el0, initramfs_programs)
@@ -620,6 +624,39 @@ KTEST(el0, initramfs_programs)
 	}
 	if (!ran)
 		t.skip("none of the known programs is in the initramfs");
+}
+
+// The one way left to make a user fault that the handler resolves but the CPU refuses again:
+// SCTLR_EL1.WXN, which makes writable pages execute-never behind the page tables' back (the
+// kernel ran with it once, and RWX programs then faulted forever). The task must be killed
+// with a report, not loop.
+KTEST(el0, unresolvable_fault_is_killed_not_looped)
+{
+	kstd::span<const u8> rd = initramfs_image();
+	auto e = cpio::find(rd, "/bin/rwx_exec");
+	if (e.is_error()) {
+		t.skip("no /bin/rwx_exec");
+		return;
+	}
+	const char *argv[] = {"/bin/rwx_exec"};
+	constexpr u64 WXN = 1ul << 19;
+	auto set_wxn = [](bool on) {
+		u64 v = read_sysreg(sctlr_el1);
+		write_sysreg(on ? v | WXN : v & ~WXN, sctlr_el1);
+		// WXN may be cached in TLB entries: drop them all.
+		asm volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
+	};
+	set_wxn(true);
+	set_user_console_prefix("    # ");
+	auto r = run_program("/bin/rwx_exec", kstd::span<const char *const>(argv, 1), {});
+	set_user_console_prefix(nullptr);
+	set_wxn(false);
+	KT_ASSERT_TRUE(t, !r.is_error());
+	expect_kill(t, r.value(), SIGSEGV, "unresolvable fault");
+	// Without WXN the same program runs (JITs rely on RWX pages, as on Linux).
+	auto ok = run_program("/bin/rwx_exec", kstd::span<const char *const>(argv, 1), {});
+	KT_ASSERT_TRUE(t, !ok.is_error());
+	expect_exit(t, ok.value(), 0);
 }
 
 // With PAN the kernel's own loads from user pages fault (fixed up to -EFAULT); uaccess's

@@ -107,7 +107,7 @@ KTEST(vmalloc, basic_map_guard_and_lookup)
 	KT_EXPECT_FALSE(t, readable(p + 4 * PAGE_SIZE));
 	KT_EXPECT_FALSE(t, writable(p + 4 * PAGE_SIZE + PAGE_SIZE - 8));
 	KT_EXPECT_TRUE(t, vmalloc_to_page(p + 4 * PAGE_SIZE) == nullptr);
-	// vmalloc memory is data: a `ret` written there must not execute (PXN, and WXN).
+	// vmalloc memory is data: a `ret` written there must not execute (PXN).
 	*reinterpret_cast<volatile u32 *>(p) = 0xd65f03c0;
 	KT_EXPECT_EQ(t, probe_exec(p), -14L);
 	// /proc/vmallocinfo line: range with the guard, the caller, pages, kind.

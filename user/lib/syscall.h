@@ -3,6 +3,7 @@
 #pragma once
 
 #define __NR_ioctl 29
+#define __NR_openat 56
 #define __NR_read 63
 #define __NR_write 64
 #define __NR_writev 66
@@ -12,6 +13,7 @@
 #define __NR_set_robust_list 99
 #define __NR_nanosleep 101
 #define __NR_clock_gettime 113
+#define __NR_clock_nanosleep 115
 #define __NR_sched_yield 124
 #define __NR_kill 129
 #define __NR_rt_sigaction 134

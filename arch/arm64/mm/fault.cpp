@@ -7,6 +7,7 @@
 #include <asm/traps.h>
 #include <asm/uaccess.h>
 
+#include "core/printk.h"
 #include "kernel/process.h"
 #include "mm/mm_struct.h"
 
@@ -48,8 +49,28 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 	else if ((esr & (1u << 6)) && !(esr & (1u << 8))) // WnR, not a cache maintenance op
 		flags |= FAULT_FLAG_WRITE;
 	UserFault r = do_user_fault(t, far, flags);
-	if (likely(r == UserFault::Ok))
+	if (likely(r == UserFault::Ok)) {
+		// The handler thinks the access can be retried. If the very same fault (same pc,
+		// address and syndrome) keeps coming back, something the page tables do not show
+		// refuses it (a CPU control such as SCTLR_EL1.WXN, a table the handler misreads):
+		// report and kill instead of faulting forever with the console dead. A resolved
+		// fault never repeats 1024 times in a row; reclaim racing a fault retries a few.
+		constexpr unsigned FAULT_REPEAT_LIMIT = 1024;
+		if (regs->pc == t->last_fault_pc && far == t->last_fault_addr && esr == t->last_fault_esr) {
+			if (++t->fault_repeats >= FAULT_REPEAT_LIMIT) {
+				fault_name(esr, name, sizeof(name));
+				pr_err("%s[%d]: %s at 0x%016lx (pc 0x%016lx) not resolved after %u retries\n", t->comm, t->pid,
+				       name, (unsigned long)far, (unsigned long)regs->pc, FAULT_REPEAT_LIMIT);
+				force_sig_kill(SIGSEGV, "unresolvable fault", far, esr, regs);
+			}
+		} else {
+			t->last_fault_pc = regs->pc;
+			t->last_fault_addr = far;
+			t->last_fault_esr = esr;
+			t->fault_repeats = 0;
+		}
 		return;
+	}
 	fault_name(esr, name, sizeof(name));
 	switch (r) {
 	case UserFault::Ok:

@@ -53,7 +53,10 @@
  *   M (0) MMU, C (2) data cache, SA (3)/SA0 (4) stack alignment checks at EL1/EL0,
  *   I (12) instruction cache, DZE (14) EL0 may use DC ZVA (libc memset does),
  *   UCT (15) EL0 may read CTR_EL0, nTWI (16)/nTWE (18) WFI/WFE at EL0 do not trap,
- *   WXN (19) every writable mapping is execute-never: W^X enforced by the hardware too,
+ *   WXN (19) stays clear, as on Linux: it would make every writable mapping execute-never for
+ *   EL0 too, so a user RWX page (a JIT's) would fault forever. The kernel's own W^X comes from
+ *   its page tables (PXN on everything but text, text read-only), which the boot self-test
+ *   and ptdump's W+X check verify.
  *   UCI (26) EL0 cache maintenance (JITs, libc), SPAN (23) set: PSTATE.PAN is not changed by
  *   exceptions until PAN support turns it on explicitly. */
 #define SCTLR_ELx_M BIT(0)
@@ -70,7 +73,7 @@
 #define INIT_SCTLR_EL1_MMU_ON                                                              \
 	(SCTLR_EL1_RES1 | SCTLR_EL1_SPAN | SCTLR_ELx_M | SCTLR_ELx_C | SCTLR_ELx_SA |       \
 	 SCTLR_EL1_SA0 | SCTLR_ELx_I | SCTLR_EL1_DZE | SCTLR_EL1_UCT | SCTLR_EL1_nTWI |     \
-	 SCTLR_EL1_nTWE | SCTLR_ELx_WXN | SCTLR_EL1_UCI)
+	 SCTLR_EL1_nTWE | SCTLR_EL1_UCI)
 
 /* MAIR_EL1 attribute indices, in Linux 6.1's order. */
 #define MT_NORMAL 0
