@@ -495,6 +495,12 @@ void wait_task_zombie(task_struct *child)
 	put_task_struct(child);
 }
 
+int task_ppid(task_struct *t)
+{
+	SpinLockGuard g(tasklist_lock);
+	return t->parent ? t->parent->pid : 0;
+}
+
 unsigned long nr_tasks_alive()
 {
 	SpinLockGuard g(tasklist_lock);

@@ -213,6 +213,8 @@ void put_task_struct(task_struct *t);
 // Waits until `child` (a child of current) is a zombie; then unlinks it and drops the parent's
 // reference (the caller keeps its own if it took one).
 void wait_task_zombie(task_struct *child);
+// The parent's pid (0 for a task whose parent is gone, and for PID 1's parent, the idle task).
+int task_ppid(task_struct *t);
 // Number of tasks alive (created and not yet freed), for the ktest ledger.
 unsigned long nr_tasks_alive();
 // Iterates every task but the idle tasks (for ps): calls fn under the task-list lock.

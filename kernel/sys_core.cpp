@@ -305,7 +305,7 @@ long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
 // --- process -------------------------------------------------------------------------------------
 long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(static_cast<int>(status & 0xff)); }
 long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
-long sys_getppid(u64, u64, u64, u64, u64, u64) { return 0; }
+long sys_getppid(u64, u64, u64, u64, u64, u64) { return task_ppid(current); }
 long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }
 
 long sys_set_tid_address(u64 tidptr, u64, u64, u64, u64, u64)

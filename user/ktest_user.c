@@ -268,6 +268,9 @@ static void t_ids(void)
 	EXPECT_EQ(syscall0(__NR_getegid), 0);
 	long pid = sys_getpid();
 	EXPECT(pid > 0);
+	/* A real parent: the kernel thread or program that started us (Linux: >= 0, not us). */
+	long ppid = syscall0(__NR_getppid);
+	EXPECT(ppid >= 0 && ppid != pid);
 	EXPECT_EQ(sys_gettid(), pid);
 	int tidaddr;
 	EXPECT_EQ(syscall1(__NR_set_tid_address, &tidaddr), pid);
