@@ -76,11 +76,13 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 .DEFAULT_GOAL := all
 all: kernel
 
+# tools/setup.sh installs what is missing (quiet when all is present; without root it says what
+# to run). Everything that compiles waits for it (order-only: running it rebuilds nothing), so
+# that a plain `make` on a fresh clone sets up first.
 deps:
 	$(Q)tools/setup.sh
 
-$(LIBFDT):
-	$(Q)tools/setup.sh
+$(LIBFDT): | deps
 
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -92,8 +94,18 @@ $(OBJ)/%.o: %.S
 	@echo "  AS      $<"
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
 
-$(OBJ)/kernel/version.o: FORCE
-$(OBJ)/kernel/version.o: KCXXFLAGS += -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER='"$(shell $(CLANGXX) --version | head -1)"' -DSLAB_NAME='"$(SLAB)"'
+# The build identity (git HEAD and dirty state, compiler, SLAB) lives in a file rewritten only
+# when it changes (Linux's filechk): version.o, and so the link, is redone only then, and a
+# second `make` does nothing.
+$(OBJ)/kernel/version.id: FORCE | deps
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' "$(GIT_COMMIT)" "$$($(CLANGXX) --version | head -1)" "$(SLAB)" > $@.tmp; \
+	  if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(OBJ)/kernel/version.o: kernel/version.cpp $(OBJ)/kernel/version.id
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CLANGXX) $(KCXXFLAGS) -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER="\"$$(sed -n 2p $(OBJ)/kernel/version.id)\"" \
+	  -DSLAB_NAME='"$(SLAB)"' -c $< -o $@
 FORCE:
 
 # Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty
@@ -125,7 +137,8 @@ $(OBJ)/Image: $(OBJ)/kernel.elf
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-kernel: $(BOARD_DIR)/Image $(BOARD_DIR)/kernel.elf board-files
+# `user` too: the archive holds stripped copies, build/user/*.elf keep the symbols for gdb.
+kernel: $(BOARD_DIR)/Image $(BOARD_DIR)/kernel.elf board-files user
 
 $(BOARD_DIR)/Image: $(OBJ)/Image
 	@mkdir -p $(dir $@)
@@ -154,6 +167,9 @@ $(HOST_OBJ)/host-tests: $(host-objs)
 
 host-test: deps $(HOST_OBJ)/host-tests
 	$(Q)$(HOST_OBJ)/host-tests
+
+$(kernel-objs) $(host-objs) $(OBJ)/kernel.ld $(OBJ)/kallsyms0.o $(DTBS): | deps
+host-fixtures: deps
 
 -include $(kernel-objs:.o=.d) $(host-objs:.o=.d)
 

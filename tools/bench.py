@@ -9,7 +9,8 @@ import shlex
 import subprocess
 import sys
 
-import mkcpio
+sys.dont_write_bytecode = True  # no tools/__pycache__ in the tree
+import mkcpio  # noqa: E402 - tools/mkcpio.py, the tree's one cpio writer
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = {  # name: (max value, what the issue asks)
