@@ -19,6 +19,7 @@ USER_CFLAGS = --target=aarch64-linux-gnu -mcpu=cortex-a53 -std=gnu11 -O2 -g \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-mgeneral-regs-only -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
 	-MMD -MP -I$(USER_DIR)
+USER_CFLAGS += $(if $(filter 1,$(WERROR)),-Werror)
 USER_EXEC_CFLAGS = $(USER_CFLAGS) -fno-pic
 USER_PIE_CFLAGS = $(USER_CFLAGS) -fPIE -DUSER_PIE=1
 # max-page-size=4096: segments 4 KiB apart rather than lld's 64 KiB default for AArch64,
