@@ -191,7 +191,7 @@ check-layers:
 # .PHONY target is named here.
 define HELP_TEXT
 Building (the default goal is `kernel`; every build first runs tools/setup.sh, see SETUP_*)
-  make [kernel]        build/<board>/Image, kernel.elf (and kernel8.img on the Pis) for BOARD,
+  make, make kernel    build/<board>/Image, kernel.elf (and kernel8.img on the Pis) for BOARD,
                        the default variant: SLUB, no UBSan. Objects: build/obj-slub/.
   make SLAB=slob       build/<board>/slob/Image         (objects build/obj-slob/)
   make UBSAN=1         build/<board>/slub-ubsan/Image   (objects build/obj-slub-ubsan/);
