@@ -634,6 +634,16 @@ def main():
             pi_ktest_boot('%s-sdcard' % board, board, kernel=os.path.join(files, 'kernel8.img'),
                           dtb=os.path.join(files, dtbs[0]), cmdline=cmdline)
 
+        # Two cards in one machine must not share a disk identifier (Linux's PARTUUID).
+        imgs = [os.path.join(TOP, 'build', b, 'sdcard.img') for b in ('rpi3b', 'rpi4b')]
+        if all(b in boards for b in ('rpi3b', 'rpi4b')) and all(os.path.exists(i) for i in imgs):
+            ids = []
+            for i in imgs:
+                with open(i, 'rb') as f:
+                    ids.append(f.read(512)[440:444].hex())
+            record('sdcard: the rpi3b and rpi4b images have distinct disk identifiers', ids[0] != ids[1],
+                   'both %s' % ids[0])
+
     passed = sum(1 for r in results if r[1])
     failed = len(results) - passed
     if failed:
