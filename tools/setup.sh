@@ -167,7 +167,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ] || ! qemu_ok; then
 	what=${missing[*]}
 	qemu_ok || what="${what:+$what, }qemu-system-aarch64 >= 9"
-	is_root || log "missing: $what (or install them yourself with apt-get; QEMU >= 9 is in bookworm-backports)"
+	is_root || log "missing: $what"
 	need_root "installing packages"
 	ensure_sources
 	apt_update
