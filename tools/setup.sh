@@ -42,7 +42,7 @@ root_command() {
 
 need_root() {
 	is_root && return 0
-	log "$* needs root, and this is uid $(id -u); nothing was changed."
+	log "$* needs root, and this is uid $(id -u); nothing on the system was changed."
 	log "run:  $(root_command)"
 	log "then run make again (setup then says nothing and the build goes on)."
 	exit 1
