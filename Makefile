@@ -7,6 +7,9 @@
 BOARD ?= qemu-virt
 SLAB ?= slub
 V ?= 0
+# A clean build has no warnings (clang 14): keep it so. WERROR=0 lets them through while
+# working on something.
+WERROR ?= 1
 
 ifeq ($(V),1)
 Q :=
@@ -60,6 +63,9 @@ KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtt
 ifeq ($(UBSAN),1)
 KCXXFLAGS += -fsanitize=undefined -fno-sanitize-minimal-runtime -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
 endif
+ifeq ($(WERROR),1)
+KCXXFLAGS += -Werror
+endif
 KASFLAGS := $(KERNEL_TARGET) -D__ASSEMBLY__ -g -MMD -MP $(INCLUDES)
 
 # Every source a rules.mk names must exist: a renamed or deleted file is an error here, not a
@@ -71,16 +77,18 @@ LIBFDT := $(DEPS)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
-.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean compile_commands.json check-layers
+.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean distclean compile_commands.json check-layers
 
 .DEFAULT_GOAL := all
 all: kernel
 
+# tools/setup.sh installs what is missing (quiet when all is present; without root it says what
+# to run). Everything that compiles waits for it (order-only: running it rebuilds nothing), so
+# that a plain `make` on a fresh clone sets up first.
 deps:
 	$(Q)tools/setup.sh
 
-$(LIBFDT):
-	$(Q)tools/setup.sh
+$(LIBFDT): | deps
 
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -92,8 +100,18 @@ $(OBJ)/%.o: %.S
 	@echo "  AS      $<"
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
 
-$(OBJ)/kernel/version.o: FORCE
-$(OBJ)/kernel/version.o: KCXXFLAGS += -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER='"$(shell $(CLANGXX) --version | head -1)"' -DSLAB_NAME='"$(SLAB)"'
+# The build identity (git HEAD and dirty state, compiler, SLAB) lives in a file rewritten only
+# when it changes (Linux's filechk): version.o, and so the link, is redone only then, and a
+# second `make` does nothing.
+$(OBJ)/kernel/version.id: FORCE | deps
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' "$(GIT_COMMIT)" "$$($(CLANGXX) --version | head -1)" "$(SLAB)" > $@.tmp; \
+	  if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(OBJ)/kernel/version.o: kernel/version.cpp $(OBJ)/kernel/version.id
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CLANGXX) $(KCXXFLAGS) -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER="\"$$(sed -n 2p $(OBJ)/kernel/version.id)\"" \
+	  -DSLAB_NAME='"$(SLAB)"' -c $< -o $@
 FORCE:
 
 # Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty
@@ -125,7 +143,8 @@ $(OBJ)/Image: $(OBJ)/kernel.elf
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-kernel: $(BOARD_DIR)/Image $(BOARD_DIR)/kernel.elf board-files
+# `user` too: the archive holds stripped copies, build/user/*.elf keep the symbols for gdb.
+kernel: $(BOARD_DIR)/Image $(BOARD_DIR)/kernel.elf board-files user
 
 $(BOARD_DIR)/Image: $(OBJ)/Image
 	@mkdir -p $(dir $@)
@@ -140,6 +159,9 @@ HOSTCXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,und
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -include tests/host/include/host_prelude.h \
 	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -MMD -MP
+ifeq ($(WERROR),1)
+HOSTCXXFLAGS += -Werror
+endif
 host-all := $(sort $(host-srcs) $(host-tests))
 host-objs := $(patsubst %.cpp,$(HOST_OBJ)/%.o,$(host-all))
 
@@ -155,6 +177,9 @@ $(HOST_OBJ)/host-tests: $(host-objs)
 host-test: deps $(HOST_OBJ)/host-tests
 	$(Q)$(HOST_OBJ)/host-tests
 
+$(kernel-objs) $(host-objs) $(fuzz-objs) $(OBJ)/kernel.ld $(OBJ)/kallsyms0.o $(DTBS): | deps
+host-fixtures: deps
+
 -include $(kernel-objs:.o=.d) $(host-objs:.o=.d)
 
 # The one-way layering of the tree (tools/check_layers.py says the rules); part of make test.
@@ -162,20 +187,83 @@ check-layers:
 	$(Q)python3 tools/check_layers.py --self-test
 	$(Q)python3 tools/check_layers.py
 
-help:
-	@echo "make [BOARD=qemu-virt|rpi3b|rpi4b] [SLAB=slub|slob] [UBSAN=1]   build build/<board>/Image"
-	@echo "make run      boot QEMU (MEM=, SMP=, CPU=, CMDLINE= override; BOARD= picks the machine)"
-	@echo "make test     every test: host doctest suite, fuzz smoke, on-target KTAP on all boards"
-	@echo "make host-test    host doctest suite only (ASan+UBSan)"
-	@echo "make target-test  on-target KTAP self-tests for BOARD"
-	@echo "make bench    benchmarks (QEMU -icount shift=0: instruction counts)"
-	@echo "make fuzz FUZZ_SECONDS=N   libFuzzer over the DT memory parser"
-	@echo "make sdcard BOARD=rpi3b|rpi4b   build/<board>/sdcard.img"
-	@echo "make compile_commands.json     for clangd"
-	@echo "make check-layers  the one-way include layering (core/ lib/ arch/ mm/ drivers/ kernel/)"
+# `make help`: every target and variable. Keep it true: tools/run_tests.py checks that every
+# .PHONY target is named here.
+define HELP_TEXT
+Building (the default goal is `kernel`; every build first runs tools/setup.sh, see SETUP_*)
+  make, make kernel    build/<board>/Image, kernel.elf (and kernel8.img on the Pis) for BOARD,
+                       the default variant: SLUB, no UBSan. Objects: build/obj-slub/.
+  make SLAB=slob       build/<board>/slob/Image         (objects build/obj-slob/)
+  make UBSAN=1         build/<board>/slub-ubsan/Image   (objects build/obj-slub-ubsan/);
+                       both: build/<board>/slob-ubsan/Image
+  make user            the EL0 programs build/user/*.elf (kept, with symbols, for gdb) and the
+                       initramfs build/initramfs.cpio built into the kernel
+  make dtbs            every board/*/*.dts to build/dtb/<name>.dtb
+  make sdcard BOARD=rpi3b|rpi4b   build/<board>/sdcard.img (+ .bmap), then read back and checked
+  make sdcard-check    only the read-back check of build/<board>/sdcard.img
+  make compile_commands.json      for clangd
+  make deps            tools/setup.sh alone: installs what is missing, quiet when all is present
+Running
+  make run             boot BOARD under QEMU on this terminal ('poweroff' or Ctrl-A X to leave)
+  make qemu-cmd        print the QEMU command line for BOARD (used by tools/run_tests.py)
+Testing
+  make test            everything: layers, host suite, fuzz smoke, target boots on all boards,
+                       SD cards; ends with `N passed, N failed` (logs in build/test-logs/)
+  make host-test       the host doctest suite (ASan+UBSan) over the mm/lib sources
+  make host-fixtures   the DTBs the host suite reads, in build/fixtures/
+  make target-test     the on-target KTAP boots for BOARD only
+  make check-layers    the one-way include layering (core/ lib/ arch/ mm/ drivers/ kernel/)
+  make user-qemu-test  the user programs under qemu-aarch64, as on Linux
+  make fuzz            libFuzzer over the DT memory parser for FUZZ_SECONDS (default 600)
+  make fuzz-smoke      replay tests/fuzz/regressions/, then fuzz FUZZ_SMOKE_SECONDS (default 20)
+  make fuzz-corpus     the seed corpus in build/fuzz/corpus
+  make bench           benchmarks under QEMU -icount (instruction counts), SLUB and SLOB, and
+                       user/mmbench on this kernel and on Debian's Linux (downloads it, ~57 MiB)
+Cleaning
+  make clean           removes everything make built: build/ except build/deps, and
+                       compile_commands.json
+  make distclean       clean, and build/deps too (the Debian packages setup downloaded and
+                       extracted). Neither undoes what setup changed on the system (apt
+                       packages, apt sources, the arm64 dpkg architecture).
+  make help            this text
 
+Variables (on the command line: make run BOARD=rpi3b CMDLINE="ktest=all")
+  BOARD=qemu-virt|rpi3b|rpi4b   the machine (default qemu-virt)
+  SLAB=slub|slob       object allocator (default slub)
+  UBSAN=1              build with -fsanitize=undefined (reports and continues)
+  WERROR=0             warnings stay warnings (default 1: the build is warning-free, keep it so)
+  V=1                  print every command
+  MEM=, SMP=, CPU=     RAM, CPU count and CPU type of qemu-virt (default 1G, 1, cortex-a72); the
+                       Pis have them fixed (raspi3b: 1G, 4x cortex-a53; raspi4b: 2G, 4x
+                       cortex-a72): any other value there is an error
+  VIRT_OPTS=           appended to -M virt (e.g. ,virtualization=on for EL2 entry, ,gic-version=3)
+  RPI4_DTB=rpi4b-1g|2g|4g|8g    the DTB for BOARD=rpi4b (default rpi4b-2g)
+  CMDLINE=             appended to the kernel command line of make run (docs/kernel-parameters.md)
+  QEMU=                the QEMU binary (default qemu-system-aarch64)
+  SDCARD_DTB=, SDCARD_INITRD=, SDCARD_CMDLINE=   the SD card's DTB, initrd, extra cmdline.txt
+  FUZZ_SECONDS=, FUZZ_SMOKE_SECONDS=              fuzzing time
+  CLANG=, CLANGXX=, LLD=, OBJCOPY=, NM=, DTC=, USER_GLIBC_CC=   the tools
+Environment of tools/setup.sh (make test and make bench set theirs)
+  SETUP_LINUX_DTBS=1   also Linux's Pi DTBs (from Debian's arm64 kernel package, ~57 MiB)
+  SETUP_BENCH=1        also that package's Linux Image, for make bench
+  SETUP_FIRMWARE=1     also Debian's raspi-firmware files, for make sdcard
+  SETUP_CROSS=1        also the aarch64 glibc cross compiler and qemu-user
+  SETUP_VERBOSE=1      say so when everything is present
+Environment of the test runner and the bench: QEMU_TIMEOUT=seconds per QEMU run (default 180),
+BENCH_VARIANTS=slub (the bench's SLUB column only)
+endef
+
+help:
+	$(info $(HELP_TEXT))
+	@:
+
+# Everything make builds lives in build/ (and compile_commands.json); build/deps holds what
+# tools/setup.sh downloaded and extracted, kept by clean (Linux's clean/mrproper split).
 clean:
-	rm -rf $(BUILD)/obj-* $(BUILD)/host $(BUILD)/qemu-virt $(BUILD)/rpi3b $(BUILD)/rpi4b
+	rm -rf $(filter-out $(DEPS),$(wildcard $(BUILD)/*)) compile_commands.json
+
+distclean: clean
+	rm -rf $(BUILD)
 
 # --- running under QEMU ------------------------------------------------------------------
 # Semihosting is enabled so that `poweroff <status>` and ktest results become QEMU's exit
@@ -194,11 +282,12 @@ run: deps kernel
 qemu-cmd:
 	@echo '$(QEMU_CMD)'
 
-target-test: deps kernel
+target-test: kernel
+	$(Q)SETUP_LINUX_DTBS=1 tools/setup.sh
 	$(Q)python3 tools/run_tests.py --target-only --boards $(BOARD)
 
 test:
-	$(Q)SETUP_CROSS=1 tools/setup.sh
+	$(Q)SETUP_CROSS=1 SETUP_LINUX_DTBS=1 tools/setup.sh
 	$(Q)python3 tools/run_tests.py
 
 .PHONY: qemu-cmd

@@ -1,7 +1,9 @@
 // The syscall table and dispatch (Linux's arch/arm64/kernel/syscall.c invoke_syscall).
+#include "core/params.h"
 #include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/syscalls.h"
+#include "lib/parse.h"
 
 namespace {
 struct Table {
@@ -59,7 +61,22 @@ struct Table {
 };
 constexpr Table table;
 u64 enosys_logged[NR_syscalls / 64];
+
+// An unimplemented syscall returns -ENOSYS and, as on Linux, says nothing: glibc probes rseq
+// and others on every start. syscall.log_unknown=1 (this kernel's debug switch, see
+// docs/kernel-parameters.md) logs the first call of each such number, naming the program.
+bool log_unknown;
+Result set_log_unknown(const char *v)
+{
+	if (!v) { // a bare `syscall.log_unknown`, as Linux's bool parameters
+		log_unknown = true;
+		return {};
+	}
+	log_unknown = TRY(kstd::kstrtobool(v));
+	return {};
+}
 } // namespace
+KERNEL_PARAM("syscall.log_unknown", set_log_unknown);
 
 long invoke_syscall(u64 nr, pt_regs *regs)
 {
@@ -67,7 +84,7 @@ long invoke_syscall(u64 nr, pt_regs *regs)
 	if (nr < NR_syscalls && table.fn[nr])
 		return table.fn[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
 	u64 bit = nr < NR_syscalls ? nr : NR_syscalls - 1;
-	if (!(enosys_logged[bit / 64] & (1ull << (bit % 64)))) {
+	if (log_unknown && !(enosys_logged[bit / 64] & (1ull << (bit % 64)))) {
 		enosys_logged[bit / 64] |= 1ull << (bit % 64);
 		task_struct *t = current_task();
 		pr_info("%s[%d]: syscall %lu not implemented (-ENOSYS)\n", t ? t->comm : "?", t ? t->pid : 0,

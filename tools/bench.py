@@ -9,6 +9,9 @@ import shlex
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no tools/__pycache__ in the tree
+import mkcpio  # noqa: E402 - tools/mkcpio.py, the tree's one cpio writer
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = {  # name: (max value, what the issue asks)
     'page_order0_pcp_hit_alloc_free': (150, 'order-0 alloc+free on a pcp hit <= 150 insn'),
@@ -39,17 +42,6 @@ def run(variant_args, label):
     return figures
 
 
-def newc(entries):
-    """A newc cpio archive from (name, mode, data, rdev_major, rdev_minor) tuples."""
-    out = b''
-    for ino, (name, mode, data, rmaj, rmin) in enumerate(entries + [('TRAILER!!!', 0, b'', 0, 0)], 1):
-        n = name.encode() + b'\0'
-        fields = [ino, mode, 0, 0, 2 if mode & 0o040000 else 1, 0, len(data), 0, 0, rmaj, rmin, len(n), 0]
-        h = b'070701' + b''.join(b'%08X' % f for f in fields) + n
-        out += h + b'\0' * (-len(h) % 4) + data + b'\0' * (-len(data) % 4)
-    return out
-
-
 def mmbench_figures(out):
     figs = {}
     for m in re.finditer(r'MMBENCH (\w+) ns_per_op=([\d.]+)', out):
@@ -72,10 +64,8 @@ def run_mmbench():
     initrd = os.path.join(TOP, 'build', 'bench-linux-initramfs.cpio')
     with open(mm, 'rb') as f:
         prog = f.read()
-    with open(initrd, 'wb') as f:
-        # /dev/console so that Linux gives init a console to print on.
-        f.write(newc([('dev', 0o040755, b'', 0, 0), ('dev/console', 0o020600, b'', 5, 1),
-                      ('init', 0o100755, prog, 0, 0)]))
+    # /dev/console (5, 1) so that Linux gives init a console to print on.
+    mkcpio.write(initrd, mkcpio.archive({'/init': (0o755, prog)}, {'/dev/console': (0o600, 5, 1)}))
     base = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none',
             '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-icount', 'shift=0']
     ours = subprocess.run(base + ['-kernel', os.path.join(TOP, 'build', 'qemu-virt', 'Image'),

@@ -25,11 +25,13 @@ BOARDS = {
     "rpi3b": {
         "firmware": ["bootcode.bin", "start.elf", "fixup.dat"],
         "soc": "brcm,bcm2837",
+        "disk_id": 0x52506933,  # MBR disk signature = FAT volume serial; one per board
         "config": {"core_freq": "250", "core_freq_min": "250"},
     },
     "rpi4b": {
         "firmware": ["start4.elf", "fixup4.dat"],
         "soc": "brcm,bcm2711",
+        "disk_id": 0x52506934,
         "config": {"core_freq": "500", "core_freq_min": "500", "enable_gic": "1"},
     },
 }
@@ -55,6 +57,11 @@ class Ktap:
         failed = sum(1 for ok, _, _ in self.results if not ok)
         print(f"# sdcard: {len(self.results) - failed} passed, {failed} failed")
         return failed
+
+
+def disk_id(data):
+    """The MBR disk signature (Linux's PARTUUID prefix, sfdisk's label-id)."""
+    return struct.unpack_from("<I", data, 440)[0]
 
 
 def parse_mbr(data):
@@ -86,6 +93,7 @@ def parse_fat32_bpb(sector):
         "total": total32,
         "fatsz32": fatsz32,
         "fstype": sector[82:90],
+        "volume_id": struct.unpack_from("<I", sector, 67)[0],
         "signature": sector[510:512],
     }
 
@@ -159,6 +167,10 @@ def main():
 
     sig_ok, parts = parse_mbr(mbr)
     t.check(sig_ok, "MBR boot signature 0x55aa")
+    ids = [b["disk_id"] for b in BOARDS.values()]
+    assert len(set(ids)) == len(ids), "two boards share a disk identifier"
+    t.check(disk_id(mbr) == board["disk_id"], f"disk identifier 0x{board['disk_id']:08x} ({args.board}'s own)",
+            f"disk identifier 0x{disk_id(mbr):08x}")
     t.check(len(parts) == 1, "exactly one partition", f"partitions: {parts}")
     if not parts:
         return 1 if t.report() else 0
@@ -179,6 +191,8 @@ def main():
             "FAT32 geometry matches the partition",
             f"bytes/sector {bpb['bytes_per_sector']}, total {bpb['total']} (partition {count}), "
             f"hidden {bpb['hidden']} (start {start})")
+    t.check(bpb["volume_id"] == board["disk_id"], "FAT volume serial matches the disk identifier",
+            f"volume serial 0x{bpb['volume_id']:08x}")
     if bpb["sectors_per_cluster"]:
         data_sectors = bpb["total"] - bpb["reserved"] - bpb["fats"] * bpb["fatsz32"]
         clusters = data_sectors // bpb["sectors_per_cluster"]

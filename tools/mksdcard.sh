@@ -8,8 +8,9 @@
 # initrd. sfdisk writes the partition table into the file; mtools formats and fills the
 # partition through its "image@@offset" syntax.
 #
-# The output is byte-for-byte reproducible: fixed disk identifier and volume serial, and every
-# FAT timestamp taken from SOURCE_DATE_EPOCH (default: 2000-01-01, the FAT epoch is 1980).
+# The output is byte-for-byte reproducible: a fixed disk identifier and volume serial per board
+# (distinct, so that two cards in one machine get distinct PARTUUIDs), and every FAT timestamp
+# taken from SOURCE_DATE_EPOCH (default: 2000-01-01, the FAT epoch is 1980).
 #
 # Environment:
 #   FIRMWARE_DIR    where bootcode.bin/start*.elf/fixup*.dat live
@@ -31,6 +32,7 @@ fwdir=${FIRMWARE_DIR:-$top/build/deps/raspi-firmware/usr/lib/raspi-firmware}
 # Per-board firmware and the settings that keep the console UART's clock fixed.
 case $board in
 rpi3b)
+	disk_id=52506933 # "RPi3"; tools/check_sdcard.py checks it
 	firmware=(bootcode.bin start.elf fixup.dat)
 	soc_compat=brcm,bcm2837
 	# The mini UART runs from the VPU core clock. enable_uart=1 alone locks the clock at
@@ -39,6 +41,7 @@ rpi3b)
 	board_config=$'core_freq=250\ncore_freq_min=250'
 	;;
 rpi4b)
+	disk_id=52506934 # "RPi4"
 	firmware=(start4.elf fixup4.dat)
 	soc_compat=brcm,bcm2711
 	# On the Pi 4 the firmware locks the core clock at its 500 MHz maximum when the mini
@@ -104,17 +107,17 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-946684800}
 export MTOOLS_SKIP_CHECK=1
 
 truncate -s ${image_mib}M "$img"
-# The label-id is the MBR disk signature; Linux shows it as PARTUUID=52506933-01.
+# The label-id is the MBR disk signature; Linux shows it as PARTUUID=$disk_id-01.
 sfdisk --no-reread --no-tell-kernel -q "$img" >/dev/null <<EOF || die "sfdisk failed"
 label: dos
-label-id: 0x52506933
+label-id: 0x$disk_id
 unit: sectors
 
 start=$part_start, size=$part_sectors, type=c
 EOF
 
 mformat -i "$img@@$offset" -F -c 1 -T $part_sectors -h 64 -s 32 -H $part_start \
-	-N 52506933 -v RPIBOOT :: || die "mformat failed"
+	-N $disk_id -v RPIBOOT :: || die "mformat failed"
 
 # Stage every file with a fixed mtime; mcopy -m carries it into the directory entry.
 stage=$tmp/stage

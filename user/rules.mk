@@ -11,13 +11,17 @@
 
 USER_DIR := user
 USER_OUT := $(BUILD)/user
-USER_CFLAGS := --target=aarch64-linux-gnu -mcpu=cortex-a53 -std=gnu11 -O2 -g \
-	-ffreestanding -fno-builtin -nostdlib -nostdinc -isystem $(shell $(CLANG) -print-resource-dir)/include \
+# clang's own headers (stddef.h, stdint.h): asked once, when a user program is first compiled,
+# so that parsing the Makefile needs no compiler (tools/setup.sh may still have to install it).
+USER_CLANG_INC = $(eval USER_CLANG_INC := $(shell $(CLANG) -print-resource-dir)/include)$(USER_CLANG_INC)
+USER_CFLAGS = --target=aarch64-linux-gnu -mcpu=cortex-a53 -std=gnu11 -O2 -g \
+	-ffreestanding -fno-builtin -nostdlib -nostdinc -isystem $(USER_CLANG_INC) \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-mgeneral-regs-only -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
 	-MMD -MP -I$(USER_DIR)
-USER_EXEC_CFLAGS := $(USER_CFLAGS) -fno-pic
-USER_PIE_CFLAGS := $(USER_CFLAGS) -fPIE -DUSER_PIE=1
+USER_CFLAGS += $(if $(filter 1,$(WERROR)),-Werror)
+USER_EXEC_CFLAGS = $(USER_CFLAGS) -fno-pic
+USER_PIE_CFLAGS = $(USER_CFLAGS) -fPIE -DUSER_PIE=1
 # max-page-size=4096: segments 4 KiB apart rather than lld's 64 KiB default for AArch64,
 # so small programs take a few pages; -z separate-code keeps text off the pages of headers
 # and data. The image base stays lld's 0x200000 (above the 64 KiB mmap_min_addr).
@@ -33,18 +37,18 @@ user-rt-pie-objs := $(patsubst $(USER_DIR)/%,$(USER_OUT)/pie/%.o,$(user-rt-srcs)
 user-elfs := $(addprefix $(USER_OUT)/,$(addsuffix .elf,$(user-progs) $(user-hostile))) \
 	$(USER_OUT)/ktest_user_pie.elf
 
-$(USER_OUT)/exec/%.c.o: $(USER_DIR)/%.c
+$(USER_OUT)/exec/%.c.o: $(USER_DIR)/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $<"
 	$(Q)$(CLANG) $(USER_EXEC_CFLAGS) -c $< -o $@
-$(USER_OUT)/exec/%.S.o: $(USER_DIR)/%.S
+$(USER_OUT)/exec/%.S.o: $(USER_DIR)/%.S | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(USER_EXEC_CFLAGS) -c $< -o $@
-$(USER_OUT)/pie/%.c.o: $(USER_DIR)/%.c
+$(USER_OUT)/pie/%.c.o: $(USER_DIR)/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $< (PIE)"
 	$(Q)$(CLANG) $(USER_PIE_CFLAGS) -c $< -o $@
-$(USER_OUT)/pie/%.S.o: $(USER_DIR)/%.S
+$(USER_OUT)/pie/%.S.o: $(USER_DIR)/%.S | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(USER_PIE_CFLAGS) -c $< -o $@
 
@@ -58,8 +62,9 @@ $(USER_OUT)/ktest_user_pie.elf: $(USER_OUT)/pie/ktest_user.c.o $(user-rt-pie-obj
 	@echo "  ULD     $@ (static-PIE)"
 	$(Q)$(LLD) $(USER_PIE_LDFLAGS) -o $@ $^
 
-# Objects are intermediate to the pattern rules above; keep them for incremental builds.
-.SECONDARY: $(user-rt-objs) $(user-rt-pie-objs) $(USER_OUT)/pie/ktest_user.c.o \
+# Objects and programs are intermediate to the pattern rules (the archive holds stripped
+# copies); keep them: the objects for incremental builds, the .elf files for gdb.
+.SECONDARY: $(user-elfs) $(user-rt-objs) $(user-rt-pie-objs) $(USER_OUT)/pie/ktest_user.c.o \
 	$(patsubst %,$(USER_OUT)/exec/%.c.o,$(user-progs)) $(patsubst %,$(USER_OUT)/exec/hostile/%.c.o,$(user-hostile))
 
 # Static glibc programs from Debian's cross toolchain (SETUP_CROSS=1 tools/setup.sh); the
@@ -69,7 +74,8 @@ user-glibc-progs := $(basename $(notdir $(wildcard $(USER_DIR)/glibc/*.c)))
 ifneq ($(shell command -v $(USER_GLIBC_CC) 2>/dev/null),)
 user-glibc-elfs := $(addprefix $(USER_OUT)/glibc/,$(addsuffix .elf,$(user-glibc-progs)))
 endif
-$(USER_OUT)/glibc/%.elf: $(USER_DIR)/glibc/%.c
+.SECONDARY: $(user-glibc-elfs)
+$(USER_OUT)/glibc/%.elf: $(USER_DIR)/glibc/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $<"
 	$(Q)$(USER_GLIBC_CC) -static -O2 -g -Wall -Wextra -o $@ $<
@@ -104,7 +110,7 @@ $(OBJ)/kernel/initramfs_data.o: $(BUILD)/initramfs.cpio
 $(OBJ)/kernel/initramfs_data.o: KASFLAGS += -DINITRAMFS_IMAGE='"$(BUILD)/initramfs.cpio"'
 
 .PHONY: user user-qemu-test
-user: $(BUILD)/initramfs.cpio
+user: $(BUILD)/initramfs.cpio $(user-elfs) $(user-glibc-elfs)
 
 # Linux's behaviour, as a reference for every program: qemu-aarch64 runs them on this host
 # (apt-get install qemu-user). Hostile programs must die with SIGSEGV (qemu reports signal 11

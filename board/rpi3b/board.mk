@@ -9,3 +9,9 @@ BOARD_DTB = $(RPI_DTB)
 # timer interrupts arrive tens of ms late. Round-robin in one thread, WFE hands over at once.
 QEMU_BOARD_ARGS := -M raspi3b -accel tcg,thread=single -kernel $(BOARD_DIR)/kernel8.img -serial null -serial mon:stdio
 board-files: $(RPI_DTB) $(BOARD_DIR)/kernel8.img
+# QEMU raspi3b has fixed RAM and CPUs: MEM=, SMP=, CPU= (and VIRT_OPTS=) asking for anything
+# else are errors rather than silently ignored.
+$(call board-fixed,MEM,1G 1024M,QEMU raspi3b always has 1 GiB)
+$(call board-fixed,SMP,4,QEMU raspi3b always has 4 CPUs)
+$(call board-fixed,CPU,cortex-a53,QEMU raspi3b always has cortex-a53 cores)
+$(call board-fixed,VIRT_OPTS,,VIRT_OPTS is for BOARD=qemu-virt)

@@ -9,3 +9,9 @@ BOARD_DTB = $(RPI_DTB)
 # Single-threaded TCG: see board/rpi3b/board.mk (the parked secondaries starve the boot CPU).
 QEMU_BOARD_ARGS := -M raspi4b -accel tcg,thread=single -kernel $(BOARD_DIR)/kernel8.img -serial null -serial mon:stdio
 board-files: $(RPI_DTB) $(BOARD_DIR)/kernel8.img
+# QEMU raspi4b has fixed RAM and CPUs: MEM=, SMP=, CPU= (and VIRT_OPTS=) asking for anything
+# else are errors rather than silently ignored.
+$(call board-fixed,MEM,2G 2048M,QEMU raspi4b always has 2 GiB)
+$(call board-fixed,SMP,4,QEMU raspi4b always has 4 CPUs)
+$(call board-fixed,CPU,cortex-a72,QEMU raspi4b always has cortex-a72 cores)
+$(call board-fixed,VIRT_OPTS,,VIRT_OPTS is for BOARD=qemu-virt)

@@ -19,7 +19,8 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_CXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -DFUZZ_TEST=1 -MMD -MP
+	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -DFUZZ_TEST=1 -MMD -MP \
+	$(if $(filter 1,$(WERROR)),-Werror)
 # The library sources the harness reaches (lib/ as in the host suite), plus the fuzz seams.
 fuzz-srcs := $(sort $(filter lib/%,$(host-srcs)) mm/dt_memory.cpp mm/memblock.cpp \
 	kernel/params.cpp tests/fuzz/fuzz_support.cpp tests/fuzz/fuzz_dt_memory.cpp)

@@ -17,12 +17,17 @@ extern "C" [[gnu::noinline]] void crashtest_null_deref()
 	*p = 0x1234;
 }
 
+// Recursion without a base case is the point: it runs off the stack so that the overflow
+// report can be checked. The frame stays (not a tail call) because of the addition after it.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winfinite-recursion"
 extern "C" [[gnu::noinline]] u64 crashtest_recurse(u64 n)
 {
 	volatile u8 pad[256];
 	pad[0] = static_cast<u8>(n);
 	return crashtest_recurse(n + 1) + pad[0];
 }
+#pragma clang diagnostic pop
 
 static long recurse_on_stack(void *) { return static_cast<long>(crashtest_recurse(0)); }
 
@@ -46,15 +51,21 @@ static int crash_vmap_stack()
 extern "C" [[gnu::noinline]] void crashtest_undef() { asm volatile(".inst 0x00000000"); }
 
 // Undefined behaviour that -fsanitize=undefined reports and survives (make UBSAN=1).
-extern "C" [[gnu::noinline]] int crashtest_ubsan_shift(volatile int amount)
+// The amount goes through a volatile so that the compiler cannot see its value and fold or
+// reject the shift: the check must happen at run time.
+extern "C" [[gnu::noinline]] int crashtest_ubsan_shift(int amount)
 {
+	volatile int n = amount;
 	int one = 1;
-	return one << amount;
+	return one << n;
 }
 
 // Overruns a local array: -fstack-protector-strong must catch it on return.
-extern "C" [[gnu::noinline]] void crashtest_stackprot(volatile usize n)
+// The bound is read through a volatile, so that the compiler cannot shorten the loop to the
+// array's size (writing past it is the undefined behaviour the canary must catch).
+extern "C" [[gnu::noinline]] void crashtest_stackprot(usize count)
 {
+	volatile usize n = count;
 	volatile char buf[16];
 	for (usize i = 0; i < n; i++)
 		buf[i] = static_cast<char>(0x41);

@@ -16,6 +16,8 @@
 #include "lib/of/of.h"
 #include "mm/slab.h"
 
+// The test's machinery, for the restartable fast paths only SLUB has.
+#if !defined(SLAB_SLOB)
 namespace {
 
 constexpr unsigned OBJ_SIZE = 64, RING = 8;
@@ -81,6 +83,7 @@ IrqReturn hammer_irq(unsigned, void *dev)
 }
 
 } // namespace
+#endif
 
 KTEST(rseq, slab_fast_paths_survive_irq_alloc_free)
 {
