@@ -671,44 +671,6 @@ TEST_CASE("page_alloc: kernelcore= percentage leaves the rest movable")
 	CHECK(mv->spanned_pages == 16384);
 }
 
-TEST_CASE("page_alloc: CMA pageblocks serve movable requests only")
-{
-	HostMmConfig cfg = small_config();
-	unsigned long cma_start = (RAM_BASE + 32 * SZ_1M) >> PAGE_SHIFT;
-	cfg.before_free_all = [&] {
-		CHECK(init_cma_reserved_pageblocks(cma_start + 1, cma_start + 1024).is_error());
-		CHECK(!init_cma_reserved_pageblocks(cma_start, cma_start + 2048).is_error());
-	};
-	HostMm mm(cfg);
-	zone *z = zone_of(0, ZONE_DMA);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	CHECK(totalcma_pages == 2048);
-	std::vector<page *> ks;
-	for (;;) {
-		page *p = alloc_page(GFP_KERNEL | __GFP_NOWARN);
-		if (!p)
-			break;
-		ks.push_back(p);
-		unsigned long pfn = page_to_pfn(p);
-		REQUIRE(!(pfn >= cma_start && pfn < cma_start + 2048));
-	}
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	// Movable requests may use CMA when nothing else is left.
-	page *m = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
-	REQUIRE(m);
-	CHECK((page_to_pfn(m) >= cma_start && page_to_pfn(m) < cma_start + 2048));
-	CHECK(check_page_alloc() == 0);
-	__free_page(m);
-	for (page *p : ks)
-		__free_page(p);
-	drain_all_pages(nullptr);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	CHECK(check_page_alloc() == 0);
-	host_take_log();
-	show_meminfo();
-	CHECK(log_has(host_take_log(), "CmaTotal:           8192 kB\n"));
-}
-
 TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 {
 	HostMm mm(small_config());

@@ -7,6 +7,7 @@
 
 #include "core/panic.h"
 #include "lib/of/of.h"
+#include "mm/cma.h"
 #include "mm/memblock.h"
 #include "mm/mmzone.h"
 #include "mm/page_alloc.h"
@@ -52,6 +53,8 @@ void bootmem_init()
 	if (sparse_init().is_error())
 		panic("sparse_init: cannot allocate the memory map");
 	zone_sizes_init();
+	// cma= after the zones are sized: its default place is below the end of ZONE_DMA.
+	dma_contiguous_reserve(arm64_dma_phys_limit);
 }
 
 void mem_init()

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "mm/cma.h"
 #include "mm/memblock.h"
 #include "mm/memory_model.h"
 #include "mm/sparse.h"
@@ -114,6 +115,7 @@ HostMm::HostMm(HostMmConfig cfg) : cfg_(std::move(cfg))
 	page_alloc_reset_for_test();
 	sparse_reset_for_test();
 	memblock_reset_for_test();
+	cma_reset_for_test();
 	// Pointer arithmetic below the reservation: pfn sec_lo maps to its first byte.
 	vmemmap = reinterpret_cast<page *>(vmemmap_lo - sec_lo * sizeof(page));
 
@@ -135,11 +137,13 @@ HostMm::HostMm(HostMmConfig cfg) : cfg_(std::move(cfg))
 	if (cfg_.before_free_all)
 		cfg_.before_free_all();
 	freed_ = memblock_free_all();
+	cma_init_reserved_areas(); // the kernel's order: mm_core_init
 	init_per_zone_wmark_min();
 }
 
 HostMm::~HostMm()
 {
+	cma_reset_for_test();
 	page_alloc_reset_for_test();
 	sparse_reset_for_test();
 	memblock_reset_for_test();
