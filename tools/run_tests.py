@@ -566,8 +566,9 @@ def main():
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^console \[ttyS0\] enabled', r'^kernel> interrupts$', r' arch_timer$', r' ttyS0 rx$',
-                      r'^' + pi_names[board], r'reboot: Power down \(status 0\)'],
-                     stdin_data='interrupts\nboard\npoweroff\n')
+                      r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',
+                      r'reboot: Power down \(status 0\)'],
+                     stdin_data='interrupts\nboard\ncma\npoweroff\n')
             # The mini UART has no loopback: the runner types the character the test waits for.
             scenario('%s: console receive interrupt (typed input)' % board, board,
                      'ktest=serial ktest.console_rx=K', 0, [r'^    ok \d+ console_rx_interrupt_fires$'],
