@@ -104,5 +104,5 @@ unsigned long cma_used_pages(cma *area);
 // Length in pages of the longest run of pages cma_alloc has not handed out.
 unsigned long cma_maxchunk_pages(cma *area);
 
-// Host tests and the fuzzer: forget every area and the cma= setting.
+// Host tests and the fuzzer: forget every area (totalcma_pages back to 0) and the cma= setting.
 void cma_reset_for_test();

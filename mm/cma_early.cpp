@@ -194,6 +194,7 @@ void cma_reset_for_test()
 		new (&c) cma();
 	}
 	cma_area_count = 0;
+	totalcma_pages = 0;
 	dma_contiguous_default_area = nullptr;
 	size_cmdline = PHYS_ADDR_MAX;
 	base_cmdline = limit_cmdline = 0;

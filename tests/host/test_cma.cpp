@@ -50,6 +50,26 @@ void free_all(std::vector<page *> &v)
 	drain_all_pages(nullptr);
 }
 
+// A booted HostMm with the area, per-CPU lists drained and the ledger taken.
+struct CmaEnv {
+	HostMm mm{cma_config()};
+	cma *c = &cma_areas[0];
+	zone *z = zone_of(0, ZONE_DMA);
+	page_alloc_ledger start{};
+	CmaEnv()
+	{
+		drain_all_pages(nullptr);
+		start = page_alloc_ledger_snapshot();
+	}
+	// After everything is freed: the ledger is exact and the lists consistent.
+	void check_ledger()
+	{
+		drain_all_pages(nullptr);
+		CHECK(page_alloc_ledger_snapshot() == start);
+		CHECK(check_page_alloc() == 0);
+	}
+};
+
 } // namespace
 
 TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
@@ -99,13 +119,8 @@ TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
 	CHECK(log_has(mi, "CmaFree:           16384 kB\n"));
 }
 
-TEST_CASE("cma: movable allocations use CMA pageblocks, unmovable ones never")
+TEST_CASE_FIXTURE(CmaEnv, "cma: movable allocations use CMA pageblocks, unmovable ones never")
 {
-	HostMm mm(cma_config());
-	cma *c = &cma_areas[0];
-	zone *z = zone_of(0, ZONE_DMA);
-	drain_all_pages(nullptr);
-	page_alloc_ledger start = page_alloc_ledger_snapshot();
 	std::vector<page *> ks = exhaust_unmovable(c);
 	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
 	// Now CMA holds more than half the free memory: movable requests take it first (Linux's
@@ -131,17 +146,11 @@ TEST_CASE("cma: movable allocations use CMA pageblocks, unmovable ones never")
 	free_all(ms);
 	free_all(ks);
 	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
-	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	check_ledger();
 }
 
-TEST_CASE("cma: cma_alloc gives aligned contiguous pages and cma_release takes them back")
+TEST_CASE_FIXTURE(CmaEnv, "cma: cma_alloc gives aligned contiguous pages and cma_release takes them back")
 {
-	HostMm mm(cma_config());
-	cma *c = &cma_areas[0];
-	zone *z = zone_of(0, ZONE_DMA);
-	drain_all_pages(nullptr);
-	page_alloc_ledger start = page_alloc_ledger_snapshot();
 	unsigned long free0 = nr_free_pages();
 
 	page *a = cma_alloc(c, 1000, 8, false);
@@ -204,19 +213,12 @@ TEST_CASE("cma: cma_alloc gives aligned contiguous pages and cma_release takes t
 	CHECK(page_to_pfn(all) == c->base_pfn);
 	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 0);
 	CHECK(cma_release(c, all, AREA_PAGES));
-	drain_all_pages(nullptr);
-	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	check_ledger();
 	CHECK(c->nr_pages_succeeded == 1000 + 1024 + 1 + AREA_PAGES);
 }
 
-TEST_CASE("cma: a page in use makes cma_alloc fail cleanly until it is freed")
+TEST_CASE_FIXTURE(CmaEnv, "cma: a page in use makes cma_alloc fail cleanly until it is freed")
 {
-	HostMm mm(cma_config());
-	cma *c = &cma_areas[0];
-	zone *z = zone_of(0, ZONE_DMA);
-	drain_all_pages(nullptr);
-	page_alloc_ledger start = page_alloc_ledger_snapshot();
 	std::vector<page *> ks = exhaust_unmovable(c);
 	page *m = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
 	REQUIRE(m);
@@ -252,9 +254,7 @@ TEST_CASE("cma: a page in use makes cma_alloc fail cleanly until it is freed")
 	page *all = cma_alloc(c, AREA_PAGES, 0, false);
 	REQUIRE(all);
 	CHECK(cma_release(c, all, AREA_PAGES));
-	drain_all_pages(nullptr);
-	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	check_ledger();
 }
 
 TEST_CASE("cma: cma= syntax as Linux's, malformed values refused and the setting kept")
