@@ -57,7 +57,8 @@ struct cma {
 
 // --- boot (mm/cma_early.cpp) -----------------------------------------------------------------
 // Registers [base, base + size), already reserved in memblock, as an area. EINVAL: size 0, not
-// reserved, or not CMA_MIN_ALIGNMENT_BYTES (one pageblock) aligned; ENOSPC: no slot left.
+// reserved, not CMA_MIN_ALIGNMENT_BYTES (one pageblock) aligned, or not all mapped memory;
+// ENOSPC: no slot left.
 [[nodiscard]] ErrorOr<cma *> cma_init_reserved_mem(phys_addr_t base, phys_addr_t size, unsigned order_per_bit,
 						   const char *name);
 // Reserves size bytes in memblock (at exactly base when fixed, else anywhere in [base, limit),

@@ -40,6 +40,13 @@ ErrorOr<cma *> cma_init_reserved_mem(phys_addr_t base, phys_addr_t size, unsigne
 	// The mm core's minimum: whole pageblocks.
 	if ((base | size) & (CMA_MIN_ALIGNMENT_BYTES - 1))
 		return Errno::EINVAL;
+	// Checked here, not in Linux: the pages go to the buddy, so they must be linear-mapped
+	// RAM (a reusable DT region outside memory, or over no-map memory, is refused).
+	if (size > PHYS_ADDR_MAX - base || !memblock_is_region_memory(base, size) || !memblock_is_map_memory(base) ||
+	    !memblock_is_map_memory(base + size - 1)) {
+		pr_err(CMA_PR "0x%016llx..0x%016llx is not all mapped memory\n", ull(base), ull(base + size - 1));
+		return Errno::EINVAL;
+	}
 	// Activation needs the buddy allocator: cma_init_reserved_areas() does it later.
 	cma *c = &cma_areas[cma_area_count];
 	if (name)

@@ -1673,16 +1673,20 @@ Result alloc_contig_range(unsigned long start, unsigned long end, int migratetyp
 		return Errno::EINVAL;
 	unsigned long ps = pageblock_start_pfn(start);
 	unsigned long pe = pageblock_end_pfn(end - 1);
+	for (unsigned long pfn = ps; pfn < pe; pfn += pageblock_nr_pages)
+		if (!pfn_valid(pfn))
+			return Errno::EINVAL;
 	{
 		SpinLockGuard g(z->lock);
 		// A free block larger than a pageblock (of the same type, see __free_one_page) may
 		// begin before ps or end after pe: isolate all of it, so no free block straddles.
 		for (unsigned order = pageblock_order + 1; order < MAX_ORDER; order++) {
 			unsigned long head = ps & ~((1UL << order) - 1);
-			if (zone_spans_pfn(z, head) && PageBuddy(pfn_to_page(head)) && buddy_order(pfn_to_page(head)) >= order)
+			if (zone_spans_pfn(z, head) && pfn_valid(head) && PageBuddy(pfn_to_page(head)) &&
+			    buddy_order(pfn_to_page(head)) >= order)
 				ps = head;
 			head = (pe - 1) & ~((1UL << order) - 1);
-			if (zone_spans_pfn(z, head) && PageBuddy(pfn_to_page(head)) &&
+			if (zone_spans_pfn(z, head) && pfn_valid(head) && PageBuddy(pfn_to_page(head)) &&
 			    head + (1UL << buddy_order(pfn_to_page(head))) > pe)
 				pe = head + (1UL << buddy_order(pfn_to_page(head)));
 		}

@@ -360,6 +360,11 @@ TEST_CASE("cma: reserved-memory pools, and cma= replacing the default one")
 	CHECK(log_has(host_take_log(), "cma: Reserved memory: incorrect alignment of CMA region\n"));
 	CHECK(rmem_cma_setup("unreserved", RAM_BASE + 64 * SZ_1M, 8 * SZ_1M, false).is_error());
 	CHECK(log_has(host_take_log(), "cma: Reserved memory: unable to setup CMA region\n"));
+	// A reusable region outside RAM (a DT reg beyond memory) is refused, not given to the buddy.
+	REQUIRE(memblock_reserve(RAM_BASE + SZ_128M - 2 * SZ_1M, 4 * SZ_1M) == 0);
+	CHECK(rmem_cma_setup("outside", RAM_BASE + SZ_128M - 2 * SZ_1M, 4 * SZ_1M, false).is_error());
+	CHECK(log_has(host_take_log(), "cma: 0x0000000047e00000..0x00000000481fffff is not all mapped memory\n"));
+	CHECK(cma_area_count == 0);
 	REQUIRE(!rmem_cma_setup("linux,cma", AREA_BASE, 16 * SZ_1M, true).is_error());
 	CHECK(log_has(host_take_log(), "cma: Reserved memory: created CMA memory pool at 0x0000000042000000, size 16 MiB\n"));
 	CHECK(dma_contiguous_default_area == &cma_areas[0]);
