@@ -583,7 +583,9 @@ def main():
             # The DT's 64 MiB linux,cma pool is in the buddy (CmaTotal 65536 kB as on Linux).
             memory_agreement('%s: the linux,cma pool is in the buddy; the figures agree' % board, None,
                              board=board, cma_k=65536,
-                             patterns=[r'^cma: Reserved memory: created CMA memory pool at 0x[0-9a-f]{16}, size 64 MiB$'])
+                             patterns=[r'^cma: Reserved memory: created CMA memory pool at 0x[0-9a-f]{16}, size 64 MiB$',
+                                       # Linux 6.1: a 30-bit ZONE_DMA (dma-ranges) covers the 960 MiB.
+                                       r'^  DMA      \[mem (0x)?0{16,18}-0x000000003bffffff\]$', r'^  DMA32    empty$'])
             memory_agreement('%s: cma=32M replaces the DT\'s default pool' % board, None, board=board,
                              cmdline='cma=32M', cma_k=32768,
                              patterns=[r'^cma: Reserved memory: bypass linux,cma node, using cmdline CMA params instead$',
