@@ -24,6 +24,7 @@
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "lib/stack_protector.h"
+#include "mm/cma.h"
 #include "mm/page_alloc.h"
 #include "mm/memblock.h"
 #include "mm/slab.h"
@@ -85,6 +86,8 @@ static void mm_core_init()
 	mm_boot_stats.memmap_init_ns = bench_now_ns() - t0;
 	mm_boot_stats.present_bytes = memblock_phys_mem_size();
 	mem_init();
+	// Linux's core_initcall cma_init_reserved_areas, before the watermarks (a postcore_initcall).
+	cma_init_reserved_areas();
 	init_per_zone_wmark_min();
 	kmem_cache_init();
 	vmalloc_init();

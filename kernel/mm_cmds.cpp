@@ -4,6 +4,7 @@
 #include "kernel/console.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"
+#include "mm/cma.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/slab_active.h"
@@ -68,3 +69,20 @@ static int cmd_vmallocinfo(int, char **)
 	return 0;
 }
 CONSOLE_CMD(cmd_vmallocinfo_rec, "vmallocinfo", "/proc/vmallocinfo", cmd_vmallocinfo);
+
+// Linux's debugfs cma/<area>/ files, one "file: value" line each.
+static int cmd_cma(int, char **)
+{
+	if (!cma_area_count)
+		console_printf("no CMA areas (no reusable reserved-memory node, no cma=)\n");
+	for (cma &c : cma_area_list()) {
+		console_printf("cma/%s:%s\n", cma_get_name(&c), &c == dma_contiguous_default_area ? " (default)" : "");
+		console_printf("  base_pfn:      %#lx\n", c.base_pfn);
+		console_printf("  count:         %lu\n", c.count);
+		console_printf("  order_per_bit: %u\n", c.order_per_bit);
+		console_printf("  used:          %lu\n", cma_used_pages(&c));
+		console_printf("  maxchunk:      %lu\n", cma_maxchunk_pages(&c));
+	}
+	return 0;
+}
+CONSOLE_CMD(cmd_cma_rec, "cma", "the CMA areas (Linux's debugfs cma/<area>/ files)", cmd_cma);

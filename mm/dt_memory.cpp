@@ -8,6 +8,7 @@
 #include "core/printk.h"
 #include "kstd/string.h"
 #include "lib/parse.h"
+#include "mm/cma.h"
 #include "mm/memblock.h"
 
 // Linux's pr_fmt of drivers/of/fdt.c and drivers/of/of_reserved_mem.c.
@@ -364,14 +365,10 @@ Errno init_node(ReservedMem &rmem, of::Node n)
 	if (!n.is_compatible("shared-dma-pool"))
 		return Errno::ENOENT;
 	if (rmem.reusable && !rmem.nomap) {
-		if ((rmem.base | rmem.size) & (CMA_MIN_ALIGNMENT_BYTES - 1)) {
-			pr_err("cma: Reserved memory: incorrect alignment of CMA region\n");
-			return Errno::EINVAL;
-		}
 		bool dflt = n.has_property("linux,cma-default");
+		if (auto r = rmem_cma_setup(rmem.name, rmem.base, rmem.size, dflt); r.is_error())
+			return r.error().code();
 		g_cma[g_cma_cnt++] = CmaArea{rmem.name, rmem.base, rmem.size, dflt};
-		pr_info("cma: Reserved memory: created CMA memory pool at 0x%016llx, size %llu MiB\n",
-			ull(rmem.base), ull(rmem.size / SZ_1M));
 	} else if (rmem.reusable) {
 		return Errno::EINVAL;
 	} else {
@@ -642,4 +639,5 @@ void dt_memory_reset_for_test()
 	g_memmap_cnt = 0;
 	g_rmem_cnt = 0;
 	g_cma_cnt = 0;
+	cma_reset_for_test();
 }

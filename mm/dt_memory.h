@@ -83,7 +83,7 @@ struct ReservedMem {
 	of::Node node;     // the node (through the tree, so its lookups use the index)
 };
 
-// A reusable region the page allocator hands to CMA (Linux rmem_cma_setup succeeded).
+// A reusable region registered as a CMA area (Linux rmem_cma_setup succeeded; mm/cma.h).
 struct CmaArea {
 	const char *name;
 	u64 base;
@@ -121,5 +121,6 @@ u64 dt_memory_limit();
 kstd::span<const ReservedMem> reserved_mem_regions();
 kstd::span<const CmaArea> dt_cma_areas();
 
-// Host tests and the fuzzer: forget mem=, memmap= and the reserved-memory tables.
+// Host tests and the fuzzer: forget mem=, memmap=, the reserved-memory tables and the CMA
+// areas made from them (cma_reset_for_test).
 void dt_memory_reset_for_test();

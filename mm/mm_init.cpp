@@ -662,10 +662,13 @@ void mem_init_print_info(const kernel_image_sizes &s)
 		physpages += pgdat->node_present_pages;
 	auto K = [](unsigned long pages) { return pages << (PAGE_SHIFT - 10); };
 	unsigned long ram = totalram_pages();
-	// totalram here includes CMA pages already in the buddy, so "reserved" excludes them.
+	// Linux prints this before the CMA areas are activated: their pages are in neither
+	// totalram nor the free count yet, but in cma-reserved, and "reserved" excludes them.
+	unsigned long not_ram = physpages > ram ? physpages - ram : 0;
+	not_ram -= kstd::min(not_ram, totalcma_pages);
 	pr_info("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK init, %luK bss, %luK reserved, %luK cma-reserved)\n",
 		K(nr_free_pages()), K(physpages), s.code / SZ_1K, s.rwdata / SZ_1K, s.rodata / SZ_1K, s.init / SZ_1K,
-		s.bss / SZ_1K, K(physpages > ram ? physpages - ram : 0), K(totalcma_pages));
+		s.bss / SZ_1K, K(not_ram), K(totalcma_pages));
 }
 
 void page_alloc_reset_for_test()

@@ -62,8 +62,8 @@ void page_alloc_fast_path_update();
 void set_page_group_by_mobility_disabled(bool disabled);
 
 enum zone_type : int {
-	ZONE_DMA,    // below the DT dma-ranges limit (zone_dma_bits); empty when not asked for
-	ZONE_DMA32,  // below 4 GiB
+	ZONE_DMA,    // below min(4 GiB, the DT dma-ranges limit): zone_dma_bits
+	ZONE_DMA32,  // the rest below 4 GiB (empty without a DT DMA limit, as Linux 6.1 arm64)
 	ZONE_NORMAL,
 	ZONE_MOVABLE, // only movable allocations: from kernelcore=/movablecore=
 	MAX_NR_ZONES,

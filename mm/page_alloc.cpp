@@ -1581,43 +1581,180 @@ void init_per_zone_wmark_min()
 	setup_per_zone_lowmem_reserve();
 }
 
-// --- CMA -----------------------------------------------------------------------------------------
+// --- CMA and contiguous ranges --------------------------------------------------------------------
 
-Result init_cma_reserved_pageblocks(unsigned long start_pfn, unsigned long end_pfn)
+// Linux's init_cma_reserved_pageblock: a pageblock memblock kept reserved goes to the buddy
+// as MIGRATE_CMA, and the zone's managed pages grow by it.
+void init_cma_reserved_pageblock(page *p)
 {
-	if (!pageblock_aligned(start_pfn) || !pageblock_aligned(end_pfn) || start_pfn >= end_pfn) {
-		pr_err("cma: range [%#lx-%#lx) is not pageblock aligned\n", start_pfn, end_pfn);
-		return Errno::EINVAL;
+	for (unsigned long i = 0; i < pageblock_nr_pages; i++) {
+		__ClearPageReserved(p + i);
+		set_page_count(p + i, 0);
 	}
-	if (!pfn_valid(start_pfn) || !pfn_valid(end_pfn - 1)) {
-		pr_err("cma: range [%#lx-%#lx) has no memmap\n", start_pfn, end_pfn);
-		return Errno::EINVAL;
+	set_pageblock_migratetype(p, MIGRATE_CMA);
+	set_page_refcounted(p);
+	__free_pages(p, pageblock_order);
+	__atomic_fetch_add(&page_zone(p)->managed_pages, pageblock_nr_pages, __ATOMIC_RELAXED);
+	page_zone(p)->cma_pages += pageblock_nr_pages;
+}
+
+void free_reserved_page(page *p)
+{
+	__ClearPageReserved(p);
+	init_page_count(p);
+	__free_page(p);
+	__atomic_fetch_add(&page_zone(p)->managed_pages, 1UL, __ATOMIC_RELAXED);
+}
+
+// Frees [pfn, end) into z (lock held) in naturally aligned blocks; __free_one_page merges and
+// counts them.
+static void free_range_locked(zone *z, unsigned long pfn, unsigned long end, int mt)
+{
+	while (pfn < end) {
+		unsigned order = pfn ? kstd::min(MAX_ORDER - 1, kstd::ffs0_64(pfn)) : MAX_ORDER - 1;
+		while (pfn + (1UL << order) > end)
+			order--;
+		__free_one_page(pfn_to_page(pfn), pfn, z, order, mt, FPI_NONE);
+		pfn += 1UL << order;
 	}
-	zone *z = page_zone(pfn_to_page(start_pfn));
-	if (!zone_spans_pfn(z, start_pfn) || !zone_spans_pfn(z, end_pfn - 1) || page_zone(pfn_to_page(end_pfn - 1)) != z) {
-		pr_err("cma: range [%#lx-%#lx) spans more than one zone\n", start_pfn, end_pfn);
-		return Errno::EINVAL;
-	}
-	SpinLockGuard g(z->lock);
-	for (unsigned long pfn = start_pfn; pfn < end_pfn; pfn += pageblock_nr_pages) {
+}
+
+// Takes every free block of [start, end) off its free list (lock held) onto `taken`, order in
+// page_private, no longer PageBuddy. Blocks must not straddle the range.
+static void take_free_blocks_locked(zone *z, unsigned long start, unsigned long end, list_head *taken)
+{
+	for (unsigned long pfn = start; pfn < end;) {
 		page *p = pfn_to_page(pfn);
-		set_pageblock_migratetype(p, MIGRATE_CMA);
-		// Free pages already in the block move to the CMA lists with their accounting.
-		for (unsigned long q = pfn; q < pfn + pageblock_nr_pages;) {
-			page *b = pfn_to_page(q);
-			if (PageBuddy(b)) {
-				unsigned order = buddy_order(b);
-				move_to_free_list(b, z, order, MIGRATE_CMA);
-				__mod_zone_page_state(z, NR_FREE_CMA_PAGES, 1L << order);
-				q += 1UL << order;
-			} else {
-				q++;
-			}
+		if (!PageBuddy(p)) {
+			pfn++;
+			continue;
+		}
+		unsigned order = buddy_order(p);
+		del_page_from_free_list(p, z, order);
+		set_page_private(p, order);
+		list_add_tail(&p->buddy_list, taken);
+		pfn += 1UL << order;
+	}
+}
+
+// Linux's unset_migratetype_isolate for the pageblocks [start, end): they return to mt, and
+// the free pages the isolated lists hold are freed again, so that they merge with their
+// buddies and count as free once more.
+static void unisolate_range_locked(zone *z, unsigned long start, unsigned long end, int mt)
+{
+	for (unsigned long pfn = start; pfn < end; pfn += pageblock_nr_pages) {
+		set_pageblock_migratetype(pfn_to_page(pfn), mt);
+		z->nr_isolate_pageblock--;
+	}
+	list_head blocks;
+	INIT_LIST_HEAD(&blocks);
+	take_free_blocks_locked(z, start, end, &blocks);
+	while (!list_empty(&blocks)) {
+		page *p = list_first_entry(&blocks, page, buddy_list);
+		list_del(&p->buddy_list);
+		unsigned order = static_cast<unsigned>(page_private(p));
+		set_page_private(p, 0);
+		__free_one_page(p, page_to_pfn(p), z, order, mt, FPI_NONE);
+	}
+}
+
+// alloc_contig_range without migration (that comes with compaction, issue #17): the
+// pageblocks around [start, end) are isolated (MIGRATE_ISOLATE, their free pages uncounted),
+// the per-CPU lists drained into them, and if every page of [start, end) is then free, those
+// pages are taken (refcount 1 each) and the rest of the isolated blocks is freed again.
+// EBUSY: a page of the range is in use (nothing changed); EINVAL: not one zone, no memmap,
+// or pageblocks of another type than migratetype.
+Result alloc_contig_range(unsigned long start, unsigned long end, int migratetype, gfp_t gfp)
+{
+	if (start >= end || !pfn_valid(start) || !pfn_valid(end - 1))
+		return Errno::EINVAL;
+	zone *z = page_zone(pfn_to_page(start));
+	if (page_zone(pfn_to_page(end - 1)) != z || !zone_spans_pfn(z, start) || !zone_spans_pfn(z, end - 1))
+		return Errno::EINVAL;
+	unsigned long ps = pageblock_start_pfn(start);
+	unsigned long pe = pageblock_end_pfn(end - 1);
+	for (unsigned long pfn = ps; pfn < pe; pfn += pageblock_nr_pages)
+		if (!pfn_valid(pfn))
+			return Errno::EINVAL;
+	{
+		SpinLockGuard g(z->lock);
+		// A free block larger than a pageblock (of the same type, see __free_one_page) may
+		// begin before ps or end after pe: isolate all of it, so no free block straddles.
+		for (unsigned order = pageblock_order + 1; order < MAX_ORDER; order++) {
+			unsigned long head = ps & ~((1UL << order) - 1);
+			if (zone_spans_pfn(z, head) && pfn_valid(head) && PageBuddy(pfn_to_page(head)) &&
+			    buddy_order(pfn_to_page(head)) >= order)
+				ps = head;
+			head = (pe - 1) & ~((1UL << order) - 1);
+			if (zone_spans_pfn(z, head) && pfn_valid(head) && PageBuddy(pfn_to_page(head)) &&
+			    head + (1UL << buddy_order(pfn_to_page(head))) > pe)
+				pe = head + (1UL << buddy_order(pfn_to_page(head)));
+		}
+		if (!zone_spans_pfn(z, ps) || !zone_spans_pfn(z, pe - 1))
+			return Errno::EINVAL;
+		for (unsigned long pfn = ps; pfn < pe; pfn += pageblock_nr_pages) {
+			int mt = get_pageblock_migratetype(pfn_to_page(pfn));
+			if (mt != migratetype)
+				return is_migrate_isolate(mt) ? Errno::EBUSY : Errno::EINVAL;
+		}
+		for (unsigned long pfn = ps; pfn < pe; pfn += pageblock_nr_pages) {
+			unsigned long nr = move_freepages(z, pfn, pfn + pageblock_nr_pages - 1, MIGRATE_ISOLATE, nullptr);
+			__mod_zone_freepage_state(z, -static_cast<long>(nr), migratetype);
+			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_ISOLATE);
+			z->nr_isolate_pageblock++;
 		}
 	}
-	z->cma_pages += end_pfn - start_pfn;
-	totalcma_pages += end_pfn - start_pfn;
+	// Pages of these blocks on per-CPU lists go to the isolated free lists now.
+	drain_all_pages(z);
+	list_head taken;
+	INIT_LIST_HEAD(&taken);
+	{
+		SpinLockGuard g(z->lock);
+		for (unsigned long pfn = ps; pfn < pe;) {
+			page *p = pfn_to_page(pfn);
+			if (PageBuddy(p)) {
+				pfn += 1UL << buddy_order(p);
+				continue;
+			}
+			if (pfn >= start && pfn < end) {
+				// In use, and nothing can move it yet.
+				unisolate_range_locked(z, ps, pe, migratetype);
+				return Errno::EBUSY;
+			}
+			pfn++;
+		}
+		take_free_blocks_locked(z, ps, pe, &taken);
+		for (unsigned long pfn = ps; pfn < pe; pfn += pageblock_nr_pages) {
+			set_pageblock_migratetype(pfn_to_page(pfn), migratetype);
+			z->nr_isolate_pageblock--;
+		}
+		// What the taken blocks hold outside [start, end) goes back (and is counted again).
+		while (!list_empty(&taken)) {
+			page *p = list_first_entry(&taken, page, buddy_list);
+			list_del(&p->buddy_list);
+			unsigned long pfn = page_to_pfn(p), last = pfn + (1UL << page_private(p));
+			set_page_private(p, 0);
+			if (pfn < start)
+				free_range_locked(z, pfn, kstd::min(start, last), migratetype);
+			if (last > end)
+				free_range_locked(z, kstd::max(end, pfn), last, migratetype);
+		}
+	}
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		prep_new_page(pfn_to_page(pfn), 0, gfp);
 	return {};
+}
+
+void free_contig_range(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long busy = 0;
+	for (; nr_pages--; pfn++) {
+		page *p = pfn_to_page(pfn);
+		busy += page_count(p) != 1;
+		__free_page(p);
+	}
+	if (busy)
+		pr_warn("free_contig_range: %lu pages are still in use!\n", busy);
 }
 
 // --- ledger ---------------------------------------------------------------------------------------

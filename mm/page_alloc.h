@@ -120,10 +120,19 @@ struct kernel_image_sizes {
 	unsigned long code, rwdata, rodata, init, bss;
 };
 void mem_init_print_info(const kernel_image_sizes &sizes);
-// Marks the pageblock-aligned range [start_pfn, end_pfn) MIGRATE_CMA: those pageblocks serve
-// movable allocations only. Call before memblock_free_all() hands the range to the buddy, or on
-// free pages later. EINVAL if unaligned or outside one zone.
-[[nodiscard]] Result init_cma_reserved_pageblocks(unsigned long start_pfn, unsigned long end_pfn);
+// CMA (mm/cma.cpp is the user). init_cma_reserved_pageblock: a pageblock memblock kept
+// reserved (PageReserved) enters the buddy as MIGRATE_CMA, managed and cma_pages grow.
+// free_reserved_page: one reserved page becomes ordinary free memory.
+void init_cma_reserved_pageblock(page *p);
+void free_reserved_page(page *p);
+// Linux's alloc_contig_range/free_contig_range, without page migration (issue #17): takes
+// the pages [start, end), pageblocks of `migratetype`, in one zone, each with refcount 1, if
+// all of them are free. EBUSY when one is in use (nothing changes), EINVAL for a range that
+// is not one zone's or has pageblocks of another type. Drains every CPU's lists (see
+// drain_all_pages). free_contig_range drops one reference per page, warning about pages that
+// still had others.
+[[nodiscard]] Result alloc_contig_range(unsigned long start, unsigned long end, int migratetype, gfp_t gfp);
+void free_contig_range(unsigned long pfn, unsigned long nr_pages);
 
 // Early parameters, registered with EARLY_PARAM in mm/mm_init.cpp: kernelcore=, movablecore=,
 // min_free_kbytes=, page_poison=, debug_pagealloc=, page_alloc.grouping=on|off. Each fails with

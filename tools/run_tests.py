@@ -323,32 +323,48 @@ def memblock_boot(name, qemu_extra, cmdline, mem='1G', smp='1'):
     record('memblock: ' + name, not problems, '; '.join(problems))
 
 
-def memory_agreement(name, mem):
+def memory_agreement(name, mem, board='qemu-virt', cmdline='', dtb=None, cma_k=0, patterns=()):
     """The boot log's Memory line, meminfo and buddyinfo agree with each other and with
-    memblock (issue 4): total RAM = memblock memory size, available = MemTotal, and MemFree =
-    the sum of buddyinfo's free blocks."""
-    cmd = qemu_cmd('qemu-virt', MEM=mem)
-    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting memblock=debug'],
+    memblock (issue 4): total RAM = memblock memory size, available + cma-reserved = MemTotal
+    (Linux prints the Memory line before the CMA areas join the buddy), MemFree = the sum of
+    buddyinfo's free blocks, and CmaTotal = CmaFree = cma-reserved = cma_k at an idle boot."""
+    cmd = qemu_cmd(board, **({'MEM': mem} if mem else {}))
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    if dtb:
+        cmd[cmd.index('-dtb') + 1] = dtb
+    status, out, secs = run_qemu(name, cmd + ['-append', ('semihosting memblock=debug ' + cmdline).strip()],
                                  'meminfo\nbuddyinfo\npoweroff\n')
     plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
     problems = []
     m_mb = re.search(r'^ memory size = (0x[0-9a-f]+) reserved size', plain, re.M)
-    m_line = re.search(r'^Memory: (\d+)K/(\d+)K available', plain, re.M)
+    m_line = re.search(r'^Memory: (\d+)K/(\d+)K available .* (\d+)K cma-reserved\)$', plain, re.M)
     m_total = re.search(r'^MemTotal:\s+(\d+) kB', plain, re.M)
     m_free = re.search(r'^MemFree:\s+(\d+) kB', plain, re.M)
+    m_cma = re.search(r'^CmaTotal:\s+(\d+) kB', plain, re.M)
+    m_cma_free = re.search(r'^CmaFree:\s+(\d+) kB', plain, re.M)
     buddy = re.findall(r'^Node \d+, zone\s+\S+((?:\s+\d+)+)\s*$', plain, re.M)
-    if status != 0 or not (m_mb and m_line and m_total and m_free and buddy):
+    if status != 0 or not (m_mb and m_line and m_total and m_free and m_cma and m_cma_free and buddy):
         record(name, False, 'missing output (exit %s)' % status)
         return
     memblock_k = int(m_mb.group(1), 16) >> 10
-    avail_k, total_k = int(m_line.group(1)), int(m_line.group(2))
+    avail_k, total_k, cma_line_k = int(m_line.group(1)), int(m_line.group(2)), int(m_line.group(3))
     buddy_k = sum(int(c) << o for row in buddy for o, c in enumerate(row.split())) * 4
     if total_k != memblock_k:
         problems.append('Memory line total %dK != memblock memory %dK' % (total_k, memblock_k))
-    if avail_k != int(m_total.group(1)):
-        problems.append('Memory line available %dK != MemTotal %s kB' % (avail_k, m_total.group(1)))
+    if avail_k + cma_line_k != int(m_total.group(1)):
+        problems.append('Memory line available %dK + %dK cma-reserved != MemTotal %s kB' %
+                        (avail_k, cma_line_k, m_total.group(1)))
     if buddy_k != int(m_free.group(1)):
         problems.append('buddyinfo sums to %d kB, MemFree is %s kB' % (buddy_k, m_free.group(1)))
+    for what, v in (('cma-reserved', cma_line_k), ('CmaTotal', int(m_cma.group(1))),
+                    ('CmaFree', int(m_cma_free.group(1)))):
+        if v != cma_k:
+            problems.append('%s %d kB, expected %d kB' % (what, v, cma_k))
+    for p in patterns:
+        if not re.search(p, plain, re.M):
+            problems.append('missing /%s/' % p)
     record(name, not problems, '; '.join(problems))
 
 
@@ -547,6 +563,22 @@ def main():
             print('== target: page allocator configurations', flush=True)
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
+            # cma= as Linux's: a 32 MiB default area below the end of ZONE_DMA, in the buddy.
+            memory_agreement('virt: cma=32M is a CMA area in the buddy; the figures agree', '1G',
+                             cmdline='cma=32M', cma_k=32768,
+                             patterns=[r'^cma: Reserved 32 MiB at 0x00000000[4-7][0-9a-f]{7}$'])
+            memory_agreement('virt: cma=16M@0x60000000 is a fixed CMA area', '1G',
+                             cmdline='cma=16M@0x60000000', cma_k=16384,
+                             patterns=[r'^cma: Reserved 16 MiB at 0x0000000060000000$'])
+            ktest_boot('virt-cma-32M', 'qemu-virt', 'cma=32M', MEM='1G')
+            scenario('virt: a cma= this kernel cannot read is reported and changes nothing', 'qemu-virt',
+                     'cma=64M,nomerge ktest=boot', 0,
+                     [r'^cma: cma=64M,nomerge: expected nn\[KMG\]', r"Malformed early option 'cma'",
+                      r' 0K cma-reserved\)$', r'^# Totals: pass:\d+ fail:0'])
+            # Linux 6.1 arm64 zones: no DT DMA limit, so ZONE_DMA is the first 4 GiB.
+            scenario('virt: zones as Linux 6.1 lays them out (4G)', 'qemu-virt', 'ktest=boot', 0,
+                     [r'^  DMA      \[mem 0x0000000040000000-0x00000000ffffffff\]$', r'^  DMA32    empty$',
+                      r'^  Normal   \[mem 0x0000000100000000-0x000000013fffffff\]$'], MEM='4G')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
             # kstrtobool's other spelling: the allocator and the linear map read one parsed flag.
@@ -595,8 +627,9 @@ def main():
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^console \[ttyS0\] enabled', r'^kernel> interrupts$', r' arch_timer$', r' ttyS0 rx$',
-                      r'^' + pi_names[board], r'reboot: Power down \(status 0\)'],
-                     stdin_data='interrupts\nboard\npoweroff\n')
+                      r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',
+                      r'reboot: Power down \(status 0\)'],
+                     stdin_data='interrupts\nboard\ncma\npoweroff\n')
             # The mini UART has no loopback: the runner types the character the test waits for.
             scenario('%s: console receive interrupt (typed input)' % board, board,
                      'ktest=serial ktest.console_rx=K', 0, [r'^    ok \d+ console_rx_interrupt_fires$'],
@@ -608,7 +641,19 @@ def main():
             # through ARMCTRL (Pi 3) or the GIC (Pi 4), tested by loopback.
             pi_ktest_boot('%s-pl011-console' % board, board, cmdline='console=serial0', pl011_console=True)
             upstream = os.path.join(TOP, 'build', 'deps', 'linux-dtbs', upstream_dtbs[board])
+            # The DT's 64 MiB linux,cma pool is in the buddy (CmaTotal 65536 kB as on Linux).
+            memory_agreement('%s: the linux,cma pool is in the buddy; the figures agree' % board, None,
+                             board=board, cma_k=65536,
+                             patterns=[r'^cma: Reserved memory: created CMA memory pool at 0x[0-9a-f]{16}, size 64 MiB$',
+                                       # Linux 6.1: a 30-bit ZONE_DMA (dma-ranges) covers the 960 MiB.
+                                       r'^  DMA      \[mem (0x)?0{16,18}-0x000000003bffffff\]$', r'^  DMA32    empty$'])
+            memory_agreement('%s: cma=32M replaces the DT\'s default pool' % board, None, board=board,
+                             cmdline='cma=32M', cma_k=32768,
+                             patterns=[r'^cma: Reserved memory: bypass linux,cma node, using cmdline CMA params instead$',
+                                       r'^OF: reserved mem: node linux,cma compatible matching fail$'])
             if os.path.exists(upstream):
+                memory_agreement('%s: Linux\'s DTB: the linux,cma pool is in the buddy' % board, None,
+                                 board=board, dtb=upstream, cma_k=65536)
                 pi_ktest_boot('%s-linux-dtb' % board, board, dtb=upstream)
             else:  # tools/setup.sh extracts them; missing means the setup is broken
                 record('%s: boot with Linux\'s DTB' % board, False, 'missing %s' % os.path.relpath(upstream, TOP))

@@ -22,7 +22,7 @@ FUZZ_CXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer \
 	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -DFUZZ_TEST=1 -MMD -MP \
 	$(if $(filter 1,$(WERROR)),-Werror)
 # The library sources the harness reaches (lib/ as in the host suite), plus the fuzz seams.
-fuzz-srcs := $(sort $(filter lib/%,$(host-srcs)) mm/dt_memory.cpp mm/memblock.cpp \
+fuzz-srcs := $(sort $(filter lib/%,$(host-srcs)) mm/dt_memory.cpp mm/memblock.cpp mm/cma_early.cpp \
 	kernel/params.cpp tests/fuzz/fuzz_support.cpp tests/fuzz/fuzz_dt_memory.cpp)
 fuzz-objs := $(patsubst %.cpp,$(FUZZ_OBJ)/%.o,$(fuzz-srcs))
 

@@ -12,6 +12,7 @@
 
 int console_loglevel = 7;
 u64 memstart_addr;
+unsigned long totalcma_pages; // mm/page_alloc.cpp's, counted by mm/cma_early.cpp
 uptr linear_map_base;
 
 static const bool verbose = getenv("FUZZ_VERBOSE") != nullptr;

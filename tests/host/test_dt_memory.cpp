@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/params.h"
+#include "mm/cma.h"
 #include "mm/dt_memory.h"
 #include "mm/memblock.h"
+#include "mm/page_alloc.h"
 #include "tests/fuzz/dt_fuzz_harness.h"
 #include "tests/host/support/host_support.h"
 #include "tests/host/test_memblock.h"
@@ -193,6 +195,21 @@ TEST_CASE_FIXTURE(DtMemTest, "dt_memory: Raspberry Pi DTBs (memreserve, holes, C
 		CHECK(reserved_mem_regions()[0].reusable);
 		CHECK(has(r.log, "cma: Reserved memory: created CMA memory pool at 0x00000000" +
 				      std::string(c.cma == 0x38000000 ? "38000000" : "37400000") + ", size 64 MiB"));
+		// The pool is the default CMA area, counted from here on (mm/cma.h step 2).
+		REQUIRE(cma_area_count == 1);
+		CHECK(dma_contiguous_default_area == &cma_areas[0]);
+		CHECK(cma_get_base(&cma_areas[0]) == c.cma);
+		CHECK(totalcma_pages == 0x4000000 / PAGE_SIZE);
+
+		// cma= replaces the default pool (Linux's "bypass"): its memory goes back to memblock.
+		reset();
+		r = boot(b, dtb, 0x200000, KERNEL_SIZE, 40, "cma=32M");
+		CHECK(has(r.log, "cma: Reserved memory: bypass linux,cma node, using cmdline CMA params instead\n"));
+		CHECK(has(r.log, "OF: reserved mem: node linux,cma compatible matching fail\n"));
+		CHECK(res() == Rgns{{0, 0x1000}, {0x200000, KERNEL_SIZE}, {dtb, fdt_totalsize(b.data())}});
+		CHECK(dt_cma_areas().empty());
+		CHECK(cma_area_count == 0);
+		CHECK(totalcma_pages == 0);
 	}
 }
 

@@ -29,18 +29,18 @@ TEST_CASE("page_alloc: boot hands every free memblock page to the buddy")
 	host_take_log();
 	HostMm mm(cfg);
 	std::string log = host_take_log();
-	CHECK(log_has(log, "Zone ranges:\n  DMA      empty\n  DMA32    [mem 0x0000000040000000-0x0000000043ffffff]\n  Normal   empty\n"));
+	CHECK(log_has(log, "Zone ranges:\n  DMA      [mem 0x0000000040000000-0x0000000043ffffff]\n  DMA32    empty\n  Normal   empty\n"));
 	CHECK(log_has(log, "Early memory node ranges\n  node   0: [mem 0x0000000040000000-0x0000000043ffffff]\n"));
 	CHECK(log_has(log, "mobility grouping on"));
 	REQUIRE(expected_free > 0);
 	CHECK(mm.freed_at_boot() == expected_free);
 	CHECK(nr_free_pages() == expected_free);
 	CHECK(totalram_pages() == expected_free);
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	CHECK(z->spanned_pages == 16384);
 	CHECK(z->present_pages == 16384);
 	CHECK(zone_managed_pages(z) == expected_free);
-	CHECK(!populated_zone(zone_of(0, ZONE_DMA)));
+	CHECK(!populated_zone(zone_of(0, ZONE_DMA32)));
 	CHECK(!populated_zone(zone_of(0, ZONE_NORMAL)));
 	CHECK(check_page_alloc() == 0);
 	// The kernel reservation stays Reserved; free pages are PageBuddy or inside a free block.
@@ -184,7 +184,7 @@ TEST_CASE("page_alloc: every order allocates, is aligned, and frees back exactly
 		CHECK((page_to_pfn(p) & ((1UL << order) - 1)) == 0);
 		CHECK(page_ref_count(p) == 1);
 		CHECK(!PageBuddy(p));
-		CHECK(page_zone(p) == zone_of(0, ZONE_DMA32));
+		CHECK(page_zone(p) == zone_of(0, ZONE_DMA));
 		__free_pages(p, order);
 	}
 	CHECK(alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER) == nullptr);
@@ -267,7 +267,7 @@ TEST_CASE("page_alloc: compound pages")
 TEST_CASE("page_alloc: per-CPU lists: batch/high from zone size, refill, drain, per CPU")
 {
 	HostMm mm(small_config());
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	unsigned long managed = zone_managed_pages(z);
 	// Linux 6.1 zone_batchsize: min(managed/1024, 256)/4, then rounddown_pow_of_two(b + b/2) - 1.
 	int b = static_cast<int>(std::min(managed / 1024, 256UL)) / 4;
@@ -451,7 +451,7 @@ TEST_CASE("page_alloc: min_free_kbytes= overrides the computed value; bad values
 		HostMm mm(cfg);
 		CHECK(min_free_kbytes == kb);
 		CHECK(log_has(host_take_log(), "from the command line (computed: "));
-		CHECK(min_wmark_pages(zone_of(0, ZONE_DMA32)) == static_cast<unsigned long>(kb / 4));
+		CHECK(min_wmark_pages(zone_of(0, ZONE_DMA)) == static_cast<unsigned long>(kb / 4));
 	}
 	// Linux's sysctl rule: a user value below the computed one is replaced, with a warning.
 	HostMm mm(small_config());
@@ -472,7 +472,7 @@ TEST_CASE("page_alloc: exhaustion returns nullptr with Linux's warning and recov
 	HostMm mm(small_config());
 	drain_all_pages(nullptr);
 	page_alloc_ledger start = page_alloc_ledger_snapshot();
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	std::vector<page *> pages;
 	host_take_log();
 	for (;;) {
@@ -484,9 +484,9 @@ TEST_CASE("page_alloc: exhaustion returns nullptr with Linux's warning and recov
 	}
 	std::string log = host_take_log();
 	CHECK(log_has(log, "swapper/0: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), nodemask=(null)\n"));
-	CHECK(log_has(log, "Node 0 DMA32 free:"));
+	CHECK(log_has(log, "Node 0 DMA free:"));
 	CHECK(log_has(log, "lowmem_reserve[]: 0 0 0 0\n"));
-	CHECK(log_has(log, "Node 0 DMA32: "));
+	CHECK(log_has(log, "Node 0 DMA: "));
 	// Non-atomic allocations stop at the min watermark; atomic ones may dip below.
 	CHECK(zone_page_state(z, NR_FREE_PAGES) <= min_wmark_pages(z));
 	CHECK(zone_page_state(z, NR_FREE_PAGES) + 1 >= min_wmark_pages(z) - 1);
@@ -529,7 +529,7 @@ TEST_CASE("page_alloc: bad_page on a bad free; the page stays out of circulation
 	CHECK(log_has(log, want));
 	CHECK(log_has(log, "refcount:0 mapcount:0"));
 	CHECK(log_has(log, "flags: 0x"));
-	CHECK(log_has(log, "(slab|node=0|zone=1)"));
+	CHECK(log_has(log, "(slab|node=0|zone=0)"));
 	CHECK(log_has(log, "page dumped because: PAGE_FLAGS_CHECK_AT_FREE flag(s) set\n"));
 	CHECK(nr_bad_pages == 1);
 	drain_all_pages(nullptr);
@@ -638,7 +638,7 @@ TEST_CASE("page_alloc: ZONE_MOVABLE from movablecore= and kernelcore=")
 	cfg.before_init = [] { CHECK(!early_movablecore("64M").is_error()); };
 	host_take_log();
 	HostMm mm(cfg);
-	zone *mv = zone_of(0, ZONE_MOVABLE), *d32 = zone_of(0, ZONE_DMA32);
+	zone *mv = zone_of(0, ZONE_MOVABLE), *d32 = zone_of(0, ZONE_DMA);
 	unsigned long top = (RAM_BASE + 256 * SZ_1M) >> PAGE_SHIFT;
 	CHECK(mv->zone_start_pfn == top - 16384);
 	CHECK(mv->spanned_pages == 16384);
@@ -671,48 +671,10 @@ TEST_CASE("page_alloc: kernelcore= percentage leaves the rest movable")
 	CHECK(mv->spanned_pages == 16384);
 }
 
-TEST_CASE("page_alloc: CMA pageblocks serve movable requests only")
-{
-	HostMmConfig cfg = small_config();
-	unsigned long cma_start = (RAM_BASE + 32 * SZ_1M) >> PAGE_SHIFT;
-	cfg.before_free_all = [&] {
-		CHECK(init_cma_reserved_pageblocks(cma_start + 1, cma_start + 1024).is_error());
-		CHECK(!init_cma_reserved_pageblocks(cma_start, cma_start + 2048).is_error());
-	};
-	HostMm mm(cfg);
-	zone *z = zone_of(0, ZONE_DMA32);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	CHECK(totalcma_pages == 2048);
-	std::vector<page *> ks;
-	for (;;) {
-		page *p = alloc_page(GFP_KERNEL | __GFP_NOWARN);
-		if (!p)
-			break;
-		ks.push_back(p);
-		unsigned long pfn = page_to_pfn(p);
-		REQUIRE(!(pfn >= cma_start && pfn < cma_start + 2048));
-	}
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	// Movable requests may use CMA when nothing else is left.
-	page *m = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
-	REQUIRE(m);
-	CHECK((page_to_pfn(m) >= cma_start && page_to_pfn(m) < cma_start + 2048));
-	CHECK(check_page_alloc() == 0);
-	__free_page(m);
-	for (page *p : ks)
-		__free_page(p);
-	drain_all_pages(nullptr);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 2048);
-	CHECK(check_page_alloc() == 0);
-	host_take_log();
-	show_meminfo();
-	CHECK(log_has(host_take_log(), "CmaTotal:           8192 kB\n"));
-}
-
 TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 {
 	HostMm mm(small_config());
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	CHECK(z->nr_reserved_highatomic == 0);
 	// While the zone is above its low watermark, atomic requests take the fast path and
 	// reserve nothing (Linux: only ALLOC_HARDER allocations reserve).
@@ -762,9 +724,9 @@ TEST_CASE("page_alloc: introspection formats")
 	host_take_log();
 	show_buddyinfo();
 	std::string b = host_take_log();
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	char want[256];
-	int len = snprintf(want, sizeof(want), "Node 0, zone    DMA32 ");
+	int len = snprintf(want, sizeof(want), "Node 0, zone      DMA ");
 	for (unsigned o = 0; o < MAX_ORDER; o++)
 		len += snprintf(want + len, sizeof(want) - len, "%6lu ", z->free_area[o].nr_free);
 	snprintf(want + len, sizeof(want) - len, "\n");
@@ -780,13 +742,13 @@ TEST_CASE("page_alloc: introspection formats")
 	show_pagetypeinfo();
 	std::string t = host_take_log();
 	CHECK(t.rfind("Page block order: 9\nPages per block:  512\n\nFree pages count per migrate type at order", 0) == 0);
-	CHECK(log_has(t, "Node    0, zone    DMA32, type    Unmovable "));
+	CHECK(log_has(t, "Node    0, zone      DMA, type    Unmovable "));
 	CHECK(log_has(t, "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate \n"));
-	CHECK(log_has(t, "Node 0, zone    DMA32           "));
+	CHECK(log_has(t, "Node 0, zone      DMA           "));
 
 	show_zoneinfo();
 	std::string zi = host_take_log();
-	snprintf(want, sizeof(want), "Node 0, zone    DMA32\n  per-node stats");
+	snprintf(want, sizeof(want), "Node 0, zone      DMA\n  per-node stats");
 	CHECK(log_has(zi, want));
 	snprintf(want, sizeof(want), "\n  pages free     %lu\n        boost    0\n        min      %lu\n", zone_page_state(z, NR_FREE_PAGES),
 		 min_wmark_pages(z));
@@ -801,12 +763,12 @@ TEST_CASE("page_alloc: introspection formats")
 	std::string vs = host_take_log();
 	snprintf(want, sizeof(want), "nr_free_pages %lu\n", nr_free_pages());
 	CHECK(vs.rfind(want, 0) == 0);
-	CHECK(log_has(vs, "pgalloc_dma32 1\n"));
+	CHECK(log_has(vs, "pgalloc_dma 1\n"));
 	CHECK(log_has(vs, "pgfree "));
 
 	show_unusable_index();
 	std::string ui = host_take_log();
-	CHECK(ui.rfind("Node 0, zone    DMA32 0.000 ", 0) == 0);
+	CHECK(ui.rfind("Node 0, zone      DMA 0.000 ", 0) == 0);
 	show_extfrag_index();
 	CHECK(log_has(host_take_log(), "-1.000 "));
 }

@@ -280,7 +280,7 @@ TEST_CASE("page_alloc fallback: buddies of different types merge below pageblock
 	// Freeing the next 128 pages (on UNMOVABLE lists: the block's type) merges with the
 	// order-7 block on the MOVABLE list into one order-8 block.
 	f.free_range(blk + 128, 128);
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	CHECK(z->free_area[8].nr_free == 1);
 	CHECK(PageBuddy(pfn_to_page(blk)));
 	CHECK(page_private(pfn_to_page(blk)) == 8);
@@ -346,7 +346,7 @@ TEST_CASE("page_alloc fragmentation: both modes in one run (the on-target self-t
 	std::string log = host_take_log();
 	CHECK(log_has(log, "fragmentation: with grouping:"));
 	CHECK(log_has(log, "fragmentation: without grouping:"));
-	CHECK(log_has(log, "unusable_index:\nNode 0, zone    DMA32 "));
+	CHECK(log_has(log, "unusable_index:\nNode 0, zone      DMA "));
 	CHECK(g.order9_blocks > 4 * (u.order9_blocks + 1));
 	CHECK(!page_group_by_mobility_disabled);
 	CHECK(page_alloc_ledger_snapshot() == start);

@@ -55,8 +55,8 @@ TEST_CASE("sparse: holes cost no memmap; roots only where sections are present")
 	CHECK(!PageBuddy(pfn_to_page(hole)));
 	CHECK(page_to_section(pfn_to_page(hole)) == 16);
 	CHECK(page_to_pfn(pfn_to_page(hole)) == hole);
-	// Zones: DMA32 spans 1..2.0625 GiB (holes included), Normal the TiB range.
-	zone *d32 = zone_of(0, ZONE_DMA32), *n = zone_of(0, ZONE_NORMAL);
+	// Zones: DMA spans 1..2.0625 GiB (holes included; DMA32 empty), Normal the TiB range.
+	zone *d32 = zone_of(0, ZONE_DMA), *n = zone_of(0, ZONE_NORMAL);
 	CHECK(d32->present_pages == (SZ_128M + 64 * SZ_1M) >> PAGE_SHIFT);
 	CHECK(n->present_pages == SZ_128M >> PAGE_SHIFT);
 	CHECK(n->zone_start_pfn == SZ_4G >> PAGE_SHIFT); // zones start at their limit, holes spanned
@@ -138,7 +138,7 @@ TEST_CASE("sparse: memory_present rejects ranges beyond MAX_PHYSMEM_BITS")
 TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on allocation")
 {
 	HostMm mm(small_config());
-	zone *z = zone_of(0, ZONE_DMA32);
+	zone *z = zone_of(0, ZONE_DMA);
 	REQUIRE(check_page_alloc() == 0);
 	host_take_log();
 	z->free_area[3].nr_free++;
@@ -202,7 +202,7 @@ TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones
 		cfg.ram[0].nid = MAX_NUMNODES; // memblock_add() without a node
 		HostMm mm(cfg);
 		CHECK(node_online(0));
-		CHECK(zone_managed_pages(zone_of(0, ZONE_DMA32)) > 0);
+		CHECK(zone_managed_pages(zone_of(0, ZONE_DMA)) > 0);
 		CHECK(check_page_alloc() == 0);
 	}
 	HostMmConfig cfg;
@@ -214,7 +214,7 @@ TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones
 	CHECK(log_has(log, "Initmem setup node 0 [mem 0x0000000040000000-0x0000000047ffffff]\n"));
 	CHECK(log_has(log, "Initmem setup node 1 [mem 0x0000000100000000-0x0000000107ffffff]\n"));
 	CHECK(log_has(log, "Built 2 zonelists"));
-	zone *n0 = zone_of(0, ZONE_DMA32), *n1 = zone_of(1, ZONE_NORMAL);
+	zone *n0 = zone_of(0, ZONE_DMA), *n1 = zone_of(1, ZONE_NORMAL);
 	CHECK(NODE_DATA(0)->node_zonelist._zonerefs[0].zone_ == n0);
 	CHECK(NODE_DATA(0)->node_zonelist._zonerefs[1].zone_ == n1);
 	CHECK(NODE_DATA(1)->node_zonelist._zonerefs[0].zone_ == n1);
@@ -226,7 +226,7 @@ TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones
 	CHECK(page_to_nid(a) == 0);
 	CHECK(page_to_nid(b) == 1);
 	CHECK(page_zone(b) == n1);
-	CHECK(page_zone(c) == n0); // node 1 has no DMA32: falls back to node 0's
+	CHECK(page_zone(c) == n0); // DMA32 is empty and node 1 has no DMA: node 0's DMA
 	CHECK(alloc_pages_node(1, GFP_KERNEL | __GFP_DMA32 | __GFP_THISNODE | __GFP_NOWARN, 0) == nullptr);
 	page *d = alloc_pages_node(1, GFP_KERNEL | __GFP_THISNODE, 0);
 	REQUIRE(d);

@@ -1,6 +1,7 @@
 // On-target page allocator tests (issue 4 item 9). The runner's ledger check (free pages in
 // the buddy plus per-CPU lists) must be exact after this suite like after every other.
 #include <asm/memory.h>
+#include <asm/mmu.h>
 
 #include "kernel/extable.h"
 #include "kernel/ktest.h"
@@ -43,6 +44,32 @@ KTEST(page_alloc, zone_restricted_allocations_land_in_their_zone)
 			KT_EXPECT_LT(t, page_to_phys(p).value(), SZ_4G);
 		__free_pages(p, 0);
 	}
+}
+
+// Linux 6.1 arm64: ZONE_DMA is min(32, the DT's DMA bits) wide, so without a dma-ranges limit
+// (virt) it spans the RAM below 4 GiB and DMA32 is empty; GFP_DMA32 then falls back to ZONE_DMA
+// through the zonelist.
+KTEST(page_alloc, zones_follow_linux_arm64_layout)
+{
+	pglist_data *pgdat = NODE_DATA(0);
+	zone *dma = &pgdat->node_zones[ZONE_DMA], *dma32 = &pgdat->node_zones[ZONE_DMA32];
+	KT_EXPECT_LE(t, zone_dma_bits, 32u);
+	KT_EXPECT_LE(t, arm64_dma_phys_limit, u64{1} << zone_dma_bits);
+	if (populated_zone(dma))
+		KT_EXPECT_LE(t, zone_end_pfn(dma), arm64_dma_phys_limit >> PAGE_SHIFT);
+	if (zone_dma_bits == 32)
+		KT_EXPECT_FALSE(t, populated_zone(dma32));
+	if (populated_zone(dma32))
+		KT_EXPECT_GE(t, dma32->zone_start_pfn, arm64_dma_phys_limit >> PAGE_SHIFT);
+	if (!populated_zone(dma) && !populated_zone(dma32))
+		return; // RAM starts above 4 GiB
+	page *p = alloc_pages(GFP_KERNEL | __GFP_DMA32, 0);
+	KT_ASSERT_TRUE(t, p != nullptr);
+	KT_EXPECT_LT(t, page_to_phys(p).value(), SZ_4G);
+	KT_EXPECT_LE(t, (int)page_zonenum(p), (int)ZONE_DMA32);
+	if (!populated_zone(dma32))
+		KT_EXPECT_EQ(t, (int)page_zonenum(p), (int)ZONE_DMA);
+	__free_pages(p, 0);
 }
 
 KTEST(page_alloc, gfp_zero_returns_zeroes)

@@ -143,7 +143,7 @@ KTEST(slab, constant_size_kmalloc)
 	void *p = kmalloc(64, GFP_KERNEL);
 	KT_EXPECT_TRUE(t, cache_of(p) == kmalloc_caches[0][6]);
 	kfree(p);
-	// GFP_DMA picks dma-kmalloc-64 (only checked on the host: QEMU virt has no ZONE_DMA).
+	// GFP_DMA picks dma-kmalloc-64 (checked on the host).
 #endif
 	// kzalloc(constant) on memory that was just dirtied.
 	u8 *d = static_cast<u8 *>(kmalloc(128, GFP_KERNEL));
@@ -265,7 +265,7 @@ KTEST(slab, dma_and_reclaimable)
 	for_each_online_node(nid)
 		have_dma |= managed_zone(&NODE_DATA(nid)->node_zones[ZONE_DMA]);
 	if (!have_dma) {
-		t.skip("no ZONE_DMA on this machine (no dma-ranges limit in the device tree)");
+		t.skip("no ZONE_DMA on this machine (no RAM below 4 GiB)");
 		return;
 	}
 	for (usize size : {usize(24), usize(700), usize(3000), usize(20000)}) {

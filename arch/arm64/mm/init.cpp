@@ -7,12 +7,14 @@
 
 #include "core/panic.h"
 #include "lib/of/of.h"
+#include "mm/cma.h"
 #include "mm/memblock.h"
 #include "mm/mmzone.h"
 #include "mm/page_alloc.h"
 #include "mm/sparse.h"
 
-unsigned zone_dma_bits; // 0: no ZONE_DMA
+unsigned zone_dma_bits;
+phys_addr_t arm64_dma_phys_limit;
 
 // Linux's max_zone_phys: the first address above a zone limited to zone_bits, clipped to RAM.
 static phys_addr_t max_zone_phys(unsigned zone_bits)
@@ -27,22 +29,19 @@ static phys_addr_t max_zone_phys(unsigned zone_bits)
 	return (zone_mask < end ? zone_mask : end) + 1;
 }
 
-// arm64 zone_sizes_init. ZONE_DMA exists only when the device tree limits DMA (dma-ranges):
-// on a Pi 4 that gives 30 bits. Where no node limits DMA (QEMU virt), ZONE_DMA stays empty
-// and DMA32 covers the first 4 GiB. (Linux 6.1 would then make ZONE_DMA 32 bits wide and
-// leave DMA32 empty; the design asks for ZONE_DMA only where the DT asks for it.)
+// Linux 6.1 arm64 zone_sizes_init: ZONE_DMA is min(32 bits, the DT's DMA limit) wide (there is
+// no ACPI/IORT here), ZONE_DMA32 ends at 4 GiB. Without a dma-ranges limit (QEMU virt) ZONE_DMA
+// covers the first 4 GiB of RAM and DMA32 is empty; with a 30-bit limit (Pi 4) DMA is the first
+// GiB and DMA32 the rest below 4 GiB. GFP_DMA32 then falls back to ZONE_DMA via the zonelist.
 static void zone_sizes_init()
 {
 	unsigned long max_zone_pfn[MAX_NR_ZONES] = {};
-	u64 dma_max = of::boot_tree().valid() ? of::boot_tree().dma_max_cpu_address() : ~u64{0};
-	unsigned dt_bits = kstd::fls64(dma_max);
-	zone_dma_bits = dt_bits < 32 ? dt_bits : 0;
-	phys_addr_t dma_limit = zone_dma_bits ? max_zone_phys(zone_dma_bits) : memblock_start_of_DRAM();
-	phys_addr_t dma32_limit = max_zone_phys(32);
-	if (dma32_limit < dma_limit)
-		dma32_limit = dma_limit;
-	max_zone_pfn[ZONE_DMA] = dma_limit >> PAGE_SHIFT;
-	max_zone_pfn[ZONE_DMA32] = dma32_limit >> PAGE_SHIFT;
+	u64 dma_max = of::boot_tree().valid() ? of::boot_tree().dma_max_cpu_address() : PHYS_ADDR_MAX;
+	unsigned dt_zone_dma_bits = kstd::fls64(dma_max);
+	zone_dma_bits = dt_zone_dma_bits < 32 ? dt_zone_dma_bits : 32;
+	arm64_dma_phys_limit = max_zone_phys(zone_dma_bits);
+	max_zone_pfn[ZONE_DMA] = arm64_dma_phys_limit >> PAGE_SHIFT;
+	max_zone_pfn[ZONE_DMA32] = max_zone_phys(32) >> PAGE_SHIFT;
 	max_zone_pfn[ZONE_NORMAL] = memblock_end_of_DRAM() >> PAGE_SHIFT;
 	free_area_init(max_zone_pfn);
 }
@@ -54,6 +53,8 @@ void bootmem_init()
 	if (sparse_init().is_error())
 		panic("sparse_init: cannot allocate the memory map");
 	zone_sizes_init();
+	// cma= after the zones are sized: its default place is below the end of ZONE_DMA.
+	dma_contiguous_reserve(arm64_dma_phys_limit);
 }
 
 void mem_init()

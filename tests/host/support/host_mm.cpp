@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "mm/cma.h"
 #include "mm/memblock.h"
 #include "mm/memory_model.h"
 #include "mm/sparse.h"
@@ -75,8 +76,10 @@ void host_zone_limits(HostMmConfig &cfg, phys_addr_t dma_limit)
 		hi = std::max(hi, r.base + r.size);
 	}
 	unsigned long lo_pfn = lo >> PAGE_SHIFT, hi_pfn = hi >> PAGE_SHIFT;
-	cfg.max_zone_pfn[ZONE_DMA] = dma_limit ? std::min(dma_limit >> PAGE_SHIFT, hi_pfn) : lo_pfn;
-	cfg.max_zone_pfn[ZONE_DMA32] = std::min(SZ_4G >> PAGE_SHIFT, hi_pfn);
+	// Linux 6.1 arm64 max_zone_phys(32) for RAM starting below 4 GiB.
+	unsigned long dma32_pfn = lo >= SZ_4G ? hi_pfn : std::min(SZ_4G >> PAGE_SHIFT, hi_pfn);
+	cfg.max_zone_pfn[ZONE_DMA] = dma_limit ? std::min(dma_limit >> PAGE_SHIFT, hi_pfn) : dma32_pfn;
+	cfg.max_zone_pfn[ZONE_DMA32] = dma32_pfn;
 	cfg.max_zone_pfn[ZONE_NORMAL] = hi_pfn;
 }
 
@@ -112,6 +115,7 @@ HostMm::HostMm(HostMmConfig cfg) : cfg_(std::move(cfg))
 	page_alloc_reset_for_test();
 	sparse_reset_for_test();
 	memblock_reset_for_test();
+	cma_reset_for_test();
 	// Pointer arithmetic below the reservation: pfn sec_lo maps to its first byte.
 	vmemmap = reinterpret_cast<page *>(vmemmap_lo - sec_lo * sizeof(page));
 
@@ -133,11 +137,13 @@ HostMm::HostMm(HostMmConfig cfg) : cfg_(std::move(cfg))
 	if (cfg_.before_free_all)
 		cfg_.before_free_all();
 	freed_ = memblock_free_all();
+	cma_init_reserved_areas(); // the kernel's order: mm_core_init
 	init_per_zone_wmark_min();
 }
 
 HostMm::~HostMm()
 {
+	cma_reset_for_test();
 	page_alloc_reset_for_test();
 	sparse_reset_for_test();
 	memblock_reset_for_test();

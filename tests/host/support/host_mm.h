@@ -32,7 +32,8 @@ struct HostMmConfig {
 	std::function<void()> before_free_all;
 };
 
-// Zone limits helper: DMA up to dma_limit (0: empty), DMA32 up to 4 GiB, NORMAL to the top.
+// Zone limits as Linux 6.1 arm64 lays them out: DMA up to dma_limit (0: no DT DMA limit, so
+// DMA covers the first 4 GiB and DMA32 is empty), DMA32 up to 4 GiB, NORMAL to the top.
 void host_zone_limits(HostMmConfig &cfg, phys_addr_t dma_limit);
 
 class HostMm {

@@ -8,11 +8,13 @@
 // tables; afterwards phys_to_virt() works for all RAM and memblock_alloc() may be used.
 void paging_init();
 // arch/arm64/mm/init.cpp. bootmem_init: the memory map (sparse vmemmap) and the zones, sized
-// from memblock and the DT's DMA limit (zone_dma_bits, 0 when no ZONE_DMA). mem_init: memblock's
-// free memory to the buddy allocator, then the Memory line.
+// from memblock and the DT's DMA limit (zone_dma_bits = min(32, the DT's limit), as Linux 6.1;
+// arm64_dma_phys_limit the first address above ZONE_DMA), then the CMA areas. mem_init:
+// memblock's free memory to the buddy allocator, then the Memory line.
 void bootmem_init();
 void mem_init();
 extern unsigned zone_dma_bits;
+extern u64 arm64_dma_phys_limit;
 // debug_pagealloc: the linear map is page-granular and pages can be made invalid/valid.
 bool linear_map_is_page_granular();
 void set_linear_pages_valid(u64 va, int numpages, bool valid);
