@@ -94,6 +94,9 @@ $(OBJ)/%.o: %.S
 
 $(OBJ)/kernel/version.o: FORCE
 $(OBJ)/kernel/version.o: KCXXFLAGS += -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER='"$(shell $(CLANGXX) --version | head -1)"' -DSLAB_NAME='"$(SLAB)"'
+# The banner's builder, linker and date (Linux's LINUX_COMPILE_BY@HOST, LD_VERSION_TEXT and,
+# as with KBUILD_BUILD_TIMESTAMP, a fixed date: the commit's, so a rebuild prints the same line).
+$(OBJ)/kernel/version.o: KCXXFLAGS += -DBUILDER='"$(shell whoami)@$(shell hostname)"' -DLINKER='"$(shell $(LLD) --version | head -1 | sed 's/^Debian //; s/ .compatible.*//')"' -DBUILD_DATE='"$(shell TZ=UTC git log -1 --format=%cd --date=format-local:'%a %b %e %H:%M:%S UTC %Y' 2>/dev/null || echo unknown)"'
 FORCE:
 
 # Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty

@@ -429,6 +429,21 @@ def main():
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
+            # Linux's first two lines, console name, /proc/interrupts and kernel_page_tables layouts
+            # and W+X line (init/version.c, printk.c, kernel/irq/proc.c, arch/arm64/mm/ptdump.c).
+            scenario('virt: banner first; console, interrupts and ptdump as Linux prints them', 'qemu-virt', '', 0,
+                     [r'\ABooting mmkernel on physical CPU 0x0000000000 \[0x[0-9a-f]{8}\]\n'
+                      r'mmkernel version 0\.1\.0-g[0-9a-f]+(-dirty)? \(\S+@\S+\) \(.*clang version [\d.]+, LLD [\d.]+\) '
+                      r'#1 SMP \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}\n',
+                      r'^printk: console \[ttyAMA0\] enabled$',
+                      r'^ {11}CPU0 {7}$', r'^  1: {6,}\d+ {5}GIC-0  27 Level     arch_timer$',
+                      r'^  2: {6,}\d+ {5}GIC-0  33 Level     uart-pl011$', r'^Err: {10}0$',
+                      r'^---\[ Linear Mapping start \]---$',
+                      r'^0xffff000000000000-0x[0-9a-f]{16} {3}[ \d]{8}\d[KMG] PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL$',
+                      r'^0x[0-9a-f]{16}-0x[0-9a-f]{16} {3}[ \d]{8}\d[KMG] PTE       ro x  SHD AF            UXN    MEM/NORMAL$',
+                      r'^---\[ vmemmap end \]---$', r'^0x[0-9a-f]{16}-0x0000000000000000 {3}[ \d]{8}\d[KMGT] P4D$',
+                      r'^Checked W\+X mappings: passed, no W\+X pages found$'],
+                     stdin_data='interrupts\nptdump\npoweroff\n', forbid=[r'W\+X mappings: FAILED'])
             loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
             scenario('virt: overflow of a vmalloc\'ed task stack is reported', 'qemu-virt', 'crashtest=vmap_stack', 1,
                      [r'crashtest: task crashtest-vmap on stack \[0x[0-9a-f]{16}\.\.0x[0-9a-f]{16}\]',
@@ -533,7 +548,7 @@ def main():
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
-                     [r'^console \[ttyS0\] enabled', r'^kernel> interrupts$', r' arch_timer$', r' ttyS0 rx$',
+                     [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'reboot: Power down \(status 0\)'],
                      stdin_data='interrupts\nboard\npoweroff\n')
             # The mini UART has no loopback: the runner types the character the test waits for.

@@ -12,3 +12,6 @@ struct PtdumpStats {
 };
 
 PtdumpStats ptdump_walk_kernel(bool print);
+// Linux's ptdump_check_wx: prints "Checked W+X mappings: passed, no W+X pages found" (or
+// FAILED with the counts of W+X and non-UXN pages); true when it passed.
+bool ptdump_check_wx();
