@@ -24,6 +24,22 @@ static int last_pid;
 
 task_struct *current_task() { return current_tasks[smp_processor_id()]; }
 
+void current_comm(char *buf, usize n)
+{
+	if (task_struct *t = current_task())
+		kstd::strlcpy(buf, t->comm, n);
+	else if (const char *k = current_task_name())
+		kstd::strlcpy(buf, k, n);
+	else
+		kstd::snprintf(buf, n, "swapper/%u", smp_processor_id());
+}
+
+int current_pid()
+{
+	task_struct *t = current_task();
+	return t ? t->pid : 0;
+}
+
 static void set_comm(task_struct *t, const char *path)
 {
 	const char *base = path;
@@ -107,7 +123,8 @@ void do_exit(int status)
 	__exit_user(&t->ctx, 0);
 }
 
-// Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc.
+// Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc (the
+// program's own image; its name is the task's, as exec sets comm from the file).
 static void vma_addr_suffix(char *buf, usize n, const task_struct *t, u64 pc)
 {
 	buf[0] = 0;
@@ -116,7 +133,7 @@ static void vma_addr_suffix(char *buf, usize n, const task_struct *t, u64 pc)
 	vm_area_struct *v = find_vma(t->mm, pc);
 	if (!v || v->vm_start > pc || !v->vm_file)
 		return;
-	kstd::snprintf(buf, n, ", in %s[%lx+%lx]", t->comm, v->vm_start, v->vm_end - v->vm_start);
+	kstd::snprintf(buf, n, " in %s[%lx+%lx]", t->comm, v->vm_start, v->vm_end - v->vm_start);
 }
 
 void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_regs *regs)
@@ -133,12 +150,16 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	t->exit.reason[i] = 0;
 	char where[64];
 	vma_addr_suffix(where, sizeof(where), t, t->exit.pc);
-	// Linux's show_unhandled_signals line (arm64 __do_user_fault format).
-	pr_info("%s[%d]: unhandled %s (%d) at 0x%016lx, esr 0x%08lx%s\n", t->comm, t->pid, reason, sig,
-		(unsigned long)addr, (unsigned long)esr, where);
+	// Linux 6.1's arm64_show_signal (show_unhandled_signals, which this kernel always has on):
+	// "comm[pid]: unhandled exception: <class>, ESR 0x<esr>, <fault> in comm[start+size]",
+	// then the registers.
+	char cls[48];
+	cls[0] = 0;
+	if (esr)
+		kstd::snprintf(cls, sizeof(cls), "%s, ESR 0x%016lx, ", esr_get_class_string(esr), (unsigned long)esr);
+	pr_info("%s[%d]: unhandled exception: %s%s%s\n", t->comm, t->pid, cls, reason, where);
 	if (regs)
-		pr_info("%s[%d]: pc %016lx lr %016lx sp %016lx\n", t->comm, t->pid, (unsigned long)regs->pc,
-			(unsigned long)regs->regs[30], (unsigned long)regs->sp);
+		__show_regs(regs);
 	__exit_user(&t->ctx, 0);
 }
 

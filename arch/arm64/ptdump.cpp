@@ -12,7 +12,7 @@
 // A table's virtual alias: the image's own tables through the kernel mapping, everything
 // else through the linear map once paging_init has built it.
 bool linear_map_ready;
-static const u64 *table_va(u64 pa)
+const u64 *kernel_table_va(u64 pa)
 {
 	u64 img_lo = __pa_symbol(_text).value(), img_hi = __pa_symbol(_end).value();
 	if (pa >= img_lo && pa < img_hi)
@@ -166,7 +166,7 @@ struct Walker {
 
 	void walk(u64 table_pa, u64 va_base, int walk_level)
 	{
-		const u64 *t = table_va(table_pa);
+		const u64 *t = kernel_table_va(table_pa);
 		if (!t) {
 			st.tables_skipped++;
 			note_page(va_base, HOLE_LEVEL[walk_level], 0);

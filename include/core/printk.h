@@ -16,6 +16,7 @@
 #define KERN_INFO KERN_SOH "6"
 #define KERN_DEBUG KERN_SOH "7"
 #define KERN_CONT KERN_SOH "c"
+#define KERN_DEFAULT "" // the default message level (MESSAGE_LOGLEVEL_DEFAULT)
 
 enum class LogLevel : int { Emerg = 0, Alert, Crit, Err, Warning, Notice, Info, Debug };
 
