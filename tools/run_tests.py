@@ -143,7 +143,61 @@ def ktest_boot(name, board, cmdline='', expect_status=0, **vars):
     record(name + ': boot', not problems, '; '.join(problems))
 
 
-def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, forbid=(), **vars):
+# --- Linux 6.1's report shapes, line by line (arch/arm64/kernel/traps.c __die, process.c
+# __show_regs, mm/fault.c die_kernel_fault/show_pte, lib/bug.c report_bug, kernel/panic.c __warn,
+# lib/dump_stack.c dump_stack_print_info). A shape is a list of line patterns; (pattern, min, max)
+# stands for a run of min..max lines. The user-fault shape is checked against Linux's own
+# output instead (linux_user_fault below).
+SYM = r'[\w.$]+\+0x[0-9a-f]+/0x[0-9a-f]+'
+INFO_SHAPE = [r'^CPU: 0 PID: \d+ Comm: swapper/0 (Not tainted|Tainted: [A-Z ]{18}) \S+ #1$',
+              r'^Hardware name: linux,dummy-virt \(DT\)$']
+REGS_SHAPE = [r'^pstate: [0-9a-f]{8} \([nN][zZ][cC][vV] [dD][aA][iI][fF] [-+]PAN [-+]UAO [-+]TCO [-+]DIT '
+              r'[-+]SSBS BTYPE=(--|jc|-c|j-)\)$',
+              r'^pc : ' + SYM + '$', r'^lr : ' + SYM + '$', r'^sp : [0-9a-f]{16}$'] + [
+    '^' + ' '.join('x%-2d: [0-9a-f]{16}' % r for r in range(top, top - 3, -1)) + '$' for top in range(29, 1, -3)]
+TRACE_SHAPE = [r'^Call trace:$', (r'^ ' + SYM + '$', 1, 64)]
+CODE_SHAPE = [r'^Code: ([0-9a-f]{8} ){4}\([0-9a-f]{8}\) $', r'^---\[ end trace 0000000000000000 \]---$']
+OOPS_SHAPE = [r'^Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000$',
+              r'^Mem abort info:$', r'^  ESR = 0x[0-9a-f]{16}$', r'^  EC = 0x25: DABT \(current EL\), IL = 32 bits$',
+              r'^  SET = \d, FnV = \d$', r'^  EA = \d, S1PTW = \d$', r'^  FSC = 0x0\d: level \d translation fault$',
+              r'^Data abort info:$', r'^  ISV = 0, ISS = 0x[0-9a-f]{8}$', r'^  CM = 0, WnR = 1$',
+              r'^\[0000000000000000\] user address but active_mm is swapper$',
+              r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
+    REGS_SHAPE + TRACE_SHAPE + CODE_SHAPE + [r'^Kernel panic - not syncing: Oops: Fatal exception$']
+BUG_SHAPE = [r'^------------\[ cut here \]------------$', r'^kernel BUG at tests/target/crashtest\.cpp:\d+!$',
+             r'^Internal error: Oops - BUG: 00000000f2000800 \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
+    REGS_SHAPE + TRACE_SHAPE + [r'^Code: ([0-9a-f]{8} ){4}\(d4210000\) $'] + CODE_SHAPE[1:] + \
+    [r'^Kernel panic - not syncing: Oops - BUG: Fatal exception$']
+WARN_SHAPE = [r'^------------\[ cut here \]------------$',
+              r'^WARNING: CPU: 0 PID: 0 at tests/target/crashtest\.cpp:\d+ run\+0x[0-9a-f]+/0x[0-9a-f]+$',
+              r'^Modules linked in:$'] + INFO_SHAPE + REGS_SHAPE + TRACE_SHAPE + CODE_SHAPE[1:]
+
+
+def shape_problem(lines, shape):
+    """'' when a run of consecutive lines matches shape, else what differs first."""
+    first = shape[0]
+    starts = [i for i, l in enumerate(lines) if re.search(first, l)]
+    if not starts:
+        return 'no line matches /%s/' % first
+    best = ''
+    for start in starts:
+        i, ok = start, True
+        for item in shape:
+            pat, lo, hi = (item, 1, 1) if isinstance(item, str) else item
+            n = 0
+            while n < hi and i < len(lines) and re.search(pat, lines[i]):
+                i, n = i + 1, n + 1
+            if n < lo:
+                best = 'line %d %r does not match /%s/' % (i - start + 1, lines[i] if i < len(lines) else '<end>', pat)
+                ok = False
+                break
+        if ok:
+            return ''
+    return best
+
+
+def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, forbid=(), shape=None,
+             **vars):
     cmd = qemu_cmd(board, **vars)
     if cmd is None:
         record(name, False, 'no QEMU command for board')
@@ -162,6 +216,10 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     for p in forbid:
         if re.search(p, plain, re.M):
             problems.append('unexpected /%s/' % p)
+    if shape:
+        why = shape_problem(plain.splitlines(), shape)
+        if why:
+            problems.append('not Linux\'s shape: ' + why)
     record(name, not problems, '; '.join(problems))
 
 
@@ -421,7 +479,12 @@ def main():
                      [r'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000',
                       r'EC = 0x25: DABT \(current EL\)', r'FSC = 0x0\d: level \d translation fault',
                       r'WnR = 1', r'^pc : crashtest_null_deref\+0x', r'^Call trace:',
-                      r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception'])
+                      r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception',
+                      r'^CPU: 0 PID: 0 Comm: swapper/0 Tainted: G      D {11}\S+ #1$'], shape=OOPS_SHAPE)
+            scenario('virt: BUG() reports as Linux\'s arm64 BUG', 'qemu-virt', 'crashtest=bug', 1,
+                     [r'^pc : run\+0x'], shape=BUG_SHAPE)
+            scenario('virt: WARN_ON() reports as Linux\'s __warn and continues', 'qemu-virt', 'crashtest=warn', 0,
+                     [r'^pc : run\+0x', r'^Type \'help\''], stdin_data='poweroff\n', shape=WARN_SHAPE)
             scenario('virt: stack overflow is reported', 'qemu-virt', 'crashtest=stack', 1,
                      [r'Insufficient stack space to handle exception!', r'^Task stack:\s+\[0x',
                       r'^Overflow stack: \[0x', r'^pc : crashtest_recurse\+0x',
