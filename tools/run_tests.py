@@ -410,6 +410,84 @@ def memory_agreement(name, mem):
     record(name, not problems, '; '.join(problems))
 
 
+# --- the same EL0 binaries on Debian's arm64 Linux 6.1 (tools/setup.sh fetches the Image with
+# SETUP_BENCH=1; tools/bench.py boots it the same way) ---
+
+LINUX_IMAGE = os.path.join(TOP, 'build', 'deps', 'linux-image', 'Image')
+REPORT_LINES = 17  # the unhandled-exception line, CPU, Hardware name, pstate, pc, lr, sp, 10 x lines
+
+
+def linux_boot(name, elf, append):
+    """Boots Linux on QEMU virt with elf as /init (and /dev/console, so init has a console)."""
+    from bench import newc
+    with open(elf, 'rb') as f:
+        prog = f.read()
+    initrd = os.path.join(LOGS, re.sub(r'\W+', '_', name) + '.cpio')
+    with open(initrd, 'wb') as f:
+        f.write(newc([('dev', 0o040755, b'', 0, 0), ('dev/console', 0o020600, b'', 5, 1),
+                      ('init', 0o100755, prog, 0, 0)]))
+    cmd = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none', '-display', 'none',
+           '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', LINUX_IMAGE, '-initrd', initrd,
+           '-append', 'console=ttyAMA0 rdinit=/init panic=-1 ' + append]
+    return run_qemu(name, cmd)
+
+
+def user_fault_report(out):
+    """(comm, the report's lines) of the first "comm[pid]: unhandled exception:" in a log."""
+    lines = [strip_ts(l.rstrip('\r')) for l in out.splitlines()]
+    for i, l in enumerate(lines):
+        m = re.match(r'^(\S+)\[\d+\]: unhandled exception: ', l)
+        if m:
+            return m.group(1), lines[i:i + REPORT_LINES]
+    return None, []
+
+
+def normalize_report(comm, lines):
+    """What legitimately differs between the two kernels: the program's name (/init there),
+    the release after "Not tainted", and user stack addresses (Linux randomizes the stack)."""
+    out = []
+    for l in lines:
+        l = re.sub(r'\b%s\b' % re.escape(comm), '<comm>', l)
+        l = re.sub(r'(Not tainted|Tainted: [A-Z ]{18}) \S+ #1\b.*$', r'\1 <release> #1', l)
+        out.append(re.sub(r'\b0000ffff[0-9a-f]{8}\b', '<stack>', l))
+    return out
+
+
+def linux_tests():
+    if not os.path.exists(LINUX_IMAGE):
+        record('linux: Debian\'s Linux Image', False, 'missing %s (tools/setup.sh with SETUP_BENCH=1)'
+               % os.path.relpath(LINUX_IMAGE, TOP))
+        return
+    if make('build/user/ktest_user.elf', 'build/user/null_deref.elf').returncode != 0:
+        record('linux: build the user programs', False, 'make failed')
+        return
+    user = os.path.join(TOP, 'build', 'user')
+    # The EL0 suite: every KTAP case must pass on Linux too, and init's exit status (the
+    # number of failed suites) must be 0.
+    status, out, secs = linux_boot('linux-el0-suite', os.path.join(user, 'ktest_user.elf'), '-- --linux')
+    cases_ok = parse_ktap('linux', out)
+    problems = []
+    if status is None:
+        problems.append('timeout after %d s' % QEMU_TIMEOUT)
+    if 'Attempted to kill init! exitcode=0x00000000' not in out:
+        problems.append('ktest_user did not exit 0 on Linux')
+    record('linux: EL0 suite (ktest_user --linux) boot', cases_ok and not problems, '; '.join(problems))
+    # The user-fault report: the same program killed on both kernels, compared line by line
+    # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
+    # debug.exception-trace=1, this kernel always).
+    status, theirs, secs = linux_boot('linux-user-fault', os.path.join(user, 'null_deref.elf'),
+                                      'sysctl.debug.exception-trace=1')
+    cmd = qemu_cmd('qemu-virt')
+    ours = run_qemu('virt-user-fault', cmd + ['-append', 'semihosting rdinit=/bin/null_deref'], 'poweroff\n')[1]
+    name = 'linux: the user-fault report matches Linux 6.1\'s line by line'
+    (c1, a), (c2, b) = user_fault_report(theirs), user_fault_report(ours)
+    if len(a) != REPORT_LINES or len(b) != REPORT_LINES:
+        record(name, False, 'report not found (Linux: %d lines, this kernel: %d)' % (len(a), len(b)))
+        return
+    diff = [(x, y) for x, y in zip(normalize_report(c1, a), normalize_report(c2, b)) if x != y]
+    record(name, not diff, diff and 'Linux %r, this kernel %r' % diff[0] or '')
+
+
 def host_tests():
     r = make('host-test', quiet=True)
     out = r.stdout + r.stderr
@@ -561,6 +639,9 @@ def main():
             scenario('virt: an -initrd from the loader replaces the built-in initramfs', 'qemu-virt',
                      'rdinit=/bin/efault_kptr', 0, [r'^/bin/efault_kptr: exited with status 0'],
                      stdin_data='poweroff\n', extra=['-initrd', 'build/initramfs.cpio'])
+            print('== target: the same EL0 programs on Debian\'s Linux', flush=True)
+            subprocess.run(['tools/setup.sh'], cwd=TOP, env=dict(os.environ, SETUP_BENCH='1'))
+            linux_tests()
             print('== target: page allocator configurations', flush=True)
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
