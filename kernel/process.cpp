@@ -7,6 +7,7 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
+#include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
 #include "kernel/process.h"

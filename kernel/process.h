@@ -61,12 +61,7 @@ struct task_struct {
 };
 
 task_struct *current_task();
-
-// The name and pid that reports show for the running context (Linux's current->comm and
-// ->pid): the user task; else a kernel task started with run_on_stack (pid 0); else this
-// CPU's idle context, "swapper/<cpu>" with pid 0 as Linux's.
-void current_comm(char *buf, usize n);
-int current_pid();
+// current_comm()/current_pid() for reports: include/core/panic.h.
 
 // Execs `path` from the initramfs with argv/envp (argv[0] included), runs it to the end and
 // frees everything it had. Errors (ENOENT, ENOEXEC, E2BIG, ENOMEM, EFAULT) mean it never ran.

@@ -75,6 +75,12 @@ const bug_entry *find_bug(unsigned long pc);
 // oops, W after a warning. "Not tainted" until then, "Tainted: G      D W" after.
 enum class Taint : unsigned { Die = 7, Warn = 9 };
 void add_taint(Taint t);
+// The name and pid that reports show for the running context (Linux's current->comm and
+// ->pid): the user task; else a kernel task started with run_on_stack (pid 0); else this
+// CPU's idle context, "swapper/<cpu>" with pid 0 as Linux's. Implemented in kernel/process.cpp
+// (host tests: tests/host/support).
+void current_comm(char *buf, usize n);
+int current_pid();
 // Linux's dump_stack_print_info: "CPU: n PID: n Comm: name Not tainted <release> #1", then
 // "Hardware name: <DT model> (DT)" once setup_arch has named the machine.
 void dump_stack_print_info(const char *log_lvl);
