@@ -465,7 +465,9 @@ static int cmd_interrupts(int, char **)
 		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 			if (cpu_online(cpu))
 				console_printf("%10lu ", (unsigned long)irq_count_cpu(v, cpu));
-		console_printf(" %8s %*u %-8s  %s\n", d->domain->chip->name, prec, d->hwirq, type_name(d->type),
+		const IrqChip *chip = d->domain->chip;
+		console_printf(" %8s %*u %-8s  %s\n", chip->hwirq_chip_name ? chip->hwirq_chip_name(d->hwirq) : chip->name,
+			       prec, d->hwirq, type_name(d->type),
 			       d->name ? d->name : "");
 	}
 	for (unsigned i = 0; i < nr_ipi_stats; i++) {

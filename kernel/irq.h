@@ -50,6 +50,9 @@ struct IrqChip {
 	Result (*set_type)(void *data, u32 hwirq, IrqType type);
 	// Makes hwirq pending by software (GIC SGI, BCM2836 mailbox); EINVAL for other hwirqs.
 	Result (*raise)(void *data, u32 hwirq);
+	// The `interrupts` chip column for one hwirq where Linux gives parts of a controller
+	// chips of their own (bcm2836-timer, bcm2836-gpu, ...); nullptr: `name` for all.
+	const char *(*hwirq_chip_name)(u32 hwirq) = nullptr;
 };
 
 struct IrqDomain;

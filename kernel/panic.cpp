@@ -61,6 +61,7 @@ extern "C" void panic(const char *fmt, ...)
 	if (in_panic) // a fault while panicking: do not recurse, just go down
 		machine_power_off(1);
 	in_panic = true;
+	console_verbose();
 
 	char buf[256];
 	va_list ap;

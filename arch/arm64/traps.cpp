@@ -231,6 +231,7 @@ void die(const char *msg, const pt_regs *regs, u64 esr)
 {
 	printk_bust_locks();
 	arch_local_irq_disable();
+	console_verbose();
 	pr_emerg("Internal error: %s: %016lx [#%d] SMP\n", msg, (unsigned long)esr, ++die_counter);
 	printk(KERN_DEFAULT "Modules linked in:\n");
 	show_regs(regs);

@@ -46,3 +46,5 @@ using printf_sink_t = int (*)(const char *fmt, ...);
 
 // Console loglevel (messages with level < this are printed); `loglevel=` sets it.
 extern int console_loglevel;
+// Linux's console_verbose(): an oops or panic prints every line whatever `quiet` said.
+inline void console_verbose() { console_loglevel = 15; }
