@@ -164,6 +164,16 @@ OOPS_SHAPE = [r'^Unable to handle kernel NULL pointer dereference at virtual add
               r'^\[0000000000000000\] user address but active_mm is swapper$',
               r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
     REGS_SHAPE + TRACE_SHAPE + CODE_SHAPE + [r'^Kernel panic - not syncing: Oops: Fatal exception$']
+
+
+def kernel_fault_shape(what, fsc, walk):
+    """die_kernel_fault for a kernel address: the message, the decoded ESR, show_pte's two lines."""
+    return [r'^Unable to handle kernel %s at virtual address [0-9a-f]{16}$' % what] + OOPS_SHAPE[1:6] + \
+        [r'^  FSC = 0x[0-9a-f]{2}: %s$' % fsc] + OOPS_SHAPE[7:10] + \
+        [r'^swapper pgtable: 4k pages, 48-bit VAs, pgdp=[0-9a-f]{16}$',
+         r'^\[[0-9a-f]{16}\] pgd=(?P<p>[0-9a-f]{16}), p4d=(?P=p)' + walk + '$'] + OOPS_SHAPE[11:-1]
+
+
 BUG_SHAPE = [r'^------------\[ cut here \]------------$', r'^kernel BUG at tests/target/crashtest\.cpp:\d+!$',
              r'^Internal error: Oops - BUG: 00000000f2000800 \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
     REGS_SHAPE + TRACE_SHAPE + [r'^Code: ([0-9a-f]{8} ){4}\(d4210000\) $'] + CODE_SHAPE[1:] + \
@@ -559,6 +569,14 @@ def main():
                       r'WnR = 1', r'^pc : crashtest_null_deref\+0x', r'^Call trace:',
                       r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception',
                       r'^CPU: 0 PID: 0 Comm: swapper/0 Tainted: G      D {11}\S+ #1$'], shape=OOPS_SHAPE)
+            scenario('virt: oops for an unmapped kernel address walks the swapper tables', 'qemu-virt',
+                     'crashtest=paging', 1, [r'^pc : crashtest_paging\+0x'],
+                     shape=kernel_fault_shape('paging request', r'level [123] translation fault',
+                                              r'(, pud=[0-9a-f]{16}(, pmd=[0-9a-f]{16})?)?'))
+            scenario('virt: oops for a store to rodata says write to read-only memory', 'qemu-virt',
+                     'crashtest=rodata', 1, [r'^pc : crashtest_rodata\+0x'],
+                     shape=kernel_fault_shape('write to read-only memory', r'level 3 permission fault',
+                                              r', pud=[0-9a-f]{16}, pmd=[0-9a-f]{16}, pte=[0-9a-f]{16}'))
             scenario('virt: BUG() reports as Linux\'s arm64 BUG', 'qemu-virt', 'crashtest=bug', 1,
                      [r'^pc : run\+0x'], shape=BUG_SHAPE)
             scenario('virt: WARN_ON() reports as Linux\'s __warn and continues', 'qemu-virt', 'crashtest=warn', 0,

@@ -16,6 +16,19 @@ extern "C" [[gnu::noinline]] void crashtest_null_deref()
 	*p = 0x1234;
 }
 
+// A kernel address nothing maps (the last page of the vmalloc area, never handed out) and a
+// store to the kernel's own rodata: Linux's "paging request" and "write to read-only memory".
+extern "C" [[gnu::noinline]] void crashtest_paging()
+{
+	volatile u64 *p = reinterpret_cast<volatile u64 *>((VMALLOC_END & ~0xfffull));
+	*p = 0x1234;
+}
+static const u64 crashtest_ro_word = 1;
+extern "C" [[gnu::noinline]] void crashtest_rodata()
+{
+	*const_cast<volatile u64 *>(&crashtest_ro_word) = 2;
+}
+
 extern "C" [[gnu::noinline]] u64 crashtest_recurse(u64 n)
 {
 	volatile u8 pad[256];
@@ -64,6 +77,10 @@ static int run(const char *kind)
 	pr_info("crashtest: %s\n", kind);
 	if (strcmp(kind, "null") == 0)
 		crashtest_null_deref();
+	else if (strcmp(kind, "paging") == 0)
+		crashtest_paging();
+	else if (strcmp(kind, "rodata") == 0)
+		crashtest_rodata();
 	else if (strcmp(kind, "stack") == 0)
 		crashtest_recurse(0);
 	else if (strcmp(kind, "vmap_stack") == 0)
@@ -81,7 +98,7 @@ static int run(const char *kind)
 		WARN_ON(true);
 		return 0;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, stack, vmap_stack, undef, ubsan, stackprot, bug, warn)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -106,9 +123,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn\n");
+		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn", cmd_crash);
