@@ -100,18 +100,23 @@ $(OBJ)/%.o: %.S
 	@echo "  AS      $<"
 	$(Q)$(CLANG) $(KASFLAGS) -c $< -o $@
 
-# The build identity (git HEAD and dirty state, compiler, SLAB) lives in a file rewritten only
-# when it changes (Linux's filechk): version.o, and so the link, is redone only then, and a
-# second `make` does nothing.
+# The build identity (git HEAD and dirty state, compiler, SLAB, and the banner's builder,
+# linker and date) lives in a file rewritten only when it changes (Linux's filechk): version.o,
+# and so the link, is redone only then, and a second `make` does nothing. The banner's date is
+# the commit's, as with KBUILD_BUILD_TIMESTAMP, so a rebuild prints the same line.
 $(OBJ)/kernel/version.id: FORCE | deps
 	@mkdir -p $(dir $@)
-	$(Q)printf '%s\n' "$(GIT_COMMIT)" "$$($(CLANGXX) --version | head -1)" "$(SLAB)" > $@.tmp; \
+	$(Q)printf '%s\n' "$(GIT_COMMIT)" "$$($(CLANGXX) --version | head -1)" "$(SLAB)" \
+	  "$$(whoami)@$$(hostname)" "$$($(LLD) --version | head -1 | sed 's/^Debian //; s/ .compatible.*//')" \
+	  "$$(TZ=UTC git log -1 --format=%cd --date=format-local:'%a %b %e %H:%M:%S UTC %Y' 2>/dev/null || echo unknown)" > $@.tmp; \
 	  if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 $(OBJ)/kernel/version.o: kernel/version.cpp $(OBJ)/kernel/version.id
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $<"
 	$(Q)$(CLANGXX) $(KCXXFLAGS) -DGIT_COMMIT='"$(GIT_COMMIT)"' -DCOMPILER="\"$$(sed -n 2p $(OBJ)/kernel/version.id)\"" \
-	  -DSLAB_NAME='"$(SLAB)"' -c $< -o $@
+	  -DSLAB_NAME='"$(SLAB)"' -DBUILDER="\"$$(sed -n 4p $(OBJ)/kernel/version.id)\"" \
+	  -DLINKER="\"$$(sed -n 5p $(OBJ)/kernel/version.id)\"" -DBUILD_DATE="\"$$(sed -n 6p $(OBJ)/kernel/version.id)\"" \
+	  -c $< -o $@
 FORCE:
 
 # Two-pass link for the embedded symbol table (Linux's kallsyms): pass 1 links with an empty

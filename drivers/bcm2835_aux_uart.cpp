@@ -115,7 +115,7 @@ public:
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
-			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "mini UART", "ttyS0 rx"))
+			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "mini UART", "ttyS0")) // Linux 8250: the port name
 				return;
 			set_console_serial_rx(&rx_);
 		}

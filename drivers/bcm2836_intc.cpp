@@ -110,7 +110,17 @@ Result local_raise(void *, u32 hwirq)
 	return {};
 }
 
-const IrqChip local_chip = {"bcm2836-l1", local_mask, local_unmask, local_xlate, nullptr, local_raise};
+// Linux's irq-bcm2836.c gives the per-CPU timers, the GPU (ARMCTRL) cascade and the PMU chips
+// of their own and the mailboxes to its IPI domain; /proc/interrupts names them so.
+static const char *local_chip_name(u32 hwirq)
+{
+	if (hwirq <= 3)
+		return "bcm2836-timer";
+	if (hwirq <= 7)
+		return "IPI";
+	return hwirq == 8 ? "bcm2836-gpu" : hwirq == 9 ? "bcm2836-pmu" : "bcm2836-dummy";
+}
+const IrqChip local_chip = {"bcm2836-l1", local_mask, local_unmask, local_xlate, nullptr, local_raise, local_chip_name};
 
 void local_handle_irq(pt_regs *)
 {
@@ -207,7 +217,7 @@ ErrorOr<IrqSpec> armctrl_xlate(void *, const u32 *c, u32 n)
 	return IrqSpec{c[0] * 32 + c[1], IrqType::LevelHigh};
 }
 
-const IrqChip armctrl_chip = {"ARMCTRL", armctrl_mask, armctrl_unmask, armctrl_xlate, nullptr, nullptr};
+const IrqChip armctrl_chip = {"ARMCTRL-level", armctrl_mask, armctrl_unmask, armctrl_xlate, nullptr, nullptr};
 
 // The next pending enabled source, or -1.
 int armctrl_next()

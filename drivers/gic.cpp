@@ -170,7 +170,8 @@ void gicv2_handle_irq(pt_regs *)
 	}
 }
 
-const IrqChip gicv2_chip = {"GICv2", gic_mask, gic_unmask, gic_xlate, gic_set_type, gicv2_raise};
+// "GIC-0": what Linux's gic_irq_print_chip shows for the first GICv2.
+const IrqChip gicv2_chip = {"GIC-0", gic_mask, gic_unmask, gic_xlate, gic_set_type, gicv2_raise};
 
 // The byte of GICD_ITARGETSR that names this CPU (banked; reads as its own bit).
 u8 gicv2_cpumask()

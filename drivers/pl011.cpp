@@ -85,11 +85,11 @@ public:
 		arch_local_irq_restore(f);
 		return c;
 	}
-	const char *name() const override { return "pl011"; }
+	const char *name() const override { return "ttyAMA0"; } // Linux's amba-pl011 device name
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
-			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "pl011", "pl011 rx"))
+			if (!serial_rx_request_irq(&rx_, node_, rx_irq, this, "pl011", "uart-pl011")) // Linux amba-pl011's irq name
 				return;
 			rx_.set_loopback = set_loopback;
 			rx_.put_raw = put_raw;

@@ -71,9 +71,11 @@ static Result start_console(const ConsoleDriver *drv, PhysAddr pa, u64 size, u32
 	}
 	ConsoleSetup s{pa, size, base, clock, baud, node};
 	Console *c = TRY(drv->setup(s));
+	// Linux's serial core line, then register_console's "printk: console [ttyAMA0] enabled".
+	pr_info("%s at MMIO %#lx (clock %u Hz, %u baud) is a %s\n", c->name(), (unsigned long)pa.value(), clock, baud,
+		drv->name);
 	register_console(c);
-	pr_info("console [%s] enabled at MMIO %#lx (clock %u Hz, %u baud)\n", c->name(),
-		(unsigned long)pa.value(), clock, baud);
+	pr_info("printk: console [%s] enabled\n", c->name());
 	return {};
 }
 

@@ -38,7 +38,7 @@ struct IrqDesc {
 	irq_handler_t handler;
 	void *dev;
 	const char *name;
-	u64 count;
+	u64 count[NR_CPUS]; // handler runs per CPU (Linux's kstat_irqs)
 	unsigned depth; // disable_irq nesting; masked while > 0 or without a handler
 	bool pending;   // arrived while disabled; replayed by enable_irq (edge/soft only)
 };
@@ -94,7 +94,7 @@ const char *type_name(IrqType t)
 	case IrqType::EdgeFalling: return "Edge";
 	case IrqType::LevelHigh:
 	case IrqType::LevelLow: return "Level";
-	default: return "-";
+	default: return "Edge"; // Linux: whatever is not level shows as Edge
 	}
 }
 
@@ -126,7 +126,7 @@ ErrorOr<unsigned> irq_create_mapping(IrqDomain *d, u32 hwirq)
 	irqflags_t f = arch_local_irq_save();
 	for (unsigned v = 1; v < NR_IRQS; v++)
 		if (!descs[v].domain) {
-			descs[v] = IrqDesc{d, hwirq, IrqType::None, nullptr, nullptr, nullptr, 0, 1, false};
+			descs[v] = IrqDesc{d, hwirq, IrqType::None, nullptr, nullptr, nullptr, {}, 1, false};
 			d->revmap[hwirq] = static_cast<u16>(v);
 			arch_local_irq_restore(f);
 			return v;
@@ -176,7 +176,7 @@ bool generic_handle_domain_irq(IrqDomain *d, u32 hwirq)
 		d->chip->mask(d->data, hwirq);
 		return true;
 	}
-	desc->count++;
+	desc->count[smp_processor_id()]++;
 	desc->handler(virq, desc->dev);
 	return true;
 }
@@ -324,7 +324,7 @@ void enable_irq(unsigned virq)
 		else if (d->pending && edge) {
 			// No hardware retrigger: run the handler here, IRQs still masked as in an
 			// interrupt (Linux's software resend).
-			d->count++;
+			d->count[smp_processor_id()]++;
 			d->handler(virq, d->dev);
 		}
 		d->pending = false;
@@ -351,10 +351,25 @@ Result irq_unmask_unrequested(unsigned virq)
 	return {};
 }
 
-u64 irq_count(unsigned virq)
+u64 irq_count_cpu(unsigned virq, unsigned cpu)
 {
 	IrqDesc *d = desc_of(virq);
-	return d ? __atomic_load_n(&d->count, __ATOMIC_RELAXED) : 0;
+	return d && cpu < NR_CPUS ? __atomic_load_n(&d->count[cpu], __ATOMIC_RELAXED) : 0;
+}
+u64 irq_count(unsigned virq)
+{
+	u64 n = 0;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		n += irq_count_cpu(virq, cpu);
+	return n;
+}
+
+static IpiStat *ipi_stats;
+static unsigned nr_ipi_stats;
+void irq_register_ipis(IpiStat *ipis, unsigned n)
+{
+	ipi_stats = ipis;
+	nr_ipi_stats = n;
 }
 u64 irq_err_count() { return __atomic_load_n(&err_count, __ATOMIC_RELAXED); }
 u64 irq_spurious_count() { return __atomic_load_n(&spurious_count, __ATOMIC_RELAXED); }
@@ -429,19 +444,40 @@ Result irq_init(of::DeviceTree dt)
 	return {};
 }
 
-// Linux's /proc/interrupts layout: virq, per-CPU counts, chip, hwirq, trigger, name.
+// Linux's /proc/interrupts (kernel/irq/proc.c show_interrupts, then arm64's
+// arch_show_interrupts): a CPUn column per online CPU; per line the virq, the per-CPU counts,
+// the chip, the hwirq, the trigger and the action's name; the IPI lines; Err.
 static int cmd_interrupts(int, char **)
 {
-	console_printf("%*s%10s\n", 5, "", "CPU0");
+	int prec = 3;
+	for (unsigned j = 1000; prec < 10 && j <= NR_IRQS; j *= 10)
+		prec++;
+	console_printf("%*s", prec + 8, "");
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (cpu_online(cpu))
+			console_printf("CPU%-8u", cpu);
+	console_printf("\n");
 	for (unsigned v = 1; v < NR_IRQS; v++) {
 		IrqDesc *d = desc_of(v);
 		if (!d || !d->handler)
 			continue;
-		console_printf("%4u: %10lu %8s %4u %-8s %s\n", v, (unsigned long)irq_count(v), d->domain->chip->name,
-			       d->hwirq, type_name(d->type), d->name ? d->name : "");
+		console_printf("%*u: ", prec, v);
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+			if (cpu_online(cpu))
+				console_printf("%10lu ", (unsigned long)irq_count_cpu(v, cpu));
+		const IrqChip *chip = d->domain->chip;
+		console_printf(" %8s %*u %-8s  %s\n", chip->hwirq_chip_name ? chip->hwirq_chip_name(d->hwirq) : chip->name,
+			       prec, d->hwirq, type_name(d->type),
+			       d->name ? d->name : "");
 	}
-	console_printf("%4s: %10lu\n", "ERR", (unsigned long)irq_err_count());
-	console_printf("%4s: %10lu\n", "SPU", (unsigned long)irq_spurious_count());
+	for (unsigned i = 0; i < nr_ipi_stats; i++) {
+		console_printf("%*s%u:%s", prec - 1, "IPI", i, prec >= 4 ? " " : "");
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+			if (cpu_online(cpu))
+				console_printf("%10lu ", (unsigned long)__atomic_load_n(&ipi_stats[i].count[cpu], __ATOMIC_RELAXED));
+		console_printf("      %s\n", ipi_stats[i].name);
+	}
+	console_printf("%*s: %10lu\n", prec, "Err", (unsigned long)irq_err_count());
 	return 0;
 }
 CONSOLE_CMD(cmd_interrupts_rec, "interrupts", "interrupt counts per virq (as /proc/interrupts)", cmd_interrupts);

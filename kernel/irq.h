@@ -16,6 +16,8 @@
 // - Single CPU for now: state is protected by masking IRQs locally (SMP will add a lock).
 #pragma once
 
+#include <asm/smp.h>
+
 #include "kstd/result.h"
 #include "kstd/types.h"
 #include "lib/of/of.h"
@@ -48,6 +50,9 @@ struct IrqChip {
 	Result (*set_type)(void *data, u32 hwirq, IrqType type);
 	// Makes hwirq pending by software (GIC SGI, BCM2836 mailbox); EINVAL for other hwirqs.
 	Result (*raise)(void *data, u32 hwirq);
+	// The `interrupts` chip column for one hwirq where Linux gives parts of a controller
+	// chips of their own (bcm2836-timer, bcm2836-gpu, ...); nullptr: `name` for all.
+	const char *(*hwirq_chip_name)(u32 hwirq) = nullptr;
 };
 
 struct IrqDomain;
@@ -93,8 +98,18 @@ Result irq_unmask_unrequested(unsigned virq);
 
 // Statistics. irq_count: times virq's handler ran.
 u64 irq_count(unsigned virq);
+u64 irq_count_cpu(unsigned virq, unsigned cpu);
 u64 irq_err_count();      // interrupts without a handler
 u64 irq_spurious_count(); // acknowledges that found nothing pending
+
+// Inter-processor interrupts, listed after the device lines as arm64's arch_show_interrupts
+// lists them ("IPI0: <counts> Rescheduling interrupts"). The SMP code registers its IPI
+// types and counts here; none until secondary CPUs exist.
+struct IpiStat {
+	const char *name;
+	u64 count[NR_CPUS];
+};
+void irq_register_ipis(IpiStat *ipis, unsigned n);
 // The root controller's first software-triggerable hwirqs as virqs (n = 0, 1, ...): test hooks
 // that need no device. ENODEV when the root controller has none, ERANGE past the last.
 ErrorOr<unsigned> irq_soft_virq(unsigned n);

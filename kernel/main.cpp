@@ -3,9 +3,11 @@
 #include <asm/irqflags.h>
 #include <asm/memory.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
 
+#include "arch/arm64/ptdump.h"
 #include "drivers/arch_timer.h"
 #include "drivers/bcm2835_mbox.h"
 #include "drivers/bcm2835_wdt.h"
@@ -59,19 +61,25 @@ static u64 boot_seed(of::DeviceTree dt)
 	return seed;
 }
 
+// Linux's first two lines (arm64 smp_setup_processor_id, then linux_banner), before anything
+// else is printed; the console replays them when it registers.
 static void print_banner()
 {
-	pr_notice("Booting kernel %s (git %s, %s, %s)\n", kernel_version, kernel_git_commit, kernel_compiler,
-		  kernel_slab);
+	printk(KERN_INFO "Booting %s on physical CPU 0x%010lx [0x%08x]\n", kernel_name,
+	       (unsigned long)(read_sysreg(mpidr_el1) & 0xff00ffffffull), (unsigned)read_sysreg(midr_el1));
+	printk(KERN_NOTICE "%s", linux_banner);
+}
+
+static void print_boot_layout()
+{
 	pr_notice("Entered at EL%u; image loaded at PA %#lx; DTB at PA %#lx\n", boot_info.boot_el,
 		  (unsigned long)boot_info.load_pa.value(), (unsigned long)boot_info.fdt_pa.value());
 	pr_notice("Kernel VA range [%#lx-%#lx] (text %#lx-%#lx, rodata %#lx-%#lx, data %#lx-%#lx)\n",
 		  (unsigned long)_text, (unsigned long)_end, (unsigned long)_text, (unsigned long)_etext,
 		  (unsigned long)__start_rodata, (unsigned long)__end_rodata, (unsigned long)_sdata,
 		  (unsigned long)_end);
-	pr_info("CPU: MIDR_EL1 %#lx, %u-bit physical addresses, counter %lu Hz\n",
-		(unsigned long)read_sysreg(midr_el1), boot_info.pa_bits,
-		(unsigned long)arch_timer_get_cntfrq());
+	pr_info("CPU: %u-bit physical addresses, counter %lu Hz; slab allocator %s\n", boot_info.pa_bits,
+		(unsigned long)arch_timer_get_cntfrq(), kernel_slab);
 }
 
 MmBootStats mm_boot_stats;
@@ -129,6 +137,8 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	boot_info.boot_el = static_cast<unsigned>(current_el >> 2);
 	boot_info.load_pa = PhysAddr(load_pa);
 	boot_info.pa_bits = id_aa64mmfr0_pa_bits();
+	set_cpu_online(smp_processor_id()); // Linux's boot_cpu_init
+	print_banner();
 	do_ctors();
 	kallsyms_init();
 
@@ -139,7 +149,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 		pr_warn("No IRQ stack for CPU0: interrupts run on task stacks\n");
 	el0_init();
 	stack_protector_init(boot_seed(dt));
-	print_banner();
+	print_boot_layout();
 	pr_notice("Kernel command line: %s\n", boot_command_line());
 	parse_kernel_params(boot_command_line());
 
@@ -159,6 +169,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 		arch_local_irq_enable();
 	}
 	(void)bcm2835_mbox_init(dt);
+	(void)ptdump_check_wx(); // as Linux's mark_rodata_ro, once the kernel's mappings are final
 
 	rest_init();
 }

@@ -7,6 +7,7 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
+#include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
 #include "kernel/process.h"
@@ -19,6 +20,18 @@
 #include "mm/mm_struct.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+
+// The name and pid reports give the running context (include/core/panic.h): the current
+// task's, or the name run_on_stack gave its temporary stack (the idle task is swapper/N).
+void current_comm(char *buf, usize n)
+{
+	if (const char *k = current_task_name())
+		kstd::strlcpy(buf, k, n);
+	else
+		kstd::strlcpy(buf, current->comm, n);
+}
+
+int current_pid() { return current->pid; }
 
 static const char *path_basename(const char *path)
 {
@@ -151,7 +164,8 @@ void do_exit(int status)
 	do_task_exit();
 }
 
-// Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc.
+// Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc (the
+// program's own image; its name is the task's, as exec sets comm from the file).
 static void vma_addr_suffix(char *buf, usize n, const task_struct *t, u64 pc)
 {
 	buf[0] = 0;
@@ -160,7 +174,7 @@ static void vma_addr_suffix(char *buf, usize n, const task_struct *t, u64 pc)
 	vm_area_struct *v = find_vma(t->mm, pc);
 	if (!v || v->vm_start > pc || !v->vm_file)
 		return;
-	kstd::snprintf(buf, n, ", in %s[%lx+%lx]", t->comm, v->vm_start, v->vm_end - v->vm_start);
+	kstd::snprintf(buf, n, " in %s[%lx+%lx]", t->comm, v->vm_start, v->vm_end - v->vm_start);
 }
 
 void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_regs *regs)
@@ -177,12 +191,16 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	t->exit.reason[i] = 0;
 	char where[64];
 	vma_addr_suffix(where, sizeof(where), t, t->exit.pc);
-	// Linux's show_unhandled_signals line (arm64 __do_user_fault format).
-	pr_info("%s[%d]: unhandled %s (%d) at 0x%016lx, esr 0x%08lx%s\n", t->comm, t->pid, reason, sig,
-		(unsigned long)addr, (unsigned long)esr, where);
+	// Linux 6.1's arm64_show_signal (show_unhandled_signals, which this kernel always has on):
+	// "comm[pid]: unhandled exception: <class>, ESR 0x<esr>, <fault> in comm[start+size]",
+	// then the registers.
+	char cls[48];
+	cls[0] = 0;
+	if (esr)
+		kstd::snprintf(cls, sizeof(cls), "%s, ESR 0x%016lx, ", esr_get_class_string(esr), (unsigned long)esr);
+	pr_info("%s[%d]: unhandled exception: %s%s%s\n", t->comm, t->pid, cls, reason, where);
 	if (regs)
-		pr_info("%s[%d]: pc %016lx lr %016lx sp %016lx\n", t->comm, t->pid, (unsigned long)regs->pc,
-			(unsigned long)regs->regs[30], (unsigned long)regs->sp);
+		__show_regs(regs);
 	exit_mm(t);
 	do_task_exit();
 }

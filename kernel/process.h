@@ -18,6 +18,7 @@ struct mm_struct;
 
 // The running task (kernel/sched.h's current).
 inline task_struct *current_task() { return current; }
+// current_comm()/current_pid() for reports: include/core/panic.h.
 
 // Execs `path` from the initramfs with argv/envp (argv[0] included), runs it to the end and
 // frees everything it had. Errors (ENOENT, ENOEXEC, E2BIG, ENOMEM, EFAULT) mean it never ran.

@@ -116,7 +116,9 @@ void emit_string(Sink &out, const char *s, const Spec &spec)
 
 // sign is '-', '+', ' ' or 0. Implements C's rules: precision is the minimum digit count
 // (precision 0 and value 0 give no digits), '0' pads after sign/prefix only when no precision
-// is given, '#' adds 0x/0X for non-zero hex and forces a leading 0 for octal.
+// is given, '#' forces a leading 0 for octal. '#' with hex is Linux's (lib/vsprintf.c number()),
+// not C's: the 0x/0X prefix is always there and at least one digit follows, so `%#018llx` of 0
+// is 0x0000000000000000 (C prints 18 zeros) and `%#x` of 0 is 0x0 (C: 0).
 void emit_number(Sink &out, u64 value, char sign, unsigned base, bool upper, const Spec &spec)
 {
 	static const char lower_digits[] = "0123456789abcdef";
@@ -125,7 +127,8 @@ void emit_number(Sink &out, u64 value, char sign, unsigned base, bool upper, con
 
 	char digits[24]; // 22 octal digits cover 64 bits
 	size_t nd = 0;
-	if (!(value == 0 && spec.precision == 0)) {
+	bool hex_prefix = base == 16 && (spec.flags & FLAG_ALT);
+	if (!(value == 0 && spec.precision == 0) || hex_prefix) {
 		u64 v = value;
 		switch (base) {
 		case 16:
@@ -154,11 +157,11 @@ void emit_number(Sink &out, u64 value, char sign, unsigned base, bool upper, con
 	if (base == 8 && (spec.flags & FLAG_ALT) && zeros == 0 && (nd == 0 || digits[nd - 1] != '0'))
 		zeros = 1;
 
-	char prefix[2];
+	char prefix[3];
 	size_t np = 0;
 	if (sign)
 		prefix[np++] = sign;
-	if (base == 16 && (spec.flags & FLAG_ALT) && value != 0) {
+	if (hex_prefix) {
 		prefix[np++] = '0';
 		prefix[np++] = upper ? 'X' : 'x';
 	}

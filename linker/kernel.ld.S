@@ -40,6 +40,11 @@ SECTIONS
 		*(.rodata .rodata.*)
 		*(.data.rel.ro .data.rel.ro.*)
 		. = ALIGN(8);
+		. = ALIGN(4);
+		__start___bug_table = .; /* BUG()/WARN() sites (include/core/panic.h) */
+		KEEP(*(__bug_table))
+		__stop___bug_table = .;
+		. = ALIGN(8);
 		__start___ex_table = .;
 		KEEP(*(__ex_table))
 		__stop___ex_table = .;

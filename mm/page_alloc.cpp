@@ -48,9 +48,10 @@ struct alloc_context {
 
 const char *page_alloc_current_comm()
 {
-	static const char *const names[] = {"swapper/0", "swapper/1", "swapper/2", "swapper/3"};
+	static char names[NR_CPUS][20];
 	unsigned cpu = smp_processor_id();
-	return cpu < ARRAY_SIZE(names) ? names[cpu] : "swapper";
+	current_comm(names[cpu], sizeof(names[cpu]));
+	return names[cpu];
 }
 
 void page_alloc_set_online_cpus(unsigned n)

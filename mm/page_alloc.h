@@ -193,7 +193,7 @@ void kernel_unpoison_pages(page *p, unsigned long n);
 extern unsigned long page_poison_errors;
 // Printing the free areas as warn_alloc/show_mem does.
 void show_free_areas();
-// Name of the running context for reports ("swapper/<cpu>" until tasks exist).
+// Name of the running context for reports (core/panic.h current_comm).
 const char *page_alloc_current_comm();
 // Resets all allocator state (nodes, zones, counters, parameters) for the host suite.
 void page_alloc_reset_for_test();

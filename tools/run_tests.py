@@ -143,7 +143,71 @@ def ktest_boot(name, board, cmdline='', expect_status=0, **vars):
     record(name + ': boot', not problems, '; '.join(problems))
 
 
-def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, forbid=(), **vars):
+# --- Linux 6.1's report shapes, line by line (arch/arm64/kernel/traps.c __die, process.c
+# __show_regs, mm/fault.c die_kernel_fault/show_pte, lib/bug.c report_bug, kernel/panic.c __warn,
+# lib/dump_stack.c dump_stack_print_info). A shape is a list of line patterns; (pattern, min, max)
+# stands for a run of min..max lines. The user-fault shape is checked against Linux's own
+# output instead (linux_user_fault below).
+SYM = r'[\w.$]+\+0x[0-9a-f]+/0x[0-9a-f]+'
+INFO_SHAPE = [r'^CPU: 0 PID: \d+ Comm: swapper/0 (Not tainted|Tainted: [A-Z ]{18}) \S+ #1$',
+              r'^Hardware name: linux,dummy-virt \(DT\)$']
+REGS_SHAPE = [r'^pstate: [0-9a-f]{8} \([nN][zZ][cC][vV] [dD][aA][iI][fF] [-+]PAN [-+]UAO [-+]TCO [-+]DIT '
+              r'[-+]SSBS BTYPE=(--|jc|-c|j-)\)$',
+              r'^pc : ' + SYM + '$', r'^lr : ' + SYM + '$', r'^sp : [0-9a-f]{16}$'] + [
+    '^' + ' '.join('x%-2d: [0-9a-f]{16}' % r for r in range(top, top - 3, -1)) + '$' for top in range(29, 1, -3)]
+TRACE_SHAPE = [r'^Call trace:$', (r'^ ' + SYM + '$', 1, 64)]
+CODE_SHAPE = [r'^Code: ([0-9a-f]{8} ){4}\([0-9a-f]{8}\) $', r'^---\[ end trace 0000000000000000 \]---$']
+OOPS_SHAPE = [r'^Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000$',
+              r'^Mem abort info:$', r'^  ESR = 0x[0-9a-f]{16}$', r'^  EC = 0x25: DABT \(current EL\), IL = 32 bits$',
+              r'^  SET = \d, FnV = \d$', r'^  EA = \d, S1PTW = \d$', r'^  FSC = 0x0\d: level \d translation fault$',
+              r'^Data abort info:$', r'^  ISV = 0, ISS = 0x[0-9a-f]{8}$', r'^  CM = 0, WnR = 1$',
+              r'^\[0000000000000000\] user address but active_mm is swapper$',
+              r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
+    REGS_SHAPE + TRACE_SHAPE + CODE_SHAPE + [r'^Kernel panic - not syncing: Oops: Fatal exception$']
+
+
+def kernel_fault_shape(what, fsc, walk):
+    """die_kernel_fault for a kernel address: the message, the decoded ESR, show_pte's two lines."""
+    return [r'^Unable to handle kernel %s at virtual address [0-9a-f]{16}$' % what] + OOPS_SHAPE[1:6] + \
+        [r'^  FSC = 0x[0-9a-f]{2}: %s$' % fsc] + OOPS_SHAPE[7:10] + \
+        [r'^swapper pgtable: 4k pages, 48-bit VAs, pgdp=[0-9a-f]{16}$',
+         r'^\[[0-9a-f]{16}\] pgd=(?P<p>[0-9a-f]{16}), p4d=(?P=p)' + walk + '$'] + OOPS_SHAPE[11:-1]
+
+
+BUG_SHAPE = [r'^------------\[ cut here \]------------$', r'^kernel BUG at tests/target/crashtest\.cpp:\d+!$',
+             r'^Internal error: Oops - BUG: 00000000f2000800 \[#1\] SMP$', r'^Modules linked in:$'] + INFO_SHAPE + \
+    REGS_SHAPE + TRACE_SHAPE + [r'^Code: ([0-9a-f]{8} ){4}\(d4210000\) $'] + CODE_SHAPE[1:] + \
+    [r'^Kernel panic - not syncing: Oops - BUG: Fatal exception$']
+WARN_SHAPE = [r'^------------\[ cut here \]------------$',
+              r'^WARNING: CPU: 0 PID: 0 at tests/target/crashtest\.cpp:\d+ run\+0x[0-9a-f]+/0x[0-9a-f]+$',
+              r'^Modules linked in:$'] + INFO_SHAPE + REGS_SHAPE + TRACE_SHAPE + CODE_SHAPE[1:]
+
+
+def shape_problem(lines, shape):
+    """'' when a run of consecutive lines matches shape, else what differs first."""
+    first = shape[0]
+    starts = [i for i, l in enumerate(lines) if re.search(first, l)]
+    if not starts:
+        return 'no line matches /%s/' % first
+    best = ''
+    for start in starts:
+        i, ok = start, True
+        for item in shape:
+            pat, lo, hi = (item, 1, 1) if isinstance(item, str) else item
+            n = 0
+            while n < hi and i < len(lines) and re.search(pat, lines[i]):
+                i, n = i + 1, n + 1
+            if n < lo:
+                best = 'line %d %r does not match /%s/' % (i - start + 1, lines[i] if i < len(lines) else '<end>', pat)
+                ok = False
+                break
+        if ok:
+            return ''
+    return best
+
+
+def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, extra=None, forbid=(), shape=None,
+             **vars):
     cmd = qemu_cmd(board, **vars)
     if cmd is None:
         record(name, False, 'no QEMU command for board')
@@ -162,6 +226,10 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     for p in forbid:
         if re.search(p, plain, re.M):
             problems.append('unexpected /%s/' % p)
+    if shape:
+        why = shape_problem(plain.splitlines(), shape)
+        if why:
+            problems.append('not Linux\'s shape: ' + why)
     record(name, not problems, '; '.join(problems))
 
 
@@ -420,6 +488,82 @@ def second_make_is_noop():
     record('build: a second make does nothing', not problems, '; '.join(problems))
 
 
+# --- the same EL0 binaries on Debian's arm64 Linux 6.1 (tools/setup.sh fetches the Image with
+# SETUP_BENCH=1; tools/bench.py boots it the same way) ---
+
+LINUX_IMAGE = os.path.join(TOP, 'build', 'deps', 'linux-image', 'Image')
+REPORT_LINES = 17  # the unhandled-exception line, CPU, Hardware name, pstate, pc, lr, sp, 10 x lines
+
+
+def linux_boot(name, elf, append):
+    """Boots Linux on QEMU virt with elf as /init (and /dev/console, so init has a console)."""
+    import mkcpio  # tools/mkcpio.py, the tree's one cpio writer
+    with open(elf, 'rb') as f:
+        prog = f.read()
+    initrd = os.path.join(LOGS, re.sub(r'\W+', '_', name) + '.cpio')
+    mkcpio.write(initrd, mkcpio.archive({'/init': (0o755, prog)}, {'/dev/console': (0o600, 5, 1)}))
+    cmd = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none', '-display', 'none',
+           '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', LINUX_IMAGE, '-initrd', initrd,
+           '-append', 'console=ttyAMA0 rdinit=/init panic=-1 ' + append]
+    return run_qemu(name, cmd)
+
+
+def user_fault_report(out):
+    """(comm, the report's lines) of the first "comm[pid]: unhandled exception:" in a log."""
+    lines = [strip_ts(l.rstrip('\r')) for l in out.splitlines()]
+    for i, l in enumerate(lines):
+        m = re.match(r'^(\S+)\[\d+\]: unhandled exception: ', l)
+        if m:
+            return m.group(1), lines[i:i + REPORT_LINES]
+    return None, []
+
+
+def normalize_report(comm, lines):
+    """What legitimately differs between the two kernels: the program's name (/init there),
+    the release after "Not tainted", and user stack addresses (Linux randomizes the stack)."""
+    out = []
+    for l in lines:
+        l = re.sub(r'\b%s\b' % re.escape(comm), '<comm>', l)
+        l = re.sub(r'(Not tainted|Tainted: [A-Z ]{18}) \S+ #1\b.*$', r'\1 <release> #1', l)
+        out.append(re.sub(r'\b0000ffff[0-9a-f]{8}\b', '<stack>', l))
+    return out
+
+
+def linux_tests():
+    if not os.path.exists(LINUX_IMAGE):
+        record('linux: Debian\'s Linux Image', False, 'missing %s (tools/setup.sh with SETUP_BENCH=1)'
+               % os.path.relpath(LINUX_IMAGE, TOP))
+        return
+    if make('build/user/ktest_user.elf', 'build/user/null_deref.elf').returncode != 0:
+        record('linux: build the user programs', False, 'make failed')
+        return
+    user = os.path.join(TOP, 'build', 'user')
+    # The EL0 suite: every KTAP case must pass on Linux too, and init's exit status (the
+    # number of failed suites) must be 0.
+    status, out, secs = linux_boot('linux-el0-suite', os.path.join(user, 'ktest_user.elf'), '-- --linux')
+    cases_ok = parse_ktap('linux', out)
+    problems = []
+    if status is None:
+        problems.append('timeout after %d s' % QEMU_TIMEOUT)
+    if 'Attempted to kill init! exitcode=0x00000000' not in out:
+        problems.append('ktest_user did not exit 0 on Linux')
+    record('linux: EL0 suite (ktest_user --linux) boot', cases_ok and not problems, '; '.join(problems))
+    # The user-fault report: the same program killed on both kernels, compared line by line
+    # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
+    # debug.exception-trace=1, this kernel always).
+    status, theirs, secs = linux_boot('linux-user-fault', os.path.join(user, 'null_deref.elf'),
+                                      'sysctl.debug.exception-trace=1')
+    cmd = qemu_cmd('qemu-virt')
+    ours = run_qemu('virt-user-fault', cmd + ['-append', 'semihosting rdinit=/bin/null_deref'], 'poweroff\n')[1]
+    name = 'linux: the user-fault report matches Linux 6.1\'s line by line'
+    (c1, a), (c2, b) = user_fault_report(theirs), user_fault_report(ours)
+    if len(a) != REPORT_LINES or len(b) != REPORT_LINES:
+        record(name, False, 'report not found (Linux: %d lines, this kernel: %d)' % (len(a), len(b)))
+        return
+    diff = [(x, y) for x, y in zip(normalize_report(c1, a), normalize_report(c2, b)) if x != y]
+    record(name, not diff, diff and 'Linux %r, this kernel %r' % diff[0] or '')
+
+
 def host_tests():
     r = make('host-test', quiet=True)
     out = r.stdout + r.stderr
@@ -491,7 +635,20 @@ def main():
                      [r'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000',
                       r'EC = 0x25: DABT \(current EL\)', r'FSC = 0x0\d: level \d translation fault',
                       r'WnR = 1', r'^pc : crashtest_null_deref\+0x', r'^Call trace:',
-                      r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception'])
+                      r'^ run\+0x', r'Kernel panic - not syncing: Oops: Fatal exception',
+                      r'^CPU: 0 PID: 0 Comm: swapper/0 Tainted: G      D {11}\S+ #1$'], shape=OOPS_SHAPE)
+            scenario('virt: oops for an unmapped kernel address walks the swapper tables', 'qemu-virt',
+                     'crashtest=paging', 1, [r'^pc : crashtest_paging\+0x'],
+                     shape=kernel_fault_shape('paging request', r'level [123] translation fault',
+                                              r'(, pud=[0-9a-f]{16}(, pmd=[0-9a-f]{16})?)?'))
+            scenario('virt: oops for a store to rodata says write to read-only memory', 'qemu-virt',
+                     'crashtest=rodata', 1, [r'^pc : crashtest_rodata\+0x'],
+                     shape=kernel_fault_shape('write to read-only memory', r'level 3 permission fault',
+                                              r', pud=[0-9a-f]{16}, pmd=[0-9a-f]{16}, pte=[0-9a-f]{16}'))
+            scenario('virt: BUG() reports as Linux\'s arm64 BUG', 'qemu-virt', 'crashtest=bug', 1,
+                     [r'^pc : run\+0x'], shape=BUG_SHAPE)
+            scenario('virt: WARN_ON() reports as Linux\'s __warn and continues', 'qemu-virt', 'crashtest=warn', 0,
+                     [r'^pc : run\+0x', r'^Type \'help\''], stdin_data='poweroff\n', shape=WARN_SHAPE)
             scenario('virt: stack overflow is reported', 'qemu-virt', 'crashtest=stack', 1,
                      [r'Insufficient stack space to handle exception!', r'^Task stack:\s+\[0x',
                       r'^Overflow stack: \[0x', r'^pc : crashtest_recurse\+0x',
@@ -503,6 +660,21 @@ def main():
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
+            # Linux's first two lines, console name, /proc/interrupts and kernel_page_tables layouts
+            # and W+X line (init/version.c, printk.c, kernel/irq/proc.c, arch/arm64/mm/ptdump.c).
+            scenario('virt: banner first; console, interrupts and ptdump as Linux prints them', 'qemu-virt', '', 0,
+                     [r'\ABooting mmkernel on physical CPU 0x0000000000 \[0x[0-9a-f]{8}\]\n'
+                      r'mmkernel version 0\.1\.0-g[0-9a-f]+(-dirty)? \(\S+@\S+\) \(.*clang version [\d.]+, LLD [\d.]+\) '
+                      r'#1 SMP PREEMPT \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}\n',
+                      r'^printk: console \[ttyAMA0\] enabled$',
+                      r'^ {11}CPU0 {7}$', r'^  1: {6,}\d+ {5}GIC-0  27 Level     arch_timer$',
+                      r'^  2: {6,}\d+ {5}GIC-0  33 Level     uart-pl011$', r'^Err: {10}0$',
+                      r'^---\[ Linear Mapping start \]---$',
+                      r'^0xffff000000000000-0x[0-9a-f]{16} {3}[ \d]{8}\d[KMG] PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL$',
+                      r'^0x[0-9a-f]{16}-0x[0-9a-f]{16} {3}[ \d]{8}\d[KMG] PTE       ro x  SHD AF            UXN    MEM/NORMAL$',
+                      r'^---\[ vmemmap end \]---$', r'^0x[0-9a-f]{16}-0x0000000000000000 {3}[ \d]{8}\d[KMGT] P4D$',
+                      r'^Checked W\+X mappings: passed, no W\+X pages found$'],
+                     stdin_data='interrupts\nptdump\npoweroff\n', forbid=[r'W\+X mappings: FAILED'])
             loader_boot('virt-el3-load-0x40600000', ',secure=on,virtualization=on', 0x40600000, 0x44000000, 3)
             scenario('virt: overflow of a vmalloc\'ed task stack is reported', 'qemu-virt', 'crashtest=vmap_stack', 1,
                      [r'crashtest: task crashtest-vmap on stack \[0x[0-9a-f]{16}\.\.0x[0-9a-f]{16}\]',
@@ -560,6 +732,9 @@ def main():
             scenario('virt: an -initrd from the loader replaces the built-in initramfs', 'qemu-virt',
                      'rdinit=/bin/efault_kptr', 0, [r'^/bin/efault_kptr: exited with status 0'],
                      stdin_data='poweroff\n', extra=['-initrd', 'build/initramfs.cpio'])
+            print('== target: the same EL0 programs on Debian\'s Linux', flush=True)
+            subprocess.run(['tools/setup.sh'], cwd=TOP, env=dict(os.environ, SETUP_BENCH='1'))
+            linux_tests()
             print('== target: page allocator configurations', flush=True)
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')
@@ -626,7 +801,7 @@ def main():
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
-                     [r'^console \[ttyS0\] enabled', r'^kernel> interrupts$', r' arch_timer$', r' ttyS0 rx$',
+                     [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',
                       r'reboot: Power down \(status 0\)'],
                      stdin_data='interrupts\nboard\ncma\npoweroff\n')

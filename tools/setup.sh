@@ -207,8 +207,9 @@ extract_deb() { # name dest marker
 extract_deb libfdt-dev:arm64 "$deps/arm64" usr/lib/aarch64-linux-gnu/libfdt.a
 # Files from Debian's arm64 Linux kernel package, never installed: Linux's own Raspberry Pi
 # DTBs (what the firmware hands a Linux kernel), for the test that this kernel boots with them
-# as with the project's DTS (SETUP_LINUX_DTBS=1, make test); and, for `make bench`
-# (SETUP_BENCH=1), the Linux Image that runs the same benchmark program side by side.
+# as with the project's DTS (SETUP_LINUX_DTBS=1, make test); and, with SETUP_BENCH=1 (`make
+# bench`, and tools/run_tests.py, which runs the EL0 suite and a user fault on it), the Linux
+# Image that runs the same programs side by side.
 linux_pkg_files() {
 	local dtbs=$deps/linux-dtbs img=$deps/linux-image
 	local want_img=${SETUP_BENCH:-0}

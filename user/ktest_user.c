@@ -6,9 +6,13 @@
  * I/O, one per page made present by a user access) and ru_maxrss (KiB, high-water mark of
  * resident anonymous + file pages, the shared zero page not counted), as on Linux.
  *
- * Options: --linux relaxes the two checks that only this kernel can make exact: Linux batches
- * RSS counter updates per CPU (so ru_maxrss lags by up to a batch), and under qemu-user the
- * host counts QEMU's own faults too. Without --linux every count must be exact.
+ * Options: --linux relaxes the two checks that only this kernel can make exact: Linux 6.1
+ * batches RSS counter updates per task (SPLIT_RSS_COUNTING: a task's cached counts reach the
+ * mm only every TASK_RSS_EVENTS_THRESH = 64 faults, and one file fault maps up to 16 pages by
+ * fault-around), so ru_maxrss lags; and under qemu-user the host counts QEMU's own faults too.
+ * Fault counts stay exact on Linux (one per anonymous page; no fault-around for anonymous
+ * memory, no THP after MADV_NOHUGEPAGE). Without --linux every count must be exact: on Linux
+ * demand_faults_exact then sees ru_maxrss grow by 1064 KiB for 1024 KiB touched.
  * --qemu-user skips (with the reason, as KTAP SKIP) the checks where qemu-aarch64's user-mode
  * emulation differs from Linux: it ignores setting RLIMIT_STACK, returns ENOSYS for
  * set_robust_list, treats MAP_FIXED_NOREPLACE as a hint, preallocates the stack, and its own

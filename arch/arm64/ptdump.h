@@ -12,3 +12,9 @@ struct PtdumpStats {
 };
 
 PtdumpStats ptdump_walk_kernel(bool print);
+// A page table's virtual address from its physical one (the image's own tables through the
+// kernel mapping, the rest through the linear map once it exists), nullptr when unreachable.
+const u64 *kernel_table_va(u64 pa);
+// Linux's ptdump_check_wx: prints "Checked W+X mappings: passed, no W+X pages found" (or
+// FAILED with the counts of W+X and non-UXN pages); true when it passed.
+bool ptdump_check_wx();

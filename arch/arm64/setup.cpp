@@ -14,6 +14,7 @@
 #include "mm/memblock.h"
 
 BootInfo boot_info;
+unsigned long cpu_online_bits;
 u64 kimage_voffset;
 
 unsigned id_aa64mmfr0_pa_bits()
@@ -56,6 +57,14 @@ of::DeviceTree setup_arch()
 	// The command line and console come first so that any failure below is visible.
 	of::DeviceTree dt = of::boot_tree();
 	if (dt.valid()) {
+		// Linux's setup_machine_fdt: the machine's name for the log and every report.
+		auto model = dt.root().read_string("model");
+		auto compat = dt.root().read_string("compatible");
+		const char *name = !model.is_error() ? model.value() : !compat.is_error() ? compat.value() : nullptr;
+		if (name) {
+			pr_info("Machine model: %s\n", name);
+			dump_stack_set_arch_desc(name);
+		}
 		parse_early_params(boot_command_line());
 		if (console_init(dt).is_error())
 			pr_emerg("No console: nothing more can be shown\n");

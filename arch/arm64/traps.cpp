@@ -1,16 +1,21 @@
 // Synchronous exceptions, interrupts and the oops report (Linux's traps.c/fault.c, reduced).
 #include <asm/memory.h>
+#include <asm/pgtable.h>
 #include <asm/ptrace.h>
 #include <asm/smp.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
 
+#include "arch/arm64/ptdump.h"
 #include "kernel/extable.h"
 #include "lib/format.h"
 #include <asm/irqflags.h>
 #include "core/panic.h"
 #include "core/printk.h"
+#include "mm/memory_model.h"
+#include "mm/mm_struct.h"
 #include "kernel/printk_internal.h"
+#include "kernel/process.h"
 #include "kernel/sched.h"
 #include "kernel/task_stack.h"
 #include "kstd/result.h"
@@ -86,6 +91,7 @@ void esr_fsc_str(unsigned fsc, char *buf, usize n)
 }
 
 static unsigned esr_ec(u64 esr) { return (esr >> ESR_ELx_EC_SHIFT) & 0x3f; }
+const char *esr_get_class_string(u64 esr) { return esr_class_str(esr_ec(esr)); }
 static bool esr_is_abort(u64 esr)
 {
 	unsigned ec = esr_ec(esr);
@@ -173,8 +179,9 @@ void dump_backtrace(const pt_regs *regs)
 		u64 lr = reinterpret_cast<u64 *>(fp)[1];
 		if (!lr)
 			break;
-		// The return address points after the call; report the call site like Linux.
-		pc = lr - 4;
+		// Linux 6.1 prints the return address itself (a call at a function's very end then
+		// names the next symbol, as Linux's traces do).
+		pc = lr;
 		// Frames only grow upwards on one stack; the IRQ stack's first frame links to the
 		// interrupted task's stack, wherever that lies.
 		bool stack_change = on_stack(fp, 16, irq_stack_range()) && !on_stack(next_fp, 16, irq_stack_range());
@@ -184,50 +191,166 @@ void dump_backtrace(const pt_regs *regs)
 	}
 }
 
+// Linux's print_pstate (AArch64 tasks): NZCV, DAIF, PAN, UAO, TCO, DIT, SSBS, BTYPE.
 static void print_pstate(u64 p)
 {
-	pr_alert("pstate: %08lx (%c%c%c%c %c%c%c%c %cPAN)\n", (unsigned long)p, p & (1ul << 31) ? 'N' : 'n',
-		 p & (1ul << 30) ? 'Z' : 'z', p & (1ul << 29) ? 'C' : 'c', p & (1ul << 28) ? 'V' : 'v',
-		 p & (1 << 9) ? 'D' : 'd', p & (1 << 8) ? 'A' : 'a', p & (1 << 7) ? 'I' : 'i',
-		 p & (1 << 6) ? 'F' : 'f', p & PSR_PAN_BIT ? '+' : '-');
+	static const char *const btypes[] = {"--", "jc", "-c", "j-"};
+	printk(KERN_DEFAULT "pstate: %08lx (%c%c%c%c %c%c%c%c %cPAN %cUAO %cTCO %cDIT %cSSBS BTYPE=%s)\n",
+	       (unsigned long)p, p & (1ul << 31) ? 'N' : 'n', p & (1ul << 30) ? 'Z' : 'z', p & (1ul << 29) ? 'C' : 'c',
+	       p & (1ul << 28) ? 'V' : 'v', p & (1 << 9) ? 'D' : 'd', p & (1 << 8) ? 'A' : 'a', p & (1 << 7) ? 'I' : 'i',
+	       p & (1 << 6) ? 'F' : 'f', p & PSR_PAN_BIT ? '+' : '-', p & (1ul << 23) ? '+' : '-',
+	       p & (1ul << 25) ? '+' : '-', p & (1ul << 24) ? '+' : '-', p & (1ul << 12) ? '+' : '-',
+	       btypes[(p >> 10) & 3]);
 }
 
-void show_regs(const pt_regs *regs)
+// Linux's __show_regs: who and where, pstate, pc/lr (symbolized in the kernel), sp, then
+// x29..x0 three a line.
+void __show_regs(const pt_regs *regs)
 {
+	dump_stack_print_info(KERN_DEFAULT);
 	print_pstate(regs->pstate);
 	if (user_mode(regs)) {
-		pr_alert("pc : %016lx\n", (unsigned long)regs->pc);
-		pr_alert("lr : %016lx\n", (unsigned long)regs->regs[30]);
+		printk(KERN_DEFAULT "pc : %016lx\n", (unsigned long)regs->pc);
+		printk(KERN_DEFAULT "lr : %016lx\n", (unsigned long)regs->regs[30]);
 	} else {
-		pr_alert("pc : %pS\n", reinterpret_cast<void *>(regs->pc));
-		pr_alert("lr : %pS\n", reinterpret_cast<void *>(regs->regs[30]));
+		printk(KERN_DEFAULT "pc : %pS\n", reinterpret_cast<void *>(regs->pc));
+		printk(KERN_DEFAULT "lr : %pS\n", reinterpret_cast<void *>(regs->regs[30]));
 	}
-	pr_alert("sp : %016lx\n", (unsigned long)regs->sp);
-	// Three registers a line, highest first, as Linux's __show_regs.
+	printk(KERN_DEFAULT "sp : %016lx\n", (unsigned long)regs->sp);
 	char line[96];
 	usize n = 0;
 	for (int i = 29; i >= 0; i--) {
 		n += kstd::scnprintf(line + n, sizeof(line) - n, "x%-2d: %016lx%s", i, (unsigned long)regs->regs[i],
 				     i % 3 == 0 ? "" : " ");
 		if (i % 3 == 0) {
-			pr_alert("%s\n", line);
+			printk(KERN_DEFAULT "%s\n", line);
 			n = 0;
 		}
 	}
 }
 
+// Linux's show_regs: the registers, then the kernel call trace (none for user mode).
+void show_regs(const pt_regs *regs)
+{
+	__show_regs(regs);
+	if (!user_mode(regs))
+		dump_backtrace(regs);
+}
+
+// Linux's dump_kernel_instr: the four instructions before pc and pc's own in parentheses.
+static void dump_kernel_instr(const pt_regs *regs)
+{
+	if (user_mode(regs))
+		return;
+	char str[sizeof("00000000 ") * 5 + 2 + 1];
+	usize n = 0;
+	for (int i = -4; i < 1; i++) {
+		u64 addr = regs->pc + 4 * i, word;
+		if (probe_read(reinterpret_cast<const void *>(addr & ~7ull), &word).is_error()) {
+			n += kstd::scnprintf(str + n, sizeof(str) - n, "bad PC value");
+			break;
+		}
+		u32 val = static_cast<u32>(addr & 4 ? word >> 32 : word);
+		n += kstd::scnprintf(str + n, sizeof(str) - n, i == 0 ? "(%08x) " : "%08x ", val);
+	}
+	printk(KERN_EMERG "Code: %s\n", str);
+}
+
 static int die_counter;
 
+// Linux's die()/__die(): "Internal error: <what>: <esr> [#n] SMP", the (empty) module list,
+// registers, call trace, the code around pc, the end marker; then, as with panic_on_oops
+// (there is no task to kill yet when the kernel itself fails), the panic.
 void die(const char *msg, const pt_regs *regs, u64 esr)
 {
 	printk_bust_locks();
 	arch_local_irq_disable();
+	console_verbose();
 	pr_emerg("Internal error: %s: %016lx [#%d] SMP\n", msg, (unsigned long)esr, ++die_counter);
-	pr_emerg("CPU: %u PID: 0 Comm: swapper/%u\n", smp_processor_id(), smp_processor_id());
+	printk(KERN_DEFAULT "Modules linked in:\n");
 	show_regs(regs);
-	if (!user_mode(regs))
-		dump_backtrace(regs);
+	dump_kernel_instr(regs);
+	print_oops_end_marker();
+	add_taint(Taint::Die);
 	panic("%s: Fatal exception", msg);
+}
+
+// Linux's show_pte: the page-table walk for a faulting address, from the task's tables for a
+// user address, the kernel's (swapper) for a kernel one.
+static void show_pte(u64 addr)
+{
+	const u64 *pgdp;
+	u64 pgd_pa;
+	const char *which;
+	if (addr < (1ull << VA_BITS)) {
+		task_struct *t = current_task();
+		if (!t || !t->mm) {
+			pr_alert("[%016lx] user address but active_mm is swapper\n", (unsigned long)addr);
+			return;
+		}
+		pgdp = t->mm->pgd;
+		pgd_pa = virt_to_phys(pgdp).value();
+		which = "user";
+	} else if (addr >= PAGE_OFFSET) {
+		pgd_pa = read_sysreg(ttbr1_el1) & PTE_ADDR_MASK;
+		pgdp = kernel_table_va(pgd_pa);
+		which = "swapper";
+	} else {
+		pr_alert("[%016lx] address between user and kernel address ranges\n", (unsigned long)addr);
+		return;
+	}
+	pr_alert("%s pgtable: %luk pages, %u-bit VAs, pgdp=%016lx\n", which, (unsigned long)(PAGE_SIZE / 1024),
+		 (unsigned)VA_BITS, (unsigned long)pgd_pa);
+	if (!pgdp)
+		return;
+	char line[160];
+	static const char *const names[] = {"pud", "pmd", "pte"};
+	u64 d = pgdp[(addr >> 39) & 511];
+	// The P4D is folded into the PGD (4 levels): Linux prints the same entry twice.
+	usize n = kstd::scnprintf(line, sizeof(line), "[%016lx] pgd=%016lx, p4d=%016lx", (unsigned long)addr,
+				  (unsigned long)d, (unsigned long)d);
+	for (int lvl = 1; lvl <= 3; lvl++) {
+		if (!table_present(d))
+			break;
+		const u64 *t = kernel_table_va(d & PTE_ADDR_MASK);
+		if (!t)
+			break;
+		d = t[(addr >> (39 - 9 * lvl)) & 511];
+		n += kstd::scnprintf(line + n, sizeof(line) - n, ", %s=%016lx", names[lvl - 1], (unsigned long)d);
+	}
+	pr_alert("%s\n", line);
+}
+
+const bug_entry *find_bug(unsigned long pc)
+{
+	extern const bug_entry __start___bug_table[], __stop___bug_table[];
+	for (const bug_entry *b = __start___bug_table; b < __stop___bug_table; b++)
+		if (reinterpret_cast<unsigned long>(&b->bug_addr_disp) + b->bug_addr_disp == pc)
+			return b;
+	return nullptr;
+}
+
+// Linux's report_bug + __warn (lib/bug.c, kernel/panic.c) and arm64's bug_handler: a WARN
+// reports with the site's registers and continues after the brk; a BUG oopses.
+static bool bug_handler(pt_regs *regs, u64 esr)
+{
+	const bug_entry *b = find_bug(regs->pc);
+	if (!b)
+		return false;
+	const char *file = reinterpret_cast<const char *>(reinterpret_cast<uptr>(&b->file_disp) + b->file_disp);
+	printk(KERN_DEFAULT "------------[ cut here ]------------\n");
+	if (b->flags & BUGFLAG_WARNING) {
+		pr_warn("WARNING: CPU: %u PID: %d at %s:%u %pS\n", smp_processor_id(), current_pid(), file, b->line,
+			reinterpret_cast<void *>(regs->pc));
+		printk(KERN_DEFAULT "Modules linked in:\n");
+		show_regs(regs);
+		print_oops_end_marker();
+		add_taint(Taint::Warn);
+		regs->pc += 4;
+		return true;
+	}
+	pr_crit("kernel BUG at %s:%u!\n", file, b->line);
+	die("Oops - BUG", regs, esr);
 }
 
 static bool fixup_exception(pt_regs *regs)
@@ -251,11 +374,20 @@ static void do_kernel_fault(pt_regs *regs, u64 esr, u64 far)
 	if (fixup_exception(regs))
 		return;
 	printk_bust_locks();
-	const char *what = far < PAGE_SIZE ? "NULL pointer dereference" : "paging request";
+	// Linux's __do_kernel_fault: what kind of access, then die_kernel_fault.
+	unsigned fsc_type = esr & 0x3c;
+	const char *what;
+	if (fsc_type == 0x0c && (ec == ESR_ELx_EC_DABT_CUR || ec == ESR_ELx_EC_IABT_CUR))
+		what = (esr & (1u << 6)) ? "write to read-only memory"
+		       : ec == ESR_ELx_EC_IABT_CUR ? "execute from non-executable memory"
+						   : "read from unreadable memory";
+	else if (far < PAGE_SIZE)
+		what = "NULL pointer dereference";
+	else
+		what = "paging request";
 	pr_alert("Unable to handle kernel %s at virtual address %016lx\n", what, (unsigned long)far);
 	mem_abort_decode(esr);
-	if (far < PAGE_END && far >= PAGE_SIZE && (far >> 48) == 0)
-		pr_alert("[%016lx] user address but active_mm is swapper\n", (unsigned long)far);
+	show_pte(far);
 	die("Oops", regs, esr);
 }
 
@@ -268,6 +400,8 @@ extern "C" void do_el1_sync(pt_regs *regs)
 		do_kernel_fault(regs, esr, regs->far);
 		return;
 	case ESR_ELx_EC_BRK64:
+		if ((esr & 0xffff) == BUG_BRK_IMM && bug_handler(regs, esr))
+			return;
 		printk_bust_locks();
 		pr_emerg("Unexpected kernel BRK exception at EL1 (comment %#lx)\n", (unsigned long)esr & 0xffff);
 		die("BRK handler", regs, esr);
@@ -356,12 +490,8 @@ extern "C" [[noreturn]] void handle_bad_stack(pt_regs *regs)
 {
 	printk_bust_locks();
 	StackRange t = current_task_stack(), o = overflow_stack_range();
-	const char *task = current_task_name();
-	char swapper[16];
-	if (!task) {
-		kstd::snprintf(swapper, sizeof(swapper), "swapper/%u", smp_processor_id());
-		task = swapper;
-	}
+	char task[20];
+	current_comm(task, sizeof(task));
 	pr_emerg("Insufficient stack space to handle exception!\n");
 	pr_emerg("ESR: 0x%016lx -- %s\n", (unsigned long)regs->esr, esr_class_str(esr_ec(regs->esr)));
 	pr_emerg("FAR: 0x%016lx\n", (unsigned long)regs->far);

@@ -16,6 +16,7 @@
 #define KERN_INFO KERN_SOH "6"
 #define KERN_DEBUG KERN_SOH "7"
 #define KERN_CONT KERN_SOH "c"
+#define KERN_DEFAULT "" // the default message level (MESSAGE_LOGLEVEL_DEFAULT)
 
 enum class LogLevel : int { Emerg = 0, Alert, Crit, Err, Warning, Notice, Info, Debug };
 
@@ -45,3 +46,5 @@ using printf_sink_t = int (*)(const char *fmt, ...);
 
 // Console loglevel (messages with level < this are printed); `loglevel=` sets it.
 extern int console_loglevel;
+// Linux's console_verbose(): an oops or panic prints every line whatever `quiet` said.
+inline void console_verbose() { console_loglevel = 15; }

@@ -17,6 +17,19 @@ extern "C" [[gnu::noinline]] void crashtest_null_deref()
 	*p = 0x1234;
 }
 
+// A kernel address nothing maps (the last page of the vmalloc area, never handed out) and a
+// store to the kernel's own rodata: Linux's "paging request" and "write to read-only memory".
+extern "C" [[gnu::noinline]] void crashtest_paging()
+{
+	volatile u64 *p = reinterpret_cast<volatile u64 *>((VMALLOC_END & ~0xfffull));
+	*p = 0x1234;
+}
+static const u64 crashtest_ro_word = 1;
+extern "C" [[gnu::noinline]] void crashtest_rodata()
+{
+	*const_cast<volatile u64 *>(&crashtest_ro_word) = 2;
+}
+
 // Recursion without a base case is the point: it runs off the stack so that the overflow
 // report can be checked. The frame stays (not a tail call) because of the addition after it.
 #pragma clang diagnostic push
@@ -76,6 +89,10 @@ static int run(const char *kind)
 	pr_info("crashtest: %s\n", kind);
 	if (strcmp(kind, "null") == 0)
 		crashtest_null_deref();
+	else if (strcmp(kind, "paging") == 0)
+		crashtest_paging();
+	else if (strcmp(kind, "rodata") == 0)
+		crashtest_rodata();
 	else if (strcmp(kind, "stack") == 0)
 		crashtest_recurse(0);
 	else if (strcmp(kind, "vmap_stack") == 0)
@@ -106,7 +123,7 @@ static int run(const char *kind)
 		pr_info("crashtest: schedule() in atomic context %s\n", refused ? "refused, task still running" : "slept");
 		return refused ? 0 : 1;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, sleep_atomic)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, sleep_atomic)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -131,9 +148,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic\n");
+		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic", cmd_crash);

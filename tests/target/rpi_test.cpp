@@ -52,7 +52,7 @@ KTEST(rpi, console_on_header_pins)
 	}
 	Console *c = active_console();
 	KT_ASSERT_TRUE(t, c != nullptr);
-	GpioFsel want = strcmp(c->name(), "pl011") == 0 ? GpioFsel::Alt0 : GpioFsel::Alt5;
+	GpioFsel want = strcmp(c->name(), "ttyAMA0") == 0 ? GpioFsel::Alt0 : GpioFsel::Alt5;
 	KT_EXPECT_EQ(t, static_cast<u32>(f14.value()), static_cast<u32>(want));
 	KT_EXPECT_EQ(t, static_cast<u32>(bcm2835_gpio_get_function(GPIO_HEADER_RXD).value()), static_cast<u32>(want));
 	KT_EXPECT_TRUE(t, bcm2835_gpio_get_function(1000).is_error());

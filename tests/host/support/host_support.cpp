@@ -57,6 +57,10 @@ extern "C" [[noreturn]] void panic(const char *fmt, ...)
 	throw HostPanic{buf};
 }
 
+// The host suite runs as the boot context of CPU 0.
+void current_comm(char *buf, usize n) { snprintf(buf, n, "swapper/0"); }
+int current_pid() { return 0; }
+
 extern "C" void __warn(const char *file, int line, const char *cond)
 {
 	char buf[512];

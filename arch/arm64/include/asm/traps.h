@@ -8,7 +8,12 @@
 
 // Prints "Call trace:" by walking frame records from fp (0 = the caller's frame).
 void dump_backtrace(const pt_regs *regs);
+// Linux's show_regs: __show_regs (CPU/Comm/Hardware name, pstate, pc, lr, sp, x29..x0), then
+// the call trace for a kernel context.
 void show_regs(const pt_regs *regs);
+void __show_regs(const pt_regs *regs);
+// The exception class's name in Linux's words ("DABT (lower EL)"), esr_get_class_string.
+const char *esr_get_class_string(u64 esr);
 // Names a data/instruction abort's fault status code ("level 3 translation fault"), as Linux's
 // fault_info[] does.
 void esr_fsc_str(unsigned fsc, char *buf, usize n);
