@@ -75,7 +75,7 @@ void host_zone_limits(HostMmConfig &cfg, phys_addr_t dma_limit)
 		lo = std::min(lo, r.base);
 		hi = std::max(hi, r.base + r.size);
 	}
-	unsigned long lo_pfn = lo >> PAGE_SHIFT, hi_pfn = hi >> PAGE_SHIFT;
+	unsigned long hi_pfn = hi >> PAGE_SHIFT;
 	// Linux 6.1 arm64 max_zone_phys(32) for RAM starting below 4 GiB.
 	unsigned long dma32_pfn = lo >= SZ_4G ? hi_pfn : std::min(SZ_4G >> PAGE_SHIFT, hi_pfn);
 	cfg.max_zone_pfn[ZONE_DMA] = dma_limit ? std::min(dma_limit >> PAGE_SHIFT, hi_pfn) : dma32_pfn;
