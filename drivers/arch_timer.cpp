@@ -118,7 +118,8 @@ Result arch_timer_init(of::DeviceTree dt)
 	}
 	info.virq = virq.value();
 	write_ctl(CNTx_CTL_IMASK); // quiet while the interrupt is wired up
-	next_cval = read_counter() + info.period;
+	info.jiffies_origin = read_counter();
+	next_cval = info.jiffies_origin + info.period;
 	write_cval(next_cval);
 	write_ctl(CNTx_CTL_ENABLE);
 	if (auto r = request_irq(info.virq, timer_tick, "arch_timer", &info); r.is_error()) {

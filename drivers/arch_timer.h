@@ -26,6 +26,9 @@ struct ArchTimerInfo {
 	bool virtual_timer;
 	u64 lost_ticks;    // jiffies advanced without an interrupt of their own
 	u64 early_irqs;    // interrupts taken before the compare value was reached
+	// The counter value where jiffy 0 began: after the tick handler ran at counter c,
+	// jiffies == (c - jiffies_origin) / period exactly, however late the interrupt came.
+	u64 jiffies_origin;
 };
 
 // Finds the timer node, requests its interrupt and starts the tick. The CPU's IRQ mask is
