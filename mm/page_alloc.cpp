@@ -793,7 +793,9 @@ static void free_the_page(page *p, unsigned order)
 		free_pcp_over_high(z, pindex);
 }
 
-[[gnu::noinline]] static void __free_pages_slow(page *p, unsigned order)
+// __free_pages() without the order-0 fast path (free_unref_page0): also its reference in the
+// differential test (tests/host/test_page_alloc_fastpath.cpp).
+[[gnu::noinline]] void __free_pages_general(page *p, unsigned order)
 {
 	if (unlikely(!p))
 		return;
@@ -838,7 +840,7 @@ void __free_pages(page *p, unsigned order)
 			free_page_underflow(p);
 		return;
 	}
-	__free_pages_slow(p, order);
+	__free_pages_general(p, order);
 }
 
 void free_pages(unsigned long addr, unsigned order)

@@ -11,19 +11,6 @@ using namespace patest;
 
 namespace {
 
-// xorshift64*: fixed seed, identical sequence on every run.
-struct Rng {
-	u64 s;
-	u64 next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 0x2545F4914F6CDD1Dull;
-	}
-	unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
-};
-
 struct Block {
 	page *p;
 	unsigned order;
