@@ -262,6 +262,7 @@ struct RunResult {
 	Coverage cov;
 	bool ledger_back = false;
 	unsigned long walker_errors = 0;
+	std::string walker_report; // what check_page_alloc printed
 };
 
 // Runs the scenario's stream through one path. hashes: filled (General) or compared (Fast);
@@ -416,7 +417,9 @@ RunResult run(const Scenario &sc, Path path, std::vector<u64> &hashes, long stop
 	const page_alloc_ledger end = page_alloc_ledger_snapshot();
 	r.ledger_back = end.free_total + nr_bad_pages == start.free_total && end.pcp_total == 0 &&
 			end.managed_total == start.managed_total;
+	std::string::size_type log_mark = host_log().size();
 	r.walker_errors = check_page_alloc();
+	r.walker_report = host_log().substr(log_mark);
 	host_take_log();
 	return r;
 }
@@ -491,8 +494,8 @@ TEST_CASE("page_alloc: the order-0 fast paths leave exactly the state the genera
 		}
 		CHECK_MESSAGE(general.ledger_back, "the general run did not give every page back");
 		CHECK_MESSAGE(fast.ledger_back, "the fast run did not give every page back");
-		CHECK(general.walker_errors == 0);
-		CHECK(fast.walker_errors == 0);
+		CHECK_MESSAGE(general.walker_errors == 0, general.walker_report);
+		CHECK_MESSAGE(fast.walker_errors == 0, fast.walker_report);
 		const Coverage &c = general.cov;
 		total.order0_allocs += c.order0_allocs;
 		total.failures += c.failures;

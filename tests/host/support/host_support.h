@@ -4,6 +4,15 @@
 
 #include <string>
 
+// The call site of a test helper, for the assertions inside it: give the helper a last
+// parameter `Caller at = {}` (the defaults are evaluated where the helper is called) and start
+// it with CALLED_FROM(at), so that a failure there also names the test line that called it.
+struct Caller {
+	const char *file = __builtin_FILE();
+	int line = __builtin_LINE();
+};
+#define CALLED_FROM(at) INFO("called from ", std::string((at).file), ":", (at).line)
+
 struct HostPanic {
 	std::string message;
 };
