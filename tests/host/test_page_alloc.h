@@ -50,19 +50,6 @@ inline HostMmConfig multizone_config()
 
 inline zone *zone_of(int nid, zone_type t) { return &NODE_DATA(nid)->node_zones[t]; }
 
-// xorshift64*: fixed seed, identical sequence on every run.
-struct Rng {
-	u64 s;
-	u64 next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 0x2545F4914F6CDD1Dull;
-	}
-	unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
-};
-
 inline bool log_has(const std::string &log, const char *s) { return log.find(s) != std::string::npos; }
 
 } // namespace patest

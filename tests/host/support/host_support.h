@@ -13,6 +13,19 @@ struct Caller {
 };
 #define CALLED_FROM(at) INFO("called from ", std::string((at).file), ":", (at).line)
 
+// xorshift64*: the random tests' generator; a fixed seed gives the same sequence on every run.
+struct Rng {
+	unsigned long long s;
+	unsigned long long next()
+	{
+		s ^= s >> 12;
+		s ^= s << 25;
+		s ^= s >> 27;
+		return s * 0x2545F4914F6CDD1Dull;
+	}
+	unsigned long long below(unsigned long long n) { return next() % n; }
+};
+
 struct HostPanic {
 	std::string message;
 };
