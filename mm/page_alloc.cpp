@@ -1259,7 +1259,9 @@ static inline int default_node()
 // node when that zone is above its low watermark. It makes exactly the decisions the general
 // path makes for that case (zone, migratetype, watermark, pcp list) without building an
 // alloc_context or walking the zonelist; anything else (empty list, low zone, __GFP_THISNODE,
-// page debugging) returns nullptr and the general path runs.
+// page debugging) returns nullptr and the general path runs. It and free_unref_page0 are
+// second copies of that path: tests/host/test_page_alloc_fastpath.cpp runs one operation
+// stream through both and compares every page, list, pageblock and counter after each step.
 [[gnu::always_inline]] static inline page *alloc_order0_fast(gfp_t gfp)
 {
 	if (unlikely(gfp_has(gfp, __GFP_THISNODE)))
