@@ -250,7 +250,13 @@ inline __attribute__((always_inline)) void slab_free(cache *s, page *pg, void *x
 	slab_free_slowpath(s, pg, x, addr);
 }
 
-inline void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long caller) { return slab_alloc(C(s), gfp, caller); }
+// The public fast paths are always inlined, like the primitive: an out-of-line copy emitted
+// as a COMDAT in some other file would carry its own __rseq_table entries, which the linker
+// rejects once it discards the duplicate's code (seen with UBSan's inlining decisions).
+[[gnu::always_inline]] inline void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long caller)
+{
+	return slab_alloc(C(s), gfp, caller);
+}
 
 // Whether x can be a slab object at all. In the kernel every object is a linear-map address
 // (TTBR1: top bit set), so one bit test turns away NULL, ZERO_SIZE_PTR and whatever else the
@@ -280,7 +286,7 @@ inline bool maybe_slab_object(const void *x)
 
 // Linux (with CONFIG_SLAB_FREELIST_HARDENED) checks that the object belongs to s; a
 // mismatch, a non-slab pointer, NULL and every other unusual case go to the slow path.
-inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
+[[gnu::always_inline]] inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
 {
 	cache *s = C(k);
 	if (likely(maybe_slab_object(x))) {
@@ -293,14 +299,14 @@ inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
 
 // Run-time sizes. One unsigned comparison catches both size 0 and sizes above the classes;
 // GFP_DMA (rare) takes the slow path so the common case indexes a one-dimensional table.
-inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
+[[gnu::always_inline]] inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE || gfp_has(gfp, __GFP_DMA)))
 		return kmalloc_slowpath(size, gfp, caller);
 	return slab_alloc(C(kmalloc_caches[0][kmalloc_index(size)]), gfp, caller);
 }
 
-inline void Allocator::kfree(const void *x, unsigned long caller)
+[[gnu::always_inline]] inline void Allocator::kfree(const void *x, unsigned long caller)
 {
 	if (likely(maybe_slab_object(x))) {
 		page *slab = obj_to_slab(x);
