@@ -67,6 +67,28 @@ void KTest::fail_at(const char *file, int line, const char *fmt, ...)
 	failed_ = true;
 }
 
+void KTest::fail_op_at(const char *file, int line, const char *a_text, const char *op, const char *b_text, KtValue a,
+		       KtValue b)
+{
+	char buf[512];
+	usize n = static_cast<usize>(kstd::scnprintf(buf, sizeof(buf), "Expected %s %s %s, but", a_text, op, b_text));
+	const char *texts[2] = {a_text, b_text};
+	const KtValue values[2] = {a, b};
+	for (unsigned i = 0; i < 2; i++) {
+		const char *text = texts[i];
+		const KtValue &v = values[i];
+		char value[24];
+		if (v.is_signed)
+			kstd::scnprintf(value, sizeof(value), "%lld", static_cast<long long>(v.bits));
+		else
+			kstd::scnprintf(value, sizeof(value), "%llu", v.bits);
+		// A side written as the literal of its value says nothing new (KUnit's is_literal).
+		if (strcmp(text, value) != 0)
+			n += static_cast<usize>(kstd::scnprintf(buf + n, sizeof(buf) - n, "\n        %s == %s", text, value));
+	}
+	fail_at(file, line, "%s", buf);
+}
+
 void KTest::log(const char *fmt, ...)
 {
 	char buf[512];

@@ -794,7 +794,9 @@ static void free_the_page(page *p, unsigned order)
 		free_pcp_over_high(z, pindex);
 }
 
-[[gnu::noinline]] static void __free_pages_slow(page *p, unsigned order)
+// __free_pages() without the order-0 fast path (free_unref_page0): also its reference in the
+// differential test (tests/host/test_page_alloc_fastpath.cpp).
+[[gnu::noinline]] void __free_pages_general(page *p, unsigned order)
 {
 	if (unlikely(!p))
 		return;
@@ -839,7 +841,7 @@ void __free_pages(page *p, unsigned order)
 			free_page_underflow(p);
 		return;
 	}
-	__free_pages_slow(p, order);
+	__free_pages_general(p, order);
 }
 
 void free_pages(unsigned long addr, unsigned order)
@@ -1258,7 +1260,9 @@ static inline int default_node()
 // node when that zone is above its low watermark. It makes exactly the decisions the general
 // path makes for that case (zone, migratetype, watermark, pcp list) without building an
 // alloc_context or walking the zonelist; anything else (empty list, low zone, __GFP_THISNODE,
-// page debugging) returns nullptr and the general path runs.
+// page debugging) returns nullptr and the general path runs. It and free_unref_page0 are
+// second copies of that path: tests/host/test_page_alloc_fastpath.cpp runs one operation
+// stream through both and compares every page, list, pageblock and counter after each step.
 [[gnu::always_inline]] static inline page *alloc_order0_fast(gfp_t gfp)
 {
 	if (unlikely(gfp_has(gfp, __GFP_THISNODE)))

@@ -180,6 +180,10 @@ struct page_alloc_ledger {
 page_alloc_ledger page_alloc_ledger_snapshot();
 
 // --- internal, shared with mm_init/vmstat/page_debug and tests ------------------------------
+// The general paths that the order-0 fast paths (alloc_order0_fast, free_unref_page0) must
+// agree with: __alloc_pages() is alloc_pages() without it, __free_pages_general() is
+// __free_pages() without it. The host suite drives both with one operation stream.
+void __free_pages_general(page *p, unsigned order);
 void memblock_free_pages(page *p, unsigned order);
 void init_single_page(page *p, unsigned long pfn, unsigned zone, int nid);
 void zone_init_free_lists(zone *z);

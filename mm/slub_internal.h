@@ -108,14 +108,52 @@ void cache_free_slowpath(cache *s, void *x, unsigned long caller);
 // ("freelist empty", "not this CPU's slab") already sends them to the checked slow path. That
 // is the per-cache debug test, at no cost to the others.
 //
-// In the kernel the per-CPU freelist is protected by restartable sequences (kernel/rseq.h)
-// instead of masking IRQs: each fast path is one asm sequence that reads the CPU number, the
-// kmem_cache_cpu and the free pointer, and publishes its result with a single final store to
-// c->freelist. An interrupt taken before that store rewinds the sequence to its start, so a
-// value read before an interrupt is never used after it: an IRQ handler may allocate and free
-// on the same cache, and a later scheduler may migrate the task, without corrupting the list.
-// The host build has no exceptions to rewind and keeps the IRQ-masking form.
-#if !defined(HOST_TEST)
+// --- The per-CPU freelist primitive -------------------------------------------------------
+// Everything the fast paths do to the per-CPU freelist is these two operations; everything
+// else (which cache, __GFP_ZERO, which slab an object is in, when to take a slow path) is
+// written once, below, for the kernel and the host suite alike.
+//
+//   cpu_freelist_pop(s)        takes the head of this CPU's freelist of s, making its decoded
+//                              free pointer the new head; nullptr (nothing changed) when the
+//                              list is empty.
+//   cpu_freelist_push(s, pg, x) makes x the head, storing the old head as x's encoded free
+//                              pointer, when pg is this CPU's frozen slab and x is not already
+//                              the head (Linux's naive double-free check, which it makes under
+//                              CONFIG_SLAB_FREELIST_HARDENED); false (nothing changed) otherwise.
+//
+// In the kernel each is one restartable sequence (kernel/rseq.h) instead of masking IRQs: it
+// reads the CPU number, the kmem_cache_cpu and the free pointer, and publishes its result with
+// a single final store to c->freelist. An interrupt taken before that store rewinds the
+// sequence to its start, so a value read before an interrupt is never used after it: an IRQ
+// handler may allocate and free on the same cache, and a later scheduler may migrate the task,
+// without corrupting the list. The host build has no exceptions to rewind and masks IRQs.
+// tests/shared/slub_fastpath_cases.h runs the same cases against both (host and KTEST).
+#if defined(HOST_TEST)
+inline void *cpu_freelist_pop(cache *s)
+{
+	irqflags_t f = arch_local_irq_save();
+	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
+	void *object = c->freelist;
+	if (object)
+		c->freelist = get_freepointer(s, object);
+	arch_local_irq_restore(f);
+	return object;
+}
+
+inline bool cpu_freelist_push(cache *s, page *pg, void *x)
+{
+	irqflags_t f = arch_local_irq_save();
+	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
+	void *head = c->freelist;
+	bool ok = pg == c->slab && x != head;
+	if (ok) {
+		set_freepointer(s, x, head);
+		c->freelist = x;
+	}
+	arch_local_irq_restore(f);
+	return ok;
+}
+#else
 // Layout the sequences address directly (cache is not standard-layout, hence the pragma).
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winvalid-offsetof"
@@ -128,37 +166,22 @@ static_assert(CACHE_CPU_SLAB <= 255 && CACHE_OFFSET <= 504 && CACHE_OFFSET % 8 =
 static_assert(sizeof(kmem_cache_cpu) == 16, "cpu index is scaled by lsl #4");
 static_assert(offsetof(kmem_cache_cpu, freelist) == 0 && offsetof(kmem_cache_cpu, slab) == 8,
 	      "one ldp reads freelist and slab");
-#endif
 
-inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsigned long addr)
+inline __attribute__((always_inline)) void *cpu_freelist_pop(cache *s)
 {
-	if (unlikely(gfp_has(gfp, __GFP_ZERO)))
-		return slab_alloc_slowpath(s, gfp, addr);
-#if defined(HOST_TEST)
-	irqflags_t f = arch_local_irq_save();
-	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
-	void *object = c->freelist;
-	if (unlikely(!object)) {
-		arch_local_irq_restore(f);
-		return slab_alloc_slowpath(s, gfp, addr);
-	}
-	c->freelist = get_freepointer(s, object);
-	arch_local_irq_restore(f);
-	return object;
-#else
 	// Registers (all outputs are early-clobbered: the inputs must survive a restart):
 	//   s   = the cache (input)          c   = &s->cpu_slab[cpu]
 	//   obj = c->freelist, the result    off = s->offset, then bswap(obj)
 	//   rnd = s->random                  nxt = decoded free pointer of obj
-	// Leaves the sequence for `slow` when the freelist is empty (the slow path masks IRQs and
-	// looks again). Reading obj's free pointer is safe: obj was on this CPU's freelist when
-	// it was read, and an interrupt since then would have rewound us before this load.
+	// Leaves the sequence for `empty` when the freelist is empty. Reading obj's free pointer
+	// is safe: obj was on this CPU's freelist when it was read, and an interrupt since then
+	// would have rewound us before this load.
 	void *object;
 	u64 c, off, rnd, nxt;
 	asm goto("1:	mrs	%[c], tpidr_el1\n"
 		 "	add	%[c], %[s], %[c], lsl #4\n"
 		 "	ldr	%[obj], [%[c], %[cpu_slab]]!\n"
-		 "	cbz	%[obj], %l[slow]\n"
+		 "	cbz	%[obj], %l[empty]\n"
 		 "	ldp	%[off], %[rnd], [%[s], %[offset]]\n"
 		 "	ldr	%[nxt], [%[obj], %[off]]\n"
 		 "	rev	%[off], %[obj]\n"
@@ -169,31 +192,16 @@ inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsi
 		 : [obj] "=&r"(object), [c] "=&r"(c), [off] "=&r"(off), [rnd] "=&r"(rnd), [nxt] "=&r"(nxt)
 		 : [s] "r"(s), [cpu_slab] "I"(CACHE_CPU_SLAB), [offset] "I"(CACHE_OFFSET)
 		 : "memory"
-		 : slow);
+		 : empty);
+	// The cbz above: the caller's null test folds away.
+	__builtin_assume(object != nullptr);
 	return object;
-slow:
-	return slab_alloc_slowpath(s, gfp, addr);
-#endif
+empty:
+	return nullptr;
 }
 
-// Pushes x on this CPU's freelist when it belongs to the CPU's frozen slab and is not already
-// the head of the list (Linux's naive double-free check, which it makes under
-// CONFIG_SLAB_FREELIST_HARDENED). false: nothing was done; the slow path decides.
-inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, void *x)
+inline __attribute__((always_inline)) bool cpu_freelist_push(cache *s, page *pg, void *x)
 {
-#if defined(HOST_TEST)
-	irqflags_t f = arch_local_irq_save();
-	kmem_cache_cpu *c = &s->cpu_slab[smp_processor_id()];
-	void *head = c->freelist;
-	if (unlikely(pg != c->slab || x == head)) {
-		arch_local_irq_restore(f);
-		return false;
-	}
-	set_freepointer(s, x, head);
-	c->freelist = x;
-	arch_local_irq_restore(f);
-	return true;
-#else
 	// Registers (outputs early-clobbered: the inputs must survive a restart):
 	//   s  = the cache, pg = x's slab, x = the object (inputs)
 	//   c  = &s->cpu_slab[cpu]          head = c->freelist, then the encoded free pointer
@@ -206,7 +214,7 @@ inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, vo
 		 "	ldp	%[head], %[t], [%[c], %[cpu_slab]]!\n"
 		 "	cmp	%[t], %[pg]\n"
 		 "	ccmp	%[head], %[x], #4, eq	// Z when another slab, or x == head\n"
-		 "	b.eq	%l[slow]\n"
+		 "	b.eq	%l[refused]\n"
 		 "	ldp	%[off], %[t], [%[s], %[offset]]\n"
 		 "	eor	%[head], %[head], %[t]\n"
 		 "	rev	%[t], %[x]\n"
@@ -218,21 +226,37 @@ inline __attribute__((always_inline)) bool slab_free_fast(cache *s, page *pg, vo
 		 : [s] "r"(s), [pg] "r"(pg), [x] "r"(x), [cpu_slab] "I"(CACHE_CPU_SLAB),
 		   [offset] "I"(CACHE_OFFSET)
 		 : "cc", "memory"
-		 : slow);
+		 : refused);
 	return true;
-slow:
+refused:
 	return false;
+}
 #endif
+
+inline __attribute__((always_inline)) void *slab_alloc(cache *s, gfp_t gfp, unsigned long addr)
+{
+	if (unlikely(gfp_has(gfp, __GFP_ZERO)))
+		return slab_alloc_slowpath(s, gfp, addr);
+	void *object = cpu_freelist_pop(s);
+	if (unlikely(!object))
+		return slab_alloc_slowpath(s, gfp, addr);
+	return object;
 }
 
 inline __attribute__((always_inline)) void slab_free(cache *s, page *pg, void *x, unsigned long addr)
 {
-	if (likely(slab_free_fast(s, pg, x)))
+	if (likely(cpu_freelist_push(s, pg, x)))
 		return;
 	slab_free_slowpath(s, pg, x, addr);
 }
 
-inline void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long caller) { return slab_alloc(C(s), gfp, caller); }
+// The public fast paths are always inlined, like the primitive: an out-of-line copy emitted
+// as a COMDAT in some other file would carry its own __rseq_table entries, which the linker
+// rejects once it discards the duplicate's code (seen with UBSan's inlining decisions).
+[[gnu::always_inline]] inline void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long caller)
+{
+	return slab_alloc(C(s), gfp, caller);
+}
 
 // Whether x can be a slab object at all. In the kernel every object is a linear-map address
 // (TTBR1: top bit set), so one bit test turns away NULL, ZERO_SIZE_PTR and whatever else the
@@ -262,12 +286,12 @@ inline bool maybe_slab_object(const void *x)
 
 // Linux (with CONFIG_SLAB_FREELIST_HARDENED) checks that the object belongs to s; a
 // mismatch, a non-slab pointer, NULL and every other unusual case go to the slow path.
-inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
+[[gnu::always_inline]] inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
 {
 	cache *s = C(k);
 	if (likely(maybe_slab_object(x))) {
 		page *slab = obj_to_slab(x);
-		if (likely(slab && slab->slab_cache == s) && likely(slab_free_fast(s, slab, x)))
+		if (likely(slab && slab->slab_cache == s) && likely(cpu_freelist_push(s, slab, x)))
 			return;
 	}
 	cache_free_slowpath(s, x, caller);
@@ -275,18 +299,18 @@ inline void Allocator::cache_free(kmem_cache *k, void *x, unsigned long caller)
 
 // Run-time sizes. One unsigned comparison catches both size 0 and sizes above the classes;
 // GFP_DMA (rare) takes the slow path so the common case indexes a one-dimensional table.
-inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
+[[gnu::always_inline]] inline void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE || gfp_has(gfp, __GFP_DMA)))
 		return kmalloc_slowpath(size, gfp, caller);
 	return slab_alloc(C(kmalloc_caches[0][kmalloc_index(size)]), gfp, caller);
 }
 
-inline void Allocator::kfree(const void *x, unsigned long caller)
+[[gnu::always_inline]] inline void Allocator::kfree(const void *x, unsigned long caller)
 {
 	if (likely(maybe_slab_object(x))) {
 		page *slab = obj_to_slab(x);
-		if (likely(slab) && likely(slab_free_fast(C(slab->slab_cache), slab, const_cast<void *>(x))))
+		if (likely(slab) && likely(cpu_freelist_push(C(slab->slab_cache), slab, const_cast<void *>(x))))
 			return;
 	}
 	kfree_slowpath(x, caller);

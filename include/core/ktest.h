@@ -9,10 +9,28 @@
 
 #include "kstd/types.h"
 
+// One side of a failed comparison: its value as bits and whether it prints signed.
+struct KtValue {
+	unsigned long long bits;
+	bool is_signed;
+};
+template <class T> inline KtValue kt_value(const T &v)
+{
+	if constexpr (__is_pointer(T))
+		return {reinterpret_cast<unsigned long long>(v), false};
+	else
+		return {(unsigned long long)v, __is_signed(T)};
+}
+
 class KTest {
 public:
 	explicit KTest(const char *name) : name_(name) {}
 	void fail_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	// A failed binary assertion in KUnit's words (Linux 6.1 kunit_binary_assert_format):
+	// "Expected <a> <op> <b>, but" and, for each side whose text is not just the literal of its
+	// value, "<text> == <value>" in decimal (%lld, or %llu for unsigned types).
+	void fail_op_at(const char *file, int line, const char *a_text, const char *op, const char *b_text, KtValue a,
+			KtValue b);
 	void skip(const char *reason) { skip_reason_ = reason; }
 	// Logs a diagnostic line ("    # ...") with the test.
 	void log(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,13 +68,12 @@ struct KTestCase {
 		if (cond)                                                                        \
 			(t).fail_at(__FILE__, __LINE__, "Expected %s to be false, but is true", #cond); \
 	} while (0)
-#define KT_EXPECT_OP(t, a, op, b)                                                               \
-	do {                                                                                        \
-		auto _ka = (a);                                                                         \
-		auto _kb = (b);                                                                         \
-		if (!(_ka op _kb))                                                                      \
-			(t).fail_at(__FILE__, __LINE__, "Expected %s %s %s, but\n        %s == 0x%llx\n        %s == 0x%llx", \
-				    #a, #op, #b, #a, (unsigned long long)_ka, #b, (unsigned long long)_kb); \
+#define KT_EXPECT_OP(t, a, op, b)                                                           \
+	do {                                                                                    \
+		auto _ka = (a);                                                                     \
+		auto _kb = (b);                                                                     \
+		if (!(_ka op _kb))                                                                  \
+			(t).fail_op_at(__FILE__, __LINE__, #a, #op, #b, kt_value(_ka), kt_value(_kb)); \
 	} while (0)
 #define KT_EXPECT_EQ(t, a, b) KT_EXPECT_OP(t, a, ==, b)
 #define KT_EXPECT_NE(t, a, b) KT_EXPECT_OP(t, a, !=, b)

@@ -66,7 +66,7 @@ struct CmaEnv {
 	{
 		drain_all_pages(nullptr);
 		CHECK(page_alloc_ledger_snapshot() == start);
-		CHECK(check_page_alloc() == 0);
+		CHECK_PAGE_ALLOC_CLEAN();
 	}
 };
 
@@ -111,7 +111,7 @@ TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
 	CHECK(!PageReserved(pfn_to_page(c->base_pfn)));
 	CHECK(cma_used_pages(c) == 0);
 	CHECK(cma_maxchunk_pages(c) == AREA_PAGES);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	host_take_log();
 	show_meminfo();
 	std::string mi = host_take_log();
@@ -136,7 +136,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: movable allocations use CMA pageblocks, unmovabl
 	page *big = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, 4);
 	REQUIRE(big);
 	CHECK(in_area(c, big));
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// NR_FREE_CMA_PAGES counts what the buddy holds: pages on pcp lists are not free there.
 	unsigned long pcp = 0;
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
@@ -166,7 +166,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: cma_alloc gives aligned contiguous pages and cma
 	CHECK(nr_free_pages() == free0 - 1000);
 	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES - 1000);
 	CHECK(z->nr_isolate_pageblock == 0);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// The buffer is memory: write all of it.
 	memset(page_address(a), 0x5a, 1000 * PAGE_SIZE);
 
@@ -240,7 +240,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: a page in use makes cma_alloc fail cleanly until
 	CHECK(nr_free_pages() == free0);
 	CHECK(cma_used_pages(c) == 0);
 	CHECK(page_ref_count(m) == 1);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 
 	// A pageblock-aligned request retries past the busy block and succeeds elsewhere.
 	page *b = cma_alloc(c, pageblock_nr_pages, pageblock_order, false);
@@ -316,7 +316,7 @@ TEST_CASE("cma: cma= syntax as Linux's, malformed values refused and the setting
 		HostMm mm(cfg);
 		CHECK(cma_area_count == 0);
 		CHECK(totalcma_pages == 0);
-		CHECK(check_page_alloc() == 0);
+		CHECK_PAGE_ALLOC_CLEAN();
 	}
 }
 
@@ -345,7 +345,7 @@ TEST_CASE("cma: an area across two zones is not activated and its pages become o
 	CHECK(totalram_pages() == free_before_cma + AREA_PAGES);
 	CHECK(get_pageblock_migratetype(pfn_to_page(0x47800000 >> PAGE_SHIFT)) == MIGRATE_MOVABLE);
 	CHECK(cma_alloc(&cma_areas[0], 1, 0, false) == nullptr);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("cma: reserved-memory pools, and cma= replacing the default one")

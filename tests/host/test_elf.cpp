@@ -80,8 +80,9 @@ ErrorOr<ElfImage> parse(const std::vector<u8> &f)
 }
 
 // Invariants every accepted image must satisfy, whatever the input was.
-void check_invariants(const ElfImage &img, usize file_size)
+void check_invariants(const ElfImage &img, usize file_size, Caller at = {})
 {
+	CALLED_FROM(at);
 	REQUIRE(img.nr_segs >= 1);
 	REQUIRE(img.nr_segs <= ELF_MAX_LOAD);
 	bool entry_in_x = false;
@@ -372,8 +373,9 @@ void _start(void) {
 )";
 
 // Cross-checks our view against llvm-readelf's for one binary.
-void check_against_readelf(const std::string &path, bool pie)
+void check_against_readelf(const std::string &path, bool pie, Caller caller = {})
 {
+	CALLED_FROM(caller);
 	auto f = slurp(path);
 	REQUIRE(!f.empty());
 	auto r = elf_parse(kstd::span<const u8>(f.data(), f.size()), path.c_str());

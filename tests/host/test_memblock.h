@@ -52,8 +52,9 @@ inline std::vector<Rgn> regions(const memblock_type &t)
 
 // Structural invariants every operation must keep: cnt within max, total_size the sum,
 // regions sorted and disjoint, and no two neighbours that should have merged.
-inline void check_invariants(const memblock_type &t)
+inline void check_invariants(const memblock_type &t, Caller at = {})
 {
+	CALLED_FROM(at);
 	REQUIRE(t.cnt >= 1);
 	REQUIRE(t.cnt <= t.max);
 	phys_addr_t sum = 0;
@@ -73,10 +74,10 @@ inline void check_invariants(const memblock_type &t)
 	CHECK(sum == t.total_size);
 }
 
-inline void check_all_invariants()
+inline void check_all_invariants(Caller at = {})
 {
-	check_invariants(memblock.memory);
-	check_invariants(memblock.reserved);
+	check_invariants(memblock.memory, at);
+	check_invariants(memblock.reserved, at);
 }
 
 struct Range {

@@ -20,8 +20,9 @@ static void add_chunks(unsigned long from, unsigned long to)
 		REQUIRE(memblock_add(chunk(i), CHUNK) == 0);
 }
 
-static void check_chunks(unsigned long n)
+static void check_chunks(unsigned long n, Caller at = {})
 {
+	CALLED_FROM(at);
 	REQUIRE(memblock.memory.cnt == n);
 	bool ok = true;
 	for (unsigned long i = 0; i < n; i++)

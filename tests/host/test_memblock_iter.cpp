@@ -267,8 +267,9 @@ struct Rng {
 	unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
 };
 
-void check_against(const Model &m)
+void check_against(const Model &m, Caller at = {})
 {
+	CALLED_FROM(at);
 	const V mem = m.memory();
 	const V res = m.reserved();
 	if (mem.empty()) {

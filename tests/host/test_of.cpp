@@ -3,11 +3,23 @@
 // libfdt's write API and on the QEMU and Raspberry Pi fixtures.
 #include <doctest/doctest.h>
 
+#include <ostream>
 #include <string>
 
 #include "lib/of/of.h"
 #include "tests/host/support/host_support.h"
 #include "tests/host/test_of_util.h"
+
+namespace of {
+// Shown by doctest when a comparison of reg entries fails.
+inline std::ostream &operator<<(std::ostream &os, const RegEntry &r)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "{address %#llx, size %#llx}", static_cast<unsigned long long>(r.address),
+		 static_cast<unsigned long long>(r.size));
+	return os << buf;
+}
+} // namespace of
 
 using dttest::Blob;
 using dttest::FdtBuilder;

@@ -64,8 +64,9 @@ void dfs(of::Node n, std::vector<of::Node> &out)
 // Every answer the DT layer gives about t, one line per query. Along the way the answers
 // libfdt gives directly are checked, so the lines are libfdt's answers whichever path t
 // takes; callers compare the lines of an indexed and a fallen-back tree on top.
-std::vector<std::string> answers(of::DeviceTree t)
+std::vector<std::string> answers(of::DeviceTree t, Caller at = {})
 {
+	CALLED_FROM(at);
 	const void *blob = t.blob();
 	std::vector<std::string> out;
 	std::vector<of::Node> nodes;
@@ -231,8 +232,9 @@ struct Evictor {
 };
 
 // The index and libfdt agree on blob, and the tree answers the same after losing its index.
-void check_agreement(const Blob &blob, const char *what)
+void check_agreement(const Blob &blob, const char *what, Caller at = {})
 {
+	CALLED_FROM(at);
 	std::string name = what;
 	CAPTURE(name);
 	of::DeviceTree t = of::DeviceTree::try_create(blob.data(), blob.size).value();

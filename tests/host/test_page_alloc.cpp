@@ -42,7 +42,7 @@ TEST_CASE("page_alloc: boot hands every free memblock page to the buddy")
 	CHECK(zone_managed_pages(z) == expected_free);
 	CHECK(!populated_zone(zone_of(0, ZONE_DMA32)));
 	CHECK(!populated_zone(zone_of(0, ZONE_NORMAL)));
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// The kernel reservation stays Reserved; free pages are PageBuddy or inside a free block.
 	CHECK(PageReserved(pfn_to_page(RAM_BASE >> PAGE_SHIFT)));
 	CHECK(page_ref_count(pfn_to_page(RAM_BASE >> PAGE_SHIFT)) == 1);
@@ -68,10 +68,11 @@ TEST_CASE("page_alloc: gfp_zone and gfp_migratetype follow Linux's tables")
 	CHECK(gfp_migratetype(GFP_KERNEL) == MIGRATE_UNMOVABLE);
 	CHECK(gfp_migratetype(GFP_HIGHUSER_MOVABLE) == MIGRATE_MOVABLE);
 	CHECK(gfp_migratetype(GFP_KERNEL | __GFP_RECLAIMABLE) == MIGRATE_RECLAIMABLE);
-	CHECK(gfp_raw(GFP_KERNEL) == 0xcc0);
-	CHECK(gfp_raw(GFP_ATOMIC) == 0xa20);
-	CHECK(gfp_raw(GFP_NOWAIT) == 0x800);
-	CHECK(gfp_raw(GFP_HIGHUSER_MOVABLE) == 0x100cca);
+	// Linux's values, checked at compile time.
+	static_assert(gfp_raw(GFP_KERNEL) == 0xcc0);
+	static_assert(gfp_raw(GFP_ATOMIC) == 0xa20);
+	static_assert(gfp_raw(GFP_NOWAIT) == 0x800);
+	static_assert(gfp_raw(GFP_HIGHUSER_MOVABLE) == 0x100cca);
 	char buf[128];
 	format_gfp_flags(buf, sizeof(buf), GFP_KERNEL | __GFP_ZERO | __GFP_COMP);
 	CHECK(std::string(buf) == "GFP_KERNEL|__GFP_COMP|__GFP_ZERO");
@@ -87,7 +88,8 @@ TEST_CASE("page_alloc: gfp_zone and gfp_migratetype follow Linux's tables")
 TEST_CASE("page_alloc: the order-0 fast path's gfp table agrees with the general path")
 {
 	HostMm mm(multizone_config());
-	auto check_table = [](bool debugging) {
+	auto check_table = [](bool debugging, Caller at = {}) {
+		CALLED_FROM(at);
 		const pglist_data *pgdat = NODE_DATA(0);
 		for (unsigned bits = 0; bits < 32; bits++) {
 			CAPTURE(bits);
@@ -146,7 +148,7 @@ TEST_CASE("page_alloc: the order-0 fast path's gfp table agrees with the general
 	CHECK(global_vm_event(PGALLOC_NORMAL) - a0 == 10);
 	CHECK(global_vm_event(PGALLOC_DMA) - d0 == 1);
 	CHECK(global_vm_event(PGFREE) - f0 == 11);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: struct page layout and flags word")
@@ -190,7 +192,7 @@ TEST_CASE("page_alloc: every order allocates, is aligned, and frees back exactly
 	CHECK(alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER) == nullptr);
 	drain_all_pages(nullptr);
 	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	unsigned long addr = __get_free_pages(GFP_KERNEL, 2);
 	REQUIRE(addr);
 	CHECK(virt_to_page(reinterpret_cast<void *>(addr)) == pfn_to_page((virt_to_phys(reinterpret_cast<void *>(addr)).value()) >> PAGE_SHIFT));
@@ -261,7 +263,7 @@ TEST_CASE("page_alloc: compound pages")
 	drain_all_pages(nullptr);
 	CHECK(nr_bad_pages == 0);
 	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: per-CPU lists: batch/high from zone size, refill, drain, per CPU")
@@ -293,7 +295,7 @@ TEST_CASE("page_alloc: per-CPU lists: batch/high from zone size, refill, drain, 
 	host_current_cpu = 0;
 	__free_page(q);
 	CHECK(z->pcp[0].count == expect_batch);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// Freeing many pages never lets a list grow past high.
 	std::vector<page *> pages;
 	for (int i = 0; i < 2000; i++) {
@@ -310,7 +312,7 @@ TEST_CASE("page_alloc: per-CPU lists: batch/high from zone size, refill, drain, 
 	CHECK(z->pcp[2].count == expect_batch);
 	drain_all_pages(nullptr);
 	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	CHECK(host_irq_disabled_depth == 0);
 }
 
@@ -361,7 +363,7 @@ TEST_CASE("page_alloc: zone-restricted allocations land in their zone; memmap on
 	      static_cast<long>((zone_managed_pages(dma32) + zone_managed_pages(normal)) / 256));
 	CHECK(dma32->lowmem_reserve[ZONE_NORMAL] == static_cast<long>(zone_managed_pages(normal) / 256));
 	CHECK(normal->lowmem_reserve[ZONE_MOVABLE] == 0);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: watermarks follow Linux 6.1's formulas")
@@ -505,7 +507,7 @@ TEST_CASE("page_alloc: exhaustion returns nullptr with Linux's warning and recov
 		__free_page(p);
 	drain_all_pages(nullptr);
 	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// Everything merged back: the largest blocks are available again.
 	page *big = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
 	CHECK(big != nullptr);
@@ -535,7 +537,7 @@ TEST_CASE("page_alloc: bad_page on a bad free; the page stays out of circulation
 	drain_all_pages(nullptr);
 	page_alloc_ledger now = page_alloc_ledger_snapshot();
 	CHECK(now.free_total == start.free_total);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 
 	// Double free: reported, free lists untouched.
 	page *q = alloc_page(GFP_KERNEL);
@@ -545,7 +547,7 @@ TEST_CASE("page_alloc: bad_page on a bad free; the page stays out of circulation
 	__free_page(q);
 	CHECK(log_has(host_take_log(), "already free"));
 	CHECK(page_ref_count(q) == 0); // the fast path's decrement is undone
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 
 	// A mapped page freed: "nonzero mapcount".
 	page *m = alloc_page(GFP_KERNEL);
@@ -553,7 +555,7 @@ TEST_CASE("page_alloc: bad_page on a bad free; the page stays out of circulation
 	m->_mapcount = 0;
 	__free_page(m);
 	CHECK(log_has(host_take_log(), "page dumped because: nonzero mapcount"));
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: page_poison catches a write after free")
@@ -629,7 +631,7 @@ TEST_CASE("page_alloc: page_poison and debug_pagealloc together")
 	CHECK(static_cast<u8 *>(page_address(q))[5] == 0);
 	__free_pages(q, 2);
 	CHECK(host_take_log().empty()); // poison intact: no corruption report
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: ZONE_MOVABLE from movablecore= and kernelcore=")
@@ -654,7 +656,7 @@ TEST_CASE("page_alloc: ZONE_MOVABLE from movablecore= and kernelcore=")
 		__free_page(k);
 	}
 	CHECK(min_wmark_pages(mv) == std::clamp(zone_managed_pages(mv) / 1024, 32UL, 128UL));
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	CHECK(early_kernelcore("lots").is_error());
 	CHECK(early_kernelcore("101%").is_error());
 	CHECK(early_kernelcore("mirror").is_error());
@@ -692,7 +694,7 @@ TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 	REQUIRE(p);
 	CHECK(z->nr_reserved_highatomic == pageblock_nr_pages);
 	CHECK(get_pageblock_migratetype(p) == MIGRATE_HIGHATOMIC);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// A second atomic high-order request is served from the reserve.
 	page *p2 = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, 1);
 	// Freed pages of the block return to the HIGHATOMIC lists; normal requests cannot take
@@ -709,13 +711,13 @@ TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 		REQUIRE((get_pageblock_migratetype(q) != MIGRATE_HIGHATOMIC));
 	}
 	CHECK(z->nr_reserved_highatomic == 0); // given back by the slow path
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	for (page *q : v)
 		__free_page(q);
 	for (page *f : fill)
 		__free_page(f);
 	drain_all_pages(nullptr);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: introspection formats")
@@ -787,7 +789,7 @@ TEST_CASE("page_alloc: memmap failure for a section drops only that section")
 	REQUIRE(p);
 	CHECK(page_zonenum(p) == ZONE_DMA32);
 	__free_page(p);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc: early parameters reach the allocator through the command line")

@@ -11,19 +11,6 @@ using namespace patest;
 
 namespace {
 
-// xorshift64*: fixed seed, identical sequence on every run.
-struct Rng {
-	u64 s;
-	u64 next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 0x2545F4914F6CDD1Dull;
-	}
-	unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
-};
-
 struct Block {
 	page *p;
 	unsigned order;
@@ -103,7 +90,7 @@ TEST_CASE("page_alloc model: 10^6 random operations against a reference model")
 		REQUIRE_MESSAGE(l.free_total + l.pcp_total + live_pages == managed, "op ", op);
 		REQUIRE(l.bad_pages == 0);
 		if (op % 25000 == 24999) {
-			REQUIRE(check_page_alloc() == 0);
+			REQUIRE_PAGE_ALLOC_CLEAN();
 			// No page the model owns may be on a free list.
 			for (const Block &b : live)
 				for (unsigned long i = 0; i < (1UL << b.order); i++)
@@ -118,7 +105,7 @@ TEST_CASE("page_alloc model: 10^6 random operations against a reference model")
 	for (const Block &b : live)
 		__free_pages(b.p, b.order);
 	drain_all_pages(nullptr);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	page_alloc_ledger end = page_alloc_ledger_snapshot();
 	CHECK(end.free_total == start.free_total);
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -205,7 +192,7 @@ TEST_CASE("page_alloc fallback: unmovable request claims whole MOVABLE blocks at
 	CHECK((page_to_pfn(m) & ~(MAX_ORDER_NR_PAGES - 1)) != block10);
 	__free_page(p);
 	__free_page(m);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc fallback: pageblock stealing thresholds (Linux steal_suitable_fallback)")
@@ -261,7 +248,7 @@ TEST_CASE("page_alloc fallback: pageblock stealing thresholds (Linux steal_suita
 		CHECK(get_pageblock_migratetype(pfn_to_page(blk)) == MIGRATE_RECLAIMABLE);
 		f.pages.push_back(r);
 	}
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc fallback: buddies of different types merge below pageblock_order")
@@ -284,7 +271,7 @@ TEST_CASE("page_alloc fallback: buddies of different types merge below pageblock
 	CHECK(z->free_area[8].nr_free == 1);
 	CHECK(PageBuddy(pfn_to_page(blk)));
 	CHECK(page_private(pfn_to_page(blk)) == 8);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("page_alloc fragmentation: grouping by mobility keeps order-9 blocks")
@@ -295,7 +282,7 @@ TEST_CASE("page_alloc fragmentation: grouping by mobility keeps order-9 blocks")
 		page_alloc_ledger start = page_alloc_ledger_snapshot();
 		grouped = fragmentation_selftest();
 		CHECK(page_alloc_ledger_snapshot() == start);
-		CHECK(check_page_alloc() == 0);
+		CHECK_PAGE_ALLOC_CLEAN();
 	}
 	{
 		HostMmConfig cfg = small_config(128 * SZ_1M);
@@ -306,7 +293,7 @@ TEST_CASE("page_alloc fragmentation: grouping by mobility keeps order-9 blocks")
 		page_alloc_ledger start = page_alloc_ledger_snapshot();
 		ungrouped = fragmentation_selftest();
 		CHECK(page_alloc_ledger_snapshot() == start);
-		CHECK(check_page_alloc() == 0);
+		CHECK_PAGE_ALLOC_CLEAN();
 	}
 	MESSAGE("order-9 blocks: grouped ", grouped.order9_blocks, " ungrouped ", ungrouped.order9_blocks,
 		"; unusable index order 9: ", grouped.unusable_index[9], " vs ", ungrouped.unusable_index[9]);
@@ -350,5 +337,5 @@ TEST_CASE("page_alloc fragmentation: both modes in one run (the on-target self-t
 	CHECK(g.order9_blocks > 4 * (u.order9_blocks + 1));
 	CHECK(!page_group_by_mobility_disabled);
 	CHECK(page_alloc_ledger_snapshot() == start);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }

@@ -103,7 +103,7 @@ TEST_CASE_FIXTURE(ParamsTest, "params: records land in the early_params and setu
 	CHECK(!has_record(early, "tparam_setup"));
 	CHECK(has_record(setup, "tparam_setup"));
 	CHECK(!has_record(setup, "tparam_early"));
-	CHECK(sizeof(KernelParam) == 2 * sizeof(void *));
+	static_assert(sizeof(KernelParam) == 2 * sizeof(void *));
 }
 
 TEST_CASE_FIXTURE(ParamsTest, "params: Linux next_arg tokenizing")

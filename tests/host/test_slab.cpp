@@ -17,6 +17,7 @@
 #include "mm/slab.h"
 #include "mm/slab_active.h"
 #include "tests/host/test_page_alloc.h"
+#include "tests/shared/slub_fastpath_cases.h"
 
 using namespace patest;
 
@@ -476,8 +477,15 @@ TEST_CASE_TEMPLATE("slab: churn over 32 random caches, then the ledger is exact"
 	for (auto &[s, n] : expect) {
 		auto it = start_per_cache.find(s);
 		CHECK(SlabCommon<A>::live_objects(s) == (it == start_per_cache.end() ? 0 : it->second));
-		if constexpr (std::is_same_v<A, slub::Allocator>)
-			CHECK(SlabCommon<A>::validate(s) >= 0);
+		if constexpr (std::is_same_v<A, slub::Allocator>) {
+			// validate walks every slab; what it finds wrong counts in slab_errors.
+			auto errors = slab_errors;
+			slabinfo si{};
+			long slabs = SlabCommon<A>::validate(s);
+			slub::Allocator::get_slabinfo(s, si);
+			CHECK(slab_errors == errors);
+			CHECK(slabs == static_cast<long>(si.num_slabs));
+		}
 	}
 	for (C &c : caches)
 		env.destroy(c.s);
@@ -485,7 +493,7 @@ TEST_CASE_TEMPLATE("slab: churn over 32 random caches, then the ledger is exact"
 	CHECK(SlabCommon<A>::total_live_objects() == start_live);
 	CHECK(env.settled_free() == start_free);
 	CHECK(page_alloc_ledger_snapshot().bad_pages == 0);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE_TEMPLATE("slab: kmem_cache_destroy with live objects reports and keeps the cache", A, BOTH_ALLOCATORS)
@@ -631,25 +639,6 @@ TEST_CASE("slub: calculate_order and layout follow Linux")
 	kmem_cache *p = env.create("poisoned", 64, 0, SLAB_POISON);
 	CHECK(slub::Allocator::free_pointer_offset(p) == 64);
 	env.destroy(p);
-}
-
-TEST_CASE("slub: free pointers are stored hardened (XOR secret and swabbed address)")
-{
-	SlabEnv<slub::Allocator> env;
-	kmem_cache *s = env.create("hardened", 64, 0, SLAB_RECLAIM_ACCOUNT);
-	void *a = env.alloc(s), *b = env.alloc(s);
-	env.free(s, b);
-	env.free(s, a); // a's slot now holds the encoded pointer to b
-	void *raw;
-	memcpy(&raw, static_cast<u8 *>(a) + slub::Allocator::free_pointer_offset(s), sizeof(raw));
-	CHECK(raw != b);
-	CHECK(raw != nullptr);
-	void *a2 = env.alloc(s), *b2 = env.alloc(s);
-	CHECK(a2 == a);
-	CHECK(b2 == b);
-	env.free(s, a2);
-	env.free(s, b2);
-	env.destroy(s);
 }
 
 TEST_CASE("slub: an immediate double free is a BUG even without debugging")
@@ -888,41 +877,7 @@ TEST_CASE_TEMPLATE("slab: caches of page-sized and larger objects", A, BOTH_ALLO
 		env.destroy(s);
 	}
 	CHECK(env.settled_free() == start);
-	CHECK(check_page_alloc() == 0);
-}
-
-TEST_CASE("slub: objects freed by another CPU return to the owner's slab")
-{
-	SlabEnv<slub::Allocator> env;
-	unsigned long start = env.settled_free();
-	kmem_cache *s = env.create("cross-cpu", 128, 0, SLAB_RECLAIM_ACCOUNT);
-	std::vector<void *> v;
-	host_current_cpu = 0;
-	for (int i = 0; i < 100; i++)
-		v.push_back(env.alloc(s));
-	// CPU 1 frees everything CPU 0 allocated: objects of CPU 0's frozen slab go onto the slab's
-	// own freelist, the others (full slabs) back to the node's partial list.
-	host_current_cpu = 1;
-	for (void *p : v)
-		env.free(s, p);
-	CHECK(SlabCommon<slub::Allocator>::live_objects(s) == 0);
-	// CPU 1 allocates from the partial list; CPU 0 collects the remote frees of its slab.
-	std::vector<void *> w;
-	for (int i = 0; i < 50; i++)
-		w.push_back(env.alloc(s));
-	host_current_cpu = 0;
-	for (int i = 0; i < 50; i++)
-		w.push_back(env.alloc(s));
-	CHECK(SlabCommon<slub::Allocator>::live_objects(s) == 100);
-	std::sort(w.begin(), w.end());
-	CHECK(std::adjacent_find(w.begin(), w.end()) == w.end()); // no object handed out twice
-	for (void *p : w)
-		env.free(s, p);
-	CHECK(SlabCommon<slub::Allocator>::validate(s) >= 1);
-	CHECK(slab_errors == 0);
-	env.destroy(s);
-	host_current_cpu = 0;
-	CHECK(env.settled_free() == start);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("slub: debug caches never use the per-CPU freelist, also through kmalloc(constant)")
@@ -965,61 +920,39 @@ TEST_CASE("slub: debug caches never use the per-CPU freelist, also through kmall
 	CHECK(slab_errors == 0);
 }
 
-TEST_CASE("slub: objects in every page of a multi-page slab free through the CPU freelist")
-{
-	SlabEnv<slub::Allocator> env;
-	kmem_cache *k = slub::Allocator::kmalloc_cache(2048, GFP_KERNEL);
-	slabinfo si{};
-	slub::Allocator::get_slabinfo(k, si);
-	REQUIRE(si.cache_order >= 1);
-	// One slab's worth: objects in the head page and in tail pages.
-	std::vector<void *> v;
-	for (unsigned i = 0; i < si.objects_per_slab; i++)
-		v.push_back(kmalloc(2048, GFP_KERNEL));
-	unsigned tails = 0;
-	for (void *p : v) {
-		page *pg = virt_to_page(p);
-		tails += PageTail(pg);
-		// LIFO through the CPU freelist: freeing and allocating again returns the same object.
-		kfree(p);
-		void *again = kmalloc(2048, GFP_KERNEL);
-		CHECK(again == p);
+// SLUB's fast paths case by case (tests/shared/slub_fastpath_cases.h), here against the C
+// cpu_freelist_pop/push; tests/target/slub_fastpath_test.cpp runs the same cases on the asm.
+namespace {
+struct HostFastpathEnv {
+	void fail(const char *file, int line, const char *text) { ADD_FAIL_CHECK_AT(file, line, std::string(text)); }
+	void fail_op(const char *file, int line, const char *a, const char *op, const char *b, u64 va, u64 vb)
+	{
+		char buf[512];
+		snprintf(buf, sizeof(buf), "Expected %s %s %s, but\n    %s == %llu (%#llx)\n    %s == %llu (%#llx)", a, op, b, a,
+			 static_cast<unsigned long long>(va), static_cast<unsigned long long>(va), b,
+			 static_cast<unsigned long long>(vb), static_cast<unsigned long long>(vb));
+		ADD_FAIL_CHECK_AT(file, line, std::string(buf));
 	}
-	CHECK(tails > 0);
-	for (void *p : v)
-		kfree(p);
-	CHECK(slab_errors == 0);
-	CHECK(SlabCommon<slub::Allocator>::validate(k) >= 1);
-	CHECK(slab_errors == 0);
-}
+	template <class F> bool as_cpu(unsigned cpu, F f)
+	{
+		unsigned saved = host_current_cpu;
+		host_current_cpu = cpu;
+		f();
+		host_current_cpu = saved;
+		return true;
+	}
+};
+} // namespace
 
-TEST_CASE("slub: free pointers depend on the secret and on the object's address")
-{
-	SlabEnv<slub::Allocator> env;
-	kmem_cache *s = env.create("hardened-2", 64, 0, SLAB_RECLAIM_ACCOUNT);
-	unsigned off = slub::Allocator::free_pointer_offset(s);
-	void *a = env.alloc(s), *b = env.alloc(s), *c = env.alloc(s);
-	auto raw = [off](void *o) {
-		uptr v;
-		memcpy(&v, static_cast<u8 *>(o) + off, sizeof(v));
-		return v;
-	};
-	// a and c both end up pointing at b: the stored words must still differ.
-	env.free(s, b);
-	env.free(s, a); // a -> b
-	void *a2 = env.alloc(s);
-	REQUIRE(a2 == a);
-	env.free(s, c); // c -> b
-	CHECK(raw(c) != reinterpret_cast<uptr>(b));
-	env.free(s, a); // a -> c
-	CHECK(raw(a) != reinterpret_cast<uptr>(c));
-	CHECK((raw(a) ^ reinterpret_cast<uptr>(c)) != (raw(c) ^ reinterpret_cast<uptr>(b)));
-	CHECK(env.alloc(s) == a);
-	CHECK(env.alloc(s) == c);
-	CHECK(env.alloc(s) == b);
-	env.free(s, a);
-	env.free(s, b);
-	env.free(s, c);
-	CHECK(slab_errors == 0);
-	env.destroy(s);
-}
+#define SLUB_FASTPATH_HOST_CASE(name)                                \
+	TEST_CASE("slub fast path: " #name)                              \
+	{                                                                \
+		SlabEnv<slub::Allocator> env;                                \
+		unsigned long start = env.settled_free();                    \
+		HostFastpathEnv e;                                           \
+		slub_fastpath_cases::name(e);                                \
+		CHECK(slab_errors == 0);                                     \
+		CHECK(env.settled_free() == start);                          \
+		CHECK(host_irq_disabled_depth == 0);                         \
+	}
+SLUB_FASTPATH_CASES(SLUB_FASTPATH_HOST_CASE)

@@ -10,17 +10,20 @@
 
 using namespace patest;
 
-TEST_CASE("sparse: section constants match arm64")
+// Constants are checked when the suite compiles: a CHECK of a constant cannot fail at run time.
+static_assert(PAGES_PER_SECTION == 32768);
+static_assert(NR_MEM_SECTIONS == (1UL << 21));
+static_assert(SECTIONS_PER_ROOT == 256);
+static_assert(NR_SECTION_ROOTS == 8192);
+
+static_assert(pfn_to_section_nr(0x40000) == 8);
+static_assert(pfn_to_section_nr(0x47fff) == 8);
+static_assert(pfn_to_section_nr(0x48000) == 9);
+static_assert(section_nr_to_pfn(9) == 0x48000);
+static_assert(pfn_to_section_nr(MAX_PHYS_PFN - 1) == NR_MEM_SECTIONS - 1);
+
+TEST_CASE("sparse: no pfn beyond the physical address range is valid")
 {
-	CHECK(PAGES_PER_SECTION == 32768);
-	CHECK(NR_MEM_SECTIONS == (1UL << 21));
-	CHECK(SECTIONS_PER_ROOT == 256);
-	CHECK(NR_SECTION_ROOTS == 8192);
-	CHECK(pfn_to_section_nr(0x40000) == 8);
-	CHECK(pfn_to_section_nr(0x47fff) == 8);
-	CHECK(pfn_to_section_nr(0x48000) == 9);
-	CHECK(section_nr_to_pfn(9) == 0x48000);
-	CHECK(pfn_to_section_nr(MAX_PHYS_PFN - 1) == NR_MEM_SECTIONS - 1);
 	CHECK(!pfn_valid(MAX_PHYS_PFN));
 }
 
@@ -63,7 +66,7 @@ TEST_CASE("sparse: holes cost no memmap; roots only where sections are present")
 	// Not free: the 2 MiB kernel reservation and memblock's own allocations: the 64 KiB root
 	// array, two root pages and one page holding the three sections' pageblock bits.
 	CHECK(nr_free_pages() + 512 + 16 + 2 + 1 == d32->present_pages + n->present_pages);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 	// Pageblock bits are per section: setting one block leaves its neighbours alone.
 	page *p = pfn_to_page(0x40000 + 3 * pageblock_nr_pages);
 	int old = get_pageblock_migratetype(p);
@@ -124,7 +127,7 @@ TEST_CASE("memmap: boot writes every struct page of every present section")
 	CHECK(reserved >= half + 256 + 512 + 2);
 	// Every page not Reserved is free memory the buddy owns now.
 	CHECK(free_state == nr_free_pages());
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("sparse: memory_present rejects ranges beyond MAX_PHYSMEM_BITS")
@@ -139,7 +142,7 @@ TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on alloc
 {
 	HostMm mm(small_config());
 	zone *z = zone_of(0, ZONE_DMA);
-	REQUIRE(check_page_alloc() == 0);
+	REQUIRE_PAGE_ALLOC_CLEAN();
 	host_take_log();
 	z->free_area[3].nr_free++;
 	CHECK(check_page_alloc() >= 1);
@@ -166,7 +169,7 @@ TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on alloc
 	set_page_private(b, 10);
 	list_add(&b->buddy_list, &z->free_area[10].free_list[MIGRATE_MOVABLE]);
 	z->free_area[10].nr_free++;
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 
 	z->pcp[1].count += 1;
 	CHECK(check_page_alloc() >= 1);
@@ -192,7 +195,7 @@ TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on alloc
 	CHECK(log_has(log, "page dumped because: non-NULL mapping"));
 	CHECK(nr_bad_pages == 1);
 	__free_page(q);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }
 
 TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones and zonelists")
@@ -203,7 +206,7 @@ TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones
 		HostMm mm(cfg);
 		CHECK(node_online(0));
 		CHECK(zone_managed_pages(zone_of(0, ZONE_DMA)) > 0);
-		CHECK(check_page_alloc() == 0);
+		CHECK_PAGE_ALLOC_CLEAN();
 	}
 	HostMmConfig cfg;
 	cfg.ram = {{RAM_BASE, SZ_128M, 0}, {0x100000000ull, SZ_128M, 1}};
@@ -235,5 +238,5 @@ TEST_CASE("nodes: memory without a node is node 0; two nodes get their own zones
 	__free_page(a);
 	__free_page(b);
 	__free_page(c);
-	CHECK(check_page_alloc() == 0);
+	CHECK_PAGE_ALLOC_CLEAN();
 }

@@ -40,18 +40,6 @@ void host_free_page(void *p)
 
 constexpr VmapPageSource host_source = {host_alloc_page, host_free_page};
 
-struct Rng {
-	u64 s;
-	u64 next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 0x2545F4914F6CDD1Dull;
-	}
-	u64 below(u64 n) { return next() % n; }
-};
-
 // The model: busy ranges [start, end) keyed by start, searched lowest-first.
 struct RefSpace {
 	u64 start, end;
