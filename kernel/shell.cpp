@@ -9,6 +9,7 @@
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
 #include "kstd/string.h"
+#include "mm/vmstat.h"
 
 extern "C" const ConsoleCmd __start_console_cmds[], __stop_console_cmds[];
 
@@ -53,8 +54,11 @@ static usize read_line(char *buf, usize size)
 			// Sleep until the next interrupt (received character or timer tick) once
 			// interrupts are on; spin only before that (or on boards without an
 			// interrupt controller), where nothing would wake a wfi.
-			if (irq_controller_ready() && !arch_irqs_disabled())
+			// Going idle folds this CPU's pending counter deltas (Linux's quiet_vmstat).
+			if (irq_controller_ready() && !arch_irqs_disabled()) {
+				refresh_cpu_vm_stats();
 				asm volatile("wfi" ::: "memory");
+			}
 			else
 				cpu_relax();
 			continue;

@@ -189,6 +189,14 @@ inline unsigned long global_node_page_state(node_stat_item item)
 }
 unsigned long global_node_page_state_snapshot(node_stat_item item);
 
+// Slab pages (SLUB slabs, SLOB pages, large kmallocs) in and out of NR_SLAB_*_B, on the node
+// of the page (Linux's account_slab / unaccount_slab; sign is +1 or -1).
+inline void account_slab_pages(const page *pg, unsigned order, bool reclaimable, int sign)
+{
+	mod_node_page_state(page_pgdat(pg), reclaimable ? NR_SLAB_RECLAIMABLE_B : NR_SLAB_UNRECLAIMABLE_B,
+			    sign * static_cast<long>(PAGE_SIZE << order));
+}
+
 // Folds this CPU's deltas and NUMA events into the totals (Linux's refresh_cpu_vm_stats).
 // Returns the number of items that had a delta.
 int refresh_cpu_vm_stats();
