@@ -353,6 +353,10 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 			mm->rss_stat[MM_ANONPAGES]++;
 			account_user_page(oldp, MM_FILEPAGES, -1);
 			account_user_page(oldp, MM_ANONPAGES, 1);
+		} else {
+			// An anonymous page reused in place (Linux's wp_page_reuse); a file page taken
+			// over is, in Linux, a copy of the page-cache page.
+			count_vm_event(PGREUSE);
 		}
 		set_pte(pte, mk_user_pte(page_to_pfn(oldp), vma->vm_flags, true));
 		flush_tlb_page(mm, addr);

@@ -92,17 +92,24 @@ inline void zone_page_state_add(long x, zone *z, zone_stat_item item)
 	__atomic_fetch_add(&z->vm_stat[item], x, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&vm_zone_stat[item], x, __ATOMIC_RELAXED);
 }
+// Adds delta to one CPU's pending diff; returns what must go to the total now (all of it once
+// it passes the threshold), 0 while it stays pending.
+inline long vmstat_diff_add(i8 *diff, long threshold, long delta)
+{
+	long x = delta + *diff;
+	if (unlikely(x > threshold || x < -threshold)) {
+		*diff = 0;
+		return x;
+	}
+	*diff = static_cast<i8>(x);
+	return 0;
+}
 // IRQs off (or the counter never changes from IRQ context).
 inline void __mod_zone_page_state(zone *z, zone_stat_item item, long delta)
 {
 	per_cpu_zonestat *pcs = &z->per_cpu_zonestats[smp_processor_id()];
-	long x = delta + pcs->vm_stat_diff[item];
-	long t = pcs->stat_threshold;
-	if (unlikely(x > t || x < -t)) {
+	if (long x = vmstat_diff_add(&pcs->vm_stat_diff[item], pcs->stat_threshold, delta))
 		zone_page_state_add(x, z, item);
-		x = 0;
-	}
-	pcs->vm_stat_diff[item] = static_cast<i8>(x);
 }
 inline void mod_zone_page_state(zone *z, zone_stat_item item, long delta)
 {
@@ -155,13 +162,8 @@ inline void __mod_node_page_state(pglist_data *pgdat, node_stat_item item, long 
 	if (vmstat_item_in_bytes(item))
 		delta >>= PAGE_SHIFT;
 	per_cpu_nodestat *pcs = &pgdat->per_cpu_nodestats[smp_processor_id()];
-	long x = delta + pcs->vm_node_stat_diff[item];
-	long t = pcs->stat_threshold;
-	if (unlikely(x > t || x < -t)) {
+	if (long x = vmstat_diff_add(&pcs->vm_node_stat_diff[item], pcs->stat_threshold, delta))
 		node_page_state_add(x, pgdat, item);
-		x = 0;
-	}
-	pcs->vm_node_stat_diff[item] = static_cast<i8>(x);
 }
 inline void mod_node_page_state(pglist_data *pgdat, node_stat_item item, long delta)
 {

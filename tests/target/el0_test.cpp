@@ -507,8 +507,10 @@ KTEST(el0, enomem_from_mmap_and_brk)
 
 KTEST(el0, out_of_memory_killed)
 {
+	unsigned long oom0 = global_vm_event(OOM_KILL);
 	RUN(t, el0_oom, e);
 	expect_kill(t, e, SIGKILL, "out of memory");
+	KT_EXPECT_EQ(t, global_vm_event(OOM_KILL) - oom0, 1ul);
 	KT_EXPECT_GT(t, e.min_flt, 1000ul);
 }
 

@@ -72,6 +72,13 @@ KTEST(vmstat, pagetables_and_anon_pages_match_a_walk)
 	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED) - anon0, static_cast<long>(w.anon));
 	// Copy-on-write of the zero page adds one anonymous page; munmap takes pages and tables away.
 	KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, b, FAULT_FLAG_USER | FAULT_FLAG_WRITE), 0ul);
+	// Made read-only and writable again, the page is reused in place on the next write.
+	unsigned long reuse0 = global_vm_event(PGREUSE), fault0 = global_vm_event(PGFAULT);
+	KT_EXPECT_EQ(t, ksys_mprotect(mm, b, PAGE_SIZE, PROT_READ), 0l);
+	KT_EXPECT_EQ(t, ksys_mprotect(mm, b, PAGE_SIZE, PROT_READ | PROT_WRITE), 0l);
+	KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, b, FAULT_FLAG_USER | FAULT_FLAG_WRITE), 0ul);
+	KT_EXPECT_EQ(t, global_vm_event(PGREUSE) - reuse0, 1ul);
+	KT_EXPECT_EQ(t, global_vm_event(PGFAULT) - fault0, 1ul);
 	KT_EXPECT_EQ(t, ksys_munmap(mm, a, len), 0l);
 	w = walk_user_tables(mm);
 	KT_EXPECT_EQ(t, w.anon, 1ul);
@@ -204,4 +211,29 @@ KTEST(vmstat, per_cpu_deltas_fold_at_the_threshold)
 	refresh_cpu_vm_stats();
 	KT_EXPECT_EQ(t, zone_page_state(z, NR_BOUNCE), exact);
 	KT_EXPECT_EQ(t, (int)z->per_cpu_zonestats[0].vm_stat_diff[NR_BOUNCE], 0);
+}
+
+// Private file pages: Mapped while they are the file's (read faults), anonymous once written.
+KTEST(vmstat, file_pages_mapped_then_anonymous)
+{
+	long file0 = node_stat_now(NR_FILE_MAPPED), anon0 = node_stat_now(NR_ANON_MAPPED);
+	auto r = mm_alloc();
+	KT_ASSERT_TRUE(t, !r.is_error());
+	mm_struct *mm = r.value();
+	static u8 image[3 * PAGE_SIZE];
+	const vm_backing *f = mm_add_backing(mm, image, sizeof(image));
+	KT_ASSERT_TRUE(t, f != nullptr);
+	const unsigned long a = 0x400000;
+	KT_ASSERT_TRUE(t, !mmap_region(mm, a, 3 * PAGE_SIZE, VM_READ | VM_WRITE, f, 0).is_error());
+	for (unsigned long off = 0; off < 3 * PAGE_SIZE; off += PAGE_SIZE)
+		KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, a + off, FAULT_FLAG_USER), 0ul);
+	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED) - file0, 3l);
+	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED) - anon0, 0l);
+	KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE), 0ul);
+	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED) - file0, 2l);
+	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED) - anon0, 1l);
+	KT_EXPECT_EQ(t, static_cast<long>(mm->rss_stat[MM_FILEPAGES]), 2l);
+	mmput(mm);
+	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED), file0);
+	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED), anon0);
 }
