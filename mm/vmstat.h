@@ -77,11 +77,16 @@ extern long vm_node_stat[NR_VM_NODE_STAT_ITEMS];
 extern unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS];
 
 inline void __count_vm_events(vm_event_item item, unsigned long delta) { vm_event_states[smp_processor_id()][item] += delta; }
-inline void count_vm_events(vm_event_item item, unsigned long delta)
+// Runs fn with IRQs off: the non-__ forms of the updates below.
+template <typename Fn> inline void vmstat_irqsave(Fn fn)
 {
 	irqflags_t f = arch_local_irq_save();
-	__count_vm_events(item, delta);
+	fn();
 	arch_local_irq_restore(f);
+}
+inline void count_vm_events(vm_event_item item, unsigned long delta)
+{
+	vmstat_irqsave([&] { __count_vm_events(item, delta); });
 }
 inline void count_vm_event(vm_event_item item) { count_vm_events(item, 1); }
 unsigned long global_vm_event(vm_event_item item);
@@ -113,9 +118,7 @@ inline void __mod_zone_page_state(zone *z, zone_stat_item item, long delta)
 }
 inline void mod_zone_page_state(zone *z, zone_stat_item item, long delta)
 {
-	irqflags_t f = arch_local_irq_save();
-	__mod_zone_page_state(z, item, delta);
-	arch_local_irq_restore(f);
+	vmstat_irqsave([&] { __mod_zone_page_state(z, item, delta); });
 }
 // The folded total: behind by at most stat_threshold per CPU. Never negative (Linux clamps).
 inline unsigned long zone_page_state(const zone *z, zone_stat_item item)
@@ -167,9 +170,7 @@ inline void __mod_node_page_state(pglist_data *pgdat, node_stat_item item, long 
 }
 inline void mod_node_page_state(pglist_data *pgdat, node_stat_item item, long delta)
 {
-	irqflags_t f = arch_local_irq_save();
-	__mod_node_page_state(pgdat, item, delta);
-	arch_local_irq_restore(f);
+	vmstat_irqsave([&] { __mod_node_page_state(pgdat, item, delta); });
 }
 // Pages (KiB for NR_KERNEL_STACK_KB), folded total.
 inline unsigned long node_page_state(const pglist_data *pgdat, node_stat_item item)
