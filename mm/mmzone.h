@@ -194,7 +194,8 @@ struct alignas(64) per_cpu_pages {
 	short free_factor; // batch scaling while frees dominate allocations
 	list_head lists[NR_PCP_LISTS];
 	// pgalloc_<zone> and pgfree events of pcp hits: counted on the cache line the fast path
-	// already owns instead of in vm_event_states; global_vm_event() adds them in.
+	// already owns instead of in vm_event_states; global_vm_event() adds them in, and
+	// zone_numa_event_state() counts each fast-path allocation as a NUMA hit (mm/vmstat.h).
 	unsigned long pgalloc;
 	unsigned long pgfree;
 };
