@@ -5,6 +5,7 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
+#include "core/cpumask.h"
 #include "core/printk.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"

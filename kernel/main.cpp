@@ -17,6 +17,7 @@
 #include "kernel/irq.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
+#include "core/cpumask.h"
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
@@ -137,7 +138,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	boot_info.boot_el = static_cast<unsigned>(current_el >> 2);
 	boot_info.load_pa = PhysAddr(load_pa);
 	boot_info.pa_bits = id_aa64mmfr0_pa_bits();
-	set_cpu_online(smp_processor_id()); // Linux's boot_cpu_init
+	set_cpu_online(smp_processor_id(), true); // Linux's boot_cpu_init
 	print_banner();
 	do_ctors();
 	kallsyms_init();

@@ -11,11 +11,12 @@
 #include "mm/vmalloc.h"
 #include "mm/vmstat.h"
 
-static int cmd_meminfo(int, char **) { show_meminfo(); return 0; }
-static int cmd_buddyinfo(int, char **) { show_buddyinfo(); return 0; }
-static int cmd_pagetypeinfo(int, char **) { show_pagetypeinfo(); return 0; }
-static int cmd_zoneinfo(int, char **) { show_zoneinfo(); return 0; }
-static int cmd_vmstat(int, char **) { show_vmstat(); return 0; }
+// /proc text is command output: written to the console as it is, not logged through printk.
+static int cmd_meminfo(int, char **) { show_meminfo(console_printf); return 0; }
+static int cmd_buddyinfo(int, char **) { show_buddyinfo(console_printf); return 0; }
+static int cmd_pagetypeinfo(int, char **) { show_pagetypeinfo(console_printf); return 0; }
+static int cmd_zoneinfo(int, char **) { show_zoneinfo(console_printf); return 0; }
+static int cmd_vmstat(int, char **) { show_vmstat(console_printf); return 0; }
 static int cmd_check(int, char **)
 {
 	unsigned long bad = check_page_alloc();

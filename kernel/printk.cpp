@@ -17,6 +17,11 @@
 
 int console_loglevel = 7;
 static bool ignore_loglevel;
+// Linux's printk.time (module parameter `time` of the built-in printk, settable on the command
+// line as printk.time=0/1, also N/Y): whether lines carry their "[    s.uuuuuu] " timestamp.
+// The log keeps every timestamp; the setting decides what the console and dmesg show, so it
+// applies to lines logged before the command line was read too.
+static bool printk_time = true;
 
 static constexpr usize LOG_BUF_LEN = 128 * 1024;
 static char log_buf[LOG_BUF_LEN];
@@ -37,12 +42,24 @@ static void log_putc(char c)
 
 static bool level_printed(int level) { return ignore_loglevel || level < console_loglevel; }
 
-static void emit(int level, const char *s, usize n)
+static void emit(int level, const char *s, usize n, bool to_console = true)
 {
 	for (usize i = 0; i < n; i++)
 		log_putc(s[i]);
-	if (console && level_printed(level))
+	if (to_console && console && level_printed(level))
 		console->write(s, n);
+}
+
+// A logged line without its timestamp when printk.time is off.
+static void strip_time(const char *&s, usize &n)
+{
+	if (printk_time || n == 0 || s[0] != '[')
+		return;
+	const char *end = static_cast<const char *>(memchr(s, ']', n));
+	if (!end || usize(end - s) + 2 > n || end[1] != ' ')
+		return;
+	n -= usize(end - s) + 2;
+	s = end + 2;
 }
 
 // Timestamp since kernel entry from the generic counter (no 128-bit division needed:
@@ -85,7 +102,7 @@ extern "C" int vprintk(const char *fmt, va_list ap)
 			char ts[32];
 			log_putc(static_cast<char>('0' + level)); // level byte, read back by dmesg
 			usize tl = format_timestamp(ts, sizeof(ts));
-			emit(level, ts, tl);
+			emit(level, ts, tl, printk_time);
 			line_open = true;
 			line_level = level;
 		}
@@ -142,6 +159,7 @@ void register_console(Console *c)
 	console = c;
 	// Replay everything logged so far (Linux's CON_PRINTBUFFER).
 	for_each_log_line([&](int level, const char *s, usize n) {
+		strip_time(s, n);
 		if (level_printed(level))
 			c->write(s, n);
 	});
@@ -153,7 +171,10 @@ Console *active_console() { return console; }
 void dmesg_dump(void (*out)(const char *s, usize n))
 {
 	irqflags_t flags = logbuf_lock.lock_irqsave();
-	for_each_log_line([&](int, const char *s, usize n) { out(s, n); });
+	for_each_log_line([&](int, const char *s, usize n) {
+		strip_time(s, n);
+		out(s, n);
+	});
 	logbuf_lock.unlock_irqrestore(flags);
 }
 
@@ -178,3 +199,13 @@ EARLY_PARAM("quiet", set_quiet);
 
 static Result set_ignore_loglevel(const char *) { ignore_loglevel = true; return {}; }
 EARLY_PARAM("ignore_loglevel", set_ignore_loglevel);
+
+static Result set_printk_time(const char *val)
+{
+	if (!val)
+		return Errno::EINVAL;
+	printk_time = TRY(kstd::kstrtobool(val));
+	return {};
+}
+// printk.time=0|1 (Linux: kernel/printk/printk.c module_param_named(time, printk_time, ...)).
+EARLY_PARAM("printk.time", set_printk_time);

@@ -18,6 +18,7 @@
 #include "lib/format.h"
 #include "mm/mm_struct.h"
 #include "mm/slab.h"
+#include "mm/vmstat.h"
 
 extern "C" {
 // arch/arm64/switch.S. Saves prev's callee-saved registers and SP into prev->thread, loads
@@ -581,6 +582,8 @@ void cpu_startup_entry()
 		// Checking need_resched with IRQs masked closes the window where a wake-up's IRQ
 		// arrives between the check and the wfi (Linux's cpu_idle_poll/default_idle_call).
 		while (!need_resched()) {
+			// Going idle folds this CPU's pending counter deltas (Linux's quiet_vmstat).
+			refresh_cpu_vm_stats();
 			arch_local_irq_disable();
 			if (!need_resched())
 				asm volatile("wfi" ::: "memory");

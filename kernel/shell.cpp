@@ -9,6 +9,7 @@
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
 #include "kstd/string.h"
+#include "mm/vmstat.h"
 
 extern "C" const ConsoleCmd __start_console_cmds[], __stop_console_cmds[];
 

@@ -7,6 +7,7 @@
 #include "core/panic.h"
 #include "core/printk.h"
 #include "mm/vmalloc.h"
+#include "mm/vmstat.h"
 
 static_assert(THREAD_ALIGN == 2 * THREAD_SIZE, "the overflow test needs the unmapped half below the stack");
 
@@ -17,11 +18,25 @@ static const char *task_name;
 
 const char *current_task_name() { return task_name; }
 
+// NR_KERNEL_STACK_KB of each stack page's node (Linux's account_kernel_stack for vmapped
+// stacks); sign is +1 or -1.
+static void account_kernel_stack(void *stack, int sign)
+{
+	for (unsigned long off = 0; off < THREAD_SIZE; off += PAGE_SIZE) {
+		page *p = vmalloc_to_page(static_cast<u8 *>(stack) + off);
+		if (p)
+			mod_node_page_state(page_pgdat(p), NR_KERNEL_STACK_KB, sign * static_cast<long>(PAGE_SIZE / SZ_1K));
+	}
+}
+
 void *alloc_thread_stack(gfp_t gfp)
 {
 	// THREAD_SIZE reserved below the stack: the SP values the one-bit test flags as an
 	// overflow are exactly the addresses nobody else can ever map.
-	return vmalloc_guarded(THREAD_SIZE, THREAD_ALIGN, THREAD_ALIGN - THREAD_SIZE, gfp, __builtin_return_address(0));
+	void *stack = vmalloc_guarded(THREAD_SIZE, THREAD_ALIGN, THREAD_ALIGN - THREAD_SIZE, gfp, __builtin_return_address(0));
+	if (stack)
+		account_kernel_stack(stack, 1);
+	return stack;
 }
 
 void free_thread_stack(void *stack)
@@ -35,6 +50,7 @@ void free_thread_stack(void *stack)
 		WARN_ON(true);
 		return;
 	}
+	account_kernel_stack(stack, -1);
 	vfree(stack);
 }
 

@@ -2,6 +2,7 @@
 // index (mm/vmstat.c), and the mobility-grouping self-test built on them.
 #include "core/printk.h"
 #include "kstd/util.h"
+#include "lib/format.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
 
@@ -42,31 +43,32 @@ int fragmentation_index_of(unsigned order, const contig_page_info *info)
 	return static_cast<int>(1000 - (1000 + info->free_pages * 1000ULL / requested) / info->free_blocks_total);
 }
 
-static void print_index_line(const zone *z, bool unusable)
+static void print_index_line(printf_sink_t out, const zone *z, bool unusable)
 {
-	printk("Node %d, zone %8s ", z->node, z->name);
+	char line[32 + MAX_ORDER * 8];
+	int n = kstd::scnprintf(line, sizeof(line), "Node %d, zone %8s ", z->node, z->name);
 	for (unsigned order = 0; order < MAX_ORDER; order++) {
 		contig_page_info info;
 		fill_contig_page_info(z, order, &info);
 		int idx = unusable ? unusable_free_index(order, &info) : fragmentation_index_of(order, &info);
 		if (idx < 0)
-			printk(KERN_CONT "-%d.%03d ", -idx / 1000, -idx % 1000);
+			n += kstd::scnprintf(line + n, sizeof(line) - static_cast<usize>(n), "-%d.%03d ", -idx / 1000, -idx % 1000);
 		else
-			printk(KERN_CONT "%d.%03d ", idx / 1000, idx % 1000);
+			n += kstd::scnprintf(line + n, sizeof(line) - static_cast<usize>(n), "%d.%03d ", idx / 1000, idx % 1000);
 	}
-	printk(KERN_CONT "\n");
+	out("%s\n", line);
 }
 
-void show_unusable_index()
+void show_unusable_index(printf_sink_t out)
 {
 	for_each_populated_zone(z)
-		print_index_line(z, true);
+		print_index_line(out, z, true);
 }
 
-void show_extfrag_index()
+void show_extfrag_index(printf_sink_t out)
 {
 	for_each_populated_zone(z)
-		print_index_line(z, false);
+		print_index_line(out, z, false);
 }
 
 // Allocated pages are chained through their lru field, which belongs to the owner.
@@ -142,9 +144,9 @@ fragmentation_result fragmentation_selftest()
 	pr_info("fragmentation: %s grouping: %lu unmovable, %lu movable pages allocated; movable freed\n",
 		page_group_by_mobility_disabled ? "without" : "with", r.unmovable_pages, r.movable_pages);
 	pr_info("unusable_index:\n");
-	show_unusable_index();
+	show_unusable_index(printk);
 	pr_info("extfrag_index:\n");
-	show_extfrag_index();
+	show_extfrag_index(printk);
 
 	for (;;) {
 		page *p = alloc_pages(GFP_HIGHUSER_MOVABLE | quiet, pageblock_order);

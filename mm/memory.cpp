@@ -17,6 +17,7 @@
 #include "mm/mm_struct.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 
 static page *the_zero_page;
 
@@ -35,6 +36,28 @@ Result zero_page_init()
 
 // Host tests boot a fresh allocator per case; the zero page belongs to the old one.
 void zero_page_reset_for_test() { the_zero_page = nullptr; }
+
+// Every page-table page of a user address space, the pgd included, counts in NR_PAGETABLE
+// (Linux 6.1 on arm64 leaves pgd and pud pages out, an accounting gap later kernels close).
+page *alloc_user_pgtable_page()
+{
+	page *p = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (p)
+		mod_node_page_state(page_pgdat(p), NR_PAGETABLE, 1);
+	return p;
+}
+void free_user_pgtable_page(page *p)
+{
+	mod_node_page_state(page_pgdat(p), NR_PAGETABLE, -1);
+	__free_page(p);
+}
+
+// A user page entering or leaving the page tables: NR_ANON_MAPPED or NR_FILE_MAPPED (the
+// private copy of a file page not yet written stands where Linux maps the page-cache page).
+static void account_user_page(page *p, mm_counter c, int sign)
+{
+	mod_node_page_state(page_pgdat(p), c == MM_FILEPAGES ? NR_FILE_MAPPED : NR_ANON_MAPPED, sign);
+}
 
 static u64 *table_va(u64 desc) { return static_cast<u64 *>(phys_to_virt(PhysAddr(desc & PTE_ADDR_MASK))); }
 static page *table_page_of(const u64 *entry) { return virt_to_page(entry); }
@@ -68,7 +91,7 @@ static u64 *walk(mm_struct *mm, unsigned long addr, bool alloc)
 		if (!table_present(*slot)) {
 			if (!alloc)
 				return nullptr;
-			page *p = alloc_page(GFP_KERNEL | __GFP_ZERO);
+			page *p = alloc_user_pgtable_page();
 			if (!p)
 				return nullptr;
 			p->private_ = 0;
@@ -97,7 +120,9 @@ static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 	if (pte_special(pte))
 		return; // the zero page: shared, never counted, never freed
 	page *p = pfn_to_page(pte_pfn(pte));
-	mm->rss_stat[p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES]--;
+	mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
+	mm->rss_stat[c]--;
+	account_user_page(p, c, -1);
 	list_add(&p->lru, &b.pages);
 	b.nr_pages++;
 }
@@ -116,7 +141,7 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 		page *p = list_entry(b.tables.next, page, lru);
 		list_del(&p->lru);
 		p->private_ = 0;
-		__free_page(p);
+		free_user_pgtable_page(p);
 	}
 }
 
@@ -170,7 +195,7 @@ void free_pgtables(mm_struct *mm)
 		if (p->private_ != 0)
 			pr_err("free_pgtables: pgd still has %lu entries\n", p->private_);
 		p->private_ = 0;
-		__free_page(p);
+		free_user_pgtable_page(p);
 		mm->pgd = nullptr;
 	}
 }
@@ -282,6 +307,7 @@ static vm_fault_t do_anonymous_page(vm_area_struct *vma, u64 *pte, unsigned long
 	p->index = 0;
 	map_new_page(vma, pte, addr, p, true);
 	inc_rss(mm, MM_ANONPAGES);
+	account_user_page(p, MM_ANONPAGES, 1);
 	return 0;
 }
 
@@ -308,6 +334,7 @@ static vm_fault_t do_file_page(vm_area_struct *vma, u64 *pte, unsigned long addr
 	p->index = write ? 0 : 1;
 	map_new_page(vma, pte, addr, p, write);
 	inc_rss(mm, write ? MM_ANONPAGES : MM_FILEPAGES);
+	account_user_page(p, write ? MM_ANONPAGES : MM_FILEPAGES, 1);
 	return 0;
 }
 
@@ -324,6 +351,12 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 			oldp->index = 0;
 			mm->rss_stat[MM_FILEPAGES]--;
 			mm->rss_stat[MM_ANONPAGES]++;
+			account_user_page(oldp, MM_FILEPAGES, -1);
+			account_user_page(oldp, MM_ANONPAGES, 1);
+		} else {
+			// An anonymous page reused in place (Linux's wp_page_reuse); a file page taken
+			// over is, in Linux, a copy of the page-cache page.
+			count_vm_event(PGREUSE);
 		}
 		set_pte(pte, mk_user_pte(page_to_pfn(oldp), vma->vm_flags, true));
 		flush_tlb_page(mm, addr);
@@ -342,11 +375,11 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 	flush_tlb_page(mm, addr);
 	set_entry(pte, mk_user_pte(page_to_pfn(np), vma->vm_flags, true));
 	inc_rss(mm, MM_ANONPAGES);
+	account_user_page(np, MM_ANONPAGES, 1);
 	if (oldp) {
-		if (oldp->index == 1)
-			mm->rss_stat[MM_FILEPAGES]--;
-		else
-			mm->rss_stat[MM_ANONPAGES]--;
+		mm_counter c = oldp->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
+		mm->rss_stat[c]--;
+		account_user_page(oldp, c, -1);
 		put_page(oldp);
 	}
 	return 0;
@@ -354,6 +387,8 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 
 vm_fault_t handle_mm_fault(vm_area_struct *vma, unsigned long addr, unsigned flags)
 {
+	// Every fault the handler sees counts, resolved or not (Linux's handle_mm_fault).
+	count_vm_event(PGFAULT);
 	addr &= PAGE_MASK;
 	if (!access_permitted(vma, flags))
 		return VM_FAULT_SIGSEGV;

@@ -701,5 +701,6 @@ void page_alloc_reset_for_test()
 	memset(vm_event_states, 0, sizeof(vm_event_states));
 	memset(vm_zone_stat, 0, sizeof(vm_zone_stat));
 	memset(vm_node_stat, 0, sizeof(vm_node_stat));
+	memset(vm_numa_event, 0, sizeof(vm_numa_event));
 	page_alloc_set_online_cpus(1);
 }

@@ -237,6 +237,9 @@ void change_protection(mm_struct *mm, unsigned long start, unsigned long end, un
 				      unsigned long len);
 // Frees all page-table pages and the pgd (exit, after every range was zapped).
 void free_pgtables(mm_struct *mm);
+// A zeroed page-table page for a user address space and its release; both keep NR_PAGETABLE.
+page *alloc_user_pgtable_page();
+void free_user_pgtable_page(page *p);
 // The shared zero page (allocated once, never freed).
 page *zero_page();
 [[nodiscard]] Result zero_page_init();

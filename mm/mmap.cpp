@@ -230,7 +230,7 @@ ErrorOr<mm_struct *> mm_alloc()
 	if (!mem)
 		return Errno::ENOMEM;
 	auto *mm = new (mem) mm_struct;
-	page *pgd = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	page *pgd = alloc_user_pgtable_page();
 	if (!pgd) {
 		kmem_cache_free(mm_cachep, mm);
 		return Errno::ENOMEM;

@@ -74,22 +74,101 @@ extern const char *const zone_names[MAX_NR_ZONES];
 
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
+// Linux 6.1's counters, in its order, for the configuration Debian's arm64 kernel has (ZSMALLOC,
+// CMA, SWAP, NUMA_BALANCING on; SHADOW_CALL_STACK off): /proc/vmstat prints them in this order.
+// Items whose mechanism does not exist here yet (LRU lists, page cache, swap, writeback...)
+// stay 0 until it does.
 enum zone_stat_item {
-	NR_FREE_PAGES,      // pages in the buddy free lists (not on per-CPU lists)
-	NR_ZONE_MLOCK,
+	NR_FREE_PAGES, // pages in the buddy free lists (not on per-CPU lists)
+	NR_ZONE_LRU_BASE,
+	NR_ZONE_INACTIVE_ANON = NR_ZONE_LRU_BASE,
+	NR_ZONE_ACTIVE_ANON,
+	NR_ZONE_INACTIVE_FILE,
+	NR_ZONE_ACTIVE_FILE,
+	NR_ZONE_UNEVICTABLE,
+	NR_ZONE_WRITE_PENDING,
+	NR_MLOCK,
+	NR_BOUNCE,
+	NR_ZSPAGES,
 	NR_FREE_CMA_PAGES,
 	NR_VM_ZONE_STAT_ITEMS,
 };
+// Per-zone allocation events by node preference (zone_statistics()).
+enum numa_stat_item {
+	NUMA_HIT,
+	NUMA_MISS,
+	NUMA_FOREIGN,
+	NUMA_INTERLEAVE_HIT,
+	NUMA_LOCAL,
+	NUMA_OTHER,
+	NR_VM_NUMA_EVENT_ITEMS,
+};
 enum node_stat_item {
-	NR_ANON_MAPPED,
-	NR_FILE_MAPPED,
+	NR_LRU_BASE,
+	NR_INACTIVE_ANON = NR_LRU_BASE,
+	NR_ACTIVE_ANON,
+	NR_INACTIVE_FILE,
+	NR_ACTIVE_FILE,
+	NR_UNEVICTABLE,
+	NR_SLAB_RECLAIMABLE_B,   // updated in bytes (whole pages), kept in pages, as Linux
+	NR_SLAB_UNRECLAIMABLE_B,
+	NR_ISOLATED_ANON,
+	NR_ISOLATED_FILE,
+	WORKINGSET_NODES,
+	WORKINGSET_REFAULT_BASE,
+	WORKINGSET_REFAULT_ANON = WORKINGSET_REFAULT_BASE,
+	WORKINGSET_REFAULT_FILE,
+	WORKINGSET_ACTIVATE_BASE,
+	WORKINGSET_ACTIVATE_ANON = WORKINGSET_ACTIVATE_BASE,
+	WORKINGSET_ACTIVATE_FILE,
+	WORKINGSET_RESTORE_BASE,
+	WORKINGSET_RESTORE_ANON = WORKINGSET_RESTORE_BASE,
+	WORKINGSET_RESTORE_FILE,
+	WORKINGSET_NODERECLAIM,
+	NR_ANON_MAPPED, // anonymous pages mapped into user page tables
+	NR_FILE_MAPPED, // file pages mapped into user page tables (private copies not yet written)
 	NR_FILE_PAGES,
-	NR_SLAB_RECLAIMABLE_B,   // bytes, as Linux
-	NR_SLAB_UNRECLAIMABLE_B, // bytes
+	NR_FILE_DIRTY,
+	NR_WRITEBACK,
+	NR_WRITEBACK_TEMP,
+	NR_SHMEM,
+	NR_SHMEM_THPS,
+	NR_SHMEM_PMDMAPPED,
+	NR_FILE_THPS,
+	NR_FILE_PMDMAPPED,
+	NR_ANON_THPS,
+	NR_VMSCAN_WRITE,
+	NR_VMSCAN_IMMEDIATE,
+	NR_DIRTIED,
+	NR_WRITTEN,
+	NR_THROTTLED_WRITTEN,
 	NR_KERNEL_MISC_RECLAIMABLE,
-	NR_KERNEL_STACK_KB,      // KiB
-	NR_PAGETABLE,
+	NR_FOLL_PIN_ACQUIRED,
+	NR_FOLL_PIN_RELEASED,
+	NR_KERNEL_STACK_KB, // KiB of kernel (task) stacks
+	NR_PAGETABLE,       // user page-table pages
+	NR_SECONDARY_PAGETABLE,
+	NR_SWAPCACHE,
+	PGPROMOTE_SUCCESS,
+	PGPROMOTE_CANDIDATE,
 	NR_VM_NODE_STAT_ITEMS,
+};
+// Items updated in bytes; the counters hold pages (mod_node_page_state shifts the delta).
+constexpr bool vmstat_item_in_bytes(int idx) { return idx == NR_SLAB_RECLAIMABLE_B || idx == NR_SLAB_UNRECLAIMABLE_B; }
+
+// One CPU's pending deltas (Linux's per_cpu_zonestat / per_cpu_nodestat): a counter update
+// lands here and reaches the zone's or node's atomic total only when the delta would pass
+// stat_threshold, so the hot paths do not share a cache line. Readers that must be exact
+// (zone_page_state_snapshot) add the deltas in; refresh_cpu_vm_stats() folds them.
+// Written only by the owning CPU with IRQs off.
+struct per_cpu_zonestat {
+	i8 vm_stat_diff[NR_VM_ZONE_STAT_ITEMS];
+	i8 stat_threshold;
+	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS];
+};
+struct per_cpu_nodestat {
+	i8 stat_threshold;
+	i8 vm_node_stat_diff[NR_VM_NODE_STAT_ITEMS];
 };
 
 struct free_area {
@@ -115,7 +194,8 @@ struct alignas(64) per_cpu_pages {
 	short free_factor; // batch scaling while frees dominate allocations
 	list_head lists[NR_PCP_LISTS];
 	// pgalloc_<zone> and pgfree events of pcp hits: counted on the cache line the fast path
-	// already owns instead of in vm_event_states; global_vm_event() adds them in.
+	// already owns instead of in vm_event_states; global_vm_event() adds them in, and
+	// zone_numa_event_state() counts each fast-path allocation as a NUMA hit (mm/vmstat.h).
 	unsigned long pgalloc;
 	unsigned long pgfree;
 };
@@ -147,6 +227,8 @@ struct zone {
 	SpinLock lock;
 	free_area free_area[NR_PAGE_ORDERS];
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
+	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS]; // folded NUMA events
+	per_cpu_zonestat per_cpu_zonestats[NR_CPUS];
 };
 
 inline constexpr unsigned MAX_ZONES_PER_ZONELIST = MAX_NUMNODES * MAX_NR_ZONES;
@@ -184,6 +266,7 @@ struct pglist_data {
 	int node_id;
 	unsigned long totalreserve_pages;
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];
+	per_cpu_nodestat per_cpu_nodestats[NR_CPUS];
 };
 using pg_data_t = pglist_data;
 

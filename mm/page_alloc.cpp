@@ -1141,6 +1141,7 @@ retry:
 			continue; // no reclaim exists to bring the zone back over its watermark
 		page *p = rmqueue(z, order, alloc_flags, ac->migratetype);
 		if (p) {
+			zone_statistics(ac->preferred_zoneref->zone_, z);
 			prep_new_page(p, order, gfp);
 			if (unlikely(order && (alloc_flags & ALLOC_HARDER)))
 				reserve_highatomic_pageblock(p, z);
@@ -1452,7 +1453,8 @@ void zone_init_free_lists(zone *z)
 
 // --- watermarks and reserves ------------------------------------------------------------------
 
-unsigned long nr_free_pages() { return global_zone_page_state(NR_FREE_PAGES); }
+// Exact (every CPU's pending delta added): the free-page ledger the tests and `run` compare.
+unsigned long nr_free_pages() { return global_zone_page_state_snapshot(NR_FREE_PAGES); }
 
 unsigned long totalram_pages()
 {
@@ -1525,11 +1527,12 @@ static void __setup_per_zone_wmarks()
 	for_each_zone(z) {
 		SpinLockGuard g(z->lock);
 		u64 tmp = lowmem_pages ? static_cast<u64>(pages_min) * zone_managed_pages(z) / lowmem_pages : 0;
-		if (zone_idx(z) == ZONE_MOVABLE) {
+		if (zone_idx(z) == ZONE_MOVABLE && managed_zone(z)) {
 			// Movable allocations can wait for reclaim: a small fixed min, not a share.
 			unsigned long min_pages = zone_managed_pages(z) / 1024;
 			z->_watermark[WMARK_MIN] = kstd::clamp(min_pages, 32UL, 128UL);
 		} else {
+			// An empty zone gets 0, as Linux's arithmetic gives it.
 			z->_watermark[WMARK_MIN] = tmp;
 		}
 		// Gaps min->low->high: a quarter of min, or watermark_scale_factor/10000 of the zone.
@@ -1583,6 +1586,7 @@ void init_per_zone_wmark_min()
 		pr_warn("min_free_kbytes is not updated to %ld because user defined value %d is preferred\n", new_min,
 			user_min_free_kbytes);
 	setup_per_zone_wmarks();
+	refresh_zone_stat_thresholds();
 	setup_per_zone_lowmem_reserve();
 }
 
@@ -1774,7 +1778,7 @@ page_alloc_ledger page_alloc_ledger_snapshot()
 	page_alloc_ledger l;
 	memset(&l, 0, sizeof(l));
 	for_each_zone(z) {
-		unsigned long f = zone_page_state(z, NR_FREE_PAGES);
+		unsigned long f = zone_page_state_snapshot(z, NR_FREE_PAGES);
 		l.free_zone[z->node][zone_idx(z)] = f;
 		l.free_total += f;
 		l.managed_total += zone_managed_pages(z);

@@ -330,10 +330,10 @@ static unsigned long check_zone(zone *z)
 	}
 	if (buddy_pages != total_free)
 		report(n, "PageBuddy pages differ from free lists", z, zone_lo, buddy_pages, total_free);
-	if (total_free != zone_page_state(z, NR_FREE_PAGES))
-		report(n, "NR_FREE_PAGES mismatch", z, zone_lo, total_free, zone_page_state(z, NR_FREE_PAGES));
-	if (cma_free != zone_page_state(z, NR_FREE_CMA_PAGES))
-		report(n, "NR_FREE_CMA_PAGES mismatch", z, zone_lo, cma_free, zone_page_state(z, NR_FREE_CMA_PAGES));
+	if (total_free != zone_page_state_snapshot(z, NR_FREE_PAGES))
+		report(n, "NR_FREE_PAGES mismatch", z, zone_lo, total_free, zone_page_state_snapshot(z, NR_FREE_PAGES));
+	if (cma_free != zone_page_state_snapshot(z, NR_FREE_CMA_PAGES))
+		report(n, "NR_FREE_CMA_PAGES mismatch", z, zone_lo, cma_free, zone_page_state_snapshot(z, NR_FREE_CMA_PAGES));
 	// Per-CPU lists: counts match, pages are not PageBuddy, are in this zone, refcount 0.
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
 		per_cpu_pages *pcp = &z->pcp[cpu];

@@ -25,6 +25,7 @@
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab_internal.h"
+#include "mm/vmstat.h"
 
 namespace slob {
 
@@ -210,6 +211,8 @@ void *slob_alloc(usize size, gfp_t gfp, usize align, usize align_offset)
 		page *sp = alloc_pages((gfp & ~(__GFP_ZERO | __GFP_COMP)) | kind_gfp(page_kind(gfp)), 0);
 		if (!sp)
 			return nullptr;
+		// Every SLOB page counts as unreclaimable slab, as Linux 6.1's slob_new_pages.
+		account_slab_pages(sp, 0, false, 1);
 		b = static_cast<slob_t *>(page_address(sp));
 		SpinLockGuard g(slob_lock);
 		__SetPageSlab(sp);
@@ -248,6 +251,7 @@ void slob_free(void *block, usize size)
 		clear_page_kind(sp);
 		sp->freelist = nullptr;
 		sp->slob_units = 0;
+		account_slab_pages(sp, 0, false, -1);
 		__free_pages(sp, 0);
 		return;
 	}
@@ -341,6 +345,8 @@ void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long)
 		b = slob_alloc(s->size, gfp, s->align, 0);
 	} else {
 		page *pg = alloc_pages(gfp, get_order(s->size));
+		if (pg)
+			account_slab_pages(pg, get_order(s->size), false, 1);
 		b = pg ? page_address(pg) : nullptr;
 	}
 	if (!b)
@@ -364,6 +370,7 @@ void Allocator::cache_free(kmem_cache *s, void *x, unsigned long caller)
 		}
 		slob_free(x, s->size);
 	} else {
+		account_slab_pages(virt_to_page(x), get_order(s->size), false, -1);
 		__free_pages(virt_to_page(x), get_order(s->size));
 	}
 }
@@ -392,6 +399,7 @@ void *Allocator::kmalloc(usize size, gfp_t gfp, unsigned long caller)
 		page *pg = alloc_pages(order ? gfp | __GFP_COMP : gfp, order);
 		if (!pg)
 			return nullptr;
+		account_slab_pages(pg, order, false, 1);
 		ret = page_address(pg);
 	}
 	__atomic_fetch_add(&kmalloc_objects, 1, __ATOMIC_RELAXED);
@@ -411,6 +419,7 @@ void Allocator::kfree(const void *x, unsigned long caller)
 			pr_err("kfree: %p is not a kmalloc object (caller %pS)\n", x, reinterpret_cast<void *>(caller));
 			return;
 		}
+		account_slab_pages(pg, compound_order(pg), false, -1);
 		__free_pages(pg, compound_order(pg));
 	}
 	__atomic_fetch_sub(&kmalloc_objects, 1, __ATOMIC_RELAXED);

@@ -42,6 +42,7 @@
 #include "mm/page_alloc.h"
 #include "mm/slab_active.h"
 #include "mm/slub_internal.h"
+#include "mm/vmstat.h"
 
 namespace slub {
 
@@ -603,6 +604,7 @@ page *allocate_slab(cache *s, gfp_t gfp)
 	}
 	if (!pg)
 		return nullptr;
+	account_slab_pages(pg, order, slab_flags_has(s->flags, SLAB_RECLAIM_ACCOUNT), 1);
 	__SetPageSlab(pg);
 	pg->slab_cache = s;
 	INIT_LIST_HEAD(&pg->slab_list);
@@ -634,6 +636,7 @@ void free_slab(cache *s, page *pg)
 			check_object(s, pg, fixup_red_left(s, start + usize(i) * s->size), SLUB_RED_INACTIVE);
 	}
 	unsigned order = compound_order(pg);
+	account_slab_pages(pg, order, slab_flags_has(s->flags, SLAB_RECLAIM_ACCOUNT), -1);
 	__ClearPageSlab(pg);
 	pg->slab_cache = nullptr;
 	pg->freelist = nullptr;
@@ -903,7 +906,11 @@ __attribute__((noinline)) void *kmalloc_large(usize size, gfp_t gfp, unsigned lo
 		return nullptr;
 	}
 	page *pg = alloc_pages(gfp | __GFP_COMP, get_order(size));
-	return pg ? page_address(pg) : nullptr;
+	if (!pg)
+		return nullptr;
+	// Large kmallocs count as unreclaimable slab, as Linux 6.1's kmalloc_large does.
+	account_slab_pages(pg, compound_order(pg), false, 1);
+	return page_address(pg);
 }
 
 __attribute__((noinline)) void *kmalloc_slowpath(usize size, gfp_t gfp, unsigned long caller)
@@ -923,6 +930,7 @@ void free_large_kmalloc(page *pg, const void *x, unsigned long caller)
 		pr_err("kfree: %p is not a kmalloc object (caller %pS)\n", x, reinterpret_cast<void *>(caller));
 		return;
 	}
+	account_slab_pages(pg, compound_order(pg), false, -1);
 	__free_pages(pg, compound_order(pg));
 }
 

@@ -318,6 +318,18 @@ unsigned long vmalloc_check()
 // Formats under the lock into a bounded buffer per line, prints after dropping it, so the
 // slow console never runs with the area lock held (areas may change between lines, as
 // /proc/vmallocinfo's seq_file may).
+vmalloc_meminfo vmalloc_get_meminfo()
+{
+	vmalloc_meminfo m{(VMALLOC_END + 1 - VMALLOC_START) >> 10, 0};
+	if (!vmalloc_ready)
+		return m;
+	SpinLockGuard g(vmap_area_lock);
+	for (vmap_area *va = vmap_space.lower_bound(VMALLOC_START); va; va = vmap_space.lower_bound(va->va_end))
+		if (va->vm.flags & VM_ALLOC)
+			m.used_pages += va->vm.nr_pages;
+	return m;
+}
+
 void show_vmallocinfo(printf_sink_t out)
 {
 	if (!vmalloc_ready)

@@ -199,3 +199,10 @@ vmalloc_stats vmalloc_get_stats();
 unsigned long vmalloc_check();
 // /proc/vmallocinfo.
 void show_vmallocinfo(printf_sink_t out);
+// meminfo's Vmalloc lines: the size of the vmalloc space and the pages vmalloc() allocated
+// for its areas (Linux's VMALLOC_TOTAL and vmalloc_nr_pages()).
+struct vmalloc_meminfo {
+	unsigned long total_kb;
+	unsigned long used_pages;
+};
+vmalloc_meminfo vmalloc_get_meminfo();

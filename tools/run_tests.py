@@ -564,6 +564,91 @@ def linux_tests():
     record(name, not diff, diff and 'Linux %r, this kernel %r' % diff[0] or '')
 
 
+def proc_names(text, sep):
+    return [l.split(sep)[0] for l in text.splitlines() if l.strip()]
+
+
+def zoneinfo_shape(text):
+    """zoneinfo with numbers and zone names blanked: one shape per zone, populated or not."""
+    blocks = re.split(r'^Node \d+, zone\s+\S+\n', text, flags=re.M)[1:]
+    return [re.sub(r'\d+', 'N', b) for b in blocks]
+
+
+def proc_formats(name):
+    """The /proc-format console commands (issue 12 items 1, 4, 5): meminfo and vmstat print
+    Linux 6.1's fields in its order (tests/linux-6.1, recorded from Debian's 6.1 kernel under
+    QEMU virt), as plain console text (no timestamp, not in dmesg), parseable as procps's
+    meminfo parser reads it ("Name: value kB", MemTotal as the Memory line's available);
+    zoneinfo's per-zone blocks have Linux's shape for populated and empty zones; printk.time=0
+    drops the timestamps of the log."""
+    ref = os.path.join(TOP, 'tests', 'linux-6.1')
+    want_mem = proc_names(open(os.path.join(ref, 'meminfo')).read(), ':')
+    want_vm = proc_names(open(os.path.join(ref, 'vmstat')).read(), ' ')
+    linux_zi = zoneinfo_shape(open(os.path.join(ref, 'zoneinfo')).read())
+    cmd = qemu_cmd('qemu-virt')
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting'],
+                                 'meminfo\nvmstat\nzoneinfo\ndmesg\npoweroff\n')
+    lines = [l.rstrip('\r') for l in out.splitlines()]
+    problems = []
+
+    def section(cmdname):
+        try:
+            i = lines.index('kernel> ' + cmdname)
+        except ValueError:
+            return None
+        j = i + 1
+        while j < len(lines) and not lines[j].startswith('kernel> '):
+            j += 1
+        return lines[i + 1:j]
+    mem, vm, zi, dm = section('meminfo'), section('vmstat'), section('zoneinfo'), section('dmesg')
+    if status != 0 or None in (mem, vm, zi, dm):
+        record(name, False, 'missing output (exit %s)' % status)
+        return
+    for label, sec in (('meminfo', mem), ('vmstat', vm), ('zoneinfo', zi)):
+        stamped = [l for l in sec if re.match(r'^\[\s*\d+\.\d+\] ', l)]
+        if stamped:
+            problems.append('%s has timestamps: %r' % (label, stamped[0]))
+    if any('MemTotal:' in l or l.startswith('nr_free_pages ') or 'per-node stats' in l for l in dm):
+        problems.append('/proc output is in dmesg')
+    if proc_names('\n'.join(mem), ':') != want_mem:
+        problems.append('meminfo fields differ from Linux 6.1: %s' % sorted(set(want_mem) ^ set(proc_names('\n'.join(mem), ':'))))
+    if proc_names('\n'.join(vm), ' ') != want_vm:
+        problems.append('vmstat fields differ from Linux 6.1: %s' % sorted(set(want_vm) ^ set(proc_names('\n'.join(vm), ' '))))
+    # procps's meminfo parser: "Name:" then a number, optionally " kB"; every line must parse.
+    values = {}
+    for l in mem:
+        m = re.match(r'^([A-Za-z0-9_()]+):\s+(\d+)( kB)?$', l)
+        if not m:
+            problems.append('meminfo line procps cannot parse: %r' % l)
+            continue
+        values[m.group(1)] = int(m.group(2))
+    m_line = re.search(r'^Memory: (\d+)K/(\d+)K available', '\n'.join(strip_ts(l) for l in lines), re.M)
+    if not m_line or values.get('MemTotal') != int(m_line.group(1)):
+        problems.append('MemTotal %s kB is not the Memory line\'s available' % values.get('MemTotal'))
+    if not (0 < values.get('MemFree', 0) <= values.get('MemTotal', 0)):
+        problems.append('MemFree %s kB outside (0, MemTotal]' % values.get('MemFree'))
+    if values.get('Slab', 0) != values.get('SReclaimable', -1) + values.get('SUnreclaim', -1) or values.get('Slab', 0) == 0:
+        problems.append('Slab %s kB is not SReclaimable + SUnreclaim, or 0' % values.get('Slab'))
+    # Linux's zones on this machine: DMA populated, the others empty; compare shapes by kind.
+    ours = zoneinfo_shape('\n'.join(zi) + '\n')
+    lin_pop = [b for b in linux_zi if 'per-node stats' in b or 'pagesets' in b]
+    lin_empty = [b for b in linux_zi if 'pagesets' not in b]
+    for b in ours:
+        if 'pagesets' in b:
+            want = lin_pop[0] if 'per-node stats' in b else lin_pop[0][lin_pop[0].index('  pages free'):]
+        else:
+            want = lin_empty[0]
+        if b != want:
+            problems.append('a zoneinfo block differs from Linux 6.1\'s shape')
+            break
+    status, out2, secs = run_qemu(name + ' printk.time=0', cmd + ['-append', 'semihosting printk.time=0'],
+                                  'dmesg\npoweroff\n')
+    stamped = [l for l in out2.splitlines() if re.match(r'^\[\s*\d+\.\d+\] ', l)]
+    if status != 0 or stamped or 'Memory: ' not in out2:
+        problems.append('printk.time=0: exit %s, %d timestamped lines' % (status, len(stamped)))
+    record(name, not problems, '; '.join(problems))
+
+
 def host_tests():
     r = make('host-test', quiet=True)
     out = r.stdout + r.stderr
@@ -755,6 +840,7 @@ def main():
             scenario('virt: zones as Linux 6.1 lays them out (4G)', 'qemu-virt', 'ktest=boot', 0,
                      [r'^  DMA      \[mem 0x0000000040000000-0x00000000ffffffff\]$', r'^  DMA32    empty$',
                       r'^  Normal   \[mem 0x0000000100000000-0x000000013fffffff\]$'], MEM='4G')
+            proc_formats('virt: meminfo/vmstat/zoneinfo in Linux 6.1\'s fields and format, plain console text')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
             # kstrtobool's other spelling: the allocator and the linear map read one parsed flag.

@@ -14,7 +14,6 @@
 #include "mm/memblock.h"
 
 BootInfo boot_info;
-unsigned long cpu_online_bits;
 u64 kimage_voffset;
 
 unsigned id_aa64mmfr0_pa_bits()

@@ -100,7 +100,7 @@ TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
 	CHECK(zone_managed_pages(z) == free_before_cma + AREA_PAGES);
 	CHECK(z->cma_pages == AREA_PAGES);
 	CHECK(totalcma_pages == AREA_PAGES);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
 	// The area's bitmap is one page from the buddy.
 	drain_all_pages(nullptr);
 	CHECK(nr_free_pages() + 1 == free_before_cma + AREA_PAGES);
@@ -113,7 +113,7 @@ TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
 	CHECK(cma_maxchunk_pages(c) == AREA_PAGES);
 	CHECK_PAGE_ALLOC_CLEAN();
 	host_take_log();
-	show_meminfo();
+	show_meminfo(printk);
 	std::string mi = host_take_log();
 	CHECK(log_has(mi, "CmaTotal:          16384 kB\n"));
 	CHECK(log_has(mi, "CmaFree:           16384 kB\n"));
@@ -122,7 +122,7 @@ TEST_CASE("cma: an area becomes MIGRATE_CMA pageblocks with exact counters")
 TEST_CASE_FIXTURE(CmaEnv, "cma: movable allocations use CMA pageblocks, unmovable ones never")
 {
 	std::vector<page *> ks = exhaust_unmovable(c);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
 	// Now CMA holds more than half the free memory: movable requests take it first (Linux's
 	// balance in __rmqueue), order 0 through the pcp lists and higher orders from the buddy.
 	std::vector<page *> ms;
@@ -141,11 +141,11 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: movable allocations use CMA pageblocks, unmovabl
 	unsigned long pcp = 0;
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		pcp += static_cast<unsigned long>(z->pcp[cpu].count);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) + 300 + 16 + pcp == AREA_PAGES);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) + 300 + 16 + pcp == AREA_PAGES);
 	__free_pages(big, 4);
 	free_all(ms);
 	free_all(ks);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
 	check_ledger();
 }
 
@@ -164,7 +164,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: cma_alloc gives aligned contiguous pages and cma
 	}
 	// Exactly the pages taken left the free counts; the rest of their pageblocks is back.
 	CHECK(nr_free_pages() == free0 - 1000);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES - 1000);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES - 1000);
 	CHECK(z->nr_isolate_pageblock == 0);
 	CHECK_PAGE_ALLOC_CLEAN();
 	// The buffer is memory: write all of it.
@@ -205,13 +205,13 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: cma_alloc gives aligned contiguous pages and cma
 	CHECK(cma_release(c, one, 1));
 	CHECK(cma_used_pages(c) == 0);
 	drain_all_pages(nullptr);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES);
 	CHECK(page_alloc_ledger_snapshot() == start);
 	// The whole area comes out as one piece once it is all free.
 	page *all = cma_alloc(c, AREA_PAGES, 0, false);
 	REQUIRE(all);
 	CHECK(page_to_pfn(all) == c->base_pfn);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == 0);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == 0);
 	CHECK(cma_release(c, all, AREA_PAGES));
 	check_ledger();
 	CHECK(c->nr_pages_succeeded == 1000 + 1024 + 1 + AREA_PAGES);
@@ -224,7 +224,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: a page in use makes cma_alloc fail cleanly until
 	REQUIRE(m);
 	REQUIRE(in_area(c, m));
 	free_all(ks);
-	unsigned long cma_free = zone_page_state(z, NR_FREE_CMA_PAGES);
+	unsigned long cma_free = zone_page_state_snapshot(z, NR_FREE_CMA_PAGES);
 	unsigned long free0 = nr_free_pages();
 
 	host_take_log();
@@ -236,7 +236,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: a page in use makes cma_alloc fail cleanly until
 	CHECK(z->nr_isolate_pageblock == 0);
 	for (unsigned long pfn = c->base_pfn; pfn < c->base_pfn + c->count; pfn += pageblock_nr_pages)
 		REQUIRE(get_pageblock_migratetype(pfn_to_page(pfn)) == MIGRATE_CMA);
-	CHECK(zone_page_state(z, NR_FREE_CMA_PAGES) == cma_free);
+	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == cma_free);
 	CHECK(nr_free_pages() == free0);
 	CHECK(cma_used_pages(c) == 0);
 	CHECK(page_ref_count(m) == 1);
@@ -339,7 +339,7 @@ TEST_CASE("cma: an area across two zones is not activated and its pages become o
 	REQUIRE(cma_area_count == 1);
 	CHECK(cma_areas[0].count == 0);
 	CHECK(totalcma_pages == 0);
-	CHECK(global_zone_page_state(NR_FREE_CMA_PAGES) == 0);
+	CHECK(global_zone_page_state_snapshot(NR_FREE_CMA_PAGES) == 0);
 	drain_all_pages(nullptr);
 	CHECK(nr_free_pages() == free_before_cma + AREA_PAGES);
 	CHECK(totalram_pages() == free_before_cma + AREA_PAGES);

@@ -724,7 +724,7 @@ TEST_CASE("page_alloc: introspection formats")
 {
 	HostMm mm(small_config());
 	host_take_log();
-	show_buddyinfo();
+	show_buddyinfo(printk);
 	std::string b = host_take_log();
 	zone *z = zone_of(0, ZONE_DMA);
 	char want[256];
@@ -734,21 +734,21 @@ TEST_CASE("page_alloc: introspection formats")
 	snprintf(want + len, sizeof(want) - len, "\n");
 	CHECK(b == want);
 
-	show_meminfo();
+	show_meminfo(printk);
 	std::string m = host_take_log();
 	snprintf(want, sizeof(want), "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n", totalram_pages() * 4,
 		 nr_free_pages() * 4);
 	CHECK(m.rfind(want, 0) == 0);
 	CHECK(log_has(m, "MemAvailable:   "));
 
-	show_pagetypeinfo();
+	show_pagetypeinfo(printk);
 	std::string t = host_take_log();
 	CHECK(t.rfind("Page block order: 9\nPages per block:  512\n\nFree pages count per migrate type at order", 0) == 0);
 	CHECK(log_has(t, "Node    0, zone      DMA, type    Unmovable "));
 	CHECK(log_has(t, "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate \n"));
 	CHECK(log_has(t, "Node 0, zone      DMA           "));
 
-	show_zoneinfo();
+	show_zoneinfo(printk);
 	std::string zi = host_take_log();
 	snprintf(want, sizeof(want), "Node 0, zone      DMA\n  per-node stats");
 	CHECK(log_has(zi, want));
@@ -761,17 +761,17 @@ TEST_CASE("page_alloc: introspection formats")
 
 	page *p = alloc_page(GFP_KERNEL);
 	__free_page(p);
-	show_vmstat();
+	show_vmstat(printk);
 	std::string vs = host_take_log();
 	snprintf(want, sizeof(want), "nr_free_pages %lu\n", nr_free_pages());
 	CHECK(vs.rfind(want, 0) == 0);
 	CHECK(log_has(vs, "pgalloc_dma 1\n"));
 	CHECK(log_has(vs, "pgfree "));
 
-	show_unusable_index();
+	show_unusable_index(printk);
 	std::string ui = host_take_log();
 	CHECK(ui.rfind("Node 0, zone      DMA 0.000 ", 0) == 0);
-	show_extfrag_index();
+	show_extfrag_index(printk);
 	CHECK(log_has(host_take_log(), "-1.000 "));
 }
 

@@ -249,7 +249,7 @@ bool pcp_page_below_low(gfp_t gfp)
 		bool pcp_page = !list_empty(&z->pcp[host_current_cpu].lists[order_to_pindex(mt, 0)]);
 		long usable = static_cast<long>(zone_page_state(z, NR_FREE_PAGES) - z->nr_reserved_highatomic);
 		if (mt != MIGRATE_MOVABLE)
-			usable -= static_cast<long>(zone_page_state(z, NR_FREE_CMA_PAGES));
+			usable -= static_cast<long>(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES));
 		return pcp_page && usable <= static_cast<long>(low_wmark_pages(z)) + z->lowmem_reserve[highest];
 	}
 	return false;

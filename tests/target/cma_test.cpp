@@ -89,8 +89,8 @@ KTEST(cma, areas_are_migrate_cma_pageblocks_in_the_buddy)
 	KT_EXPECT_EQ(t, totalcma_pages, pages);
 	KT_EXPECT_EQ(t, zone_cma, pages);
 	drain_all_pages(nullptr);
-	KT_EXPECT_LE(t, global_zone_page_state(NR_FREE_CMA_PAGES), totalcma_pages);
-	KT_EXPECT_GT(t, global_zone_page_state(NR_FREE_CMA_PAGES), 0u);
+	KT_EXPECT_LE(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), totalcma_pages);
+	KT_EXPECT_GT(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), 0u);
 	KT_EXPECT_EQ(t, check_page_alloc(), 0u);
 }
 
@@ -100,11 +100,11 @@ KTEST(cma, movable_allocations_use_cma_unmovable_never)
 	if (!c)
 		return;
 	drain_all_pages(nullptr);
-	unsigned long cma_free = global_zone_page_state(NR_FREE_CMA_PAGES);
+	unsigned long cma_free = global_zone_page_state_snapshot(NR_FREE_CMA_PAGES);
 	Hoard h;
 	h.fill();
 	KT_EXPECT_EQ(t, h.foreign, 0u);
-	KT_EXPECT_EQ(t, global_zone_page_state(NR_FREE_CMA_PAGES), cma_free);
+	KT_EXPECT_EQ(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), cma_free);
 	// What is left is mostly CMA: movable requests are served from it (Linux's balance).
 	// With grouping by mobility off every request is unmovable (Linux), CMA stays untouched.
 	bool grouping = !page_group_by_mobility_disabled;
@@ -129,7 +129,7 @@ KTEST(cma, movable_allocations_use_cma_unmovable_never)
 	} else {
 		KT_EXPECT_EQ(t, in_cma, 0);
 	}
-	KT_EXPECT_EQ(t, global_zone_page_state(NR_FREE_CMA_PAGES), cma_free);
+	KT_EXPECT_EQ(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), cma_free);
 }
 
 KTEST(cma, cma_alloc_4m_and_release)
@@ -143,7 +143,7 @@ KTEST(cma, cma_alloc_4m_and_release)
 		return;
 	}
 	drain_all_pages(nullptr);
-	unsigned long cma_free = global_zone_page_state(NR_FREE_CMA_PAGES);
+	unsigned long cma_free = global_zone_page_state_snapshot(NR_FREE_CMA_PAGES);
 	unsigned long used = cma_used_pages(c);
 	// dma_alloc_from_contiguous's alignment: min(get_order(size), CONFIG_CMA_ALIGNMENT = 8).
 	page *p = cma_alloc(c, COUNT, 8, false);
@@ -151,7 +151,7 @@ KTEST(cma, cma_alloc_4m_and_release)
 	KT_EXPECT_TRUE(t, in_area(c, p) && in_area(c, p + COUNT - 1));
 	KT_EXPECT_EQ(t, page_to_pfn(p) & 255, 0u);
 	KT_EXPECT_EQ(t, cma_used_pages(c), used + COUNT);
-	KT_EXPECT_EQ(t, global_zone_page_state(NR_FREE_CMA_PAGES), cma_free - COUNT);
+	KT_EXPECT_EQ(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), cma_free - COUNT);
 	int bad = 0;
 	for (unsigned long i = 0; i < COUNT; i++)
 		bad += page_ref_count(p + i) != 1 || PageBuddy(p + i);
@@ -168,7 +168,7 @@ KTEST(cma, cma_alloc_4m_and_release)
 	KT_EXPECT_TRUE(t, cma_release(c, p, COUNT));
 	drain_all_pages(nullptr);
 	KT_EXPECT_EQ(t, cma_used_pages(c), used);
-	KT_EXPECT_EQ(t, global_zone_page_state(NR_FREE_CMA_PAGES), cma_free);
+	KT_EXPECT_EQ(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), cma_free);
 	KT_EXPECT_EQ(t, check_page_alloc(), 0u);
 }
 
@@ -191,10 +191,10 @@ KTEST(cma, cma_alloc_fails_cleanly_on_a_page_in_use)
 		__free_page(m);
 		KT_ASSERT_TRUE(t, false); // a movable page outside CMA although CMA held most free memory
 	}
-	unsigned long cma_free = global_zone_page_state(NR_FREE_CMA_PAGES);
+	unsigned long cma_free = global_zone_page_state_snapshot(NR_FREE_CMA_PAGES);
 	// The whole area includes m: no free range exists, and nothing may change.
 	KT_EXPECT_TRUE(t, cma_alloc(c, c->count, 0, true) == nullptr);
-	KT_EXPECT_EQ(t, global_zone_page_state(NR_FREE_CMA_PAGES), cma_free);
+	KT_EXPECT_EQ(t, global_zone_page_state_snapshot(NR_FREE_CMA_PAGES), cma_free);
 	KT_EXPECT_EQ(t, get_pageblock_migratetype(m), int(MIGRATE_CMA));
 	KT_EXPECT_EQ(t, page_ref_count(m), 1);
 	KT_EXPECT_EQ(t, check_page_alloc(), 0u);

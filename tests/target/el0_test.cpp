@@ -19,6 +19,7 @@
 #include "mm/mm_struct.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/vmstat.h"
 
 void asid_set_bits_for_test(unsigned bits);
 
@@ -446,8 +447,14 @@ KTEST(el0, undefined_instruction_killed)
 
 KTEST(el0, demand_faults_counted_exactly)
 {
+	unsigned long pgfault0 = global_vm_event(PGFAULT);
 	RUN(t, el0_faults, e);
 	expect_exit(t, e, 64);
+	// vmstat's pgfault counts every fault the program took, as its own getrusage saw them
+	// (the exit status counts those of its 64-page loop, ru_minflt all of them).
+	t.log("pgfault +%lu, the program's ru_minflt %lu", global_vm_event(PGFAULT) - pgfault0, e.min_flt);
+	KT_EXPECT_EQ(t, global_vm_event(PGFAULT) - pgfault0, e.min_flt);
+	KT_EXPECT_GE(t, e.min_flt, 64ul);
 }
 
 KTEST(el0, zero_page_then_cow)
@@ -501,8 +508,10 @@ KTEST(el0, enomem_from_mmap_and_brk)
 
 KTEST(el0, out_of_memory_killed)
 {
+	unsigned long oom0 = global_vm_event(OOM_KILL);
 	RUN(t, el0_oom, e);
 	expect_kill(t, e, SIGKILL, "out of memory");
+	KT_EXPECT_EQ(t, global_vm_event(OOM_KILL) - oom0, 1ul);
 	KT_EXPECT_GT(t, e.min_flt, 1000ul);
 }
 

@@ -10,6 +10,7 @@
 #include "core/printk.h"
 #include "kernel/process.h"
 #include "mm/mm_struct.h"
+#include "mm/vmstat.h"
 
 // Fault status names as Linux's fault_info[] (the kill report's reason): the same table the
 // oops uses (arch/arm64/traps.cpp).
@@ -76,6 +77,9 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 	case UserFault::Ok:
 		return;
 	case UserFault::Oom:
+		// The faulting task is the one killed (Linux's pagefault_out_of_memory ends in an
+		// OOM kill, counted as oom_kill).
+		count_vm_event(OOM_KILL);
 		force_sig_kill(SIGKILL, "out of memory", far, esr, regs);
 	case UserFault::Bus:
 		force_sig_kill(SIGBUS, name, far, esr, regs);

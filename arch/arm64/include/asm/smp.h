@@ -14,10 +14,6 @@ static inline unsigned smp_processor_id()
 	__builtin_assume(v < NR_CPUS);
 	return static_cast<unsigned>(v);
 }
-// CPUs that are up, bit n for logical CPU n (Linux's cpu_online_mask): the boot CPU sets its
-// bit in start_kernel, secondary CPUs as they come up.
-extern unsigned long cpu_online_bits;
-static inline bool cpu_online(unsigned cpu) { return cpu < NR_CPUS && ((cpu_online_bits >> cpu) & 1); }
-static inline void set_cpu_online(unsigned cpu) { __atomic_fetch_or(&cpu_online_bits, 1ul << cpu, __ATOMIC_RELEASE); }
+// Which CPUs are up (cpu_online, for_each_online_cpu): include/core/cpumask.h.
 
 static inline void cpu_relax() { asm volatile("yield" ::: "memory"); }
