@@ -36,7 +36,7 @@
 
 void crashtest_run_selected(); // tests/target/crashtest.cpp
 void el0_init();                // arch/arm64/syscall.cpp
-void run_init_program();        // kernel/process.cpp: init=/rdinit=
+Result run_init_program();      // kernel/process.cpp: init=/rdinit=
 
 using initcall_t = void (*)();
 extern "C" initcall_t __init_array_start[], __init_array_end[];
@@ -108,7 +108,11 @@ static int kernel_init(void *)
 {
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
-	run_init_program();
+	// With init= or rdinit=, PID 1 becomes that program (returning 0 enters it at EL0, as
+	// ret_from_fork does for any user task); when it cannot be started, the console monitor
+	// runs instead (Linux would try other inits, then panic: here there is the shell).
+	if (!run_init_program().is_error())
+		return 0;
 	pr_notice("Type 'help' for the list of console commands.\n");
 	shell_run();
 }

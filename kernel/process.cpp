@@ -10,7 +10,9 @@
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
+#include "kernel/printk_internal.h"
 #include "kernel/process.h"
+#include "kernel/reboot.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
 #include "kernel/wait.h"
@@ -40,6 +42,12 @@ static const char *path_basename(const char *path)
 		if (*c == '/' && c[1])
 			base = c + 1;
 	return base;
+}
+
+// exec names the task after the file, as Linux's __set_task_comm(bprm->filename's basename).
+static void set_comm_from_path(task_struct *t, const char *path)
+{
+	kstd::strlcpy(t->comm, path_basename(path), sizeof(t->comm));
 }
 
 namespace {
@@ -155,12 +163,25 @@ ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> a
 	return run_program_image(path, e.value().data, argv, envp);
 }
 
+// PID 1 must not end (Linux's "Attempted to kill init!"): there is nothing left to run the
+// system. The kernel says so as Linux's panic does and powers off with init's status (the
+// exit status, or 128 + the signal), so that QEMU's exit status is init's.
+[[noreturn]] static void init_exited(const task_struct *t)
+{
+	int code = t->exit.kind == ExitKind::Exited ? t->exit.status << 8 : t->exit.signal;
+	printk_bust_locks();
+	pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", code);
+	machine_power_off(t->exit.kind == ExitKind::Exited ? t->exit.status : 128 + t->exit.signal);
+}
+
 void do_exit(int status)
 {
 	task_struct *t = current_task();
 	t->exit.kind = ExitKind::Exited;
 	t->exit.status = status & 0xff;
 	exit_mm(t);
+	if (t->pid == 1)
+		init_exited(t);
 	do_task_exit();
 }
 
@@ -202,6 +223,8 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	if (regs)
 		__show_regs(regs);
 	exit_mm(t);
+	if (t->pid == 1)
+		init_exited(t);
 	do_task_exit();
 }
 
@@ -258,11 +281,11 @@ static Result set_rdinit(const char *v)
 KERNEL_PARAM("init", set_init);
 KERNEL_PARAM("rdinit", set_rdinit);
 
-void run_init_program()
+Result run_init_program()
 {
 	const char *path = rdinit_path ? rdinit_path : init_path;
 	if (!path)
-		return;
+		return Errno::ENOENT;
 	const char *argv[MAX_INIT_ARGS + 1];
 	usize argc = 0;
 	argv[argc++] = path;
@@ -270,9 +293,23 @@ void run_init_program()
 		if (argc < MAX_INIT_ARGS + 1)
 			argv[argc++] = a;
 	pr_info("Run %s as init process\n", path);
-	auto r = run_program(path, kstd::span<const char *const>(argv, argc), init_envp());
-	if (r.is_error())
+	kstd::span<const u8> rd = initramfs_image();
+	auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, path);
+	Result r = e.is_error() ? Result(e.error()) : !e.value().is_reg() ? Result(Errno::EACCES) : Result{};
+	task_struct *t = current;
+	if (!r.is_error()) {
+		// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program. Its kernel
+		// thread past is gone: user FP/SIMD state and thread pointers start at zero.
+		set_comm_from_path(t, path);
+		r = exec_image(t, path, e.value().data, kstd::span<const char *const>(argv, argc), init_envp(),
+			       task_pt_regs(t));
+	}
+	if (r.is_error()) {
+		exit_mm(t);
 		pr_err("Failed to execute %s (error %d)\n", path, r.error().neg());
-	else
-		print_exit_info(path, r.value());
+		return r;
+	}
+	t->flags &= ~PF_KTHREAD;
+	fpsimd_flush_thread();
+	return {};
 }

@@ -358,6 +358,21 @@ void set_user_nice(task_struct *p, int nice)
 	arch_local_irq_restore(f);
 }
 
+void fpsimd_flush_thread()
+{
+	task_struct *t = current;
+	irqflags_t f = arch_local_irq_save(); // no switch between the load and the bookkeeping
+	memset(&t->thread.uw_fpsimd, 0, sizeof(t->thread.uw_fpsimd));
+	t->thread.tp_value = t->thread.tp2_value = 0;
+	fpsimd_load_state(&t->thread.uw_fpsimd);
+	write_sysreg(0ul, tpidr_el0);
+	write_sysreg(0ul, tpidrro_el0);
+	unsigned cpu = smp_processor_id();
+	t->thread.fpsimd_cpu = cpu;
+	fpsimd_last_state[cpu] = t;
+	arch_local_irq_restore(f);
+}
+
 // --- tasks ------------------------------------------------------------------------------------------
 
 pt_regs *task_pt_regs(task_struct *t)

@@ -197,6 +197,10 @@ static inline void set_current_state(unsigned state)
 	__atomic_store_n(&current->__state, state, __ATOMIC_SEQ_CST);
 }
 
+// Exec in a task that was a kernel thread (PID 1 becoming init): its user FP/SIMD state and
+// thread pointers start at zero, in the registers now (Linux's fpsimd_flush_thread).
+void fpsimd_flush_thread();
+
 // --- tasks ------------------------------------------------------------------------------------
 
 // A new task with a kernel stack, not yet runnable, child of current. It starts in

@@ -75,15 +75,26 @@ static long console_write_user(u64 ubuf, u64 len)
 {
 	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
 		return EFAULT_;
+	// Linux's tty write (iterate_tty_write): the buffer goes in chunks of 2048 bytes, and a
+	// chunk that cannot be copied whole ends the write: what earlier chunks wrote is returned,
+	// or -EFAULT when it was the first (recorded on Debian's Linux 6.1: a write running into an
+	// unmapped page within its first 2048 bytes is -EFAULT, and nothing of it is printed).
+	constexpr u64 TTY_CHUNK = 2048;
 	char buf[256];
 	u64 done = 0;
 	while (done < len) {
-		u64 n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done), n);
-		user_console_put(buf, n - left);
-		done += n - left;
-		if (left)
+		u64 chunk = len - done < TTY_CHUNK ? len - done : TTY_CHUNK;
+		if (fault_in_user(ubuf + done, chunk, false) != chunk)
 			return done ? static_cast<long>(done) : EFAULT_;
+		for (u64 off = 0; off < chunk;) {
+			u64 n = chunk - off < sizeof(buf) ? chunk - off : sizeof(buf);
+			u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done + off), n);
+			if (left) // unmapped since fault_in_user: as above, stop at the chunk
+				return done ? static_cast<long>(done) : EFAULT_;
+			user_console_put(buf, n);
+			off += n;
+		}
+		done += chunk;
 	}
 	return static_cast<long>(done);
 }
