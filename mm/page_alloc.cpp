@@ -5,6 +5,7 @@
 #include <asm/page.h>
 #include <asm/smp.h>
 
+#include "core/compiler.h"
 #include "core/panic.h"
 #include "core/printk.h"
 #include "kstd/string.h"
@@ -1305,7 +1306,7 @@ static inline int default_node()
 	clear_page(page_address(p));
 	// Hides that the result is the argument: otherwise the compiler keeps p in a callee-saved
 	// register across the call in alloc_pages() and the fast path pays for a bigger frame.
-	asm("" : "+r"(p));
+	OPTIMIZER_HIDE_VAR(p);
 	return p;
 }
 

@@ -9,6 +9,7 @@
 #endif
 #include <asm/smp.h>
 
+#include "core/compiler.h"
 #include "core/spinlock.h"
 #include "kstd/list.h"
 #include "kstd/util.h"
@@ -59,7 +60,7 @@ inline page *obj_to_page(const void *x)
 	uptr frame = reinterpret_cast<uptr>(x) >> PAGE_SHIFT;
 	// Opaque to the optimiser, which would otherwise rewrite (x >> 12) * 64 as
 	// (x >> 6) & ~63: three instructions instead of a shift and a shifted add.
-	asm("" : "+r"(frame));
+	OPTIMIZER_HIDE_VAR(frame);
 	return reinterpret_cast<page *>(vmemmap_fold + frame * sizeof(page));
 }
 
