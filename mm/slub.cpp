@@ -32,6 +32,7 @@
 #include <asm/irqflags.h>
 #include <asm/smp.h>
 
+#include "core/compiler.h"
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
@@ -83,7 +84,7 @@ slab_flags_t slub_debug;
 char slub_debug_names[128];
 
 SpinLock object_map_lock;
-unsigned long object_map[MAP_BITS / 64];
+unsigned long object_map[MAP_BITS / 64] TA_GUARDED(object_map_lock);
 
 
 inline bool kmem_cache_debug(const cache *s) { return slab_flags_has(s->flags, SLAB_DEBUG_FLAGS); }
@@ -641,34 +642,40 @@ void free_slab(cache *s, page *pg)
 	__free_pages(pg, order);
 }
 
-inline void inc_slabs_node(kmem_cache_node *n, const page *pg)
+inline void inc_slabs_node(kmem_cache_node *n, const page *pg) TA_REQ(n->list_lock)
 {
 	n->nr_slabs++;
 	n->total_objects += pg->objects;
 	n->nr_pages += 1UL << compound_order(pg);
 }
-inline void dec_slabs_node(kmem_cache_node *n, const page *pg)
+inline void dec_slabs_node(kmem_cache_node *n, const page *pg) TA_REQ(n->list_lock)
 {
 	n->nr_slabs--;
 	n->total_objects -= pg->objects;
 	n->nr_pages -= 1UL << compound_order(pg);
 }
 
-inline void add_partial(kmem_cache_node *n, page *pg, bool tail)
+inline void add_partial(kmem_cache_node *n, page *pg, bool tail) TA_REQ(n->list_lock)
 {
+	lockdep_assert_held(&n->list_lock);
 	n->nr_partial++;
 	if (tail)
 		list_add_tail(&pg->slab_list, &n->partial);
 	else
 		list_add(&pg->slab_list, &n->partial);
 }
-inline void remove_partial(kmem_cache_node *n, page *pg)
+inline void remove_partial(kmem_cache_node *n, page *pg) TA_REQ(n->list_lock)
 {
+	lockdep_assert_held(&n->list_lock);
 	list_del_init(&pg->slab_list);
 	n->nr_partial--;
 }
-inline void add_full(kmem_cache_node *n, page *pg) { list_add(&pg->slab_list, &n->full); }
-inline void remove_full(page *pg) { list_del_init(&pg->slab_list); }
+inline void add_full(kmem_cache_node *n, page *pg) TA_REQ(n->list_lock) { list_add(&pg->slab_list, &n->full); }
+inline void remove_full(kmem_cache_node *n, page *pg) TA_REQ(n->list_lock)
+{
+	lockdep_assert_held(&n->list_lock);
+	list_del_init(&pg->slab_list);
+}
 
 // Returns a frozen slab's remaining objects and unfreezes it onto the right list (or frees it).
 // Local IRQs off.
@@ -724,7 +731,7 @@ page *get_partial(cache *s, void **fl)
 {
 	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
 		kmem_cache_node *n = &s->node[nid];
-		if (!__atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED))
+		if (!READ_ONCE(n->nr_partial)) // a hint: re-checked under the lock
 			continue;
 		n->list_lock.lock();
 		if (list_empty(&n->partial)) {
@@ -845,7 +852,7 @@ __attribute__((noinline)) void __slab_free(cache *s, page *pg, void *x, unsigned
 	}
 	if (!prior) {
 		// Was full: now partial.
-		remove_full(pg);
+		remove_full(n, pg);
 		add_partial(n, pg, true);
 	}
 	if (pg->inuse == 0 && n->nr_partial > s->min_partial) {
@@ -984,9 +991,9 @@ void discard_empty(cache *s, bool all_empty)
 	}
 }
 
-// Marks the free objects of a slab in object_map (object_map_lock held). The freelist must be
-// valid (on_freelist() has checked and repaired it).
-void fill_map(const cache *s, const page *pg)
+// Marks the free objects of a slab in object_map. The freelist must be valid (on_freelist()
+// has checked and repaired it).
+void fill_map(const cache *s, const page *pg) TA_REQ(object_map_lock)
 {
 	memset(object_map, 0, sizeof(object_map));
 	u8 *addr = slab_address(pg);
@@ -997,7 +1004,8 @@ void fill_map(const cache *s, const page *pg)
 			object_map[idx / 64] |= 1UL << (idx % 64);
 	}
 }
-bool map_test(unsigned idx) { return idx < MAP_BITS && (object_map[idx / 64] >> (idx % 64)) & 1; }
+bool map_test(unsigned idx) TA_REQ(object_map_lock)
+{ return idx < MAP_BITS && (object_map[idx / 64] >> (idx % 64)) & 1; }
 
 // Linux list_slab_objects: the destroy-with-leaks report for one slab.
 void list_slab_objects(cache *s, page *pg)
@@ -1282,7 +1290,7 @@ unsigned long Allocator::pages_in_use()
 	list_for_each(pos, &SlabCommon<Allocator>::caches) {
 		cache *s = C(list_entry(pos, kmem_cache, list));
 		for (auto &n : s->node)
-			pages += n.nr_pages;
+			pages += READ_ONCE(n.nr_pages); // a statistic: no lock
 	}
 	return pages;
 }

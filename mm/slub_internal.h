@@ -25,14 +25,17 @@ struct kmem_cache_cpu {
 	page *slab;     // the frozen slab, or nullptr
 };
 
+// The node's lists and counters are guarded by list_lock, and so are the slab fields
+// (freelist, inuse, frozen) of every slab that is not frozen by a CPU: those live in struct
+// page, where the analysis cannot see them. get_partial() peeks at nr_partial with READ_ONCE.
 struct kmem_cache_node {
 	SpinLock list_lock;
-	unsigned long nr_partial = 0;
-	list_head partial = LIST_HEAD_INIT(partial);
-	list_head full = LIST_HEAD_INIT(full);
-	unsigned long nr_slabs = 0;
-	unsigned long total_objects = 0;
-	unsigned long nr_pages = 0;
+	unsigned long nr_partial TA_GUARDED(list_lock) = 0;
+	list_head partial TA_GUARDED(list_lock) = LIST_HEAD_INIT(partial);
+	list_head full TA_GUARDED(list_lock) = LIST_HEAD_INIT(full);
+	unsigned long nr_slabs TA_GUARDED(list_lock) = 0;
+	unsigned long total_objects TA_GUARDED(list_lock) = 0;
+	unsigned long nr_pages TA_GUARDED(list_lock) = 0;
 };
 
 struct cache : kmem_cache {

@@ -18,3 +18,10 @@
 // arithmetic that uses it. The value stays in a register; no instruction is emitted. Not
 // volatile (as Linux's): an unused result is still deleted and an identical one may be reused.
 #define OPTIMIZER_HIDE_VAR(var) __asm__("" : "=r"(var) : "0"(var))
+
+// A deliberate lockless access (Linux's READ_ONCE/WRITE_ONCE): one access of the whole word,
+// neither torn, repeated nor merged with another (a relaxed atomic; on arm64 a plain ldr/str).
+// Reads of a TA_GUARDED field without its lock go through READ_ONCE, which says to the reader
+// that the race is intended (a statistic, a hint re-checked under the lock).
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
