@@ -1308,6 +1308,23 @@ static inline int default_node()
 	return p;
 }
 
+#if defined(HOST_TEST)
+// The mistakes these make on purpose are what the analysis exists to reject, so it is off
+// for both: they prove that the run-time checks behind it fire too.
+void free_one_page_without_lock_for_test(page *p) TA_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (!free_pages_prepare(p, 0))
+		return;
+	unsigned long pfn = page_to_pfn(p);
+	__free_one_page(p, pfn, page_zone(p), 0, static_cast<int>(get_pfnblock_flags_mask(p, pfn, MIGRATETYPE_MASK)),
+			FPI_NONE);
+}
+void free_pcppages_bulk_irqs_on_for_test(zone *z) TA_NO_THREAD_SAFETY_ANALYSIS
+{
+	free_pcppages_bulk(z, 0, &z->pcp[smp_processor_id()], 0);
+}
+#endif
+
 [[gnu::noinline]] static page *clear_new_page(page *p)
 {
 	clear_page(page_address(p));

@@ -3,10 +3,13 @@
 // (slab_cache, freelist, inuse/objects/frozen).
 //
 // Per-CPU fast path: each CPU owns one "frozen" slab and a private freelist of its objects
-// (kmem_cache_cpu). Allocation pops and free pushes on that list with local IRQs off; nothing
-// else touches another CPU's kmem_cache_cpu, so this is SMP-correct without a transaction id
-// or cmpxchg_double. (Linux uses a lockless this_cpu_cmpxchg_double with a tid instead; the
-// IRQ-off form costs two more instructions here and needs no 16-byte atomics.)
+// (kmem_cache_cpu). Allocation pops and free pushes on that list inside a restartable
+// sequence (kernel/rseq.h, asm/rseq.h; the asm is in mm/slub_internal.h): it reads the CPU
+// number, the list head and the free pointer, and publishes with one final store to
+// c->freelist; an exception taken before that store rewinds it to the start. Nothing else
+// writes another CPU's kmem_cache_cpu, so this is SMP-correct without IRQ masking, a
+// transaction id or cmpxchg_double (Linux's this_cpu_cmpxchg_double with a tid). The slow
+// paths (slab_alloc_slowpath, slab_free_slowpath) and the host build mask IRQs instead.
 //
 // Slow path, under the node's list_lock (always taken with IRQs off): frees to slabs the CPU
 // does not own go onto slab->freelist with inuse decremented (a frozen slab's owner collects
@@ -866,6 +869,16 @@ __attribute__((noinline)) void __slab_free(cache *s, page *pg, void *x, unsigned
 }
 
 } // namespace
+
+#if defined(HOST_TEST)
+// A caller that forgot list_lock, on purpose (the analysis that would reject it is off here):
+// proves that the run-time checks in add_partial()/remove_partial() fire.
+void partial_list_without_lock_for_test(kmem_cache_node *n, page *pg) TA_NO_THREAD_SAFETY_ANALYSIS
+{
+	add_partial(n, pg, true);
+	remove_partial(n, pg);
+}
+#endif
 
 __attribute__((noinline)) void *slab_alloc_slowpath(cache *s, gfp_t gfp, unsigned long addr)
 {

@@ -38,6 +38,12 @@ struct kmem_cache_node {
 	unsigned long nr_pages TA_GUARDED(list_lock) = 0;
 };
 
+#if defined(HOST_TEST)
+// Host suite: add_partial() then remove_partial() on n without its list_lock (n and pg are
+// the test's own), so a test can see lockdep_assert_held fire.
+void partial_list_without_lock_for_test(kmem_cache_node *n, page *pg);
+#endif
+
 struct cache : kmem_cache {
 	kmem_cache_cpu cpu_slab[NR_CPUS] = {};
 	// The free pointer's offset within the object and the freelist secret: both fast paths
