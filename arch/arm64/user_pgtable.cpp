@@ -18,8 +18,9 @@
 #include "mm/mm_struct.h"
 
 static unsigned asid_bits = 16;
-// cpu_asid_lock guards the allocator's state; active_asids[cpu] is written by its CPU with
-// relaxed atomics and read by rollover under the lock (Linux's context.c scheme).
+// cpu_asid_lock guards the allocator's state. active_asids[] is touched only with atomics
+// (stored by its CPU on a switch, swapped out by a rollover), the form Linux's lockless
+// switch path needs, so it is not annotated.
 static SpinLock cpu_asid_lock;
 static u64 asid_generation TA_GUARDED(cpu_asid_lock);
 static constexpr unsigned MAX_ASIDS = 1u << 16;
