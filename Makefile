@@ -51,6 +51,9 @@ include user/rules.mk
 # --- kernel ------------------------------------------------------------------------------
 INCLUDES := -I. -Iinclude -Ilib -Iarch/arm64/include -isystem lib/std-shim -I$(DEPS)/arm64/usr/include -Ilib/fdt-shim
 KERNEL_TARGET := --target=aarch64-none-elf -mcpu=cortex-a53
+# Locks are capabilities the compiler checks (include/core/thread_annotations.h), in the
+# kernel and in the host suite alike.
+THREAD_SAFETY := -Wthread-safety -Wthread-safety-beta -Werror=thread-safety -Werror=thread-safety-beta
 # -mgeneral-regs-only: kernel C++ never touches FP/SIMD registers (as Linux), so exception
 # entry saves only general registers and user FP state survives kernel entry untouched.
 KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti \
@@ -58,7 +61,7 @@ KCXXFLAGS := $(KERNEL_TARGET) -std=c++20 -ffreestanding -fno-exceptions -fno-rtt
 	-mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fstack-protector-strong -fno-pic -mcmodel=small -O2 -g \
-	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wthread-safety \
+	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(THREAD_SAFETY) \
 	-DSLAB_$(shell echo $(SLAB) | tr a-z A-Z)=1 -MMD -MP $(INCLUDES) -include lib/std-shim/initializer_list
 ifeq ($(UBSAN),1)
 KCXXFLAGS += -fsanitize=undefined -fno-sanitize-minimal-runtime -fno-sanitize=function,vptr -DCONFIG_UBSAN=1
@@ -162,7 +165,7 @@ $(BOARD_DIR)/kernel.elf: $(OBJ)/kernel.elf
 HOST_OBJ := $(BUILD)/host
 HOSTCXXFLAGS := -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter \
-	-Wno-missing-field-initializers -include tests/host/include/host_prelude.h \
+	-Wno-missing-field-initializers $(THREAD_SAFETY) -include tests/host/include/host_prelude.h \
 	-Itests/host/include -I. -Iinclude -Ilib -DHOST_TEST=1 -MMD -MP
 ifeq ($(WERROR),1)
 HOSTCXXFLAGS += -Werror

@@ -21,6 +21,14 @@ struct BenchCase {
 											       bench_##name}; \
 	static void bench_##name()
 
+// A benchmark loop's sink: OPTIMIZER_HIDE_VAR(var) and barrier() in one volatile statement,
+// so it stays in every iteration. The value is produced and consumed once per iteration as at
+// a real call site, and the empty loop that is subtracted keeps the same shape as the
+// measured one: a plain OPTIMIZER_HIDE_VAR of a loop-invariant value would be hoisted out of
+// the loop (empty_loop_ns would lose an instruction per iteration and every figure would
+// shift by one).
+#define bench_keep(var) __asm__ __volatile__("" : "+r"(var) : : "memory")
+
 // Guest nanoseconds (= instructions under -icount shift=0) from the generic counter.
 u64 bench_now_ns();
 void bench_report(const char *name, u64 value, const char *unit);

@@ -17,7 +17,8 @@ public:
 	virtual void write(const char *s, usize n) = 0; // translates '\n' to "\r\n"
 	virtual int read_char() = 0;                    // -1 when no character is waiting
 	virtual const char *name() const = 0;
-	// Interrupt-driven receive (issue 6 wires the IRQ); polling works without it.
+	// Interrupt-driven receive: console_rx_irq_init() (drivers/serial_rx.cpp) turns it on once
+	// the interrupt controller is up; a console that does not override it is polled.
 	virtual void enable_rx_irq(bool on) {}
 
 protected:

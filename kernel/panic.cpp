@@ -53,6 +53,24 @@ void dump_stack_print_info(const char *log_lvl)
 
 void print_oops_end_marker() { pr_warn("---[ end trace %016llx ]---\n", 0ull); }
 
+// A WARNING for a site known only by file and line (the lock checks' caller, handed down by
+// __builtin_FILE/LINE), in the shape the BRK handler gives a WARN_ON: the cut-here line,
+// "WARNING: CPU: n PID: n at file:line caller", the modules line, who and where, the call
+// trace and the end marker; then it continues with taint W (Linux's __warn without regs).
+extern "C" void __warn(const char *file, int line, const char *cond)
+{
+	printk(KERN_DEFAULT "------------[ cut here ]------------\n");
+	pr_warn("WARNING: CPU: %u PID: %d at %s:%d %pS\n", smp_processor_id(), current_pid(), file, line,
+		__builtin_return_address(0));
+	if (cond)
+		pr_warn("%s\n", cond);
+	printk(KERN_DEFAULT "Modules linked in:\n");
+	dump_stack_print_info(KERN_DEFAULT);
+	dump_backtrace(nullptr);
+	print_oops_end_marker();
+	add_taint(Taint::Warn);
+}
+
 extern "C" void panic(const char *fmt, ...)
 {
 	static bool in_panic;

@@ -24,17 +24,17 @@ static bool ignore_loglevel;
 static bool printk_time = true;
 
 static constexpr usize LOG_BUF_LEN = 128 * 1024;
-static char log_buf[LOG_BUF_LEN];
-static u64 log_next; // total bytes ever written; position = log_next % LOG_BUF_LEN
 static SpinLock logbuf_lock;
-static bool line_open;   // the last line has no '\n' yet (KERN_CONT continues it)
-static int line_level;
+static char log_buf[LOG_BUF_LEN] TA_GUARDED(logbuf_lock);
+static u64 log_next TA_GUARDED(logbuf_lock); // total bytes ever written; position = log_next % LOG_BUF_LEN
+static bool line_open TA_GUARDED(logbuf_lock); // the last line has no '\n' yet (KERN_CONT continues it)
+static int line_level TA_GUARDED(logbuf_lock);
 static u64 boot_counter;
 static Console *console;
 
 void printk_set_time_base(u64 counter) { boot_counter = counter; }
 
-static void log_putc(char c)
+static void log_putc(char c) TA_REQ(logbuf_lock)
 {
 	log_buf[log_next % LOG_BUF_LEN] = c;
 	log_next++;
@@ -42,7 +42,7 @@ static void log_putc(char c)
 
 static bool level_printed(int level) { return ignore_loglevel || level < console_loglevel; }
 
-static void emit(int level, const char *s, usize n, bool to_console = true)
+static void emit(int level, const char *s, usize n, bool to_console = true) TA_REQ(logbuf_lock)
 {
 	for (usize i = 0; i < n; i++)
 		log_putc(s[i]);
@@ -127,7 +127,7 @@ extern "C" int printk(const char *fmt, ...)
 }
 
 // Walks complete lines still in the ring: level byte, then text through '\n'.
-template <typename Fn> static void for_each_log_line(Fn fn)
+template <typename Fn> static void for_each_log_line(Fn fn) TA_REQ(logbuf_lock)
 {
 	u64 start = log_next > LOG_BUF_LEN ? log_next - LOG_BUF_LEN : 0;
 	if (start > 0) {

@@ -12,6 +12,7 @@
 
 #include "core/panic.h"
 #include "core/printk.h"
+#include "core/thread_annotations.h"
 #include "kernel/task_stack.h"
 #include "kernel/wait.h"
 #include "kstd/string.h"
@@ -36,11 +37,11 @@ struct rq {
 	// Guards everything below and the __state/on_rq of the tasks on this rq. Always taken with
 	// IRQs off (the tick and wake-ups from interrupts take it).
 	SpinLock lock;
-	sched::CfsRq cfs;
-	task_struct *curr = nullptr;
+	sched::CfsRq cfs TA_GUARDED(lock);
+	task_struct *curr = nullptr; // written under lock; read locklessly by this CPU's tick
 	task_struct *idle = nullptr;
-	u64 clock = 0; // ns, from the counter
-	u64 nr_switches = 0;
+	u64 clock TA_GUARDED(lock) = 0; // ns, from the counter
+	u64 nr_switches TA_GUARDED(lock) = 0;
 	unsigned cpu = 0;
 };
 
@@ -51,11 +52,12 @@ rq *this_rq() { return cpu_rq(smp_processor_id()); }
 // The boot context of CPU 0, which becomes its idle task (Linux's init_task, pid 0).
 task_struct init_task;
 
-// The task list (ps, the OOM killer) and parent/child links.
+// The task list (ps, the OOM killer) and parent/child links (task_struct's parent, children
+// and sibling are under it too; clang cannot name a lock for fields of another struct).
 SpinLock tasklist_lock;
-list_head task_list = LIST_HEAD_INIT(task_list);
+list_head task_list TA_GUARDED(tasklist_lock) = LIST_HEAD_INIT(task_list);
 int last_pid;
-unsigned long tasks_alive;
+unsigned long tasks_alive TA_GUARDED(tasklist_lock);
 
 kmem_cache *task_struct_cachep;
 
@@ -73,7 +75,7 @@ u64 sched_clock()
 	return (c / freq) * 1000000000u + (c % freq) * 1000000000u / freq;
 }
 
-void update_rq_clock(rq *r)
+void update_rq_clock(rq *r) TA_REQ(r->lock)
 {
 	u64 now = sched_clock();
 	if (static_cast<i64>(now - r->clock) > 0)
@@ -113,7 +115,10 @@ void release_task_stack(task_struct *t)
 }
 
 // Runs on next's stack right after the switch, with the rq lock still held by the switch.
-void finish_task_switch(task_struct *prev)
+// The lock was taken in the __schedule frame of whichever task switched to us (or by the
+// switch that started a new task): a hand-over the analysis cannot follow, so it is off here
+// (Linux annotates the same hand-over with __releases(rq->lock)).
+void finish_task_switch(task_struct *prev) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	rq *r = this_rq();
 	unsigned state = __atomic_load_n(&prev->__state, __ATOMIC_RELAXED);
@@ -129,7 +134,9 @@ void finish_task_switch(task_struct *prev)
 	}
 }
 
-void context_switch(rq *r, task_struct *prev, task_struct *next)
+// Releases r->lock (in finish_task_switch, once running as next or back as prev): callers see
+// the release; inside, the hand-over across cpu_switch_to is beyond the analysis.
+void context_switch(rq *r, task_struct *prev, task_struct *next) TA_REL(r->lock) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	// Address space: user tasks run on their own page tables and ASID; kernel threads (and
 	// the idle task) on the empty reserved table, so they never see user mappings.

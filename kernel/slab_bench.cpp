@@ -1,6 +1,7 @@
 // The object allocator's benchmark (kernel only): instruction counts of kmalloc/kfree and
 // kmem_cache_alloc/free pairs and the memory overhead of a mixed workload, run by `bench=slab`
 // (the slab_bench KTEST suite's BENCH) and the `slabbench` console command.
+#include "core/compiler.h"
 #include "kernel/bench.h"
 #include "kernel/console.h"
 #include "core/printk.h"
@@ -23,7 +24,7 @@ static u64 __attribute__((noinline)) empty_loop_ns()
 	u64 t0 = bench_now_ns();
 	for (unsigned i = 0; i < BENCH_ITERS; i++) {
 		void *p = nullptr;
-		asm volatile("" : "+r"(p) : : "memory");
+		bench_keep(p);
 	}
 	return bench_now_ns() - t0;
 }
@@ -41,7 +42,7 @@ template <class Alloc> static u64 bench_kmalloc_pairs(Alloc alloc)
 	u64 t0 = bench_now_ns();
 	for (unsigned i = 0; i < BENCH_ITERS; i++) {
 		void *p = alloc();
-		asm volatile("" : "+r"(p) : : "memory");
+		bench_keep(p);
 		kfree(p);
 	}
 	u64 t = bench_now_ns() - t0, e = empty_loop_ns();
@@ -58,7 +59,7 @@ static u64 __attribute__((noinline)) bench_kmalloc_var(usize size)
 {
 	return bench_kmalloc_pairs([size] {
 		usize n = size;
-		asm volatile("" : "+r"(n)); // never a compile-time constant
+		OPTIMIZER_HIDE_VAR(n); // never a compile-time constant
 		return kmalloc(n, GFP_KERNEL);
 	});
 }
@@ -71,7 +72,7 @@ static u64 bench_cache(kmem_cache *s)
 	u64 t0 = bench_now_ns();
 	for (unsigned i = 0; i < BENCH_ITERS; i++) {
 		void *p = kmem_cache_alloc(s, GFP_KERNEL);
-		asm volatile("" : "+r"(p) : : "memory");
+		bench_keep(p);
 		kmem_cache_free(s, p);
 	}
 	u64 t = bench_now_ns() - t0, e = empty_loop_ns();

@@ -11,7 +11,7 @@ namespace {
 
 struct timer_base {
 	SpinLock lock;
-	list_head pending = LIST_HEAD_INIT(pending);
+	list_head pending TA_GUARDED(lock) = LIST_HEAD_INIT(pending);
 };
 timer_base timer_bases[NR_CPUS];
 

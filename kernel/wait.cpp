@@ -27,7 +27,7 @@ void wake_up(wait_queue_head *wq)
 	wake_up_locked(wq);
 }
 
-void wake_up_locked(wait_queue_head *wq)
+void wake_up_locked(wait_queue_head *wq) TA_REQ(wq->lock)
 {
 	// Entries stay queued until their task's finish_wait: a task woken here that goes back to
 	// sleep (its condition still false) needs no requeue.

@@ -23,7 +23,7 @@ void finish_wait(wait_queue_head *wq, wait_queue_entry *w);
 // Wakes every task on the queue (there are no exclusive waiters yet).
 void wake_up(wait_queue_head *wq);
 // The same with wq->lock already held by the caller.
-void wake_up_locked(wait_queue_head *wq);
+void wake_up_locked(wait_queue_head *wq) TA_REQ(wq->lock);
 bool waitqueue_active(wait_queue_head *wq);
 
 // Sleeps (TASK_UNINTERRUPTIBLE) until cond is true.

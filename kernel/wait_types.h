@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/spinlock.h"
+#include "core/thread_annotations.h"
 #include "kstd/list.h"
 
 struct task_struct;
@@ -14,7 +15,7 @@ struct wait_queue_entry {
 
 struct wait_queue_head {
 	SpinLock lock;
-	list_head head = LIST_HEAD_INIT(head);
+	list_head head TA_GUARDED(lock) = LIST_HEAD_INIT(head);
 
 	wait_queue_head() = default;
 	wait_queue_head(const wait_queue_head &) = delete;

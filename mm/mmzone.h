@@ -207,7 +207,8 @@ struct zone {
 	// Read-mostly: watermark checks.
 	unsigned long _watermark[NR_WMARK];
 	unsigned long watermark_boost;
-	unsigned long nr_reserved_highatomic;
+	// Changed under lock; the watermark check reads it without (READ_ONCE), as Linux's.
+	unsigned long nr_reserved_highatomic TA_GUARDED(lock);
 	// Pages of higher zones' allocations that must stay free here (lowmem_reserve_ratio).
 	long lowmem_reserve[MAX_NR_ZONES];
 	int node;
@@ -220,12 +221,13 @@ struct zone {
 	unsigned long present_pages; // spanned minus holes
 	unsigned long cma_pages;
 	const char *name;
-	int nr_isolate_pageblock;
+	int nr_isolate_pageblock TA_GUARDED(lock);
 	bool initialized;
 
-	// Write-intensive: the buddy, under lock.
+	// Write-intensive: the buddy, under lock. Lockless readers of nr_free (the watermark
+	// check, statistics) use READ_ONCE, as Linux's.
 	SpinLock lock;
-	free_area free_area[NR_PAGE_ORDERS];
+	free_area free_area[NR_PAGE_ORDERS] TA_GUARDED(lock);
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS]; // folded NUMA events
 	per_cpu_zonestat per_cpu_zonestats[NR_CPUS];

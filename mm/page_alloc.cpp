@@ -5,6 +5,7 @@
 #include <asm/page.h>
 #include <asm/smp.h>
 
+#include "core/compiler.h"
 #include "core/panic.h"
 #include "core/printk.h"
 #include "kstd/string.h"
@@ -130,23 +131,23 @@ static inline void set_buddy_order(page *p, unsigned order)
 static inline void set_pcppage_migratetype(page *p, int mt) { p->index = static_cast<unsigned long>(mt); }
 static inline int get_pcppage_migratetype(const page *p) { return static_cast<int>(p->index); }
 
-static inline void add_to_free_list(page *p, zone *z, unsigned order, int mt)
+static inline void add_to_free_list(page *p, zone *z, unsigned order, int mt) TA_REQ(z->lock)
 {
 	free_area *area = &z->free_area[order];
 	list_add(&p->buddy_list, &area->free_list[mt]);
 	area->nr_free++;
 }
-static inline void add_to_free_list_tail(page *p, zone *z, unsigned order, int mt)
+static inline void add_to_free_list_tail(page *p, zone *z, unsigned order, int mt) TA_REQ(z->lock)
 {
 	free_area *area = &z->free_area[order];
 	list_add_tail(&p->buddy_list, &area->free_list[mt]);
 	area->nr_free++;
 }
-static inline void move_to_free_list(page *p, zone *z, unsigned order, int mt)
+static inline void move_to_free_list(page *p, zone *z, unsigned order, int mt) TA_REQ(z->lock)
 {
 	list_move_tail(&p->buddy_list, &z->free_area[order].free_list[mt]);
 }
-static inline void del_page_from_free_list(page *p, zone *z, unsigned order)
+static inline void del_page_from_free_list(page *p, zone *z, unsigned order) TA_REQ(z->lock)
 {
 	list_del(&p->buddy_list);
 	__ClearPageBuddy(p);
@@ -198,13 +199,14 @@ static inline bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn
 	return find_buddy_page_pfn(higher, higher_pfn, order + 1, nullptr) != nullptr;
 }
 
-// Frees a block of 2^order pages at pfn into zone z (lock held), merging upward while the
-// buddy is free. Invariants on entry: the block is aligned to its order, its pages have
+// Frees a block of 2^order pages at pfn into zone z, merging upward while the buddy is free. Invariants on entry: the block is aligned to its order, its pages have
 // refcount 0 and no PG flags; mt is the migratetype of its pageblock (or pcp migratetype).
 // Below pageblock_order blocks merge regardless of their free list's type (Linux 6.1); from
 // pageblock_order on, isolated/CMA/highatomic blocks only merge with their own kind.
 static void __free_one_page(page *p, unsigned long pfn, zone *z, unsigned order, int mt, unsigned fpi)
+	TA_REQ(z->lock)
 {
+	lockdep_assert_held(&z->lock);
 	unsigned long buddy_pfn = 0;
 	if (likely(!is_migrate_isolate(mt)))
 		__mod_zone_freepage_state(z, 1L << order, mt);
@@ -232,7 +234,7 @@ static void __free_one_page(page *p, unsigned long pfn, zone *z, unsigned order,
 }
 
 // Splits a 2^high block down to 2^low, returning the upper halves to the free lists.
-static inline void expand(zone *z, page *p, unsigned low, unsigned high, int mt)
+static inline void expand(zone *z, page *p, unsigned low, unsigned high, int mt) TA_REQ(z->lock)
 {
 	unsigned long size = 1UL << high;
 	while (high > low) {
@@ -243,7 +245,7 @@ static inline void expand(zone *z, page *p, unsigned low, unsigned high, int mt)
 	}
 }
 
-static page *__rmqueue_smallest(zone *z, unsigned order, int mt)
+static page *__rmqueue_smallest(zone *z, unsigned order, int mt) TA_REQ(z->lock)
 {
 	for (unsigned cur = order; cur < MAX_ORDER; ++cur) {
 		page *p = get_page_from_free_area(&z->free_area[cur], mt);
@@ -267,11 +269,12 @@ static const int fallbacks[MIGRATE_TYPES][3] = {
 	/* MIGRATE_ISOLATE */ {MIGRATE_TYPES},
 };
 
-static page *__rmqueue_cma_fallback(zone *z, unsigned order) { return __rmqueue_smallest(z, order, MIGRATE_CMA); }
+static page *__rmqueue_cma_fallback(zone *z, unsigned order) TA_REQ(z->lock)
+{ return __rmqueue_smallest(z, order, MIGRATE_CMA); }
 
 // Moves the free blocks of [start_pfn, end_pfn] to mt's lists; counts in-use movable pages.
 static unsigned long move_freepages(zone *z, unsigned long start_pfn, unsigned long end_pfn, int mt,
-				    int *num_movable)
+				    int *num_movable) TA_REQ(z->lock)
 {
 	unsigned long moved = 0;
 	for (unsigned long pfn = start_pfn; pfn <= end_pfn;) {
@@ -290,7 +293,7 @@ static unsigned long move_freepages(zone *z, unsigned long start_pfn, unsigned l
 	return moved;
 }
 
-static unsigned long move_freepages_block(zone *z, page *p, int mt, int *num_movable)
+static unsigned long move_freepages_block(zone *z, page *p, int mt, int *num_movable) TA_REQ(z->lock)
 {
 	if (num_movable)
 		*num_movable = 0;
@@ -329,6 +332,7 @@ static bool can_steal_fallback(unsigned order, int start_mt)
 // Takes the free pages of page's pageblock for start_type; claims the pageblock itself when at
 // least half of it is free or already used compatibly (Linux's steal_suitable_fallback).
 static void steal_suitable_fallback(zone *z, page *p, unsigned alloc_flags, int start_type, bool whole_block)
+	TA_REQ(z->lock)
 {
 	unsigned cur = buddy_order(p);
 	int old_block_type = get_pageblock_migratetype(p);
@@ -383,7 +387,7 @@ static int find_suitable_fallback(free_area *area, unsigned order, int mt, bool 
 
 // Searches the largest blocks of other types first, so a steal claims as much as possible
 // and types stay apart; a small movable request without a claimable block takes the smallest.
-static bool __rmqueue_fallback(zone *z, int order, int start_mt, unsigned alloc_flags)
+static bool __rmqueue_fallback(zone *z, int order, int start_mt, unsigned alloc_flags) TA_REQ(z->lock)
 {
 	int min_order = order;
 	bool can_steal;
@@ -417,7 +421,7 @@ do_steal:
 	return true;
 }
 
-static page *__rmqueue(zone *z, unsigned order, int mt, unsigned alloc_flags)
+static page *__rmqueue(zone *z, unsigned order, int mt, unsigned alloc_flags) TA_REQ(z->lock)
 {
 	page *p;
 	// Balance CMA: use it for movable requests once it holds over half the free memory.
@@ -628,9 +632,12 @@ void memblock_free_pages(page *p, unsigned order)
 }
 
 // Returns pages from a CPU's lists to the buddy, round-robin over the lists starting after
-// pindex, from each list's cold end. Called with IRQs off for that CPU's pcp.
+// pindex, from each list's cold end. Called with IRQs off for that CPU's pcp (per-CPU data,
+// not a lock: checked in debug builds) and without the zone lock, which it takes.
 [[gnu::noinline]] static void free_pcppages_bulk(zone *z, int count, per_cpu_pages *pcp, int pindex)
+	TA_EXCL(z->lock)
 {
+	lockdep_assert_irqs_disabled();
 	int min_pindex = 0;
 	int max_pindex = NR_PCP_LISTS - 1;
 	count = kstd::min(pcp->count, count);
@@ -905,6 +912,7 @@ static void prep_compound_page(page *p, unsigned order)
 
 // Fills a pcp list with up to count blocks under one lock hold.
 [[gnu::noinline]] static int rmqueue_bulk(zone *z, unsigned order, int count, list_head *list, int mt, unsigned alloc_flags)
+	TA_EXCL(z->lock)
 {
 	int allocated = 0;
 	int i;
@@ -1003,7 +1011,7 @@ static long __zone_watermark_unusable_free(zone *z, unsigned order, unsigned all
 	long unusable = (1L << order) - 1;
 	// Highatomic reserves are only for ALLOC_HARDER; CMA pages only for ALLOC_CMA.
 	if (likely(!alloc_harder))
-		unusable += static_cast<long>(z->nr_reserved_highatomic);
+		unusable += static_cast<long>(READ_ONCE(z->nr_reserved_highatomic));
 	if (!(alloc_flags & ALLOC_CMA))
 		unusable += static_cast<long>(zone_page_state(z, NR_FREE_CMA_PAGES));
 	return unusable;
@@ -1070,7 +1078,7 @@ static bool zone_watermark_fast(zone *z, unsigned order, unsigned long mark, int
 [[gnu::noinline]] static void reserve_highatomic_pageblock(page *p, zone *z)
 {
 	unsigned long max_managed = zone_managed_pages(z) / 100 + pageblock_nr_pages;
-	if (z->nr_reserved_highatomic >= max_managed)
+	if (READ_ONCE(z->nr_reserved_highatomic) >= max_managed) // re-checked under the lock
 		return;
 	SpinLockGuard g(z->lock);
 	if (z->nr_reserved_highatomic >= max_managed)
@@ -1091,7 +1099,7 @@ static bool unreserve_highatomic_pageblock(const alloc_context *ac, bool force)
 		zone *z = zr->zone_;
 		if (zr->zone_idx > ac->highest_zoneidx)
 			continue;
-		if (!force && z->nr_reserved_highatomic <= pageblock_nr_pages)
+		if (!force && READ_ONCE(z->nr_reserved_highatomic) <= pageblock_nr_pages)
 			continue;
 		SpinLockGuard g(z->lock);
 		for (unsigned order = 0; order < MAX_ORDER; order++) {
@@ -1279,7 +1287,7 @@ static inline int default_node()
 	// movable) for order 0: highatomic reserves are not usable without ALLOC_HARDER, free CMA
 	// pages not without ALLOC_CMA. A failure here only means the general path decides.
 	long usable = __atomic_load_n(&z->vm_stat[NR_FREE_PAGES], __ATOMIC_RELAXED) -
-		      static_cast<long>(z->nr_reserved_highatomic);
+		      static_cast<long>(READ_ONCE(z->nr_reserved_highatomic));
 	if (mt != MIGRATE_MOVABLE)
 		usable -= __atomic_load_n(&z->vm_stat[NR_FREE_CMA_PAGES], __ATOMIC_RELAXED);
 	if (unlikely(usable <= static_cast<long>(low_wmark_pages(z)) + z->lowmem_reserve[highest]))
@@ -1306,12 +1314,29 @@ static inline int default_node()
 	return p;
 }
 
+#if defined(HOST_TEST)
+// The mistakes these make on purpose are what the analysis exists to reject, so it is off
+// for both: they prove that the run-time checks behind it fire too.
+void free_one_page_without_lock_for_test(page *p) TA_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (!free_pages_prepare(p, 0))
+		return;
+	unsigned long pfn = page_to_pfn(p);
+	__free_one_page(p, pfn, page_zone(p), 0, static_cast<int>(get_pfnblock_flags_mask(p, pfn, MIGRATETYPE_MASK)),
+			FPI_NONE);
+}
+void free_pcppages_bulk_irqs_on_for_test(zone *z) TA_NO_THREAD_SAFETY_ANALYSIS
+{
+	free_pcppages_bulk(z, 0, &z->pcp[smp_processor_id()], 0);
+}
+#endif
+
 [[gnu::noinline]] static page *clear_new_page(page *p)
 {
 	clear_page(page_address(p));
 	// Hides that the result is the argument: otherwise the compiler keeps p in a callee-saved
 	// register across the call in alloc_pages() and the fast path pays for a bigger frame.
-	asm("" : "+r"(p));
+	OPTIMIZER_HIDE_VAR(p);
 	return p;
 }
 
@@ -1442,7 +1467,10 @@ void setup_zone_pageset(zone *z)
 	zone_pcp_update(z);
 }
 
-void zone_init_free_lists(zone *z)
+// No lock: the zone is being built at boot and no other CPU or path can see it yet, and
+// free_area_init() measures this loop (memmap_init_total), so the analysis is off rather
+// than paying for a lock round trip per zone.
+void zone_init_free_lists(zone *z) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	for (unsigned order = 0; order < MAX_ORDER; order++) {
 		for (int t = 0; t < MIGRATE_TYPES; t++)
@@ -1617,7 +1645,7 @@ void free_reserved_page(page *p)
 
 // Frees [pfn, end) into z (lock held) in naturally aligned blocks; __free_one_page merges and
 // counts them.
-static void free_range_locked(zone *z, unsigned long pfn, unsigned long end, int mt)
+static void free_range_locked(zone *z, unsigned long pfn, unsigned long end, int mt) TA_REQ(z->lock)
 {
 	while (pfn < end) {
 		unsigned order = pfn ? kstd::min(MAX_ORDER - 1, kstd::ffs0_64(pfn)) : MAX_ORDER - 1;
@@ -1630,7 +1658,7 @@ static void free_range_locked(zone *z, unsigned long pfn, unsigned long end, int
 
 // Takes every free block of [start, end) off its free list (lock held) onto `taken`, order in
 // page_private, no longer PageBuddy. Blocks must not straddle the range.
-static void take_free_blocks_locked(zone *z, unsigned long start, unsigned long end, list_head *taken)
+static void take_free_blocks_locked(zone *z, unsigned long start, unsigned long end, list_head *taken) TA_REQ(z->lock)
 {
 	for (unsigned long pfn = start; pfn < end;) {
 		page *p = pfn_to_page(pfn);
@@ -1649,7 +1677,7 @@ static void take_free_blocks_locked(zone *z, unsigned long start, unsigned long 
 // Linux's unset_migratetype_isolate for the pageblocks [start, end): they return to mt, and
 // the free pages the isolated lists hold are freed again, so that they merge with their
 // buddies and count as free once more.
-static void unisolate_range_locked(zone *z, unsigned long start, unsigned long end, int mt)
+static void unisolate_range_locked(zone *z, unsigned long start, unsigned long end, int mt) TA_REQ(z->lock)
 {
 	for (unsigned long pfn = start; pfn < end; pfn += pageblock_nr_pages) {
 		set_pageblock_migratetype(pfn_to_page(pfn), mt);

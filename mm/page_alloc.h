@@ -201,3 +201,11 @@ void show_free_areas();
 const char *page_alloc_current_comm();
 // Resets all allocator state (nodes, zones, counters, parameters) for the host suite.
 void page_alloc_reset_for_test();
+#if defined(HOST_TEST)
+// Host suite: the callee-side lock checks must be able to fail. These call the buddy's
+// internals the way a caller that forgot the lock would: __free_one_page() without zone->lock
+// (p: an order-0 page the test owns, refcount already dropped to 0) and free_pcppages_bulk()
+// with IRQs on (nothing on the list moves).
+void free_one_page_without_lock_for_test(page *p);
+void free_pcppages_bulk_irqs_on_for_test(zone *z);
+#endif

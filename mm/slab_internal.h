@@ -89,8 +89,11 @@ public:
 	static unsigned nr_caches();
 	static const char *allocator_name() { return A::name; }
 
-	static inline list_head caches = LIST_HEAD_INIT(caches);
+	// Creation and destruction change the list under lock. The walks that call into the
+	// allocator or print (shrink_all, slabinfo_show, live-object totals) run without it:
+	// caches come and go only at boot and in tests, never concurrently with those walks.
 	static inline SpinLock lock;
+	static inline list_head caches TA_GUARDED(lock) = LIST_HEAD_INIT(caches);
 	static inline bool up;
 };
 

@@ -47,11 +47,12 @@ constexpr usize MINALIGN = ARCH_KMALLOC_MINALIGN;
 constexpr slobidx_t SLOB_UNITS(usize size) { return static_cast<slobidx_t>(kstd::div_round_up(size, SLOB_UNIT)); }
 constexpr unsigned NR_KINDS = 4;
 
-list_head free_slob[NR_KINDS][3];
+// slob_lock guards the free lists, the page count and every SLOB page's free units.
 SpinLock slob_lock;
+list_head free_slob[NR_KINDS][3] TA_GUARDED(slob_lock);
 cache boot_kmem_cache;
 unsigned long kmalloc_objects; // atomic
-unsigned long slob_pages;      // under slob_lock
+unsigned long slob_pages TA_GUARDED(slob_lock);
 
 inline unsigned page_kind(gfp_t gfp)
 {
@@ -100,12 +101,12 @@ inline unsigned get_order(usize size) { return size <= PAGE_SIZE ? 0 : kstd::fls
 
 // PG_private marks a SLOB page that is on a free list (Linux's PageSlobFree alias).
 inline bool slob_page_free(const page *sp) { return PagePrivate(sp); }
-inline void set_slob_page_free(page *sp, list_head *list)
+inline void set_slob_page_free(page *sp, list_head *list) TA_REQ(slob_lock)
 {
 	list_add(&sp->slab_list, list);
 	__SetPagePrivate(sp);
 }
-inline void clear_slob_page_free(page *sp)
+inline void clear_slob_page_free(page *sp) TA_REQ(slob_lock)
 {
 	list_del_init(&sp->slab_list);
 	__ClearPagePrivate(sp);
@@ -135,7 +136,7 @@ inline bool slob_last(slob_t *s) { return (reinterpret_cast<uptr>(slob_next(s)) 
 
 // First fit inside one page; align_offset bytes before the returned block must also fit
 // (kmalloc's header). Returns nullptr if no block of the page fits.
-void *slob_page_alloc(page *sp, usize size, usize align, usize align_offset, bool *removed)
+void *slob_page_alloc(page *sp, usize size, usize align, usize align_offset, bool *removed) TA_REQ(slob_lock)
 {
 	slob_t *prev = nullptr, *cur, *aligned = nullptr;
 	slobidx_t units = SLOB_UNITS(size);
@@ -455,9 +456,12 @@ unsigned long Allocator::pages_in_use()
 
 void Allocator::boot()
 {
-	for (auto &kind : free_slob)
-		for (auto &l : kind)
-			INIT_LIST_HEAD(&l);
+	{
+		SpinLockGuard g(slob_lock); // nothing else runs yet: taken so the rule has no exception
+		for (auto &kind : free_slob)
+			for (auto &l : kind)
+				INIT_LIST_HEAD(&l);
+	}
 	new (&boot_kmem_cache) cache();
 	SlabCommon<Allocator>::create_boot(&boot_kmem_cache, "kmem_cache", sizeof(cache), SLAB_HWCACHE_ALIGN);
 	unsigned nodes = 0;
@@ -470,11 +474,14 @@ void Allocator::boot()
 
 void Allocator::reset_for_test()
 {
-	for (auto &kind : free_slob)
-		for (auto &l : kind)
-			INIT_LIST_HEAD(&l);
+	{
+		SpinLockGuard g(slob_lock);
+		for (auto &kind : free_slob)
+			for (auto &l : kind)
+				INIT_LIST_HEAD(&l);
+		slob_pages = 0;
+	}
 	kmalloc_objects = 0;
-	slob_pages = 0;
 	new (&boot_kmem_cache) cache();
 }
 

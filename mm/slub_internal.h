@@ -9,6 +9,7 @@
 #endif
 #include <asm/smp.h>
 
+#include "core/compiler.h"
 #include "core/spinlock.h"
 #include "kstd/list.h"
 #include "kstd/util.h"
@@ -24,15 +25,24 @@ struct kmem_cache_cpu {
 	page *slab;     // the frozen slab, or nullptr
 };
 
+// The node's lists and counters are guarded by list_lock, and so are the slab fields
+// (freelist, inuse, frozen) of every slab that is not frozen by a CPU: those live in struct
+// page, where the analysis cannot see them. get_partial() peeks at nr_partial with READ_ONCE.
 struct kmem_cache_node {
 	SpinLock list_lock;
-	unsigned long nr_partial = 0;
-	list_head partial = LIST_HEAD_INIT(partial);
-	list_head full = LIST_HEAD_INIT(full);
-	unsigned long nr_slabs = 0;
-	unsigned long total_objects = 0;
-	unsigned long nr_pages = 0;
+	unsigned long nr_partial TA_GUARDED(list_lock) = 0;
+	list_head partial TA_GUARDED(list_lock) = LIST_HEAD_INIT(partial);
+	list_head full TA_GUARDED(list_lock) = LIST_HEAD_INIT(full);
+	unsigned long nr_slabs TA_GUARDED(list_lock) = 0;
+	unsigned long total_objects TA_GUARDED(list_lock) = 0;
+	unsigned long nr_pages TA_GUARDED(list_lock) = 0;
 };
+
+#if defined(HOST_TEST)
+// Host suite: add_partial() then remove_partial() on n without its list_lock (n and pg are
+// the test's own), so a test can see lockdep_assert_held fire.
+void partial_list_without_lock_for_test(kmem_cache_node *n, page *pg);
+#endif
 
 struct cache : kmem_cache {
 	kmem_cache_cpu cpu_slab[NR_CPUS] = {};
@@ -59,7 +69,7 @@ inline page *obj_to_page(const void *x)
 	uptr frame = reinterpret_cast<uptr>(x) >> PAGE_SHIFT;
 	// Opaque to the optimiser, which would otherwise rewrite (x >> 12) * 64 as
 	// (x >> 6) & ~63: three instructions instead of a shift and a shifted add.
-	asm("" : "+r"(frame));
+	OPTIMIZER_HIDE_VAR(frame);
 	return reinterpret_cast<page *>(vmemmap_fold + frame * sizeof(page));
 }
 

@@ -2,8 +2,9 @@
 // (buddy, slab, rmap) reads the same. The array lives in the vmemmap region (mm/sparse.h), so
 // pfn_to_page/page_to_pfn are pointer arithmetic.
 //
-// Layout (64 bytes, 16-byte aligned like Linux's HAVE_ALIGNED_STRUCT_PAGE, which SLUB's
-// double-word cmpxchg of freelist+counters needs):
+// Layout (64 bytes, 16-byte aligned like Linux's HAVE_ALIGNED_STRUCT_PAGE). Linux needs the
+// alignment for SLUB's cmpxchg_double of freelist+counters; this SLUB changes both under the
+// node's list_lock, and keeps the layout so the pair stays one aligned 16-byte unit:
 //   0  flags        PG_* bits from bit 0 up; section/node/zone ids packed into the top
 //                   (mm/page-flags.h documents the bit positions)
 //   8  union of 40 bytes, one view per owner:
@@ -81,7 +82,7 @@ struct alignas(2 * sizeof(unsigned long)) page {
 static_assert(sizeof(page) <= 64, "struct page must fit one cache line");
 static_assert(sizeof(page) == 64, "vmemmap sizing assumes 64-byte struct page (2 MiB per section)");
 static_assert(__builtin_offsetof(page, freelist) % 16 == 0,
-	      "SLUB's cmpxchg_double needs freelist+counters 16-byte aligned");
+	      "freelist+counters stay one 16-byte-aligned pair (Linux's cmpxchg_double layout)");
 static_assert(__builtin_offsetof(page, compound_head) == __builtin_offsetof(page, lru),
 	      "compound_head must overlay lru.next");
 static_assert(__builtin_offsetof(page, slab_list) == __builtin_offsetof(page, lru),

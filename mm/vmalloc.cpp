@@ -21,8 +21,9 @@
 // Set while an area is being torn down (not one of Linux's VM_* values).
 static constexpr unsigned long VM_DYING = 0x80000000ul;
 
-static VmapSpace vmap_space;
+// The tree of areas, and the flags of every area in it, under vmap_area_lock (Linux's).
 static SpinLock vmap_area_lock;
+static VmapSpace vmap_space TA_GUARDED(vmap_area_lock);
 static bool vmalloc_ready;
 
 static void *node_page_alloc()
@@ -37,7 +38,10 @@ static constexpr u64 VMALLOC_LIMIT = (u64(VMALLOC_END) + 1) & ~u64(PAGE_SIZE - 1
 
 void vmalloc_init()
 {
-	vmap_space.init(VMALLOC_START, VMALLOC_LIMIT, {node_page_alloc, node_page_free});
+	{
+		SpinLockGuard g(vmap_area_lock);
+		vmap_space.init(VMALLOC_START, VMALLOC_LIMIT, {node_page_alloc, node_page_free});
+	}
 	vmalloc_ready = true;
 	pr_info("vmalloc: %#lx-%#lx (%lu GiB), %u areas per node page\n", (unsigned long)VMALLOC_START,
 		(unsigned long)VMALLOC_LIMIT, (unsigned long)((VMALLOC_LIMIT - VMALLOC_START) >> 30),

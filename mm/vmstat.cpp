@@ -1,6 +1,7 @@
 // Counters and the /proc-style text dumps, in Linux 6.1's formats.
 #include "mm/vmstat.h"
 
+#include "core/compiler.h"
 #include "core/printk.h"
 #include "kstd/util.h"
 #include "lib/format.h"
@@ -500,7 +501,7 @@ void show_free_areas()
 			zpcp += static_cast<unsigned long>(z->pcp[cpu].count);
 		printk("Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB present:%lukB managed:%lukB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
 		       z->node, z->name, K(zone_stat(z, NR_FREE_PAGES)), K(z->watermark_boost), K(min_wmark_pages(z)),
-		       K(low_wmark_pages(z)), K(high_wmark_pages(z)), K(z->nr_reserved_highatomic) , K(z->present_pages),
+		       K(low_wmark_pages(z)), K(high_wmark_pages(z)), K(READ_ONCE(z->nr_reserved_highatomic)) , K(z->present_pages),
 		       K(zone_managed_pages(z)), K(zpcp), static_cast<unsigned>(K(static_cast<unsigned long>(z->pcp[cur].count))),
 		       K(zone_stat(z, NR_FREE_CMA_PAGES)));
 		printk("lowmem_reserve[]:");

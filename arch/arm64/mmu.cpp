@@ -11,6 +11,7 @@
 #include <asm/setup.h>
 #include <asm/sysreg.h>
 
+#include "core/compiler.h"
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
@@ -226,8 +227,11 @@ void set_linear_pages_valid(u64 va, int numpages, bool valid)
 
 // --- kernel mappings after boot (vmalloc, ioremap) ------------------------------------------
 
+// Serialises changes to the kernel page tables above the linear map (vmalloc, ioremap): the
+// descriptors, the table pages' entry counts (page->private_) and this count. Walkers of the
+// hardware see each descriptor store whole (relaxed atomics) and need no lock.
 static SpinLock kernel_pgtable_lock;
-static unsigned long vm_pgtable_pages;
+static unsigned long vm_pgtable_pages TA_GUARDED(kernel_pgtable_lock);
 
 // page->private_ of a table page map_kernel_page() allocated: this tag in the top 16 bits,
 // the number of valid entries in the low 32. Boot tables (image, memblock) have 0 there.
@@ -246,7 +250,7 @@ static page *owned_table(u64 desc)
 
 static unsigned long table_entries(const page *t) { return page_private(t) & PGTABLE_COUNT_MASK; }
 
-static void table_entries_add(page *t, long delta)
+static void table_entries_add(page *t, long delta) TA_REQ(kernel_pgtable_lock)
 {
 	if (!t)
 		return;
@@ -282,6 +286,7 @@ static void flush_tlb_kernel_pgtable_range(u64 start, u64 end)
 // tpage or nullptr) and unlinks tables that became empty onto freed (via page->lru: the
 // table pages are ours until freed).
 static void unmap_level(u64 *table, page *tpage, int level, u64 start, u64 end, list_head *freed)
+	TA_REQ(kernel_pgtable_lock)
 {
 	u64 bsize = u64(1) << level_shift(level);
 	for (u64 va = start, next; va < end; va = next) {
@@ -312,7 +317,7 @@ static void unmap_level(u64 *table, page *tpage, int level, u64 start, u64 end, 
 	}
 }
 
-static void free_table_pages(list_head *freed)
+static void free_table_pages(list_head *freed) TA_REQ(kernel_pgtable_lock)
 {
 	while (!list_empty(freed)) {
 		page *p = list_first_entry(freed, page, lru);
@@ -324,8 +329,9 @@ static void free_table_pages(list_head *freed)
 	}
 }
 
-static void unmap_kernel_range_locked(u64 va, u64 size)
+static void unmap_kernel_range_locked(u64 va, u64 size) TA_REQ(kernel_pgtable_lock)
 {
+	lockdep_assert_held(&kernel_pgtable_lock);
 	list_head freed = LIST_HEAD_INIT(freed);
 	u64 *l0 = reinterpret_cast<u64 *>(reinterpret_cast<u64>(init_pg_dir));
 	unmap_level(l0, nullptr, 0, va, va + size, &freed);
@@ -409,7 +415,7 @@ ErrorOr<PhysAddr> kernel_va_to_phys(u64 va)
 	return Errno::ENOENT;
 }
 
-unsigned long kernel_pgtable_pages() { return vm_pgtable_pages; }
+unsigned long kernel_pgtable_pages() { return READ_ONCE(vm_pgtable_pages); } // a statistic
 
 bool pfn_is_map_memory(unsigned long pfn)
 {

@@ -18,14 +18,17 @@
 #include "mm/mm_struct.h"
 
 static unsigned asid_bits = 16;
-static u64 asid_generation;
-static constexpr unsigned MAX_ASIDS = 1u << 16;
-static u64 asid_map[MAX_ASIDS / 64];
-static u64 active_asids[NR_CPUS];
-static u64 reserved_asids[NR_CPUS];
-static bool tlb_flush_pending[NR_CPUS];
-static unsigned cur_idx = 1;
+// cpu_asid_lock guards the allocator's state. active_asids[] is touched only with atomics
+// (stored by its CPU on a switch, swapped out by a rollover), the form Linux's lockless
+// switch path needs, so it is not annotated.
 static SpinLock cpu_asid_lock;
+static u64 asid_generation TA_GUARDED(cpu_asid_lock);
+static constexpr unsigned MAX_ASIDS = 1u << 16;
+static u64 asid_map[MAX_ASIDS / 64] TA_GUARDED(cpu_asid_lock);
+static u64 active_asids[NR_CPUS];
+static u64 reserved_asids[NR_CPUS] TA_GUARDED(cpu_asid_lock);
+static bool tlb_flush_pending[NR_CPUS] TA_GUARDED(cpu_asid_lock);
+static unsigned cur_idx TA_GUARDED(cpu_asid_lock) = 1;
 static unsigned long stat_tlbi_page, stat_tlbi_mm, stat_rollovers;
 
 static u64 num_user_asids() { return u64(1) << asid_bits; }
@@ -33,9 +36,11 @@ static u64 asid_first_version() { return u64(1) << asid_bits; }
 static u64 asid_of(u64 id) { return id & (num_user_asids() - 1); }
 static u64 mm_asid(const mm_struct *mm) { return asid_of(__atomic_load_n(&mm->context.id, __ATOMIC_RELAXED)); }
 
-static bool test_bit(unsigned i) { return asid_map[i / 64] & (u64(1) << (i % 64)); }
-static void set_bit(unsigned i) { asid_map[i / 64] |= u64(1) << (i % 64); }
-static unsigned find_next_zero(unsigned from)
+static bool test_bit(unsigned i) TA_REQ(cpu_asid_lock)
+{ return asid_map[i / 64] & (u64(1) << (i % 64)); }
+static void set_bit(unsigned i) TA_REQ(cpu_asid_lock)
+{ asid_map[i / 64] |= u64(1) << (i % 64); }
+static unsigned find_next_zero(unsigned from) TA_REQ(cpu_asid_lock)
 {
 	for (unsigned i = from; i < num_user_asids(); i++)
 		if (!test_bit(i))
@@ -49,10 +54,13 @@ void asid_init()
 	unsigned bits = ((mmfr0 >> 4) & 0xf) == 2 ? 16 : 8;
 	// head.S enables 16-bit ASIDs (TCR_EL1.AS) exactly when ASIDBits says so.
 	asid_bits = bits;
-	asid_generation = asid_first_version();
-	for (u64 &w : asid_map)
-		w = 0;
-	set_bit(0);
+	{
+		SpinLockGuard g(cpu_asid_lock); // boot, one CPU: taken so the rule has no exception
+		asid_generation = asid_first_version();
+		for (u64 &w : asid_map)
+			w = 0;
+		set_bit(0);
+	}
 	pr_info("ASID allocator initialised with %lu entries\n", (unsigned long)num_user_asids() - 1);
 }
 
@@ -74,7 +82,7 @@ void asid_set_bits_for_test(unsigned bits)
 	cur_idx = 1;
 }
 
-static void flush_context()
+static void flush_context() TA_REQ(cpu_asid_lock)
 {
 	for (u64 &w : asid_map)
 		w = 0;
@@ -92,7 +100,7 @@ static void flush_context()
 	stat_rollovers++;
 }
 
-static bool check_update_reserved_asid(u64 asid, u64 newasid)
+static bool check_update_reserved_asid(u64 asid, u64 newasid) TA_REQ(cpu_asid_lock)
 {
 	bool hit = false;
 	for (unsigned c = 0; c < NR_CPUS; c++)
@@ -103,7 +111,7 @@ static bool check_update_reserved_asid(u64 asid, u64 newasid)
 	return hit;
 }
 
-static u64 new_context(mm_struct *mm)
+static u64 new_context(mm_struct *mm) TA_REQ(cpu_asid_lock)
 {
 	u64 asid = mm->context.id;
 	u64 generation = asid_generation;

@@ -7,9 +7,12 @@
 
 extern "C" [[noreturn]] void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// A warning for a site given by file and line (lockdep_assert_held reports its caller's): the
+// kernel prints it as a WARN_ON's report (kernel/panic.cpp); host tests record it.
+extern "C" void __warn(const char *file, int line, const char *cond);
+
 #if defined(HOST_TEST)
 // Host tests: no BRK handler; their __warn and panic record the report for the test case.
-extern "C" void __warn(const char *file, int line, const char *cond);
 #define __WARN_AT(cond) __warn(__FILE__, __LINE__, #cond)
 #define BUG() panic("kernel BUG at %s:%d!", __FILE__, __LINE__)
 #else

@@ -2,6 +2,7 @@
 // what happens when a page of the area is in use, cma= and the reserved-memory handler.
 #include <vector>
 
+#include "core/compiler.h"
 #include "core/params.h"
 #include "mm/cma.h"
 #include "mm/dt_memory.h"
@@ -165,7 +166,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: cma_alloc gives aligned contiguous pages and cma
 	// Exactly the pages taken left the free counts; the rest of their pageblocks is back.
 	CHECK(nr_free_pages() == free0 - 1000);
 	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == AREA_PAGES - 1000);
-	CHECK(z->nr_isolate_pageblock == 0);
+	CHECK(READ_ONCE(z->nr_isolate_pageblock) == 0);
 	CHECK_PAGE_ALLOC_CLEAN();
 	// The buffer is memory: write all of it.
 	memset(page_address(a), 0x5a, 1000 * PAGE_SIZE);
@@ -233,7 +234,7 @@ TEST_CASE_FIXTURE(CmaEnv, "cma: a page in use makes cma_alloc fail cleanly until
 	CHECK(log_has(log, "cma: cma_alloc: reserved: alloc failed, req-size: 4096 pages, ret: -16\n"));
 	CHECK(log_has(log, "pages in use cannot be migrated out yet"));
 	// Nothing changed: the blocks are CMA again, their free pages counted, the bitmap clear.
-	CHECK(z->nr_isolate_pageblock == 0);
+	CHECK(READ_ONCE(z->nr_isolate_pageblock) == 0);
 	for (unsigned long pfn = c->base_pfn; pfn < c->base_pfn + c->count; pfn += pageblock_nr_pages)
 		REQUIRE(get_pageblock_migratetype(pfn_to_page(pfn)) == MIGRATE_CMA);
 	CHECK(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES) == cma_free);

@@ -2,6 +2,8 @@
 // 6.1's exact format.
 #include "tests/host/test_memblock.h"
 
+#include "core/compiler.h"
+
 using namespace mbtest;
 
 static constexpr phys_addr_t B = 0x40000000;
@@ -89,13 +91,13 @@ TEST_CASE("memblock log: early_memblock parses memblock=")
 	memblock_reset_for_test();
 }
 
-// Callers for the log test. The empty asm after each call keeps it out of tail position, so
+// Callers for the log test. The barrier after each call keeps it out of tail position, so
 // the return address memblock logs lies inside these functions.
 #define CALLER(name, ret, call)                   \
 	__attribute__((noinline)) static ret name()   \
 	{                                             \
 		ret r = call;                             \
-		asm volatile("" ::: "memory");            \
+		barrier();                                \
 		return r;                                 \
 	}
 CALLER(call_add, int, memblock_add(B, 16 * SZ_1M))

@@ -2,6 +2,8 @@
 // exhaustion and recovery, debugging features.
 #include "tests/host/test_page_alloc.h"
 
+#include "core/compiler.h"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -677,12 +679,12 @@ TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 {
 	HostMm mm(small_config());
 	zone *z = zone_of(0, ZONE_DMA);
-	CHECK(z->nr_reserved_highatomic == 0);
+	CHECK(READ_ONCE(z->nr_reserved_highatomic) == 0);
 	// While the zone is above its low watermark, atomic requests take the fast path and
 	// reserve nothing (Linux: only ALLOC_HARDER allocations reserve).
 	page *early = alloc_pages(GFP_ATOMIC, 2);
 	REQUIRE(early);
-	CHECK(z->nr_reserved_highatomic == 0);
+	CHECK(READ_ONCE(z->nr_reserved_highatomic) == 0);
 	__free_pages(early, 2);
 	std::vector<page *> fill;
 	while (zone_page_state(z, NR_FREE_PAGES) >= low_wmark_pages(z)) {
@@ -692,7 +694,7 @@ TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 	}
 	page *p = alloc_pages(GFP_ATOMIC, 2);
 	REQUIRE(p);
-	CHECK(z->nr_reserved_highatomic == pageblock_nr_pages);
+	CHECK(READ_ONCE(z->nr_reserved_highatomic) == pageblock_nr_pages);
 	CHECK(get_pageblock_migratetype(p) == MIGRATE_HIGHATOMIC);
 	CHECK_PAGE_ALLOC_CLEAN();
 	// A second atomic high-order request is served from the reserve.
@@ -710,7 +712,7 @@ TEST_CASE("page_alloc: highatomic reserve from an atomic high-order allocation")
 		v.push_back(q);
 		REQUIRE((get_pageblock_migratetype(q) != MIGRATE_HIGHATOMIC));
 	}
-	CHECK(z->nr_reserved_highatomic == 0); // given back by the slow path
+	CHECK(READ_ONCE(z->nr_reserved_highatomic) == 0); // given back by the slow path
 	CHECK_PAGE_ALLOC_CLEAN();
 	for (page *q : v)
 		__free_page(q);
@@ -730,7 +732,7 @@ TEST_CASE("page_alloc: introspection formats")
 	char want[256];
 	int len = snprintf(want, sizeof(want), "Node 0, zone      DMA ");
 	for (unsigned o = 0; o < MAX_ORDER; o++)
-		len += snprintf(want + len, sizeof(want) - len, "%6lu ", z->free_area[o].nr_free);
+		len += snprintf(want + len, sizeof(want) - len, "%6lu ", READ_ONCE(z->free_area[o].nr_free));
 	snprintf(want + len, sizeof(want) - len, "\n");
 	CHECK(b == want);
 

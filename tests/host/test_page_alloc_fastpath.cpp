@@ -14,6 +14,7 @@
 // __GFP_ZERO/__GFP_COMP/__GFP_THISNODE, frees in random order, CPU switches, pcp high/batch
 // crossings, watermark pressure down to exhaustion, owners that leave PG_referenced & co,
 // private and index set, bad frees, CMA, mobility grouping off, and page debugging on.
+#include "core/compiler.h"
 #include "mm/cma.h"
 #include "tests/host/test_page_alloc.h"
 
@@ -96,6 +97,9 @@ template <class Name> void put_list(StateSink &s, const list_head *head, Name &&
 void snapshot(StateSink &s, const RunBase &base)
 {
 	for_each_populated_zone(z) {
+		// Under the zone lock, as every reader of the free areas (nothing else runs: it only
+		// satisfies the lock analysis and documents who guards what).
+		SpinLockGuard g(z->lock);
 		const char *zn = z->name;
 		for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++) {
 			if (!pfn_valid(pfn)) {
@@ -247,7 +251,7 @@ bool pcp_page_below_low(gfp_t gfp)
 			continue;
 		zone *z = zr->zone_;
 		bool pcp_page = !list_empty(&z->pcp[host_current_cpu].lists[order_to_pindex(mt, 0)]);
-		long usable = static_cast<long>(zone_page_state(z, NR_FREE_PAGES) - z->nr_reserved_highatomic);
+		long usable = static_cast<long>(zone_page_state(z, NR_FREE_PAGES) - READ_ONCE(z->nr_reserved_highatomic));
 		if (mt != MIGRATE_MOVABLE)
 			usable -= static_cast<long>(zone_page_state_snapshot(z, NR_FREE_CMA_PAGES));
 		return pcp_page && usable <= static_cast<long>(low_wmark_pages(z)) + z->lowmem_reserve[highest];

@@ -4,6 +4,8 @@
 // Also Linux's fallback and pageblock stealing rules, and the fragmentation self-test.
 #include "tests/host/test_page_alloc.h"
 
+#include "core/compiler.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -27,7 +29,7 @@ TEST_CASE("page_alloc model: 10^6 random operations against a reference model")
 	unsigned long start_nr_free[3][MAX_ORDER];
 	for (int zi = 0; zi < 3; zi++)
 		for (unsigned o = 0; o < MAX_ORDER; o++)
-			start_nr_free[zi][o] = zone_of(0, static_cast<zone_type>(zi))->free_area[o].nr_free;
+			start_nr_free[zi][o] = READ_ONCE(zone_of(0, static_cast<zone_type>(zi))->free_area[o].nr_free);
 	const unsigned long lo_pfn = RAM_BASE >> PAGE_SHIFT;
 	const unsigned long hi_pfn = (0x100000000ull + 128 * SZ_1M) >> PAGE_SHIFT;
 	// The model: which pfns the allocator has handed out, and the list of live blocks.
@@ -116,11 +118,11 @@ TEST_CASE("page_alloc model: 10^6 random operations against a reference model")
 	int compared = 0;
 	for (int zi = 0; zi < 3; zi++) {
 		zone *z = zone_of(0, static_cast<zone_type>(zi));
-		if (z->nr_reserved_highatomic)
+		if (READ_ONCE(z->nr_reserved_highatomic))
 			continue;
 		compared++;
 		for (unsigned o = 0; o < MAX_ORDER; o++)
-			CHECK_MESSAGE(z->free_area[o].nr_free == start_nr_free[zi][o], "zone ", zi, " order ", o);
+			CHECK_MESSAGE(READ_ONCE(z->free_area[o].nr_free) == start_nr_free[zi][o], "zone ", zi, " order ", o);
 	}
 	CHECK(compared >= 1);
 }
@@ -268,7 +270,7 @@ TEST_CASE("page_alloc fallback: buddies of different types merge below pageblock
 	// order-7 block on the MOVABLE list into one order-8 block.
 	f.free_range(blk + 128, 128);
 	zone *z = zone_of(0, ZONE_DMA);
-	CHECK(z->free_area[8].nr_free == 1);
+	CHECK(READ_ONCE(z->free_area[8].nr_free) == 1);
 	CHECK(PageBuddy(pfn_to_page(blk)));
 	CHECK(page_private(pfn_to_page(blk)) == 8);
 	CHECK_PAGE_ALLOC_CLEAN();

@@ -2,6 +2,7 @@
 // populated for present sections only, pageblock bits per section.
 #include <doctest/doctest.h>
 
+#include "core/compiler.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "tests/host/support/host_mm.h"
@@ -144,31 +145,46 @@ TEST_CASE("check_page_alloc detects injected inconsistencies; bad pages on alloc
 	zone *z = zone_of(0, ZONE_DMA);
 	REQUIRE_PAGE_ALLOC_CLEAN();
 	host_take_log();
-	z->free_area[3].nr_free++;
+	// Each injection runs under the zone lock, as any change to the free areas must;
+	// check_page_alloc() takes the lock itself.
+	{
+		SpinLockGuard g(z->lock);
+		z->free_area[3].nr_free++;
+	}
 	CHECK(check_page_alloc() >= 1);
 	CHECK(log_has(host_take_log(), "nr_free mismatch"));
-	z->free_area[3].nr_free--;
+	{
+		SpinLockGuard g(z->lock);
+		z->free_area[3].nr_free--;
+	}
 
 	// Split a free order-10 block into two unmerged order-9 halves behind the allocator's back.
-	page *b = list_first_entry(&z->free_area[10].free_list[MIGRATE_MOVABLE], page, buddy_list);
-	list_del(&b->buddy_list);
-	z->free_area[10].nr_free--;
-	set_page_private(b, 9);
-	__SetPageBuddy(b + 512);
-	set_page_private(b + 512, 9);
-	list_add(&b->buddy_list, &z->free_area[9].free_list[MIGRATE_MOVABLE]);
-	list_add(&b[512].buddy_list, &z->free_area[9].free_list[MIGRATE_MOVABLE]);
-	z->free_area[9].nr_free += 2;
+	page *b;
+	{
+		SpinLockGuard g(z->lock);
+		b = list_first_entry(&z->free_area[10].free_list[MIGRATE_MOVABLE], page, buddy_list);
+		list_del(&b->buddy_list);
+		z->free_area[10].nr_free--;
+		set_page_private(b, 9);
+		__SetPageBuddy(b + 512);
+		set_page_private(b + 512, 9);
+		list_add(&b->buddy_list, &z->free_area[9].free_list[MIGRATE_MOVABLE]);
+		list_add(&b[512].buddy_list, &z->free_area[9].free_list[MIGRATE_MOVABLE]);
+		z->free_area[9].nr_free += 2;
+	}
 	CHECK(check_page_alloc() >= 1);
 	CHECK(log_has(host_take_log(), "free buddies left unmerged"));
-	list_del(&b[512].buddy_list);
-	list_del(&b->buddy_list);
-	z->free_area[9].nr_free -= 2;
-	__ClearPageBuddy(b + 512);
-	set_page_private(b + 512, 0);
-	set_page_private(b, 10);
-	list_add(&b->buddy_list, &z->free_area[10].free_list[MIGRATE_MOVABLE]);
-	z->free_area[10].nr_free++;
+	{
+		SpinLockGuard g(z->lock);
+		list_del(&b[512].buddy_list);
+		list_del(&b->buddy_list);
+		z->free_area[9].nr_free -= 2;
+		__ClearPageBuddy(b + 512);
+		set_page_private(b + 512, 0);
+		set_page_private(b, 10);
+		list_add(&b->buddy_list, &z->free_area[10].free_list[MIGRATE_MOVABLE]);
+		z->free_area[10].nr_free++;
+	}
 	CHECK_PAGE_ALLOC_CLEAN();
 
 	z->pcp[1].count += 1;

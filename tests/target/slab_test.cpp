@@ -2,6 +2,7 @@
 // of Linux's test_meminit (suite slab), a 10^6-operation churn with the ledger (slab_churn),
 // slub_kunit on caches created with debug flags (slub_debug; skipped on SLOB, which has no
 // debug checks), and the benchmarks (BENCH slab, `bench=slab`).
+#include "core/compiler.h"
 #include "kernel/bench.h"
 #include "kernel/ktest.h"
 #include "kernel/printk_internal.h"
@@ -114,7 +115,7 @@ const kmem_cache *cache_of(const void *p)
 template <usize N> bool const_kmalloc_matches_runtime()
 {
 	usize n = N;
-	asm volatile("" : "+r"(n)); // a run-time size
+	OPTIMIZER_HIDE_VAR(n); // a run-time size
 	void *c = kmalloc(N, GFP_KERNEL), *r = kmalloc(n, GFP_KERNEL);
 	bool ok = c && r && cache_of(c) == cache_of(r) && (!is_slub || cache_of(c) != nullptr);
 	kfree(c);

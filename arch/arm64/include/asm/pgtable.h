@@ -19,8 +19,12 @@ struct mm_struct;
 
 inline constexpr unsigned PTRS_PER_TABLE = 512;
 inline constexpr unsigned PGTABLE_LEVELS = 4;
-// Software bits (Linux's positions): 58 PROT_NONE, 55 special (zero page), 56 dirty-ish
-// "was writable before CoW" is not needed without fork.
+// Software bits: the MMU ignores bits [58:55] of a stage-1 descriptor, reserved for software
+// (Arm ARM D8.3), and an invalid descriptor's bits are all the kernel's. Linux's positions
+// (arch/arm64/include/asm/pgtable-prot.h): 58 PROT_NONE (only with PTE_VALID clear), 56
+// special (the shared zero page: no struct page reference to drop). Linux's 55 PTE_DIRTY and
+// 57 PTE_DEVMAP stay unused: there is no page cache to write back and no device memory in
+// user mappings.
 inline constexpr u64 PTE_PROT_NONE = 1ull << 58;
 inline constexpr u64 PTE_SPECIAL = 1ull << 56;
 
