@@ -407,6 +407,7 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	t->pid = alloc_pid();
 	set_comm(t, name);
 	t->se.weight = sched::nice_to_weight(0);
+	t->cpus_allowed = ~0ul >> (64 - NR_CPUS);
 	t->thread.fpsimd_cpu = NR_CPUS;
 	// One for the switch that first runs it; schedule_tail drops it.
 	t->preempt_count = 1;
@@ -518,6 +519,19 @@ void wait_task_zombie(task_struct *child)
 	put_task_struct(child);
 }
 
+task_struct *find_get_task_by_pid(int pid)
+{
+	SpinLockGuard g(tasklist_lock);
+	list_for_each(pos, &task_list) {
+		task_struct *t = list_entry(pos, task_struct, tasks);
+		if (t->pid == pid && t->exit_state == 0) {
+			get_task_struct(t);
+			return t;
+		}
+	}
+	return nullptr;
+}
+
 int task_ppid(task_struct *t)
 {
 	SpinLockGuard g(tasklist_lock);
@@ -575,6 +589,7 @@ void sched_init_early()
 	t->__state = TASK_RUNNING;
 	t->stack = reinterpret_cast<void *>(init_stack);
 	t->thread.fpsimd_cpu = NR_CPUS;
+	t->cpus_allowed = 1;
 	set_comm(t, "swapper/0");
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);

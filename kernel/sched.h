@@ -92,6 +92,7 @@ struct task_struct {
 	int on_cpu;       // running on a CPU, or still being switched away from (Linux's on_cpu)
 	int pid;
 	int nice;
+	unsigned long cpus_allowed; // sched_setaffinity's mask (bit n: CPU n); honoured once SMP runs
 	char comm[16];
 	sched::sched_entity se;
 	void *stack; // THREAD_SIZE bytes, THREAD_ALIGN aligned (vmalloc'ed, guarded)
@@ -123,6 +124,7 @@ struct task_struct {
 	u64 start_counter;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
+static_assert(TIF_NEED_RESCHED == 1, "arch/arm64/entry.S tests bit 1 of ti_flags");
 static_assert(__builtin_offsetof(task_struct, preempt_count) == TSK_TI_PREEMPT);
 static_assert(__builtin_offsetof(task_struct, thread) == TSK_THREAD);
 static_assert(__builtin_offsetof(thread_struct, cpu_context) == 0);
@@ -217,6 +219,9 @@ void put_task_struct(task_struct *t);
 // Waits until `child` (a child of current) is a zombie; then unlinks it and drops the parent's
 // reference (the caller keeps its own if it took one).
 void wait_task_zombie(task_struct *child);
+// The task with this pid (not an idle task), with a reference the caller drops with
+// put_task_struct; nullptr when there is none.
+task_struct *find_get_task_by_pid(int pid);
 // The parent's pid (0 for a task whose parent is gone, and for PID 1's parent, the idle task).
 int task_ppid(task_struct *t);
 // Number of tasks alive (created and not yet freed), for the ktest ledger.

@@ -8,6 +8,7 @@
 #include <asm/uaccess.h>
 
 #include "kernel/console.h"
+#include "core/cpumask.h"
 #include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/reboot.h"
@@ -352,6 +353,88 @@ long sys_futex(u64 uaddr, u64 op, u64 val, u64, u64, u64)
 	default:
 		return ENOSYS_;
 	}
+}
+
+// getpriority/setpriority (Linux's kernel/sys.c): PRIO_PROCESS for one task (who 0: the
+// caller); PRIO_PGRP and PRIO_USER with who 0 mean the caller's group and user, which here is
+// the caller alone (no process groups yet, every program is root). The raw syscall returns
+// 20 - nice (1..40) so that no valid result is negative; glibc turns it back into a nice.
+static constexpr u64 PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+static long prio_target(u64 which, u64 who, task_struct **out)
+{
+	if (which > PRIO_USER)
+		return EINVAL_;
+	task_struct *self = cur();
+	if (who == 0 || (which == PRIO_PROCESS && static_cast<i64>(who) == self->pid)) {
+		get_task_struct(self);
+		*out = self;
+		return 0;
+	}
+	if (which == PRIO_PGRP || which == PRIO_USER || static_cast<i64>(who) < 0 || who > 0x7fffffff)
+		return -3; // ESRCH: another group or user has no tasks here
+	task_struct *t = find_get_task_by_pid(static_cast<int>(who));
+	if (!t)
+		return -3; // ESRCH
+	*out = t;
+	return 0;
+}
+
+long sys_getpriority(u64 which, u64 who, u64, u64, u64, u64)
+{
+	task_struct *t;
+	if (long r = prio_target(which, who, &t))
+		return r;
+	long v = 20 - t->nice;
+	put_task_struct(t);
+	return v;
+}
+
+long sys_setpriority(u64 which, u64 who, u64 niceval, u64, u64, u64)
+{
+	task_struct *t;
+	if (long r = prio_target(which, who, &t))
+		return r;
+	// Linux clamps to [MIN_NICE, MAX_NICE]; root (CAP_SYS_NICE) may also lower it.
+	i64 n = static_cast<i64>(static_cast<int>(niceval));
+	set_user_nice(t, n < -20 ? -20 : n > 19 ? 19 : static_cast<int>(n));
+	put_task_struct(t);
+	return 0;
+}
+
+// sched_getaffinity/sched_setaffinity for the caller (pid 0 or its own): a cpumask of
+// cpumask_size() bytes, one long for up to 64 CPUs, as Linux's. The mask must name an online
+// CPU (EINVAL otherwise); it takes effect when tasks run on more than one CPU.
+static constexpr u64 CPUMASK_BYTES = sizeof(unsigned long);
+
+long sys_sched_getaffinity(u64 pid, u64 len, u64 umask, u64, u64, u64)
+{
+	if (len < CPUMASK_BYTES || (len & (sizeof(unsigned long) - 1)))
+		return EINVAL_;
+	if (pid != 0 && static_cast<i64>(pid) != cur()->pid)
+		return -3; // ESRCH: other tasks come with process management
+	unsigned long m = cur()->cpus_allowed & __atomic_load_n(&__cpu_online_mask, __ATOMIC_RELAXED);
+	if (!put_user(m, umask))
+		return EFAULT_;
+	return static_cast<long>(CPUMASK_BYTES);
+}
+
+long sys_sched_setaffinity(u64 pid, u64 len, u64 umask, u64, u64, u64)
+{
+	if (pid != 0 && static_cast<i64>(pid) != cur()->pid)
+		return -3; // ESRCH
+	unsigned long m = 0;
+	if (len > 0) {
+		unsigned long word = 0;
+		u64 n = len < sizeof(word) ? len : sizeof(word);
+		if (copy_from_user(&word, reinterpret_cast<const void *>(umask), n))
+			return EFAULT_;
+		m = word & (~0ul >> (64 - NR_CPUS));
+	}
+	if (!(m & __atomic_load_n(&__cpu_online_mask, __ATOMIC_RELAXED)))
+		return EINVAL_;
+	cur()->cpus_allowed = m;
+	return 0;
 }
 
 long sys_sched_yield(u64, u64, u64, u64, u64, u64)

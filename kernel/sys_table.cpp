@@ -30,6 +30,10 @@ struct Table {
 		fn[__NR_clock_getres] = sys_clock_getres;
 		fn[__NR_clock_nanosleep] = sys_clock_nanosleep;
 		fn[__NR_sched_yield] = sys_sched_yield;
+		fn[__NR_sched_getaffinity] = sys_sched_getaffinity;
+		fn[__NR_sched_setaffinity] = sys_sched_setaffinity;
+		fn[__NR_getpriority] = sys_getpriority;
+		fn[__NR_setpriority] = sys_setpriority;
 		fn[__NR_kill] = sys_kill;
 		fn[__NR_tkill] = sys_tkill;
 		fn[__NR_tgkill] = sys_tgkill;

@@ -15,7 +15,7 @@ enum : unsigned {
 	__NR_ioctl = 29, __NR_openat = 56, __NR_readlinkat = 78, __NR_close = 57, __NR_read = 63, __NR_write = 64, __NR_readv = 65, __NR_writev = 66,
 	__NR_newfstatat = 79, __NR_fstat = 80, __NR_exit = 93, __NR_exit_group = 94, __NR_set_tid_address = 96,
 	__NR_futex = 98, __NR_set_robust_list = 99, __NR_nanosleep = 101, __NR_clock_gettime = 113,
-	__NR_clock_getres = 114, __NR_clock_nanosleep = 115, __NR_sched_yield = 124, __NR_kill = 129,
+	__NR_clock_getres = 114, __NR_clock_nanosleep = 115, __NR_sched_setaffinity = 122, __NR_sched_getaffinity = 123, __NR_sched_yield = 124, __NR_setpriority = 140, __NR_getpriority = 141, __NR_kill = 129,
 	__NR_tkill = 130, __NR_tgkill = 131, __NR_rt_sigaction = 134, __NR_rt_sigprocmask = 135, __NR_reboot = 142,
 	__NR_uname = 160, __NR_getrlimit = 163, __NR_setrlimit = 164, __NR_getrusage = 165,
 	__NR_gettimeofday = 169, __NR_getpid = 172, __NR_getppid = 173, __NR_getuid = 174, __NR_geteuid = 175,
@@ -34,6 +34,10 @@ long sys_mprotect(u64, u64, u64, u64, u64, u64);
 long sys_mremap(u64, u64, u64, u64, u64, u64);
 long sys_madvise(u64, u64, u64, u64, u64, u64);
 long sys_getrusage(u64, u64, u64, u64, u64, u64);
+long sys_getpriority(u64, u64, u64, u64, u64, u64);
+long sys_setpriority(u64, u64, u64, u64, u64, u64);
+long sys_sched_getaffinity(u64, u64, u64, u64, u64, u64);
+long sys_sched_setaffinity(u64, u64, u64, u64, u64, u64);
 long sys_getrlimit(u64, u64, u64, u64, u64, u64);
 long sys_setrlimit(u64, u64, u64, u64, u64, u64);
 long sys_prlimit64(u64, u64, u64, u64, u64, u64);

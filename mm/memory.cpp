@@ -404,7 +404,7 @@ vm_fault_t handle_mm_fault(vm_area_struct *vma, unsigned long addr, unsigned fla
 		return do_wp_page(vma, pte, addr);
 	// Spurious: another path already made the entry usable (or a stale TLB entry).
 	flush_tlb_page(vma->vm_mm, addr);
-	return 0;
+	return VM_FAULT_SPURIOUS;
 }
 
 vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags)
@@ -414,7 +414,7 @@ vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags)
 	vm_area_struct *v = find_extend_vma(mm, addr);
 	if (!v)
 		return VM_FAULT_BADMAP;
-	if (!access_permitted(v, flags))
-		return VM_FAULT_BADACCESS;
+	// handle_mm_fault makes arm64's access check itself (VM_FAULT_SIGSEGV when the VMA
+	// forbids the access), so it is not made twice here.
 	return handle_mm_fault(v, addr, flags);
 }

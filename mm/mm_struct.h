@@ -204,6 +204,9 @@ inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
 // access (SEGV_ACCERR).
 inline constexpr vm_fault_t VM_FAULT_BADMAP = 0x010000;
 inline constexpr vm_fault_t VM_FAULT_BADACCESS = 0x020000;
+// The entry already allowed the access: nothing was changed and the access is retried (a race
+// or a stale TLB entry). The arch handler watches for one that keeps coming back.
+inline constexpr vm_fault_t VM_FAULT_SPURIOUS = 0x040000;
 inline constexpr unsigned FAULT_FLAG_WRITE = 0x1;
 inline constexpr unsigned FAULT_FLAG_USER = 0x40;
 inline constexpr unsigned FAULT_FLAG_INSTRUCTION = 0x100;
@@ -217,8 +220,9 @@ bool access_permitted(const vm_area_struct *vma, unsigned flags);
 // (SEGV_MAPERR).
 vm_area_struct *find_extend_vma(mm_struct *mm, unsigned long addr);
 // The generic half of a user fault (arm64's __do_page_fault): find the VMA, check the access,
-// handle it. 0 when the access can be retried; VM_FAULT_BADMAP/BADACCESS when no VMA or the
-// VMA forbids it; VM_FAULT_OOM/SIGSEGV from handle_mm_fault. The arch fault handler
+// handle it. 0 when the access can be retried (VM_FAULT_SPURIOUS when nothing had to change);
+// VM_FAULT_BADMAP when there is no VMA; VM_FAULT_SIGSEGV when the VMA forbids the access;
+// VM_FAULT_OOM. The arch fault handler
 // (arch/arm64/mm/fault.cpp) decodes the exception and turns the result into a signal.
 vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags);
 

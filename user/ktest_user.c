@@ -641,7 +641,34 @@ static void t_partial_copies(void)
 	EXPECT_EQ(sys_munmap(p, PAGE_SIZE), 0);
 }
 
+static void t_priority_and_affinity(void)
+{
+	/* The raw getpriority returns 20 - nice (1..40); root may raise and lower it; values
+	 * beyond the range are clamped (Linux's kernel/sys.c). */
+	EXPECT_EQ(syscall2(__NR_getpriority, 0 /* PRIO_PROCESS */, 0), 20);
+	EXPECT_EQ(syscall3(__NR_setpriority, 0, 0, 5), 0);
+	EXPECT_EQ(syscall2(__NR_getpriority, 0, sys_getpid()), 15);
+	EXPECT_EQ(syscall3(__NR_setpriority, 0, 0, 100), 0);
+	EXPECT_EQ(syscall2(__NR_getpriority, 0, 0), 1);
+	EXPECT_EQ(syscall3(__NR_setpriority, 0, 0, -100), 0);
+	EXPECT_EQ(syscall2(__NR_getpriority, 0, 0), 40);
+	EXPECT_EQ(syscall3(__NR_setpriority, 0, 0, 0), 0);
+	EXPECT_EQ(syscall2(__NR_getpriority, 0, 0), 20);
+	EXPECT_EQ(syscall3(__NR_setpriority, 7, 0, 0), -EINVAL);
+	EXPECT_EQ(syscall2(__NR_getpriority, 0, 0x7ffffff0), -ESRCH);
+	/* One long of CPU mask; the CPU running us is in it; an empty mask is refused. */
+	unsigned long mask = 0;
+	EXPECT_EQ(syscall3(__NR_sched_getaffinity, 0, sizeof(mask), &mask), (long)sizeof(mask));
+	EXPECT(mask & 1);
+	EXPECT_EQ(syscall3(__NR_sched_getaffinity, 0, 1, &mask), -EINVAL);
+	unsigned long one = 1, none = 0;
+	EXPECT_EQ(syscall3(__NR_sched_setaffinity, 0, sizeof(one), &one), 0);
+	EXPECT_EQ(syscall3(__NR_sched_setaffinity, 0, sizeof(none), &none), -EINVAL);
+	EXPECT_EQ(syscall3(__NR_sched_setaffinity, 0, sizeof(mask), &mask), 0);
+}
+
 static const struct ktest_case probe_cases[] = {
+	{"priority_and_affinity", t_priority_and_affinity},
 	{"sleep_edges", t_sleep_edges},
 	{"partial_copies", t_partial_copies},
 };

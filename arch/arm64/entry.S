@@ -11,6 +11,10 @@
 #include <asm/memory.h>
 #include <asm/ptrace.h>
 
+/* thread_info offsets in task_struct (kernel/sched.h checks them with static_asserts). */
+#define TSK_TI_FLAGS 0
+#define TIF_NEED_RESCHED 1
+
 #define OVERFLOW_STACK_SIZE 4096
 
 .macro kernel_ventry, el, label
@@ -173,7 +177,11 @@ entry_handler 0, _error, do_serror
  * the CPU (exit_to_user_mode in kernel/sched.cpp), then restore and eret. */
 ENTRY(ret_to_user)
 	msr	daifset, #2
-	mov	x0, sp
+	mrs	x0, sp_el0			// current
+	ldr	x1, [x0, #TSK_TI_FLAGS]
+	tbnz	x1, #TIF_NEED_RESCHED, 1f	// the common case takes no call
+	kernel_exit 0
+1:	mov	x0, sp
 	bl	exit_to_user_mode
 	kernel_exit 0
 END(ret_to_user)

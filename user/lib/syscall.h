@@ -14,10 +14,14 @@
 #define __NR_nanosleep 101
 #define __NR_clock_gettime 113
 #define __NR_clock_nanosleep 115
+#define __NR_sched_setaffinity 122
+#define __NR_sched_getaffinity 123
 #define __NR_sched_yield 124
 #define __NR_kill 129
 #define __NR_rt_sigaction 134
 #define __NR_rt_sigprocmask 135
+#define __NR_setpriority 140
+#define __NR_getpriority 141
 #define __NR_reboot 142
 #define __NR_uname 160
 #define __NR_getrlimit 163

@@ -18,6 +18,7 @@ typedef long off_t;
 #define EINTR 4
 #define EBADF 9
 #define ENOMEM 12
+#define ESRCH 3
 #define EFAULT 14
 #define EEXIST 17
 #define EINVAL 22

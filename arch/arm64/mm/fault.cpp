@@ -16,7 +16,8 @@
 // oops uses (arch/arm64/traps.cpp).
 static void fault_name(u64 esr, char *buf, usize n) { esr_fsc_str(static_cast<unsigned>(esr & 0x3f), buf, n); }
 
-enum class UserFault { Ok, MapErr, AccErr, Oom, Bus };
+// Retry: resolved without a change (VM_FAULT_SPURIOUS); the access may simply succeed now.
+enum class UserFault { Ok, Retry, MapErr, AccErr, Oom, Bus };
 
 // Resolves a user access to addr (from EL0 or from uaccess on its behalf) and accounts it to
 // the task, as Linux's mm_account_fault.
@@ -30,7 +31,7 @@ static UserFault do_user_fault(task_struct *t, unsigned long addr, unsigned flag
 	if (r & VM_FAULT_OOM)
 		return UserFault::Oom;
 	t->min_flt++;
-	return UserFault::Ok;
+	return (r & VM_FAULT_SPURIOUS) ? UserFault::Retry : UserFault::Ok;
 }
 
 void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
@@ -51,11 +52,15 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 		flags |= FAULT_FLAG_WRITE;
 	UserFault r = do_user_fault(t, far, flags);
 	if (likely(r == UserFault::Ok)) {
-		// The handler thinks the access can be retried. If the very same fault (same pc,
-		// address and syndrome) keeps coming back, something the page tables do not show
-		// refuses it (a CPU control such as SCTLR_EL1.WXN, a table the handler misreads):
-		// report and kill instead of faulting forever with the console dead. A resolved
-		// fault never repeats 1024 times in a row; reclaim racing a fault retries a few.
+		t->fault_repeats = 0;
+		return;
+	}
+	if (r == UserFault::Retry) {
+		// The handler found nothing to change. If the very same fault (same pc, address and
+		// syndrome) keeps coming back, something the page tables do not show refuses it (a CPU
+		// control such as SCTLR_EL1.WXN, a table the handler misreads): report and kill
+		// instead of faulting forever with the console dead. A race or a stale TLB entry
+		// resolves on the first retry.
 		constexpr unsigned FAULT_REPEAT_LIMIT = 1024;
 		if (regs->pc == t->last_fault_pc && far == t->last_fault_addr && esr == t->last_fault_esr) {
 			if (++t->fault_repeats >= FAULT_REPEAT_LIMIT) {
@@ -68,7 +73,7 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 			t->last_fault_pc = regs->pc;
 			t->last_fault_addr = far;
 			t->last_fault_esr = esr;
-			t->fault_repeats = 0;
+			t->fault_repeats = 1;
 		}
 		return;
 	}
@@ -97,7 +102,8 @@ unsigned long fault_in_user(unsigned long addr, unsigned long n, bool write)
 	for (unsigned long a = addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
 		u64 *pte = mm_pte_lookup(t->mm, a);
 		bool ok = pte && pte_valid(*pte) && (!write || pte_write(*pte));
-		if (!ok && do_user_fault(t, a, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0)) != UserFault::Ok)
+		UserFault r = ok ? UserFault::Ok : do_user_fault(t, a, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
+		if (r != UserFault::Ok && r != UserFault::Retry)
 			return a > addr ? a - addr : 0;
 	}
 	return n;
