@@ -12,6 +12,9 @@ namespace {
 struct timer_base {
 	SpinLock lock;
 	list_head pending TA_GUARDED(lock) = LIST_HEAD_INIT(pending);
+	// The timer whose function this CPU's tick is calling right now (Linux's
+	// base->running_timer): del_timer_sync waits for it to return.
+	timer_list *running TA_GUARDED(lock) = nullptr;
 };
 timer_base timer_bases[NR_CPUS];
 
@@ -19,11 +22,11 @@ timer_base timer_bases[NR_CPUS];
 
 void add_timer(timer_list *t)
 {
+	// A pending timer sits on the list of the CPU that added it, under that CPU's lock.
+	del_timer(t);
 	unsigned cpu = smp_processor_id();
 	timer_base &b = timer_bases[cpu];
 	SpinLockGuard g(b.lock);
-	if (t->pending)
-		list_del_init(&t->entry);
 	t->cpu = cpu;
 	t->pending = true;
 	list_head *pos = b.pending.next;
@@ -58,9 +61,26 @@ void run_local_timers(u64 now)
 				return;
 			list_del_init(&t->entry);
 			t->pending = false;
+			b.running = t;
 		}
 		// Unlocked, as Linux's call_timer_fn: the function may re-arm its timer.
 		t->function(t);
+		SpinLockGuard g(b.lock);
+		b.running = nullptr;
+	}
+}
+
+bool del_timer_sync(timer_list *t)
+{
+	for (;;) {
+		bool was_pending = del_timer(t);
+		timer_base &b = timer_bases[__atomic_load_n(&t->cpu, __ATOMIC_RELAXED)];
+		{
+			SpinLockGuard g(b.lock);
+			if (b.running != t)
+				return was_pending;
+		}
+		cpu_relax(); // its function runs on another CPU's tick right now
 	}
 }
 
@@ -104,7 +124,8 @@ long schedule_timeout(long timeout)
 	pt.timer.function = process_timeout;
 	add_timer(&pt.timer);
 	schedule();
-	del_timer(&pt.timer);
+	// The timer lives in this frame: it must be neither pending nor running on return.
+	del_timer_sync(&pt.timer);
 	i64 left = static_cast<i64>(expire - get_jiffies_64());
 	return left < 0 ? 0 : static_cast<long>(left);
 }

@@ -76,9 +76,11 @@ struct timer_list {
 	bool pending = false;
 };
 void add_timer(timer_list *t);
-// Removes t if pending; true if it was. Safe against t's function running on this CPU (the
-// list lock excludes the tick's handler).
+// Removes t if pending; true if it was. Its function may still be running on another CPU's
+// tick: del_timer_sync also waits for that (what a timer in a stack frame needs). Neither may
+// be called from the timer's own function.
 bool del_timer(timer_list *t);
+bool del_timer_sync(timer_list *t);
 // The tick: runs the timers that expired by `now` (jiffies). IRQ context.
 void run_local_timers(u64 now);
 
