@@ -215,7 +215,7 @@ void schedule()
 	task_struct *t = current;
 	if (__builtin_expect(t->preempt_count != 0, 0) || (arch_irqs_disabled() && !is_idle(t))) {
 		// Linux's "BUG: scheduling while atomic": sleeping here would deadlock on whatever
-		// the caller holds. Report once and refuse.
+		// the caller holds. Report (with one WARN backtrace per boot) and refuse.
 		pr_err("BUG: scheduling while atomic: %s/%d/0x%08x, IRQs %s\n", t->comm, t->pid, t->preempt_count,
 		       arch_irqs_disabled() ? "off" : "on");
 		WARN_ON_ONCE(true);
