@@ -7,6 +7,7 @@
 #include <asm/traps.h>
 
 #include "kernel/console.h"
+#include "kernel/exit.h"
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
@@ -174,16 +175,26 @@ ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> a
 	machine_power_off(t->exit.kind == ExitKind::Exited ? t->exit.status : 128 + t->exit.signal);
 }
 
-void do_exit(int status)
+void do_exit(long code)
 {
 	task_struct *t = current_task();
-	t->exit.kind = ExitKind::Exited;
-	t->exit.status = status & 0xff;
+	if (status_exited(int(code))) {
+		t->exit.kind = ExitKind::Exited;
+		t->exit.status = int(code >> 8) & 0xff;
+	} else {
+		t->exit.kind = ExitKind::Killed;
+		t->exit.signal = status_termsig(int(code));
+		if (!t->exit.reason[0])
+			kstd::strlcpy(t->exit.reason, "killed by signal", sizeof(t->exit.reason));
+	}
+	t->exit_code = int(code);
 	exit_mm(t);
 	if (t->pid == 1)
 		init_exited(t);
 	do_task_exit();
 }
+
+void do_group_exit(int exit_code) { do_exit(exit_code); }
 
 // Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc (the
 // program's own image; its name is the task's, as exec sets comm from the file).

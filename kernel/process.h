@@ -34,8 +34,7 @@ exit_info reap_program(task_struct *task);
 ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> image,
 				     kstd::span<const char *const> argv, kstd::span<const char *const> envp);
 
-// Ends the current task: exit(status), or a kill with a show_unhandled_signals line.
-[[noreturn]] void do_exit(int status);
+// Ends the current task with a kill and a show_unhandled_signals line (do_exit: kernel/exit.h).
 [[noreturn]] void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_regs *regs);
 
 // The initramfs in use: the loader's (DT linux,initrd-*) when present, else the built-in one.

@@ -2,6 +2,7 @@
 // the tick, preemption and the idle loop; tasks' creation and end. See kernel/sched.h for the
 // model and kernel/sched_fair.h for the policy.
 #include "kernel/sched.h"
+#include "kernel/signal.h"
 
 #include <asm/arch_timer.h>
 #include <asm/irqflags.h>
@@ -31,6 +32,11 @@ void ret_from_fork();
 task_struct *__entry_task[NR_CPUS];
 }
 
+// The task list (ps, the OOM killer) and parent/child links (task_struct's parent, children
+// and sibling are under it too; clang cannot name a lock for fields of another struct).
+SpinLock tasklist_lock;
+list_head task_list TA_GUARDED(tasklist_lock) = LIST_HEAD_INIT(task_list);
+
 namespace {
 
 struct rq {
@@ -52,10 +58,6 @@ rq *this_rq() { return cpu_rq(smp_processor_id()); }
 // The boot context of CPU 0, which becomes its idle task (Linux's init_task, pid 0).
 task_struct init_task;
 
-// The task list (ps, the OOM killer) and parent/child links (task_struct's parent, children
-// and sibling are under it too; clang cannot name a lock for fields of another struct).
-SpinLock tasklist_lock;
-list_head task_list TA_GUARDED(tasklist_lock) = LIST_HEAD_INIT(task_list);
 int last_pid;
 unsigned long tasks_alive TA_GUARDED(tasklist_lock);
 
@@ -262,11 +264,20 @@ extern "C" void schedule_tail(task_struct *prev)
 }
 
 // Return to EL0 with IRQs masked: reschedule while needed (Linux's exit_to_user_mode_loop).
-extern "C" void exit_to_user_mode(pt_regs *)
+// Return to EL0 with IRQs masked: reschedule while needed and deliver pending signals
+// (Linux's exit_to_user_mode_loop).
+extern "C" void exit_to_user_mode(pt_regs *regs)
 {
-	while (__builtin_expect(need_resched(), 0)) {
+	for (;;) {
+		unsigned long flags = __atomic_load_n(&current->ti_flags, __ATOMIC_ACQUIRE);
+		if (!(flags & _TIF_WORK_MASK))
+			return;
 		arch_local_irq_enable();
-		schedule();
+		if (flags & (1ul << TIF_NEED_RESCHED))
+			schedule();
+		if (flags & (1ul << TIF_SIGPENDING))
+			do_signal(regs);
+		__atomic_fetch_and(&current->ti_flags, ~(1ul << TIF_NOTIFY_RESUME), __ATOMIC_RELAXED);
 		arch_local_irq_disable();
 	}
 }
@@ -416,6 +427,30 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);
 	INIT_LIST_HEAD(&t->tasks);
+	INIT_LIST_HEAD(&t->thread_node);
+	init_sigpending(&t->pending);
+	// Its own process (thread group) with default signal actions.
+	t->signal = alloc_signal_struct();
+	t->sighand = alloc_sighand(nullptr);
+	if (!t->signal || !t->sighand) {
+		if (t->signal)
+			put_signal_struct(t->signal);
+		if (t->sighand)
+			put_sighand(t->sighand);
+		release_task_stack(t);
+		t->~task_struct();
+		kmem_cache_free(task_struct_cachep, t);
+		return nullptr;
+	}
+	t->tgid = t->pid;
+	t->group_leader = t;
+	t->exit_signal = SIGCHLD;
+	t->signal->nr_threads = 1;
+	t->signal->live = 1;
+	list_add_tail(&t->thread_node, &t->signal->thread_head);
+	task_struct *creator = current;
+	t->signal->pgrp = creator->signal->pgrp;
+	t->signal->session = creator->signal->session;
 
 	pt_regs *regs = task_pt_regs(t);
 	memset(regs, 0, sizeof(*regs));
@@ -429,7 +464,7 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	task_struct *parent = current;
 	{
 		SpinLockGuard g(tasklist_lock);
-		t->parent = parent;
+		t->parent = t->real_parent = parent;
 		list_add_tail(&t->sibling, &parent->children);
 		list_add_tail(&t->tasks, &task_list);
 		tasks_alive++;
@@ -453,6 +488,9 @@ void put_task_struct(task_struct *t)
 		tasks_alive--;
 	}
 	release_task_stack(t); // a task that never ran still has its stack
+	flush_sigqueue(&t->pending);
+	put_sighand(t->sighand);
+	put_signal_struct(t->signal);
 	t->~task_struct();
 	kmem_cache_free(task_struct_cachep, t);
 }
@@ -594,6 +632,13 @@ void sched_init_early()
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);
 	INIT_LIST_HEAD(&t->tasks);
+	INIT_LIST_HEAD(&t->thread_node);
+	init_sigpending(&t->pending);
+	t->signal = &init_signals;
+	t->sighand = &init_sighand;
+	init_sigpending(&init_signals.shared_pending);
+	INIT_LIST_HEAD(&init_signals.thread_head);
+	t->group_leader = t;
 	write_sysreg(reinterpret_cast<u64>(t), sp_el0);
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		runqueues[cpu].cpu = cpu;
@@ -607,6 +652,7 @@ void sched_init()
 {
 	task_struct_cachep = kmem_cache_create("task_struct", sizeof(task_struct), alignof(task_struct),
 					       SLAB_PANIC, nullptr);
+	signals_init();
 	pr_info("sched: CFS run queue per CPU, HZ tick preemption, %zu-byte task_struct\n", sizeof(task_struct));
 }
 

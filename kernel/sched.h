@@ -47,12 +47,27 @@ inline constexpr unsigned PF_IDLE = 0x00000002;
 inline constexpr unsigned PF_EXITING = 0x00000004;
 inline constexpr unsigned PF_KTHREAD = 0x00200000;
 
-// thread_info.flags bits (Linux's TIF_*).
+// thread_info.flags bits (Linux's arm64 TIF_* numbers). ret_to_user calls exit_to_user_mode
+// when any bit of _TIF_WORK_MASK is set.
+inline constexpr unsigned TIF_SIGPENDING = 0;
 inline constexpr unsigned TIF_NEED_RESCHED = 1;
+inline constexpr unsigned TIF_NOTIFY_RESUME = 2;
+inline constexpr unsigned long _TIF_WORK_MASK = (1ul << TIF_SIGPENDING) | (1ul << TIF_NEED_RESCHED) |
+						(1ul << TIF_NOTIFY_RESUME);
+// TASK_WAKEKILL: a sleep a fatal signal may end (TASK_KILLABLE = WAKEKILL | UNINTERRUPTIBLE).
+inline constexpr unsigned TASK_WAKEKILL = 0x0100;
+inline constexpr unsigned TASK_KILLABLE = TASK_WAKEKILL | 0x0002;
 
-// Linux signal numbers used for kill reports.
-inline constexpr int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9,
-		     SIGSEGV = 11;
+// Linux signal numbers (asm-generic/signal.h).
+inline constexpr int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7,
+		     SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14,
+		     SIGTERM = 15, SIGSTKFLT = 16, SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20,
+		     SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGXCPU = 24, SIGXFSZ = 25, SIGVTALRM = 26,
+		     SIGPROF = 27, SIGWINCH = 28, SIGIO = 29, SIGPWR = 30, SIGSYS = 31, SIGRTMIN = 32;
+inline constexpr int _NSIG = 64;
+// A kernel sigset: bit sig-1 for signal sig (Linux's sigset_t on 64-bit).
+using ksigset_t = u64;
+inline constexpr ksigset_t sigmask(int sig) { return ksigset_t(1) << (sig - 1); }
 
 enum class ExitKind : u8 { Exited, Killed };
 
@@ -69,9 +84,59 @@ struct exit_info {
 	unsigned long nvcsw, nivcsw; // voluntary and involuntary context switches (ru_nvcsw/ru_nivcsw)
 };
 
+// The sigaction of the rt_sigaction syscall (Linux's arm64 struct sigaction, 32 bytes).
 struct k_sigaction {
 	u64 handler, flags, restorer, mask;
 };
+
+struct kernel_siginfo;
+
+// Signals sent and not yet delivered (Linux's struct sigpending): the set, and the queued
+// siginfo of each (kernel/signal.cpp owns the queue entries).
+struct sigpending {
+	list_head list;
+	ksigset_t signal;
+};
+
+// Signal handlers, shared by CLONE_SIGHAND (Linux's sighand_struct). siglock also guards
+// every task's pending set and blocked mask, and the group's shared_pending and flags.
+struct sighand_struct {
+	int count; // references (atomic)
+	SpinLock siglock;
+	k_sigaction action[_NSIG] TA_GUARDED(siglock);
+};
+
+// signal_struct.flags (Linux's SIGNAL_*).
+inline constexpr unsigned SIGNAL_GROUP_EXIT = 0x00000004;
+
+// Per-process (thread-group) state, shared by CLONE_THREAD (Linux's signal_struct).
+struct signal_struct {
+	int sig_count;  // references (atomic)
+	int nr_threads; // threads in thread_head (tasklist_lock)
+	int live;       // threads not yet past exit_notify's start (atomic)
+	list_head thread_head; // task_struct::thread_node of every thread (tasklist_lock)
+	wait_queue_head wait_chldexit; // wait4/waitid sleep here (woken by a child's exit)
+	// Group exit: set once (siglock) by exit_group or a fatal signal; group_exit_code is
+	// Linux's wait status (exit status << 8, or the signal).
+	unsigned flags;
+	int group_exit_code;
+	task_struct *group_exec_task; // execve killing the other threads, or nullptr
+	sigpending shared_pending;    // process-directed signals
+	int pgrp, session;            // process group and session ids (pids)
+	int oom_score_adj;            // -1000..1000, inherited across fork
+	// What reaped children (and their children) used, for RUSAGE_CHILDREN and times().
+	u64 cutime_ns, cstime_ns;
+	unsigned long cmin_flt, cmaj_flt, cnvcsw, cnivcsw, cmaxrss_kb;
+	// What threads that already exited used, for RUSAGE_SELF.
+	u64 utime_ns, stime_ns;
+	unsigned long min_flt, maj_flt, nvcsw, nivcsw;
+};
+
+// The locks of the task relations: parent, children, sibling, thread_node, the task list and
+// pids (Linux's tasklist_lock, a spinlock here: IRQs off, never held across a sleep).
+extern SpinLock tasklist_lock;
+// Every task but the idle ones, by task_struct::tasks.
+extern list_head task_list TA_GUARDED(tasklist_lock);
 
 // Offsets shared with arch/arm64/switch.S and entry.S (checked below).
 #define TSK_TI_FLAGS 0
@@ -90,7 +155,8 @@ struct task_struct {
 	int exit_state;   // 0, EXIT_ZOMBIE, EXIT_DEAD
 	int usage;        // references (atomic); the last put frees the task
 	int on_cpu;       // running on a CPU, or still being switched away from (Linux's on_cpu)
-	int pid;
+	int pid;  // thread id (gettid)
+	int tgid; // process id (getpid): the group leader's pid
 	int nice;
 	unsigned long cpus_allowed; // sched_setaffinity's mask (bit n: CPU n); honoured once SMP runs
 	char comm[16];
@@ -98,11 +164,26 @@ struct task_struct {
 	void *stack; // THREAD_SIZE bytes, THREAD_ALIGN aligned (vmalloc'ed, guarded)
 
 	mm_struct *mm;
-	task_struct *parent;
-	list_head children; // tasks whose parent this is
-	list_head sibling;  // in parent->children
-	list_head tasks;    // every task but the idle ones (for ps and the OOM killer)
+	task_struct *real_parent; // who forked it (PID 1 after reparenting)
+	task_struct *parent;      // whom it reports to (the same: no ptrace)
+	task_struct *group_leader;
+	list_head children;    // tasks whose parent this is
+	list_head sibling;     // in parent->children
+	list_head tasks;       // every task but the idle ones (for ps and the OOM killer)
+	list_head thread_node; // in signal->thread_head
 	wait_queue_head exit_wait; // woken when this task becomes a zombie
+	int exit_code;   // Linux's wait status once exiting
+	int exit_signal; // sent to the parent at exit (SIGCHLD, or 0 / -1 for threads)
+	signal_struct *signal;
+	sighand_struct *sighand;
+	sigpending pending;    // thread-directed signals (siglock)
+	ksigset_t blocked;     // the signal mask (siglock)
+	ksigset_t real_blocked, saved_sigmask;
+	u64 sas_ss_sp, sas_ss_size; // sigaltstack
+	unsigned sas_ss_flags;
+	struct completion *vfork_done; // CLONE_VFORK: the parent waits on it until exec or exit
+	u64 set_child_tid;
+	u64 utime_ns, stime_ns; // time charged at EL0 and EL1 (ns)
 
 	// Kernel threads.
 	int (*kthread_fn)(void *);
@@ -119,12 +200,10 @@ struct task_struct {
 	unsigned fault_repeats;
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
-	k_sigaction sigactions[64];
-	u64 sigmask;
 	u64 start_counter;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
-static_assert(TIF_NEED_RESCHED == 1, "arch/arm64/entry.S tests bit 1 of ti_flags");
+static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");
 static_assert(__builtin_offsetof(task_struct, preempt_count) == TSK_TI_PREEMPT);
 static_assert(__builtin_offsetof(task_struct, thread) == TSK_THREAD);
 static_assert(__builtin_offsetof(thread_struct, cpu_context) == 0);

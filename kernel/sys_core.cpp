@@ -8,6 +8,7 @@
 #include <asm/uaccess.h>
 
 #include "kernel/console.h"
+#include "kernel/exit.h"
 #include "core/cpumask.h"
 #include "core/printk.h"
 #include "kernel/process.h"
@@ -315,7 +316,7 @@ long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
 }
 
 // --- process -------------------------------------------------------------------------------------
-long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(static_cast<int>(status & 0xff)); }
+long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(exit_status_code(int(status))); }
 long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
 long sys_getppid(u64, u64, u64, u64, u64, u64) { return task_ppid(current); }
 long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }
@@ -585,11 +586,16 @@ long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 sigsetsize, u64, u64)
 	k_sigaction nw;
 	if (uact && !get_user(nw, uact))
 		return EFAULT_;
-	k_sigaction &slot = cur()->sigactions[sig - 1];
-	if (uoact && !put_user(slot, uoact))
+	k_sigaction prev;
+	{
+		sighand_struct *sh = cur()->sighand;
+		SpinLockGuard g(sh->siglock);
+		prev = sh->action[sig - 1];
+		if (uact)
+			sh->action[sig - 1] = nw;
+	}
+	if (uoact && !put_user(prev, uoact))
 		return EFAULT_;
-	if (uact)
-		slot = nw;
 	return 0;
 }
 
@@ -604,12 +610,12 @@ long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 sigsetsize, u64, u64)
 		if (!get_user(set, uset))
 			return EFAULT_;
 	}
-	u64 old = cur()->sigmask;
+	u64 old = cur()->blocked;
 	if (uoset && !put_user(old, uoset))
 		return EFAULT_;
 	if (uset) {
 		set &= ~((1ull << (SIGKILL_ - 1)) | (1ull << (SIGSTOP_ - 1)));
-		cur()->sigmask = how == 0 ? old | set : how == 1 ? old & ~set : set;
+		cur()->blocked = how == 0 ? old | set : how == 1 ? old & ~set : set;
 	}
 	return 0;
 }
@@ -621,13 +627,17 @@ static long signal_self(u64 sig)
 		return EINVAL_;
 	if (sig == 0)
 		return 0;
-	const k_sigaction &a = cur()->sigactions[sig - 1];
+	k_sigaction a;
+	{
+		SpinLockGuard g(cur()->sighand->siglock);
+		a = cur()->sighand->action[sig - 1];
+	}
 	constexpr u64 SIG_IGN = 1;
 	// Default-ignored signals: SIGCHLD(17), SIGCONT(18), SIGURG(23), SIGWINCH(28).
 	bool default_ignore = sig == 17 || sig == 18 || sig == 23 || sig == 28;
 	if (sig != SIGKILL_ && (a.handler == SIG_IGN || (a.handler == 0 && default_ignore)))
 		return 0;
-	if (sig != SIGKILL_ && sig != SIGSTOP_ && (cur()->sigmask & (1ull << (sig - 1))))
+	if (sig != SIGKILL_ && sig != SIGSTOP_ && (cur()->blocked & (1ull << (sig - 1))))
 		return 0; // blocked: stays pending forever without delivery
 	force_sig_kill(static_cast<int>(sig), "signal sent to itself", 0, 0, nullptr);
 }

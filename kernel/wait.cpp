@@ -42,3 +42,37 @@ bool waitqueue_active(wait_queue_head *wq)
 	SpinLockGuard g(wq->lock);
 	return !list_empty(&wq->head);
 }
+
+bool signal_pending_state(unsigned state, task_struct *p)
+{
+	if (!(state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)))
+		return false;
+	if (!(__atomic_load_n(&p->ti_flags, __ATOMIC_ACQUIRE) & (1ul << TIF_SIGPENDING)))
+		return false;
+	// A group exit or SIGKILL pending for the thread is fatal (Linux's __fatal_signal_pending).
+	return (state & TASK_INTERRUPTIBLE) || (__atomic_load_n(&p->pending.signal, __ATOMIC_RELAXED) & sigmask(SIGKILL));
+}
+
+void complete(completion *c)
+{
+	SpinLockGuard g(c->wait.lock);
+	c->done++;
+	wake_up_locked(&c->wait);
+}
+
+void wait_for_completion(completion *c)
+{
+	wait_event(c->wait, __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != 0);
+	SpinLockGuard g(c->wait.lock); // complete() may still hold it; c may go away after us
+	c->done--;
+}
+
+long wait_for_completion_killable(completion *c)
+{
+	long r = wait_event_killable(c->wait, __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != 0);
+	if (r)
+		return r;
+	SpinLockGuard g(c->wait.lock);
+	c->done--;
+	return 0;
+}

@@ -64,6 +64,52 @@ bool waitqueue_active(wait_queue_head *wq);
 		__ret;                                                          \
 	})
 
+// -ERESTARTSYS: a sleep a signal ended. The syscall is restarted (SA_RESTART) or returns
+// -EINTR when the signal is delivered (arch/arm64/signal.cpp); never seen by user space.
+inline constexpr long ERESTARTSYS = 512;
+inline constexpr long ERESTARTNOINTR = 513;
+inline constexpr long ERESTARTNOHAND = 514;
+inline constexpr long ERESTART_RESTARTBLOCK = 516;
+
+// Whether a sleep in `state` must end for a pending signal (Linux's signal_pending_state):
+// any signal for TASK_INTERRUPTIBLE, SIGKILL for TASK_WAKEKILL.
+bool signal_pending_state(unsigned state, task_struct *p);
+
+// Sleeps until cond is true or a signal is pending: 0, or -ERESTARTSYS
+// (Linux's wait_event_interruptible). TASK_KILLABLE: only a fatal signal ends it.
+#define __wait_event_state(wq, cond, state)                             \
+	({                                                                  \
+		long __ret = 0;                                                 \
+		if (!(cond)) {                                                  \
+			wait_queue_entry __w;                                       \
+			for (;;) {                                                  \
+				prepare_to_wait(&(wq), &__w, (state));                  \
+				if (cond)                                               \
+					break;                                              \
+				if (signal_pending_state((state), current)) {           \
+					__ret = -ERESTARTSYS;                               \
+					break;                                              \
+				}                                                       \
+				schedule();                                             \
+			}                                                           \
+			finish_wait(&(wq), &__w);                                   \
+		}                                                               \
+		__ret;                                                          \
+	})
+#define wait_event_interruptible(wq, cond) __wait_event_state(wq, cond, TASK_INTERRUPTIBLE)
+#define wait_event_killable(wq, cond) __wait_event_state(wq, cond, TASK_KILLABLE)
+
+// A one-shot event one task waits for (Linux's struct completion): vfork's parent waits on
+// the child's exec or exit.
+struct completion {
+	unsigned done = 0;
+	wait_queue_head wait;
+};
+void complete(completion *c);
+void wait_for_completion(completion *c);
+// 0, or -ERESTARTSYS when a fatal signal ended the wait first.
+long wait_for_completion_killable(completion *c);
+
 // --- timers and sleeping ------------------------------------------------------------------------
 
 // A one-shot timer on the tick (Linux's timer_list, without the wheel: a per-CPU list sorted by

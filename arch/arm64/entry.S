@@ -13,7 +13,7 @@
 
 /* thread_info offsets in task_struct (kernel/sched.h checks them with static_asserts). */
 #define TSK_TI_FLAGS 0
-#define TIF_NEED_RESCHED 1
+#define _TIF_WORK_MASK 7	/* TIF_SIGPENDING | TIF_NEED_RESCHED | TIF_NOTIFY_RESUME */
 
 #define OVERFLOW_STACK_SIZE 4096
 
@@ -174,12 +174,14 @@ entry_handler 0, _irq, do_el0_irq
 entry_handler 0, _error, do_serror
 
 /* Back to EL0 from the pt_regs at sp: with IRQs masked, reschedule while the task must give up
- * the CPU (exit_to_user_mode in kernel/sched.cpp), then restore and eret. */
+ * the CPU and deliver pending signals (exit_to_user_mode in kernel/sched.cpp), then restore
+ * and eret. */
 ENTRY(ret_to_user)
 	msr	daifset, #2
 	mrs	x0, sp_el0			// current
 	ldr	x1, [x0, #TSK_TI_FLAGS]
-	tbnz	x1, #TIF_NEED_RESCHED, 1f	// the common case takes no call
+	tst	x1, #_TIF_WORK_MASK		// the common case takes no call
+	b.ne	1f
 	kernel_exit 0
 1:	mov	x0, sp
 	bl	exit_to_user_mode
