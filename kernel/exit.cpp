@@ -188,6 +188,11 @@ void forget_original_parent(task_struct *t, list_head *dead) TA_REQ(tasklist_loc
 			}
 			continue;
 		}
+		// Every thread of the child's group reports to the new parent (getppid).
+		list_for_each(tpos, &c->signal->thread_head) {
+			task_struct *th = list_entry(tpos, task_struct, thread_node);
+			th->parent = th->real_parent = reaper;
+		}
 		c->parent = c->real_parent = reaper;
 		// Orphans given to a kernel thread (PID 1 while it runs the self-tests) reap
 		// themselves: a kernel thread waits only for the children it made.
