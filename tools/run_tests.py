@@ -761,6 +761,14 @@ def main():
                      [r'^BUG: scheduling while atomic: init/1/0x00000001, IRQs on$', r'WARNING: CPU',
                       r'crashtest: schedule\(\) in atomic context refused, task still running',
                       r'reboot: Power down \(status 0\)'], stdin_data='crash sleep_atomic\npoweroff\n')
+            # A fork bomb in 128 MiB, each process writing 256 KiB: fork runs out of memory
+            # (ENOMEM) or tasks (EAGAIN), faults that find no memory kill their task, and then
+            # everything is reaped: the kernel stays up and `run` finds every page back.
+            scenario('virt: a fork bomb bounded by memory leaves the kernel up and every page back', 'qemu-virt', '',
+                     0, [r'fork_bomb: \d+ processes, then fork returned -1[12]: ok',
+                         r'/bin/fork_bomb: exited with status 0', r'reboot: Power down \(status 0\)'],
+                     stdin_data='run /bin/fork_bomb\npoweroff\n',
+                     forbid=(r'free pages \d+ before',) + tuple(re.escape(p) for p in OOPS_PATTERNS), MEM='128M')
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
