@@ -162,7 +162,10 @@ static oom_candidate candidate_of(task_struct *p, task_struct *mmt) TA_REQ(taskl
 	c.unkillable = p->flags & PF_KTHREAD;
 	c.is_init = p->tgid == 1;
 	c.victim = p->signal->oom_victim != 0;
-	c.victim_skip = p->signal->oom_victim == OOM_VICTIM_SKIP || (c.victim && !mmt);
+	// A victim stops holding memory once exit_mm's mmput is over, which is when it becomes a
+	// zombie: between clearing ->mm and that it is still giving its pages back (Linux's
+	// MMF_OOM_SKIP comes at the end of exit_mmap for the same reason).
+	c.victim_skip = p->signal->oom_victim == OOM_VICTIM_SKIP || (c.victim && !mmt && p->exit_state);
 	c.oom_score_adj = p->signal->oom_score_adj;
 	c.has_mm = mmt != nullptr;
 	if (mmt) {
@@ -187,7 +190,7 @@ static task_struct *select_bad_process(oom_control *oc, bool *abort)
 		int idx = 0;
 		list_for_each(pos, &task_list) {
 			task_struct *p = list_entry(pos, task_struct, tasks);
-			if (!is_process_leader(p) || p->exit_state)
+			if (!is_process_leader(p))
 				continue;
 			oom_candidate c = candidate_of(p, find_task_mm(p));
 			int before = sel.chosen;
@@ -399,11 +402,12 @@ static void queue_oom_reaper(task_struct *t)
 	wake_up(&oom_reaper_wait);
 }
 
-// The victim gave its memory back by itself: no thread of it has an mm any more.
+// The victim gave its memory back by itself: it is a zombie (exit_mm is over) and no thread of
+// it has an mm any more.
 static bool victim_gone(task_struct *t)
 {
 	SpinLockGuard g(tasklist_lock);
-	return t->exit_state || !find_task_mm(t);
+	return t->exit_state && !find_task_mm(t);
 }
 
 struct reap_ctx {
