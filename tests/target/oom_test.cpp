@@ -1,12 +1,14 @@
-// The OOM killer on the target (ktest=oom): real exhaustion of the machine's RAM by a user
+// The OOM killer on the target (ktest=oom): real exhaustion of the page allocator by a user
 // process, with other processes alive beside it.
 //
-// How memory is bounded: not at all, on purpose. The runner's QEMU has 1 GiB; a hog that maps
-// 4 GiB MAP_NORESERVE and writes it runs the buddy allocator dry for real (el0's
-// out_of_memory_killed does the same), which is what the OOM killer exists for. A hog that must
-// survive (oom_score_adj -1000) is bounded instead: it writes exactly as many pages as were
-// free when it started, which cannot fit beside the memory the other processes hold, and fits
-// once the victim's memory is back.
+// How memory is bounded: each case first takes all free memory but BALLOON_LEAVE (128 MiB) out
+// of the buddy allocator into a kernel-held balloon (high-order blocks the OOM killer cannot
+// see, as kernel memory), so that the hog runs the allocator dry for real within a bounded
+// number of faults, whatever the machine's RAM (the runner boots 512 MiB to 4 GiB machines
+// with ktest=all), and gives everything back at the end. A hog that must survive
+// (oom_score_adj -1000) is bounded too: it writes exactly as many pages as were free when it
+// was released, which cannot fit beside the memory the others hold (the min watermarks and its
+// page tables come on top) and fits once a victim's 64 MiB are back.
 //
 // Coordination without timing: every program maps a "control page" at CTL (MAP_FIXED) and
 // spins on it with sched_yield; the test reads and writes that page through the linear map
@@ -29,6 +31,7 @@
 #include "lib/format.h"
 #include "mm/mm_struct.h"
 #include "mm/oom.h"
+#include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/vmstat.h"
@@ -139,7 +142,7 @@ OELF_END \name
 .endm
 
 WORKER oom_small, 256
-WORKER oom_big, 8192
+WORKER oom_big, 16384
 
 // The hog: ready (state 1), waits for command 2, then writes pages of a 4 GiB MAP_NORESERVE
 // mapping: [2] of them (then exits 0), or all of them (it never gets there with 1 GiB).
@@ -191,6 +194,42 @@ unsigned long free_pages_now()
 	kmem_cache_shrink_all();
 	return nr_free_pages();
 }
+
+constexpr unsigned long BALLOON_LEAVE = 32768; // pages left free (128 MiB)
+constexpr unsigned long VICTIM_PAGES = 16384;  // oom_big and oom_stuck (64 MiB)
+
+// Free memory taken out of circulation for the case (blocks linked by lru, order in private).
+struct Balloon {
+	list_head blocks = LIST_HEAD_INIT(blocks);
+	unsigned long pages = 0;
+
+	void inflate(unsigned long leave)
+	{
+		for (int order = MAX_ORDER - 1; order >= 0; order--) {
+			while (nr_free_pages() > leave + (1ul << order)) {
+				// Never the OOM killer's business: no retries, no warnings.
+				page *p = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, static_cast<unsigned>(order));
+				if (!p)
+					break;
+				set_page_private(p, static_cast<unsigned long>(order));
+				list_add(&p->lru, &blocks);
+				pages += 1ul << order;
+			}
+		}
+	}
+	void deflate()
+	{
+		while (!list_empty(&blocks)) {
+			page *p = list_first_entry(&blocks, page, lru);
+			list_del(&p->lru);
+			unsigned order = static_cast<unsigned>(page_private(p));
+			set_page_private(p, 0);
+			__free_pages(p, order);
+		}
+		pages = 0;
+	}
+	~Balloon() { deflate(); }
+};
 
 // The control page's word i as the kernel sees it, or nullptr while it is not mapped yet.
 volatile u64 *ctl_word(task_struct *t, int i)
@@ -294,6 +333,8 @@ void expect_oom_killed(KTest &t, const char *what, const exit_info &e)
 KTEST(oom, hog_killed_others_finish)
 {
 	unsigned long free0 = free_pages_now();
+	Balloon balloon;
+	balloon.inflate(BALLOON_LEAVE);
 	unsigned long kills0 = global_vm_event(OOM_KILL);
 	unsigned invoked0 = log_count("invoked oom-killer: gfp_mask=0x");
 	unsigned table0 = log_count("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name");
@@ -318,7 +359,7 @@ KTEST(oom, hog_killed_others_finish)
 	command(h, 2, 0);
 	exit_info he = reap_program(h);
 	expect_oom_killed(t, "hog", he);
-	KT_EXPECT_GT(t, he.maxrss_kb, 512ul * 1024); // it really ate most of the 1 GiB
+	KT_EXPECT_GT(t, he.maxrss_kb, BALLOON_LEAVE * 4 / 2); // it really ate what there was
 	// The workers are still there, and go on.
 	KT_EXPECT_EQ(t, a->exit_state, 0);
 	KT_EXPECT_EQ(t, b->exit_state, 0);
@@ -335,6 +376,7 @@ KTEST(oom, hog_killed_others_finish)
 	KT_EXPECT_EQ(t, killed.added(), 1u);
 	KT_EXPECT_EQ(t, summary.added(), 1u);
 	KT_EXPECT_EQ(t, log_count(row_a) + log_count(row_b) - rows0, 2u); // both workers were candidates
+	balloon.deflate();
 	KT_EXPECT_EQ(t, free_pages_now(), free0);
 }
 
@@ -343,6 +385,8 @@ KTEST(oom, hog_killed_others_finish)
 KTEST(oom, score_adj_min_protects_the_hog)
 {
 	unsigned long free0 = free_pages_now();
+	Balloon balloon;
+	balloon.inflate(BALLOON_LEAVE);
 	unsigned long kills0 = global_vm_event(OOM_KILL);
 	set_user_console_prefix("    # ");
 	task_struct *big = spawn(t, "oom_big", oom_big, oom_big_end);
@@ -364,7 +408,7 @@ KTEST(oom, score_adj_min_protects_the_hog)
 	kstd::snprintf(adj_row, sizeof(adj_row), "         -1000 oom_hog");
 	unsigned adj_rows0 = log_count(adj_row);
 	// Exactly what is free now: with the workers' memory held it cannot fit (the min watermark
-	// and the hog's page tables come on top); with oom_big's 8192 pages back it does.
+	// and the hog's page tables come on top); with oom_big's 64 MiB back it does.
 	command(h, 2, nr_free_pages());
 	exit_info he = reap_program(h);
 	expect_exit0(t, "hog (-1000)", he);
@@ -379,12 +423,13 @@ KTEST(oom, score_adj_min_protects_the_hog)
 	KT_EXPECT_EQ(t, killed_hog.added(), 0u);
 	KT_EXPECT_GE(t, log_count(adj_row) - adj_rows0, 1u); // listed with its adjustment
 	KT_EXPECT_EQ(t, global_vm_event(OOM_KILL) - kills0, 1ul);
+	balloon.deflate();
 	KT_EXPECT_EQ(t, free_pages_now(), free0);
 }
 
 namespace {
 
-// A process that cannot run: a task with a user address space (64 MiB written) asleep
+// A process that cannot run: a task with a user address space (VICTIM_PAGES written) asleep
 // uninterruptibly in the kernel, as one stuck in a D-state syscall. Released by the test.
 struct StuckCtx {
 	completion ready, release;
@@ -415,16 +460,18 @@ int stuck_main(void *arg)
 KTEST(oom, reaper_frees_a_victim_that_cannot_run)
 {
 	unsigned long free0 = free_pages_now();
+	Balloon balloon;
+	balloon.inflate(BALLOON_LEAVE);
 	oom_stats st0 = oom_get_stats();
 	StuckCtx c{};
-	c.pages = 16384;
+	c.pages = VICTIM_PAGES;
 	task_struct *s = create_task("oom_stuck", stuck_main, &c, 0);
 	KT_ASSERT_TRUE(t, s != nullptr);
 	get_task_struct(s);
 	wake_up_new_task(s);
 	wait_for_completion(&c.ready);
 	KT_EXPECT_TRUE(t, c.ok);
-	KT_EXPECT_EQ(t, static_cast<unsigned long>(s->mm ? s->mm->rss_stat[MM_ANONPAGES] : 0), 16384ul);
+	KT_EXPECT_EQ(t, static_cast<unsigned long>(s->mm ? s->mm->rss_stat[MM_ANONPAGES] : 0), VICTIM_PAGES);
 	set_user_console_prefix("    # ");
 	task_struct *h = spawn(t, "oom_hog", oom_hog, oom_hog_end);
 	if (!h) {
@@ -455,6 +502,7 @@ KTEST(oom, reaper_frees_a_victim_that_cannot_run)
 	exit_info se = reap_program(s);
 	expect_oom_killed(t, "oom_stuck", se);
 	oom_reaper_wait_idle();
+	balloon.deflate();
 	KT_EXPECT_EQ(t, free_pages_now(), free0);
 }
 
@@ -463,6 +511,8 @@ KTEST(oom, reaper_frees_a_victim_that_cannot_run)
 KTEST(oom, allocating_task_is_the_victim)
 {
 	unsigned long free0 = free_pages_now();
+	Balloon balloon;
+	balloon.inflate(BALLOON_LEAVE);
 	oom_stats st0 = oom_get_stats();
 	set_user_console_prefix("    # ");
 	task_struct *h = spawn(t, "oom_hog", oom_hog, oom_hog_end);
@@ -483,5 +533,6 @@ KTEST(oom, allocating_task_is_the_victim)
 	oom_stats st1 = oom_get_stats();
 	KT_EXPECT_EQ(t, st1.kills - st0.kills, 1ul);
 	KT_EXPECT_EQ(t, st1.reaped - st0.reaped, 0ul); // it exited by itself
+	balloon.deflate();
 	KT_EXPECT_EQ(t, free_pages_now(), free0);
 }
