@@ -168,6 +168,9 @@ static oom_candidate candidate_of(task_struct *p, task_struct *mmt) TA_REQ(taskl
 	c.victim_skip = p->signal->oom_victim == OOM_VICTIM_SKIP || (c.victim && !mmt && p->exit_state);
 	c.oom_score_adj = p->signal->oom_score_adj;
 	c.has_mm = mmt != nullptr;
+	// Linux's in_vfork: a CLONE_VFORK child still on its parent's mm.
+	c.in_vfork = mmt && __atomic_load_n(&mmt->vfork_done, __ATOMIC_ACQUIRE) && mmt->real_parent &&
+		     mmt->real_parent->mm == mmt->mm;
 	if (mmt) {
 		mm_struct *mm = mmt->mm;
 		c.rss = get_mm_rss(mm);

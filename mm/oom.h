@@ -45,6 +45,7 @@ struct oom_candidate {
 	bool has_mm;         // find_lock_task_mm found a thread with an mm
 	bool victim;         // already an OOM victim (tsk_is_oom_victim)
 	bool victim_skip;    // ... that has been reaped or has exited (MMF_OOM_SKIP)
+	bool in_vfork;       // a vfork child on its parent's mm (killing it would not free it)
 	int oom_score_adj;   // OOM_SCORE_ADJ_MIN..OOM_SCORE_ADJ_MAX
 	unsigned long rss;            // MM_ANONPAGES + MM_FILEPAGES (pages)
 	unsigned long swapents;       // MM_SWAPENTS (no swap yet: 0)
@@ -52,8 +53,8 @@ struct oom_candidate {
 };
 
 // Linux 6.1's oom_badness for a killable process with an mm: rss + swap entries + page-table
-// pages, plus oom_score_adj in units of totalpages/1000 (the division first, as Linux). The
-// adjustment of OOM_SCORE_ADJ_MIN returns OOM_POINTS_MIN (never chosen).
+// pages, plus oom_score_adj in units of totalpages/1000 (the division first, as Linux).
+// OOM_SCORE_ADJ_MIN, a reaped victim and a vfork child return OOM_POINTS_MIN (never chosen).
 long oom_badness_points(const oom_candidate &c, unsigned long totalpages);
 
 // Linux's select_bad_process over for_each_process, one candidate at a time in task-list

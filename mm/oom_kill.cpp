@@ -7,8 +7,9 @@ long oom_badness_points(const oom_candidate &c, unsigned long totalpages)
 	if (c.unkillable || !c.has_mm)
 		return OOM_POINTS_MIN;
 	long adj = c.oom_score_adj;
-	// Explicitly unkillable, or already reaped (MMF_OOM_SKIP): never.
-	if (adj == OOM_SCORE_ADJ_MIN || c.victim_skip)
+	// Explicitly unkillable, already reaped (MMF_OOM_SKIP), or in the middle of vfork (its mm
+	// is its parent's): never.
+	if (adj == OOM_SCORE_ADJ_MIN || c.victim_skip || c.in_vfork)
 		return OOM_POINTS_MIN;
 	// The baseline is the share of memory the process would give back: its resident pages,
 	// its swap entries and its page tables.

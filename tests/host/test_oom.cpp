@@ -68,6 +68,10 @@ TEST_CASE("oom_badness: never for kernel threads, tasks without mm, reaped victi
 	oom_candidate skip = proc(100000);
 	skip.victim = skip.victim_skip = true;
 	CHECK(oom_badness_points(skip, 262144) == OOM_POINTS_MIN);
+	oom_candidate vf = proc(100000);
+	vf.in_vfork = true;
+	CHECK(oom_badness_points(vf, 262144) == OOM_POINTS_MIN);
+	CHECK(choose({vf, proc(1)}, 262144) == 1);
 }
 
 TEST_CASE("selection: the highest score; ties go to the later process (Linux keeps replacing)")
