@@ -377,11 +377,20 @@ static bool out_of_memory(oom_control *oc)
 	return r != OomResult::Nothing;
 }
 
+// Whether this code runs on the CPU's IRQ stack (an interrupt handler: it is not the
+// interrupted task allocating). There is no in_interrupt() count here; the stack tells.
+static bool in_irq_handler()
+{
+	StackRange r = irq_stack_range();
+	u64 sp = reinterpret_cast<u64>(__builtin_frame_address(0));
+	return r.low < r.high && sp >= r.low && sp < r.high;
+}
+
 static bool reserves_allowed_hook()
 {
 	// Linux's oom_reserves_allowed (tsk_is_oom_victim), not from interrupts.
 	task_struct *t = current;
-	if (t->flags & PF_IDLE)
+	if ((t->flags & PF_IDLE) || in_irq_handler())
 		return false;
 	return __atomic_load_n(&t->signal->oom_victim, __ATOMIC_RELAXED) != 0;
 }
