@@ -145,15 +145,17 @@ static bool task_will_free_mem(task_struct *t) TA_REQ(tasklist_lock)
 	return true;
 }
 
-static void queue_oom_reaper(task_struct *t);
+static void queue_oom_reaper(task_struct *t) TA_REQ(tasklist_lock);
 
-// Linux's mark_oom_victim: t's process may use the reserves, and is waited for.
-static void mark_oom_victim(task_struct *t)
+// Linux's mark_oom_victim: t's process may use the reserves, and is waited for. The reaper
+// gets the thread that holds the mm (each thread leaves the queue in exit_oom_victim).
+static void mark_oom_victim(task_struct *t) TA_REQ(tasklist_lock)
 {
 	if (t->signal->oom_victim)
 		return;
-	t->signal->oom_victim = OOM_VICTIM;
-	queue_oom_reaper(t);
+	__atomic_store_n(&t->signal->oom_victim, OOM_VICTIM, __ATOMIC_RELEASE);
+	if (task_struct *m = find_task_mm(t))
+		queue_oom_reaper(m);
 }
 
 static oom_candidate candidate_of(task_struct *p, task_struct *mmt) TA_REQ(tasklist_lock)
@@ -162,10 +164,10 @@ static oom_candidate candidate_of(task_struct *p, task_struct *mmt) TA_REQ(taskl
 	c.unkillable = p->flags & PF_KTHREAD;
 	c.is_init = p->tgid == 1;
 	c.victim = p->signal->oom_victim != 0;
-	// A victim stops holding memory once exit_mm's mmput is over, which is when it becomes a
-	// zombie: between clearing ->mm and that it is still giving its pages back (Linux's
+	// A victim stops holding memory once its last exit_mm's mmput is over (exit_oom_victim) or
+	// it was reaped: between clearing ->mm and that it is still giving its pages back (Linux's
 	// MMF_OOM_SKIP comes at the end of exit_mmap for the same reason).
-	c.victim_skip = p->signal->oom_victim == OOM_VICTIM_SKIP || (c.victim && !mmt && p->exit_state);
+	c.victim_skip = p->signal->oom_victim == OOM_VICTIM_SKIP;
 	c.oom_score_adj = p->signal->oom_score_adj;
 	c.has_mm = mmt != nullptr;
 	// Linux's in_vfork: a CLONE_VFORK child still on its parent's mm.
@@ -399,11 +401,20 @@ static const oom_hooks hooks = {reserves_allowed_hook, out_of_memory};
 
 // --- the oom_reaper -----------------------------------------------------------------------------
 
-static void queue_oom_reaper(task_struct *t)
+// The victim thread the reaper works on. The reaper holds no reference: exit_oom_victim (from
+// that thread's exit_mm, under tasklist_lock) takes it off the queue or clears this, and the
+// task is only touched while it is still here, under the locks exit_oom_victim takes. So
+// nothing of the reaper's outlives a victim: its parent reaps it and finds every page and
+// slab object back.
+static task_struct *oom_reaper_current TA_GUARDED(oom_reaper_lock);
+
+static void queue_oom_reaper(task_struct *t) TA_REQ(tasklist_lock)
 {
-	get_task_struct(t); // the reaper's, dropped when it is done with t
 	{
 		SpinLockGuard g(oom_reaper_lock);
+		if (t->oom_reaper_queued || oom_reaper_current == t)
+			return;
+		t->oom_reaper_queued = true;
 		t->oom_reaper_list = nullptr;
 		if (oom_reaper_tail)
 			oom_reaper_tail->oom_reaper_list = t;
@@ -414,32 +425,52 @@ static void queue_oom_reaper(task_struct *t)
 	wake_up(&oom_reaper_wait);
 }
 
-// The victim gave its memory back by itself: it is a zombie (exit_mm is over) and no thread of
-// it has an mm any more.
-static bool victim_gone(task_struct *t)
+static void unqueue_oom_reaper(task_struct *t) TA_REQ(oom_reaper_lock)
 {
-	SpinLockGuard g(tasklist_lock);
-	return t->exit_state && !find_task_mm(t);
+	task_struct *prev = nullptr;
+	for (task_struct *q = oom_reaper_list; q; prev = q, q = q->oom_reaper_list) {
+		if (q != t)
+			continue;
+		if (prev)
+			prev->oom_reaper_list = q->oom_reaper_list;
+		else
+			oom_reaper_list = q->oom_reaper_list;
+		if (oom_reaper_tail == q)
+			oom_reaper_tail = prev;
+		break;
+	}
+	t->oom_reaper_list = nullptr;
+	t->oom_reaper_queued = false;
+}
+
+static bool reaper_still_on(task_struct *t)
+{
+	SpinLockGuard g(oom_reaper_lock);
+	return oom_reaper_current == t;
 }
 
 struct reap_ctx {
 	task_struct *victim;
-	mm_struct *mm; // the victim's, read while every user of it is blocked
-	bool gone;
+	bool checked, valid, gone;
 	unsigned long anon, file;
 };
 
-// The tasks that use the victim's mm: its threads, and anyone else with the same mm.
-static bool uses_victim_mm(task_struct *t, void *arg)
+// The tasks that use the victim's mm: its threads, and anyone else with the same mm. The first
+// call checks that the victim is still the reaper's (else it may be gone: nothing matches).
+// Called with tasklist_lock and the run-queue locks held.
+static bool uses_victim_mm(task_struct *t, void *arg) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	auto *c = static_cast<reap_ctx *>(arg);
-	if (t->exit_state) // a dead thread no longer uses anything
+	if (!c->checked) {
+		c->checked = true;
+		c->valid = reaper_still_on(c->victim);
+	}
+	if (!c->valid || t->exit_state) // a dead thread no longer uses anything
 		return false;
 	if (t->signal == c->victim->signal)
 		return true;
-	task_struct *leader = c->victim;
-	mm_struct *vm = __atomic_load_n(&leader->mm, __ATOMIC_RELAXED);
-	return vm && __atomic_load_n(&t->mm, __ATOMIC_RELAXED) == vm;
+	task_struct *mmt = find_task_mm(c->victim);
+	return mmt && t->mm == mmt->mm;
 }
 
 // Runs with the task list and every run queue locked, every user of the mm blocked: nothing
@@ -447,9 +478,9 @@ static bool uses_victim_mm(task_struct *t, void *arg)
 static bool reap_locked(void *arg) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	auto *c = static_cast<reap_ctx *>(arg);
-	task_struct *mmt = find_task_mm(c->victim);
+	task_struct *mmt = c->checked && c->valid ? find_task_mm(c->victim) : nullptr;
 	if (!mmt) {
-		c->gone = true;
+		c->gone = true; // exiting by itself: exit_oom_victim does the rest
 		return true;
 	}
 	mm_struct *mm = mmt->mm;
@@ -464,37 +495,43 @@ static bool reap_locked(void *arg) TA_NO_THREAD_SAFETY_ANALYSIS
 	for (vm_area_struct *v = vma_first(mm); v; v = vma_next(v))
 		if (!(v->vm_flags & VM_SHARED))
 			zap_page_range(mm, v->vm_start, v->vm_end);
-	c->mm = mm;
 	c->anon = static_cast<unsigned long>(mm->rss_stat[MM_ANONPAGES]);
 	c->file = static_cast<unsigned long>(mm->rss_stat[MM_FILEPAGES]);
+	// The next OOM may choose someone else (Linux's MMF_OOM_SKIP).
+	__atomic_store_n(&c->victim->signal->oom_victim, OOM_VICTIM_SKIP, __ATOMIC_RELEASE);
 	return true;
 }
 
-// Linux's oom_reap_task: waits for the victim to exit by itself, then reaps it.
-static void oom_reap_task(task_struct *t)
+// Linux's oom_reap_task: waits for the victim to exit by itself, then reaps it. pid and comm
+// were copied while the task was known to be alive.
+static void oom_reap_task(task_struct *t, int pid, const char *comm)
 {
-	long left = wait_event_timeout(t->exit_wait, victim_gone(t), OOM_REAPER_DELAY);
-	if (left || victim_gone(t))
-		goto done;
+	wait_event_timeout(oom_victims_wait, !reaper_still_on(t), OOM_REAPER_DELAY);
 	for (int attempt = 0; attempt < MAX_OOM_REAP_RETRIES; attempt++) {
-		reap_ctx c{t, nullptr, false, 0, 0};
+		if (!reaper_still_on(t))
+			return; // it exited: exit_oom_victim did the rest
+		reap_ctx c{t, false, false, false, 0, 0};
 		if (call_with_tasks_blocked(uses_victim_mm, reap_locked, &c)) {
-			if (!c.gone) {
-				__atomic_fetch_add(&stats.reaped, 1, __ATOMIC_RELAXED);
-				pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, "
-					"shmem-rss:%lukB\n",
-					t->pid, t->comm, c.anon * 4, c.file * 4, 0ul);
-			}
-			goto done;
+			if (c.gone)
+				return;
+			__atomic_fetch_add(&stats.reaped, 1, __ATOMIC_RELAXED);
+			pr_info("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB\n",
+				pid, comm, c.anon * 4, c.file * 4, 0ul);
+			victim_done();
+			return;
 		}
-		if (wait_event_timeout(t->exit_wait, victim_gone(t), HZ / 10) || victim_gone(t))
-			goto done;
+		wait_event_timeout(oom_victims_wait, !reaper_still_on(t), HZ / 10);
+	}
+	{
+		SpinLockGuard g(tasklist_lock);
+		SpinLockGuard r(oom_reaper_lock);
+		if (oom_reaper_current != t)
+			return;
+		// Given up on: it no longer holds up the next OOM kill either (MMF_OOM_SKIP).
+		__atomic_store_n(&t->signal->oom_victim, OOM_VICTIM_SKIP, __ATOMIC_RELEASE);
 	}
 	__atomic_fetch_add(&stats.reap_failed, 1, __ATOMIC_RELAXED);
-	pr_info("oom_reaper: unable to reap pid:%d (%s)\n", t->pid, t->comm);
-done:
-	// Reaped, gone or given up on: the next OOM may choose someone else (MMF_OOM_SKIP).
-	__atomic_store_n(&t->signal->oom_victim, OOM_VICTIM_SKIP, __ATOMIC_RELEASE);
+	pr_info("oom_reaper: unable to reap pid:%d (%s)\n", pid, comm);
 	victim_done();
 }
 
@@ -509,19 +546,21 @@ static int oom_reaper(void *)
 	for (;;) {
 		wait_event(oom_reaper_wait, reaper_has_work());
 		task_struct *t;
+		int pid;
+		char comm[sizeof(t->comm)];
 		{
 			SpinLockGuard g(oom_reaper_lock);
 			t = oom_reaper_list;
-			oom_reaper_list = t->oom_reaper_list;
-			if (!oom_reaper_list)
-				oom_reaper_tail = nullptr;
-			t->oom_reaper_list = nullptr;
+			unqueue_oom_reaper(t);
+			oom_reaper_current = t;
 			oom_reaper_busy = true;
+			pid = t->pid;
+			memcpy(comm, t->comm, sizeof(comm));
 		}
-		oom_reap_task(t);
-		put_task_struct(t);
+		oom_reap_task(t, pid, comm);
 		{
 			SpinLockGuard g(oom_reaper_lock);
+			oom_reaper_current = nullptr;
 			oom_reaper_busy = false;
 		}
 		wake_up(&oom_reaper_idle_wait);
@@ -587,6 +626,27 @@ void oom_init()
 	if (!oom_reaper_th)
 		pr_warn("oom_reaper: no memory for the thread; OOM victims are not reaped\n");
 	register_oom_hooks(&hooks);
+}
+
+void exit_oom_victim(task_struct *t)
+{
+	{
+		SpinLockGuard g(tasklist_lock);
+		if (!t->signal->oom_victim)
+			return;
+		{
+			SpinLockGuard r(oom_reaper_lock);
+			if (t->oom_reaper_queued)
+				unqueue_oom_reaper(t);
+			if (oom_reaper_current == t)
+				oom_reaper_current = nullptr;
+		}
+		if (task_struct *m = find_task_mm(t))
+			queue_oom_reaper(m); // other threads still hold the mm
+		else
+			__atomic_store_n(&t->signal->oom_victim, OOM_VICTIM_SKIP, __ATOMIC_RELEASE);
+	}
+	victim_done(); // allocators waiting for a victim retry; the reaper lets go of t
 }
 
 bool pagefault_out_of_memory()

@@ -26,6 +26,12 @@
 // before anything that may run out of memory.
 void oom_init();
 
+// From exit_mm, after the task let go of its mm (Linux's exit_oom_victim there): when t's
+// process is an OOM victim and no thread of it has the mm any more, it no longer holds memory,
+// so allocators waiting for it retry and the next OOM may choose another process; the
+// oom_reaper forgets t. Takes tasklist_lock.
+void exit_oom_victim(task_struct *t);
+
 // Linux's pagefault_out_of_memory, for a user fault that ended in VM_FAULT_OOM: true when the
 // task has a fatal signal pending (the OOM killer chose it, or something else is killing it)
 // and only has to return to user mode to die. false: the allocation failed without a kill

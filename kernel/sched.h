@@ -211,6 +211,7 @@ struct task_struct {
 	// The OOM killer (kernel/oom.cpp): the oom_reaper's queue link, and whether the task sleeps
 	// in out_of_memory, i.e. inside the allocator, where its mm is in use and must not be reaped.
 	task_struct *oom_reaper_list;
+	bool oom_reaper_queued;
 	bool in_oom_wait;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);

@@ -489,6 +489,8 @@ KTEST(oom, reaper_frees_a_victim_that_cannot_run)
 	exit_info he = reap_program(h);
 	set_user_console_prefix(nullptr);
 	expect_exit0(t, "hog (-1000)", he);
+	// The hog may go on as soon as the pages are back, before the reaper has reported.
+	oom_reaper_wait_idle();
 	// The stuck task never ran: it still sleeps, with SIGKILL pending and nothing resident.
 	KT_EXPECT_EQ(t, s->exit_state, 0);
 	KT_EXPECT_TRUE(t, fatal_signal_pending(s));
