@@ -484,6 +484,11 @@ static bool reap_locked(void *arg) TA_NO_THREAD_SAFETY_ANALYSIS
 		return true;
 	}
 	mm_struct *mm = mmt->mm;
+	// Someone asleep with mmap_lock held (a fault or an address-space syscall waiting in the
+	// allocator, a writer waiting for readers) is in the middle of changing the mm: not now
+	// (Linux's mmap_read_trylock). Nobody can take it meanwhile: its users are all blocked.
+	if (mm->mmap_lock.count() != 0)
+		return false;
 	// A user of the mm asleep inside the allocator is in the middle of a fault or a syscall on
 	// it (the only place mm code sleeps): not now.
 	list_for_each(pos, &task_list) {
