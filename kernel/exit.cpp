@@ -17,6 +17,7 @@
 #include "core/panic.h"
 #include "core/printk.h"
 #include "kernel/futex.h"
+#include "kernel/oom.h"
 #include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/signal.h"
@@ -56,6 +57,7 @@ void exit_mm(task_struct *t)
 	switch_to_kernel_context();
 	t->mm = nullptr;
 	mmput(mm);
+	exit_oom_victim(t); // an OOM victim's memory is back: the OOM killer may go on
 }
 
 // The user-visible end of the mm's use by t (Linux's mm_release): robust futexes and

@@ -15,6 +15,7 @@
 #include "kernel/bench.h"
 #include "kernel/console.h"
 #include "kernel/irq.h"
+#include "kernel/oom.h"
 #include "kernel/kallsyms.h"
 #include "kernel/ktest.h"
 #include "core/cpumask.h"
@@ -106,6 +107,7 @@ static void mm_core_init()
 // console monitor. A kernel thread, so that everything it starts is scheduled beside it.
 static int kernel_init(void *)
 {
+	oom_init(); // Linux's subsys_initcall(oom_init): the oom_reaper thread
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
 	// With init= or rdinit=, PID 1 becomes that program (returning 0 enters it at EL0, as

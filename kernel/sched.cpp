@@ -724,3 +724,30 @@ int *current_fail_nth()
 		return nullptr;
 	return &t->fail_nth;
 }
+
+// Lock order: tasklist_lock, then the run queues in CPU order (do_task_exit takes
+// tasklist_lock and wakes under it, so the run-queue locks nest inside it). Every rq lock is
+// held, not only the victims' rq: a wake-up on any CPU takes the target's rq lock, and a task
+// is only on one, but holding all of them keeps this correct without knowing where each task
+// sits when migration exists. The locks are taken in a loop the analysis cannot follow.
+bool call_with_tasks_blocked(bool (*match)(task_struct *t, void *arg), bool (*fn)(void *arg), void *arg)
+	TA_NO_THREAD_SAFETY_ANALYSIS
+	SpinLockGuard g(tasklist_lock);
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		runqueues[cpu].lock.lock();
+	bool blocked = true;
+	list_for_each(pos, &task_list) {
+		task_struct *t = list_entry(pos, task_struct, tasks);
+		if (!match(t, arg))
+			continue;
+		unsigned state = __atomic_load_n(&t->__state, __ATOMIC_RELAXED);
+		if (!(state & TASK_NORMAL) || t->se.on_rq || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+			blocked = false;
+			break;
+		}
+	}
+	bool r = blocked && fn(arg);
+	for (unsigned cpu = NR_CPUS; cpu-- > 0;)
+		runqueues[cpu].lock.unlock();
+	return r;
+}

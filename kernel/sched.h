@@ -131,6 +131,10 @@ struct signal_struct {
 	// What threads that already exited used, for RUSAGE_SELF.
 	u64 utime_ns, stime_ns;
 	unsigned long min_flt, maj_flt, nvcsw, nivcsw;
+	// The OOM killer (kernel/oom.cpp): OOM_VICTIM once killed by it (its threads may use the
+	// reserves; no other process is killed while it holds its memory), OOM_VICTIM_SKIP once its
+	// memory was reaped or it exited (Linux's signal->oom_mm and MMF_OOM_SKIP).
+	int oom_victim;
 };
 
 // The locks of the task relations: parent, children, sibling, thread_node, the task list and
@@ -207,6 +211,11 @@ struct task_struct {
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
 	u64 start_counter;
+	// The OOM killer (kernel/oom.cpp): the oom_reaper's queue link, and whether the task sleeps
+	// in out_of_memory, i.e. inside the allocator, where its mm is in use and must not be reaped.
+	task_struct *oom_reaper_list;
+	bool oom_reaper_queued;
+	bool in_oom_wait;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");
@@ -331,6 +340,13 @@ unsigned long nr_tasks_alive();
 void for_each_task(void (*fn)(task_struct *t, void *arg), void *arg);
 // The name of a state for ps ("R", "S", "D", "Z", "X", "I").
 char task_state_char(const task_struct *t);
+
+// Runs fn(arg) with the task list and every run queue locked (IRQs off), if every task t for
+// which match(t, arg) is true is blocked: asleep (TASK_NORMAL), off every CPU and run queue, so
+// that none of them can run or be woken until fn returns (the OOM reaper's guarantee that the
+// victim is not using its mm, Linux's task_call_func on a blocked task). Returns fn's result,
+// or false without calling it when one of them could run. fn must not sleep or wake tasks.
+bool call_with_tasks_blocked(bool (*match)(task_struct *t, void *arg), bool (*fn)(void *arg), void *arg);
 
 // Per-CPU run-queue statistics for tests and /proc/schedstat-like output.
 struct rq_stats {

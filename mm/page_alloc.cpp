@@ -11,6 +11,7 @@
 #include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
+#include "mm/oom.h"
 #include "mm/vmstat.h"
 
 bool page_group_by_mobility_disabled;
@@ -1221,19 +1222,61 @@ static bool has_managed_dma()
 	show_free_areas();
 }
 
+// Linux's __alloc_pages_may_oom without the oom_lock round trip (kernel/oom.cpp serialises
+// the killer itself): the requests the OOM killer is not for fail here, the others ask it.
+// true: it made progress and the allocation is retried.
+static bool __alloc_pages_may_oom(gfp_t gfp, unsigned order, const alloc_context *ac)
+{
+	const oom_hooks *h = registered_oom_hooks();
+	if (!h || !h->out_of_memory)
+		return false;
+	// The OOM killer does not help high orders (the memory it frees is not contiguous).
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return false;
+	// __GFP_RETRY_MAYFAIL callers handle failure; __GFP_THISNODE ones want one node only.
+	if (gfp_has(gfp, __GFP_RETRY_MAYFAIL) || gfp_has(gfp, __GFP_THISNODE))
+		return false;
+	// Killing tasks does not free low zones specifically.
+	if (ac->highest_zoneidx < ZONE_NORMAL)
+		return false;
+	oom_control oc{gfp, static_cast<int>(order), ac->highest_zoneidx, 0, CONSTRAINT_NONE};
+	return h->out_of_memory(&oc);
+}
+
+// Linux's __gfp_pfmemalloc_flags for what exists here: an OOM victim (outside interrupts) may
+// go below the min watermark, to half of it (ALLOC_OOM in __zone_watermark_ok), so that it can
+// reach exit; __GFP_NOMEMALLOC forbids it.
+static bool current_is_oom_victim()
+{
+	const oom_hooks *h = registered_oom_hooks();
+	return h && h->reserves_allowed && h->reserves_allowed();
+}
+static unsigned oom_reserve_flags(gfp_t gfp)
+{
+	return !gfp_has(gfp, __GFP_NOMEMALLOC) && current_is_oom_victim() ? ALLOC_OOM : 0;
+}
+
 // No reclaim or compaction exists: the slow path retries at the min watermark (with the
-// atomic reserves for __GFP_ATOMIC/__GFP_HIGH), then, where Linux would reclaim, drains the
-// per-CPU lists and releases highatomic reserves before giving up.
+// atomic reserves for __GFP_ATOMIC/__GFP_HIGH, the OOM reserves for a victim), then, where
+// Linux would reclaim, drains the per-CPU lists and releases highatomic reserves; then it asks
+// the OOM killer (Linux's order: after should_reclaim_retry gave up) and retries as long as
+// that makes progress. A victim whose allocation fails even with the reserves gets nullptr
+// (Linux's "avoid allocations with no watermarks from looping endlessly"): its fault returns
+// VM_FAULT_OOM and it dies of its SIGKILL on the way out.
 [[gnu::noinline]] static page *__alloc_pages_slowpath(gfp_t gfp, unsigned order, alloc_context *ac)
 {
 	unsigned alloc_flags = gfp_to_alloc_flags(gfp);
 	bool can_direct_reclaim = gfp_has(gfp, __GFP_DIRECT_RECLAIM);
 	int attempts = 0;
+	bool nofail_reserves = false;
 	page *p;
 	ac->preferred_zoneref = first_zones_zonelist(ac->zl, ac->highest_zoneidx);
 	if (!ac->preferred_zoneref->zone_)
 		goto nopage;
 retry:
+	if (unsigned reserve = oom_reserve_flags(gfp))
+		alloc_flags = gfp_to_alloc_flags_cma(gfp, reserve) | (alloc_flags & ALLOC_KSWAPD) |
+			      (nofail_reserves ? ALLOC_HARDER | ALLOC_HIGH : 0);
 	p = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (p)
 		return p;
@@ -1251,9 +1294,21 @@ retry:
 		if (unreserve_highatomic_pageblock(ac, true))
 			goto retry;
 	}
-	if (gfp_has(gfp, __GFP_NOFAIL) && !(alloc_flags & ALLOC_HARDER)) {
-		// Linux would loop here until reclaim or the OOM killer frees memory; neither exists,
-		// so a __GFP_NOFAIL request gets the atomic reserves once, then fails loudly.
+	if (!gfp_has(gfp, __GFP_NORETRY)) {
+		// A victim that failed with the reserves gives up rather than loop on itself.
+		if ((alloc_flags & ALLOC_OOM) || (gfp_has(gfp, __GFP_NOMEMALLOC) && current_is_oom_victim()))
+			goto nofail;
+		if (__alloc_pages_may_oom(gfp, order, ac)) {
+			// The per-CPU lists of other CPUs may hold what the victim gave back.
+			drain_all_pages(nullptr);
+			goto retry;
+		}
+	}
+nofail:
+	if (gfp_has(gfp, __GFP_NOFAIL) && !nofail_reserves) {
+		// Linux would loop here until reclaim or the OOM killer frees memory; when neither
+		// can, a __GFP_NOFAIL request gets the atomic reserves once, then fails loudly.
+		nofail_reserves = true;
 		alloc_flags |= ALLOC_HARDER | ALLOC_HIGH;
 		goto retry;
 	}

@@ -8,6 +8,7 @@
 #include <asm/uaccess.h>
 
 #include "core/printk.h"
+#include "kernel/oom.h"
 #include "kernel/process.h"
 #include "mm/mm_struct.h"
 #include "mm/vmstat.h"
@@ -90,8 +91,13 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 	case UserFault::Ok:
 		return;
 	case UserFault::Oom:
-		// The faulting task is the one killed (Linux's pagefault_out_of_memory ends in an
-		// OOM kill, counted as oom_kill).
+		// Linux's pagefault_out_of_memory: the allocator already ran the OOM killer; when it
+		// chose this task (or anything else is killing it), returning to EL0 delivers the
+		// SIGKILL. When nothing could be killed, Linux retries the fault forever (or has
+		// panicked already: "System is deadlocked on memory"); here the task is ended, as
+		// an OOM kill of its own.
+		if (pagefault_out_of_memory())
+			return;
 		count_vm_event(OOM_KILL);
 		force_sig_kill(SIGKILL, "out of memory", far, esr, regs);
 	case UserFault::Bus:
