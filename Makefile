@@ -258,7 +258,8 @@ Environment of tools/setup.sh (make test and make bench set theirs)
   SETUP_CROSS=1        also the aarch64 glibc cross compiler and qemu-user
   SETUP_VERBOSE=1      say so when everything is present
 Environment of the test runner and the bench: QEMU_TIMEOUT=seconds per QEMU run (default 180),
-BENCH_VARIANTS=slub (the bench's SLUB column only)
+BENCH_VARIANTS=slub (the bench's SLUB column only), BENCH_ONLY=procbench (only user/procbench,
+on this kernel and Linux)
 endef
 
 help:

@@ -2,7 +2,9 @@
 """`make bench`: boots the kernel under QEMU with -icount shift=0 (one guest nanosecond per
 instruction, so figures are instruction counts that repeat exactly) and `bench=all`, collects
 the "bench: <name>: <value> <unit>" lines and prints them as a table, one column per kernel
-variant (SLUB, SLOB). Targets from the issues are checked and marked."""
+variant (SLUB, SLOB). Targets from the issues are checked and marked. Then user/mmbench and
+user/procbench, each as /init on this kernel and on Debian's Linux, side by side
+(BENCH_ONLY=procbench: only the latter)."""
 import os
 import re
 import shlex
@@ -54,34 +56,55 @@ def mmbench_figures(out):
     return figs
 
 
-def run_mmbench():
-    """The same static mmbench binary (user/mmbench.c, raw syscalls) as /init on this kernel and
-    on Debian's arm64 Linux, both under -icount shift=0 on QEMU virt with 1 GiB."""
-    subprocess.run(['tools/setup.sh'], cwd=TOP, check=True, env=dict(os.environ, SETUP_BENCH='1'))
-    mm = os.path.join(TOP, 'build', 'user', 'mmbench.elf')
-    subprocess.run(['make', '--no-print-directory', '-s', 'build/user/mmbench.elf'], cwd=TOP, check=True)
+def qemu_out(argv, timeout, stdin_text=None):
+    """QEMU's output; on a timeout, what it printed until then (a program that hangs on one
+    figure still reports the ones before it)."""
+    try:
+        return subprocess.run(argv, input=stdin_text, stdin=None if stdin_text is not None else subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout).stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or b''
+        out = out.decode(errors='replace') if isinstance(out, bytes) else out
+        return out + '\nbench: QEMU timed out after %d s\n' % timeout
+
+
+def boot_both(elf, rdinit, label):
+    """The same static binary as /init on this kernel (rdinit: its initramfs path, from
+    build/initramfs.cpio) and on Debian's arm64 Linux (elf, alone in a cpio as /init), both
+    under -icount shift=0 on QEMU virt with 1 GiB and one CPU. Returns (ours, Linux's) output;
+    the logs are build/test-logs/<label>-{kernel,linux}.log."""
     linux = os.path.join(TOP, 'build', 'deps', 'linux-image', 'Image')
-    initrd = os.path.join(TOP, 'build', 'bench-linux-initramfs.cpio')
-    with open(mm, 'rb') as f:
+    initrd = os.path.join(TOP, 'build', 'bench-%s-linux-initramfs.cpio' % label)
+    with open(elf, 'rb') as f:
         prog = f.read()
     # /dev/console (5, 1) so that Linux gives init a console to print on.
     mkcpio.write(initrd, mkcpio.archive({'/init': (0o755, prog)}, {'/dev/console': (0o600, 5, 1)}))
-    base = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none',
+    base = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-smp', '1', '-nic', 'none',
             '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-icount', 'shift=0']
-    ours = subprocess.run(base + ['-kernel', os.path.join(TOP, 'build', 'qemu-virt', 'Image'),
-                                  '-semihosting-config', 'enable=on,target=native',
-                                  '-append', 'semihosting rdinit=/bench/mmbench'],
-                          input='poweroff\n', capture_output=True, text=True, timeout=600).stdout
-    theirs = subprocess.run(base + ['-kernel', linux, '-initrd', initrd,
-                                    '-append', 'console=ttyAMA0 rdinit=/init panic=-1 quiet'],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900).stdout
-    for label, out in (('mmbench-kernel', ours), ('mmbench-linux', theirs)):
-        with open(os.path.join(TOP, 'build', 'test-logs', label + '.log'), 'w') as f:
+    ours = qemu_out(base + ['-kernel', os.path.join(TOP, 'build', 'qemu-virt', 'Image'),
+                            '-semihosting-config', 'enable=on,target=native',
+                            '-append', 'semihosting rdinit=' + rdinit], 600, 'poweroff\n')
+    theirs = qemu_out(base + ['-kernel', linux, '-initrd', initrd,
+                              '-append', 'console=ttyAMA0 rdinit=/init panic=-1 quiet'], 900)
+    os.makedirs(os.path.join(TOP, 'build', 'test-logs'), exist_ok=True)
+    for side, out in (('kernel', ours), ('linux', theirs)):
+        with open(os.path.join(TOP, 'build', 'test-logs', '%s-%s.log' % (label, side)), 'w') as f:
             f.write(out)
-    a, b = mmbench_figures(ours), mmbench_figures(theirs)
+    return ours, theirs
+
+
+def linux_package():
     with open(os.path.join(TOP, 'build', 'deps', 'linux-image', 'package')) as f:
-        pkg = f.read().strip()
-    print('\nmmbench (ns per operation = instructions; lower is better), this kernel vs %s' % pkg)
+        return f.read().strip()
+
+
+def run_mmbench():
+    """The same static mmbench binary (user/mmbench.c, raw syscalls) on both kernels."""
+    mm = os.path.join(TOP, 'build', 'user', 'mmbench.elf')
+    subprocess.run(['make', '--no-print-directory', '-s', 'build/user/mmbench.elf'], cwd=TOP, check=True)
+    ours, theirs = boot_both(mm, '/bench/mmbench', 'mmbench')
+    a, b = mmbench_figures(ours), mmbench_figures(theirs)
+    print('\nmmbench (ns per operation = instructions; lower is better), this kernel vs %s' % linux_package())
     print('%-32s %14s %14s %8s  %s' % ('figure', 'this kernel', 'Linux', 'ratio', 'target'))
     bad = []
     for n in [k for k in b if not k.startswith('_')]:
@@ -101,7 +124,88 @@ def run_mmbench():
     return bad
 
 
+# Issue 13's figures (user/procbench.c) and their targets: this kernel's instructions per
+# operation at most this fraction of Linux's on the same binary.
+PROCBENCH_TARGETS = {
+    'fork_exit_wait_64m': 1 / 3,
+    'fork_exec_exit_wait': 1 / 3,
+    'sched_yield_pingpong': 1 / 3,
+    'futex_pingpong': 1 / 3,
+    'signal_roundtrip': 1 / 3,
+}
+
+
+def procbench_figures(out):
+    """{name: ns per op (float) or 'unsupported: <reason>'}, the INFO lines, and whether the
+    run completed without errors."""
+    figs = {}
+    for m in re.finditer(r'^PROCBENCH (\w+) ns_per_op=([\d.]+)', out, re.M):
+        figs[m.group(1)] = float(m.group(2))
+    for m in re.finditer(r'^PROCBENCH (\w+) unsupported reason=(\S+)', out, re.M):
+        figs[m.group(1)] = 'unsupported: ' + m.group(2)
+    infos = re.findall(r'^PROCBENCH-INFO (\w+) (.*)$', out, re.M)
+    return figs, infos, 'PROCBENCH done failures=0' in out
+
+
+def run_procbench():
+    """user/procbench.c on both kernels: fork, exec, sched_yield, futex and signal latencies."""
+    subprocess.run(['make', '--no-print-directory', '-s', 'build/user/procbench.elf', 'build/user/stripped/procbench'],
+                   cwd=TOP, check=True)
+    # Linux gets the very file this kernel's initramfs holds (stripped), so that both exec the
+    # same image in fork_exec_exit_wait.
+    ours, theirs = boot_both(os.path.join(TOP, 'build', 'user', 'stripped', 'procbench'), '/bin/procbench',
+                             'procbench')
+    (a, ainfo, aok), (b, binfo, bok) = procbench_figures(ours), procbench_figures(theirs)
+    print('\nprocbench (ns per operation = instructions; lower is better), this kernel vs %s' % linux_package())
+    print('%-32s %14s %14s %8s  %s' % ('figure', 'this kernel', 'Linux', 'ratio', 'target'))
+    bad, notes = [], []
+    for n, limit in PROCBENCH_TARGETS.items():
+        x, y = a.get(n), b.get(n)
+        target = '<= 1/%d' % round(1 / limit)
+        if not isinstance(y, float):
+            print('%-32s %14s %14s %8s  %s not measured on Linux' % (n, fmt(x), fmt(y), '-', target))
+            bad.append('%s not measured on Linux (%s)' % (n, y or 'missing'))
+            continue
+        if not isinstance(x, float):
+            print('%-32s %14s %14.1f %8s  %s NOT MET (not measured)' % (n, fmt(x), y, '-', target))
+            bad.append('%s not measured on this kernel (%s)' % (n, x or 'missing'))
+            if x:
+                notes.append('%s: %s' % (n, x))
+            continue
+        ratio = x / y if y else float('inf')
+        ok = ratio <= limit
+        print('%-32s %14.1f %14.1f %8.3f  %s %s' % (n, x, y, ratio, target, 'met' if ok else 'NOT MET'))
+        if not ok:
+            bad.append(n)
+    for note in notes:
+        print('  this kernel: ' + note)
+    for side, infos in (('this kernel', ainfo), ('Linux', binfo)):
+        for name, text in infos:
+            print('  %-12s %-28s %s' % (side, name, text))
+    if not aok or not bok:
+        print('procbench did not complete without errors on %s; logs in build/test-logs/procbench-*.log'
+              % ' and '.join(s for s, ok in (('this kernel', aok), ('Linux', bok)) if not ok))
+        bad.append('procbench run incomplete')
+    return bad
+
+
+def fmt(v):
+    if isinstance(v, float):
+        return '%.1f' % v
+    return 'unsupported' if v else '-'
+
+
 def main():
+    if os.environ.get('BENCH_ONLY') == 'procbench':
+        # Only the process figures (both kernels, about a minute): BENCH_ONLY=procbench make bench
+        r = subprocess.run(['make', '--no-print-directory', '-s', 'kernel'], cwd=TOP)
+        if r.returncode != 0:
+            sys.exit('bench: build failed')
+        subprocess.run(['tools/setup.sh'], cwd=TOP, check=True, env=dict(os.environ, SETUP_BENCH='1'))
+        bad = ['procbench ' + n for n in run_procbench()]
+        if bad:
+            print('targets not met: ' + '; '.join(bad))
+        return
     cols = [('SLUB', ['SLAB=slub']), ('SLOB', ['SLAB=slob'])]
     if os.environ.get('BENCH_VARIANTS') == 'slub':
         cols = cols[:1]
@@ -130,7 +234,9 @@ def main():
                 bad.append(text)
     if not names:
         sys.exit('bench: no figures were printed')
+    subprocess.run(['tools/setup.sh'], cwd=TOP, check=True, env=dict(os.environ, SETUP_BENCH='1'))
     bad += ['mmbench ' + n for n in run_mmbench()]
+    bad += ['procbench ' + n for n in run_procbench()]
     if bad:
         print('targets not met: ' + '; '.join(bad))
 

@@ -79,6 +79,14 @@ def main():
     check("mmbench", st == 0 and "MMBENCH done failures=0" in out and len(figures) == 8, out)
     print("    " + "\n    ".join(l for l in out.splitlines() if l.startswith("MMBENCH")))
 
+    # procbench's figures one at a time, briefly; not fork_exec_exit_wait: qemu-user cannot
+    # execve an AArch64 binary on this host unless binfmt_misc is set up for it.
+    for fig in ("fork_exit_wait_64m", "sched_yield_pingpong", "futex_pingpong", "signal_roundtrip"):
+        st, out = run(f"{d}/procbench.elf", ["--only=" + fig, "--forks=5", "--iters=500"])
+        out = out or ""
+        ok = st == 0 and "PROCBENCH done failures=0" in out and re.search(r"^PROCBENCH %s ns_per_op=" % fig, out, re.M)
+        check(f"procbench {fig}", bool(ok), out)
+
     for prog, want in (("hello", "hello from glibc"), ("malloc_stress", "malloc_stress: ok")):
         path = f"{d}/glibc/{prog}.elf"
         if not os.path.exists(path):
