@@ -201,6 +201,10 @@ struct task_struct {
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
 	u64 start_counter;
+	// Linux's wake_q node: a futex waker's queue of tasks to wake once its locks are dropped
+	// (kernel/futex.cpp). nullptr when on none; a new task (fork's copy too) must start with it
+	// nullptr.
+	task_struct *wake_q_next = nullptr;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");
