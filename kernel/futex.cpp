@@ -757,9 +757,10 @@ void futex_exit_release(task_struct *t)
 	if (t == current && t->mm) {
 		if (t->robust_list)
 			exit_robust_list(t);
-		if (t->clear_child_tid) {
-			// Linux's mm_release: the word is cleared and one waiter woken even if the store
-			// failed (the wake-up needs no access to the word).
+		// Linux's mm_release: only when others still use the mm (a last thread's word goes
+		// with the memory). The word is cleared and one waiter woken even if the store
+		// failed (the wake-up needs no access to the word).
+		if (t->clear_child_tid && __atomic_load_n(&t->mm->mm_users, __ATOMIC_RELAXED) > 1) {
 			u32 zero = 0;
 			(void)copy_to_user(reinterpret_cast<void *>(t->clear_child_tid), &zero, sizeof(zero));
 			futex_wake(t->clear_child_tid, true, 1, FUTEX_BITSET_MATCH_ANY);

@@ -9,6 +9,7 @@
 
 #include "kernel/console.h"
 #include "kernel/exit.h"
+#include "kernel/futex.h"
 #include "core/cpumask.h"
 #include "core/printk.h"
 #include "kernel/process.h"
@@ -316,7 +317,6 @@ long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
 }
 
 // --- process -------------------------------------------------------------------------------------
-long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(exit_status_code(int(status))); }
 long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
 long sys_getppid(u64, u64, u64, u64, u64, u64) { return task_ppid(current); }
 long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }

@@ -37,9 +37,11 @@ bool before(u64 dl) { return arch_counter_get_cntpct() < dl; }
 u64 ms_ticks(u64 ms) { return ms * arch_timer_get_cntfrq() / 1000; }
 
 // Linux's kthread_use_mm / kthread_unuse_mm: preemption off so that no switch sees mm set
-// with the old TTBR0 (context_switch switches by next->mm).
+// with the old TTBR0 (context_switch switches by next->mm). Each user holds mm_users, as a
+// CLONE_VM thread does (futex_exit_release's clear_child_tid depends on it).
 void use_mm(mm_struct *mm)
 {
+	mmget(mm);
 	preempt_disable();
 	current->mm = mm;
 	check_and_switch_context(mm);
@@ -47,10 +49,12 @@ void use_mm(mm_struct *mm)
 }
 void unuse_mm()
 {
+	mm_struct *mm = current->mm;
 	preempt_disable();
 	switch_to_kernel_context();
 	current->mm = nullptr;
 	preempt_enable();
+	mmput(mm);
 }
 
 u32 uget(u64 a)
