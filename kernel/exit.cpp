@@ -188,6 +188,11 @@ void forget_original_parent(task_struct *t, list_head *dead) TA_REQ(tasklist_loc
 			}
 			continue;
 		}
+		// Every thread of the child's group reports to the new parent (getppid).
+		list_for_each(tpos, &c->signal->thread_head) {
+			task_struct *th = list_entry(tpos, task_struct, thread_node);
+			th->parent = th->real_parent = reaper;
+		}
 		c->parent = c->real_parent = reaper;
 		// Orphans given to a kernel thread (PID 1 while it runs the self-tests) reap
 		// themselves: a kernel thread waits only for the children it made.
@@ -206,12 +211,16 @@ void forget_original_parent(task_struct *t, list_head *dead) TA_REQ(tasklist_loc
 }
 
 // Linux's exit_notify: the new parent for our children, then our own zombie state.
-void exit_notify(task_struct *t)
+void exit_notify(task_struct *t, bool group_dead)
 {
 	list_head dead = LIST_HEAD_INIT(dead);
 	bool release = false;
 	{
 		SpinLockGuard g(tasklist_lock);
+		// The last thread of a process whose leader exited first decides the status its
+		// parent sees (what Linux 6.1 reports: checked by user/ktest_proc on both kernels).
+		if (group_dead && t->group_leader != t)
+			t->group_leader->exit_code = t->exit_code;
 		forget_original_parent(t, &dead);
 		if (thread_group_leader(t)) {
 			if (!t->parent) {
@@ -273,7 +282,7 @@ void do_exit(long code)
 	// No preemption from here to the last switch: a parent woken below must find us gone or
 	// going, never runnable with work left (it waits for on_cpu to clear).
 	preempt_disable();
-	exit_notify(t);
+	exit_notify(t, group_dead);
 	do_dead_task_schedule();
 }
 

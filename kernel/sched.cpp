@@ -343,6 +343,16 @@ void scheduler_tick()
 		return; // before sched_init_early
 	r->lock.lock(); // IRQ context: IRQs are already masked
 	update_rq_clock(r);
+	// Tick-based cputime (Linux without VIRT_CPU_ACCOUNTING): the whole tick goes to where the
+	// interrupted task was.
+	task_struct *c = r->curr;
+	if (!is_idle(c)) {
+		constexpr u64 TICK_NSEC = 1000000000ull / 100;
+		if (c->tick_from_user)
+			c->utime_ns += TICK_NSEC;
+		else
+			c->stime_ns += TICK_NSEC;
+	}
 	if (is_idle(r->curr)) {
 		if (r->cfs.nr_running())
 			resched_curr(r);
@@ -522,6 +532,8 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	t->signal->pgrp = creator->signal->pgrp;
 	t->signal->session = creator->signal->session;
 	t->signal->oom_score_adj = creator->signal->oom_score_adj;
+	t->signal->rlim_nproc = creator->signal->rlim_nproc;
+	t->signal->rlim_nproc_max = creator->signal->rlim_nproc_max;
 
 	task_struct *parent = current;
 	int pid;
@@ -592,7 +604,7 @@ task_struct *find_get_task_by_pid(int pid)
 int task_ppid(task_struct *t)
 {
 	SpinLockGuard g(tasklist_lock);
-	return t->parent ? t->parent->pid : 0;
+	return t->parent ? t->parent->tgid : 0;
 }
 
 unsigned long nr_tasks_alive()

@@ -185,7 +185,8 @@ struct task_struct {
 	unsigned sas_ss_flags;
 	struct completion *vfork_done; // CLONE_VFORK: the parent waits on it until exec or exit
 	u64 set_child_tid;
-	u64 utime_ns, stime_ns; // time charged at EL0 and EL1 (ns)
+	u64 utime_ns, stime_ns; // time charged at EL0 and EL1 (ns), a tick at a time
+	bool tick_from_user;    // the interrupt being handled came from EL0
 
 	// Kernel threads.
 	int (*kthread_fn)(void *);

@@ -317,7 +317,8 @@ long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
 }
 
 // --- process -------------------------------------------------------------------------------------
-long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
+long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->tgid; }
+long sys_gettid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
 long sys_getppid(u64, u64, u64, u64, u64, u64) { return task_ppid(current); }
 long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }
 

@@ -23,6 +23,7 @@ struct Table {
 		fn[__NR_exit] = sys_exit;
 		fn[__NR_exit_group] = sys_exit_group;
 		fn[__NR_wait4] = sys_wait4;
+		fn[__NR_times] = sys_times;
 		fn[__NR_waitid] = sys_waitid;
 		fn[__NR_clone] = sys_clone;
 		fn[__NR_clone3] = sys_clone3;
@@ -57,7 +58,7 @@ struct Table {
 		fn[__NR_geteuid] = sys_getuid;
 		fn[__NR_getgid] = sys_getuid;
 		fn[__NR_getegid] = sys_getuid;
-		fn[__NR_gettid] = sys_getpid;
+		fn[__NR_gettid] = sys_gettid;
 		fn[__NR_brk] = sys_brk;
 		fn[__NR_munmap] = sys_munmap;
 		fn[__NR_mremap] = sys_mremap;

@@ -123,13 +123,30 @@ static u64 *walk(mm_struct *mm, unsigned long addr, bool alloc)
 u64 *mm_pte_lookup(const mm_struct *mm, unsigned long addr) { return walk(const_cast<mm_struct *>(mm), addr, false); }
 
 // Pages and tables unlinked from the tables, freed only after the TLB no longer holds them
-// (Linux's mmu_gather: break, flush, then free).
+// (Linux's mmu_gather: break, flush, then free). Pages are kept in an array, not on their
+// lru: a page fork shared may sit in another address space's batch at the same time.
+// Table pages belong to this mm alone and go on a list.
 struct unmap_batch {
-	list_head pages;
+	static constexpr unsigned MAX_PAGES = 256;
+	page *pages[MAX_PAGES];
+	unsigned nr = 0;
 	list_head tables;
 	unsigned long nr_pages = 0;
-	unmap_batch() { INIT_LIST_HEAD(&pages); INIT_LIST_HEAD(&tables); }
+	unmap_batch() { INIT_LIST_HEAD(&tables); }
 };
+
+static void release_batch_pages(unmap_batch &b)
+{
+	for (unsigned i = 0; i < b.nr; i++) {
+		page *p = b.pages[i];
+		// Only the last holder may reset the flag: a page fork shared is still mapped (and
+		// counted by its index) elsewhere.
+		if (page_count(p) == 1)
+			p->index = 0;
+		put_page(p);
+	}
+	b.nr = 0;
+}
 
 static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 {
@@ -139,7 +156,12 @@ static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 	mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
 	mm->rss_stat[c]--;
 	page_remove_rmap(p, c);
-	list_add(&p->lru, &b.pages);
+	if (b.nr == unmap_batch::MAX_PAGES) {
+		// Full: no TLB may still map what is freed (Linux's tlb_flush_mmu).
+		flush_tlb_mm(mm);
+		release_batch_pages(b);
+	}
+	b.pages[b.nr++] = p;
 	b.nr_pages++;
 }
 
@@ -147,15 +169,7 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 {
 	if (start < end)
 		flush_tlb_range(mm, start, end);
-	while (!list_empty(&b.pages)) {
-		page *p = list_entry(b.pages.next, page, lru);
-		list_del(&p->lru);
-		// Only the last holder may reset the flag: a page fork shared is still mapped (and
-		// counted by its index) elsewhere.
-		if (page_count(p) == 1)
-			p->index = 0;
-		put_page(p);
-	}
+	release_batch_pages(b);
 	while (!list_empty(&b.tables)) {
 		page *p = list_entry(b.tables.next, page, lru);
 		list_del(&p->lru);

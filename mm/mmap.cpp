@@ -675,6 +675,17 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 	auto r = mmap_region(mm, addr, len, vm_flags, nullptr, 0);
 	if (r.is_error())
 		return err(r.error());
+	// Shared anonymous memory has no shmem object behind it yet (the Files issue adds one):
+	// its pages are allocated now, so that every process fork gives the mapping sees the
+	// same pages. Linux allocates them lazily from the shmem file; what a program observes
+	// is the same except the memory use.
+	if (vm_flags & VM_SHARED) {
+		if (Result p = mm_populate(mm, addr, len); p.is_error()) {
+			(void)do_munmap(mm, addr, len);
+			return err(Errno::ENOMEM);
+		}
+		return static_cast<long>(addr);
+	}
 	if (flags & MAP_POPULATE)
 		(void)mm_populate(mm, addr, len); // as Linux: population failures are not reported
 	return static_cast<long>(addr);
