@@ -530,7 +530,7 @@ def normalize_report(comm, lines):
 
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
-LINUX_USER_SUITES = ['ktest_proc']
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex']
 
 
 def linux_tests():
@@ -566,6 +566,14 @@ def linux_tests():
         if 'Attempted to kill init! exitcode=0x00000000' not in out:
             problems.append('%s did not exit 0 on Linux' % prog)
         record('linux: %s --linux boot' % prog, cases_ok and not problems, '; '.join(problems))
+    # Debian's static glibc pthreads (create/join, mutex, condvar, TLS, pthread_once, a robust
+    # mutex whose owner died): the same binary this kernel runs in ktest=el0's program table.
+    if make('build/user/glibc/pthread_counter.elf').returncode != 0:
+        record('linux: build glibc/pthread_counter', False, 'make failed (aarch64-linux-gnu-gcc?)')
+    else:
+        status, out, secs = linux_boot('linux-pthread_counter', os.path.join(user, 'glibc', 'pthread_counter.elf'), '')
+        ok = 'pthread_counter: ok' in out and 'Attempted to kill init! exitcode=0x00000000' in out
+        record('linux: glibc pthread_counter exits 0', ok, '' if ok else 'no "pthread_counter: ok" and exit 0')
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).
