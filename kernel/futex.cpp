@@ -217,6 +217,11 @@ void futex_wake_mark(futex_hash_bucket *hb, wake_q_head *wq, futex_q *q) TA_REQ(
 	list_del_init(&q->list);
 	// The waiter may return as soon as this store is seen: nothing touches q after it.
 	__atomic_store_n(&q->lock_ptr, nullptr, __ATOMIC_RELEASE);
+	// After the store, as Linux's: a task already on another waker's queue is woken by that
+	// waker after this store, so it sees lock_ptr clear. The reference dropped then may be
+	// the task's last (it may have returned and exited by now): freeing a task takes only
+	// spinlocks (tasklist_lock, vmap, zone, slab) none of which is ever held while a bucket
+	// lock is taken, so doing it under the bucket lock cannot deadlock.
 	wake_q_add_safe(wq, t);
 }
 
