@@ -19,8 +19,8 @@
 // Locking order: at most two bucket locks, lower address first; rq locks (try_to_wake_up)
 // nest inside nothing here: wake-ups happen with no bucket lock held.
 //
-// The page-table walk for MAP_SHARED keys and find_vma run without an mmap_lock, as every
-// user-memory walker in this kernel does until the mm gains one (mm/mm_struct.h).
+// Shared keys look the VMA and page up under mmap_lock (read); no bucket lock is ever held
+// with it, and it is never taken under a bucket lock.
 #include "kernel/futex.h"
 
 #include <asm/arch_timer.h>
@@ -103,6 +103,9 @@ long get_futex_key(u64 uaddr, bool shared, Access rw, futex_key *key)
 				return EFAULT_;
 			ro = true;
 		}
+		// The VMA and the page-table walk under mmap_lock (read): no munmap, mremap or fault
+		// changes them meanwhile. Faults happen above, outside it (they take it themselves).
+		ReadGuard g(mm->mmap_lock);
 		vm_area_struct *vma = find_vma(mm, uaddr);
 		if (!vma || vma->vm_start > uaddr)
 			continue;
@@ -119,8 +122,9 @@ long get_futex_key(u64 uaddr, bool shared, Access rw, futex_key *key)
 		if (!pte_valid(e))
 			continue;
 		page *p = pfn_to_page(pte_pfn(e));
-		// The zero page is never freed: no reference needed (and a shared mapping of it is
-		// read-only, so nobody can change the word anyway).
+		// The reference keeps the page (and so the key) from being freed and reused while
+		// the key is in use. The zero page is never freed: no reference needed (and a shared
+		// mapping of it is read-only, so nobody can change the word anyway).
 		if (!pte_special(e))
 			get_page(p);
 		*key = {reinterpret_cast<uptr>(p), 0, off | KEY_PAGE, pte_special(e) ? nullptr : p};

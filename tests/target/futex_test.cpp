@@ -578,8 +578,12 @@ KTEST(futex, shared_mapping_keys_by_page)
 	// address finds the waiter (a private key would not).
 	u64 dst = m.priv + 16 * PAGE_SIZE;
 	KT_EXPECT_TRUE(t, find_vma_intersection(m.mm, dst, dst + PAGE_SIZE) == nullptr);
-	KT_EXPECT_EQ(t, ksys_mremap(m.mm, m.shared, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dst),
-		     static_cast<long>(dst));
+	long moved;
+	{
+		WriteGuard g(m.mm->mmap_lock); // as sys_mremap: the waiter's mm is shared
+		moved = ksys_mremap(m.mm, m.shared, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	}
+	KT_EXPECT_EQ(t, moved, static_cast<long>(dst));
 	KT_EXPECT_EQ(t, do_futex(dst + 16, FUTEX_WAKE | PRIV, 1, nullptr, 0, 0, 0), 0l);
 	KT_EXPECT_EQ(t, futex_nr_waiters(dst + 16, 0), 1l);
 	KT_EXPECT_EQ(t, do_futex(dst + 16, FUTEX_WAKE, 1, nullptr, 0, 0, 0), 1l);
