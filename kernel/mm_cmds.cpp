@@ -4,7 +4,9 @@
 #include "kernel/console.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"
+#include "lib/parse.h"
 #include "mm/cma.h"
+#include "mm/fault_inject.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/slab_active.h"
@@ -87,3 +89,69 @@ static int cmd_cma(int, char **)
 	return 0;
 }
 CONSOLE_CMD(cmd_cma_rec, "cma", "the CMA areas (Linux's debugfs cma/<area>/ files)", cmd_cma);
+
+// The run-time side of fault injection (Linux's debugfs fail_page_alloc/ and failslab/ until
+// this kernel has a debugfs): `fault_inject failslab 1,10,0,-1 ignore-gfp-wait=0`, the same
+// for fail_page_alloc (also min-order=N), `fault_inject off`, or no argument for the state.
+static int cmd_fault_inject(int argc, char **argv)
+{
+	auto show = [] {
+		console_printf("fail_page_alloc: interval %lu probability %lu space %ld times %ld ignore-gfp-wait %d "
+			       "ignore-gfp-highmem %d min-order %u\n",
+			       fail_page_alloc.attr.interval, fail_page_alloc.attr.probability, fail_page_alloc.attr.space,
+			       fail_page_alloc.attr.times, fail_page_alloc.ignore_gfp_reclaim,
+			       fail_page_alloc.ignore_gfp_highmem, fail_page_alloc.min_order);
+		console_printf("failslab: interval %lu probability %lu space %ld times %ld ignore-gfp-wait %d\n",
+			       failslab.attr.interval, failslab.attr.probability, failslab.attr.space, failslab.attr.times,
+			       failslab.ignore_gfp_reclaim);
+	};
+	if (argc == 1) {
+		show();
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "off") == 0) {
+		fail_page_alloc.attr.probability = failslab.attr.probability = 0;
+		fault_inject_update(&fail_page_alloc.attr);
+		fault_inject_update(&failslab.attr);
+		show();
+		return 0;
+	}
+	bool slab = strcmp(argv[1], "failslab") == 0;
+	if (argc < 3 || (!slab && strcmp(argv[1], "fail_page_alloc") != 0)) {
+		console_printf("usage: fault_inject [off | failslab|fail_page_alloc <interval>,<probability>,<space>,<times> "
+			       "[ignore-gfp-wait=<bool>] [ignore-gfp-highmem=<bool>] [min-order=<n>]]\n");
+		return 1;
+	}
+	fault_attr *attr = slab ? &failslab.attr : &fail_page_alloc.attr;
+	for (int i = 3; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq) {
+			console_printf("fault_inject: %s: expected name=value\n", argv[i]);
+			return 1;
+		}
+		*eq = 0;
+		const char *v = eq + 1;
+		auto b = kstd::kstrtobool(v);
+		if (strcmp(argv[i], "ignore-gfp-wait") == 0 && !b.is_error()) {
+			(slab ? failslab.ignore_gfp_reclaim : fail_page_alloc.ignore_gfp_reclaim) = b.value();
+		} else if (!slab && strcmp(argv[i], "ignore-gfp-highmem") == 0 && !b.is_error()) {
+			fail_page_alloc.ignore_gfp_highmem = b.value();
+		} else if (!slab && strcmp(argv[i], "min-order") == 0) {
+			const char *end;
+			u64 o;
+			if (!kstd::parse_u64(v, &end, 0, &o) || *end || o >= MAX_ORDER) {
+				console_printf("fault_inject: min-order=%s: not an order\n", v);
+				return 1;
+			}
+			fail_page_alloc.min_order = unsigned(o);
+		} else {
+			console_printf("fault_inject: %s=%s: unknown or malformed\n", argv[i], v);
+			return 1;
+		}
+	}
+	if (!setup_fault_attr(attr, argv[2]))
+		return 1;
+	show();
+	return 0;
+}
+CONSOLE_CMD(cmd_fault_inject_rec, "fault_inject", "fail_page_alloc/failslab fault injection", cmd_fault_inject);

@@ -13,6 +13,7 @@
 #include <asm/traps.h>
 #include <asm/uaccess.h>
 
+#include "core/fault_inject.h"
 #include "core/panic.h"
 #include "core/printk.h"
 #include "core/thread_annotations.h"
@@ -708,4 +709,18 @@ void cpu_startup_entry()
 		__schedule(false);
 		idle->preempt_count--;
 	}
+}
+
+// fail-nth belongs to the task, and only task context counts (Linux's in_task()): not the idle
+// task, not an interrupt handler running on the IRQ stack.
+int *current_fail_nth()
+{
+	task_struct *t = current;
+	if (!t || is_idle(t))
+		return nullptr;
+	u64 sp = reinterpret_cast<u64>(__builtin_frame_address(0));
+	StackRange irq = irq_stack_range();
+	if (irq.low && sp >= irq.low && sp < irq.high)
+		return nullptr;
+	return &t->fail_nth;
 }

@@ -1,4 +1,5 @@
 // The buddy allocator with mobility grouping and per-CPU lists (Linux 6.1 mm/page_alloc.c).
+#include "mm/fault_inject.h"
 #include "mm/page_alloc.h"
 
 #include <asm/irqflags.h>
@@ -104,7 +105,9 @@ void page_alloc_fast_path_update()
 			e.z = nullptr;
 			e.highest_zoneidx = static_cast<u8>(highest < 0 ? 0 : highest);
 			e.migratetype = static_cast<u8>(gfp_migratetype(gfp));
-			if (highest < 0 || page_debug.poisoning || page_debug.pagealloc)
+			// Page debugging and armed fault injection need every allocation on the
+			// general path.
+			if (highest < 0 || page_debug.poisoning || page_debug.pagealloc || fault_inject_armed())
 				continue;
 			zoneref *zr = pgdat->node_zonelist._zonerefs;
 			while (zr->zone_ && zr->zone_idx > highest)
@@ -1347,6 +1350,9 @@ page *__alloc_pages(gfp_t gfp, unsigned order, int preferred_nid)
 			WARN_ON_ONCE(order >= MAX_ORDER);
 		return nullptr;
 	}
+	// Linux's prepare_alloc_pages: the failure point, before any work.
+	if (unlikely(fault_inject_armed()) && should_fail_alloc_page(gfp, order))
+		return nullptr;
 	if (unlikely(static_cast<unsigned>(preferred_nid) >= MAX_NUMNODES || !node_online(preferred_nid)))
 		preferred_nid = default_node();
 	alloc_context ac;

@@ -5,6 +5,7 @@
 #include "core/panic.h"
 #include "core/params.h"
 #include "core/printk.h"
+#include "mm/fault_inject.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "lib/format.h"
@@ -396,7 +397,11 @@ void *krealloc(const void *p, usize new_size, gfp_t gfp) { return active_slab::k
 void kfree(const void *p) { active_slab::kfree(p, SLAB_RET_IP()); }
 usize ksize(const void *p) { return active_slab::ksize(p); }
 char *kstrdup(const char *s, gfp_t gfp) { return active_slab::kstrdup(s, gfp, _RET_IP_); }
-void kmem_cache_init() { active_slab::init(); }
+void kmem_cache_init()
+{
+	active_slab::init();
+	fault_inject_arm_hook = mm_fault_inject_changed;
+}
 const char *slab_allocator_name() { return active_slab::allocator_name(); }
 void slabinfo_show(slab_printf_t out) { active_slab::slabinfo_show(out); }
 long validate_slab_cache(kmem_cache *s) { return active_slab::validate(s); }

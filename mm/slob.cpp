@@ -22,6 +22,7 @@
 #include "core/printk.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
+#include "mm/fault_inject.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab_internal.h"
@@ -335,6 +336,8 @@ unsigned long Allocator::cache_shutdown(kmem_cache *s)
 
 void *Allocator::cache_alloc(kmem_cache *s, gfp_t gfp, unsigned long)
 {
+	if (unlikely(fault_inject_armed()) && should_failslab(s, gfp))
+		return nullptr;
 	if (slab_flags_has(s->flags, SLAB_CACHE_DMA))
 		gfp |= __GFP_DMA;
 	if (slab_flags_has(s->flags, SLAB_CACHE_DMA32))

@@ -42,6 +42,7 @@
 #include "kstd/string.h"
 #include "kstd/util.h"
 #include "lib/format.h"
+#include "mm/fault_inject.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
 #include "mm/slab_active.h"
@@ -765,7 +766,7 @@ void *alloc_debug(cache *s, gfp_t gfp, unsigned long addr)
 			while (!list_empty(&n->partial)) {
 				page *pg = list_first_entry(&n->partial, page, slab_list);
 				void *object = pg->freelist;
-				if (!alloc_debug_processing(s, pg, object, addr)) {
+				if (kmem_cache_debug(s) && !alloc_debug_processing(s, pg, object, addr)) {
 					remove_partial(n, pg);
 					add_full(n, pg);
 					continue;
@@ -795,6 +796,20 @@ void *alloc_debug(cache *s, gfp_t gfp, unsigned long addr)
 // Linux ___slab_alloc: the CPU's freelist is empty. Local IRQs off.
 __attribute__((noinline)) void *__slab_alloc(cache *s, gfp_t gfp, kmem_cache_cpu *c, unsigned long addr)
 {
+	if (unlikely(fault_inject_armed())) {
+		// Linux's slab_pre_alloc_hook. While armed, no CPU slab is taken either (the
+		// object comes straight from a node list), so the next allocation comes here too.
+		if (should_failslab(s, gfp))
+			return nullptr;
+		if (c->slab) {
+			page *pg = c->slab;
+			void *fl = c->freelist;
+			c->slab = nullptr;
+			c->freelist = nullptr;
+			deactivate_slab(s, pg, fl);
+		}
+		return alloc_debug(s, gfp, addr);
+	}
 	if (kmem_cache_debug(s))
 		return alloc_debug(s, gfp, addr);
 	void *fl = nullptr;

@@ -776,6 +776,20 @@ def main():
                      [r'^BUG: scheduling while atomic: init/1/0x00000001, IRQs on$', r'WARNING: CPU',
                       r'crashtest: schedule\(\) in atomic context refused, task still running',
                       r'reboot: Power down \(status 0\)'], stdin_data='crash sleep_atomic\npoweroff\n')
+            # Random fault injection (10% of slab and page allocations, reclaiming ones included)
+            # over the EL0 suites and hostile programs: programs may fail or die, the kernel
+            # must not, and `run` must find every page back after each.
+            progs = ['/init', '/bin/ktest_proc', '/bin/null_deref', '/bin/mprotect_ro', '/bin/efault_kptr',
+                     '/bin/stack_overflow', '/bin/fpregs', '/bin/glibc/proc', '/bin/glibc/malloc_stress']
+            scenario('virt: 10% random fault injection over the EL0 programs: no kernel fault, every page back',
+                     'qemu-virt', '', 0, [r'^failslab: interval 1 probability 10 ', r'FAULT_INJECTION: forcing a failure',
+                                          r'^kernel> fault_inject off', r'^page allocator check: 0 inconsistencies$',
+                                          r'reboot: Power down \(status 0\)'],
+                     stdin_data='fault_inject failslab 1,10,0,-1 ignore-gfp-wait=0\n'
+                                'fault_inject fail_page_alloc 1,10,0,-1 ignore-gfp-wait=0 min-order=0\n' +
+                                ''.join('run %s\n' % p for p in progs) + 'fault_inject off\ncheck\npoweroff\n',
+                     forbid=(r'^run: free pages',) +
+                     tuple(re.escape(p) for p in OOPS_PATTERNS))
             # A fork bomb in 128 MiB, each process writing 256 KiB: fork runs out of memory
             # (ENOMEM) or tasks (EAGAIN), faults that find no memory kill their task, and then
             # everything is reaped: the kernel stays up and `run` finds every page back.
