@@ -732,6 +732,7 @@ int *current_fail_nth()
 // sits when migration exists. The locks are taken in a loop the analysis cannot follow.
 bool call_with_tasks_blocked(bool (*match)(task_struct *t, void *arg), bool (*fn)(void *arg), void *arg)
 	TA_NO_THREAD_SAFETY_ANALYSIS
+{
 	SpinLockGuard g(tasklist_lock);
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		runqueues[cpu].lock.lock();

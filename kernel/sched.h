@@ -216,6 +216,10 @@ struct task_struct {
 	task_struct *oom_reaper_list;
 	bool oom_reaper_queued;
 	bool in_oom_wait;
+	// Linux's wake_q node: a futex waker's queue of tasks to wake once its locks are dropped
+	// (kernel/futex.cpp). nullptr when on none; a new task (fork's copy too) must start with it
+	// nullptr.
+	task_struct *wake_q_next = nullptr;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");

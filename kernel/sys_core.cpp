@@ -21,8 +21,8 @@
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
 
-static constexpr long ESRCH_ = -3, EBADF_ = -9, EAGAIN_ = -11, EFAULT_ = -14, EINVAL_ = -22,
-		      ENOTTY_ = -25, ENOSYS_ = -38;
+static constexpr long ESRCH_ = -3, EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22,
+		      ENOTTY_ = -25;
 
 static task_struct *cur() { return current_task(); }
 static bool is_console_fd(u64 fd) { return fd <= 2; }
@@ -326,47 +326,6 @@ long sys_set_tid_address(u64 tidptr, u64, u64, u64, u64, u64)
 {
 	cur()->clear_child_tid = tidptr;
 	return cur()->pid;
-}
-
-long sys_set_robust_list(u64 head, u64 len, u64, u64, u64, u64)
-{
-	if (len != 24) // sizeof(struct robust_list_head)
-		return EINVAL_;
-	cur()->robust_list = head;
-	cur()->robust_len = len;
-	return 0;
-}
-
-long sys_futex(u64 uaddr, u64 op, u64 val, u64, u64, u64)
-{
-	constexpr u64 FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_CMD_MASK = ~u64(128 | 256);
-	u32 cur_val;
-	switch (op & FUTEX_CMD_MASK) {
-	case FUTEX_WAKE:
-		return (uaddr & 3) ? EINVAL_ : 0; // one thread: nobody waits
-	case FUTEX_WAIT:
-		if (uaddr & 3)
-			return EINVAL_;
-		if (!get_user(cur_val, uaddr))
-			return EFAULT_;
-		// With one thread nothing could ever wake the waiter: report the value changed
-		// (EAGAIN) when it differs, and refuse to hang otherwise.
-		return cur_val != static_cast<u32>(val) ? EAGAIN_ : -35; // EDEADLK
-	default:
-		return ENOSYS_;
-	}
-}
-
-void futex_exit_release(task_struct *t)
-{
-	// CLONE_CHILD_CLEARTID: the word is cleared when the thread's mm stays in use by others
-	// (Linux's mm_release), so that a joiner sees the thread gone. With sys_futex's WAIT
-	// above nobody can be asleep on it yet.
-	if (t->clear_child_tid && t->mm && __atomic_load_n(&t->mm->mm_users, __ATOMIC_RELAXED) > 1) {
-		u32 zero = 0;
-		(void)put_user(zero, t->clear_child_tid);
-	}
-	t->clear_child_tid = 0;
 }
 
 // getpriority/setpriority (Linux's kernel/sys.c): PRIO_PROCESS for one task (who 0: the

@@ -32,6 +32,7 @@ struct Table {
 		fn[__NR_set_tid_address] = sys_set_tid_address;
 		fn[__NR_futex] = sys_futex;
 		fn[__NR_set_robust_list] = sys_set_robust_list;
+		fn[__NR_get_robust_list] = sys_get_robust_list;
 		fn[__NR_nanosleep] = sys_nanosleep;
 		fn[__NR_clock_gettime] = sys_clock_gettime;
 		fn[__NR_clock_getres] = sys_clock_getres;

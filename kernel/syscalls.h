@@ -14,7 +14,7 @@ inline constexpr unsigned NR_syscalls = 512;
 enum : unsigned {
 	__NR_ioctl = 29, __NR_openat = 56, __NR_readlinkat = 78, __NR_close = 57, __NR_read = 63, __NR_write = 64, __NR_readv = 65, __NR_writev = 66,
 	__NR_newfstatat = 79, __NR_fstat = 80, __NR_exit = 93, __NR_exit_group = 94, __NR_set_tid_address = 96,
-	__NR_futex = 98, __NR_set_robust_list = 99, __NR_nanosleep = 101, __NR_clock_gettime = 113,
+	__NR_futex = 98, __NR_set_robust_list = 99, __NR_get_robust_list = 100, __NR_nanosleep = 101, __NR_clock_gettime = 113,
 	__NR_clock_getres = 114, __NR_clock_nanosleep = 115, __NR_sched_setaffinity = 122, __NR_sched_getaffinity = 123, __NR_sched_yield = 124, __NR_setpriority = 140, __NR_getpriority = 141, __NR_kill = 129,
 	__NR_tkill = 130, __NR_tgkill = 131, __NR_rt_sigaction = 134, __NR_rt_sigprocmask = 135, __NR_reboot = 142,
 	__NR_uname = 160, __NR_getrlimit = 163, __NR_setrlimit = 164, __NR_getrusage = 165,
@@ -64,6 +64,7 @@ long sys_execve(u64, u64, u64, u64, u64, u64);
 long sys_set_tid_address(u64, u64, u64, u64, u64, u64);
 long sys_futex(u64, u64, u64, u64, u64, u64);
 long sys_set_robust_list(u64, u64, u64, u64, u64, u64);
+long sys_get_robust_list(u64, u64, u64, u64, u64, u64);
 long sys_nanosleep(u64, u64, u64, u64, u64, u64);
 long sys_clock_nanosleep(u64, u64, u64, u64, u64, u64);
 long sys_clock_gettime(u64, u64, u64, u64, u64, u64);

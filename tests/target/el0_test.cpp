@@ -596,6 +596,8 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/efault_straddle", Want::Exit0},
 	{"/bin/mmap_enomem", Want::Exit0},
 	{"/bin/glibc/hello", Want::Exit0},
+	{"/bin/ktest_futex", Want::Exit0},
+	{"/bin/glibc/pthread_counter", Want::Exit0},
 	{"/bin/rwx_exec", Want::Exit0},
 	{"/bin/regs_fault", Want::Exit0},
 	{"/bin/stack_rlimit0", Want::Segv},
