@@ -5,12 +5,14 @@
 namespace tty {
 
 // "\003\034\177\025\004\0\1\0\021\023\032\0\022\017\027\026\0" (include/linux/tty.h INIT_C_CC).
+// c_cflag is what Debian's Linux 6.1 reports for /dev/console on QEMU virt's PL011 with
+// console=ttyAMA0 (user/ktest_tty.c logs it): B38400 | CS8 | CREAD | HUPCL | CLOCAL.
 termios default_termios()
 {
 	termios t{};
 	t.c_iflag = ICRNL | IXON;
 	t.c_oflag = OPOST | ONLCR;
-	t.c_cflag = B115200 | CS8 | CREAD;
+	t.c_cflag = B38400 | CS8 | CREAD | HUPCL | CLOCAL;
 	t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
 	const u8 cc[] = {3, 034, 0177, 025, 4, 0, 1, 0, 021, 023, 032, 0, 022, 017, 027, 026, 0};
 	for (usize i = 0; i < sizeof(cc); i++)

@@ -31,7 +31,7 @@ inline constexpr u32 IGNBRK = 01, BRKINT = 02, IGNPAR = 04, PARMRK = 010, INPCK 
 inline constexpr u32 OPOST = 01, OLCUC = 02, ONLCR = 04, OCRNL = 010, ONOCR = 020, ONLRET = 040,
 		     TABDLY = 014000, XTABS = 014000;
 // c_cflag
-inline constexpr u32 CBAUD = 0010017, B115200 = 0010002, CSIZE = 060, CS8 = 060, CREAD = 0200,
+inline constexpr u32 CBAUD = 0010017, B38400 = 017, B115200 = 0010002, CSIZE = 060, CS8 = 060, CREAD = 0200,
 		     HUPCL = 02000, CLOCAL = 04000;
 // c_lflag
 inline constexpr u32 ISIG = 01, ICANON = 02, XCASE = 04, ECHO = 010, ECHOE = 020, ECHOK = 040,
@@ -46,7 +46,7 @@ struct termios {
 };
 static_assert(sizeof(termios) == 36);
 
-// Linux's tty_std_termios (drivers/tty/tty_io.c) with a serial console's c_cflag: ICRNL|IXON,
+// Linux's tty_std_termios (drivers/tty/tty_io.c) with the serial console's c_cflag: ICRNL|IXON,
 // OPOST|ONLCR, ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, INIT_C_CC.
 termios default_termios();
 

@@ -22,6 +22,7 @@ enum : unsigned {
 	__NR_getgid = 176, __NR_getegid = 177, __NR_gettid = 178, __NR_brk = 214, __NR_munmap = 215,
 	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
 	__NR_getrandom = 278, __NR_rseq = 293,
+	__NR_fcntl = 25, __NR_setpgid = 154, __NR_getpgid = 155, __NR_getsid = 156, __NR_setsid = 157,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -72,3 +73,8 @@ long sys_getpid(u64, u64, u64, u64, u64, u64);
 long sys_getppid(u64, u64, u64, u64, u64, u64);
 long sys_getuid(u64, u64, u64, u64, u64, u64);
 long sys_getrandom(u64, u64, u64, u64, u64, u64);
+long sys_fcntl(u64, u64, u64, u64, u64, u64);
+long sys_setpgid(u64, u64, u64, u64, u64, u64);
+long sys_getpgid(u64, u64, u64, u64, u64, u64);
+long sys_getsid(u64, u64, u64, u64, u64, u64);
+long sys_setsid(u64, u64, u64, u64, u64, u64);
