@@ -275,6 +275,7 @@ void do_signal(pt_regs *)
 	sighand_struct *sh = t->sighand;
 	for (;;) {
 		int exit_code = 0;
+		bool thread_only = false;
 		{
 			SpinLockGuard g(sh->siglock);
 			if (t->signal->flags & SIGNAL_GROUP_EXIT) {
@@ -296,12 +297,21 @@ void do_signal(pt_regs *)
 					continue;
 				if (sig_kernel_stop(sig))
 					continue; // job control stops come with the tty work
+				// An exec in another thread ends this one alone (de_thread).
+				task_struct *ex = t->signal->group_exec_task;
+				if (sig == SIGKILL && ex && ex != t) {
+					exit_code = SIGKILL;
+					thread_only = true;
+					break;
+				}
 				// Default action: terminate the group.
 				t->signal->flags |= SIGNAL_GROUP_EXIT;
 				t->signal->group_exit_code = sig;
 				exit_code = sig;
 			}
 		}
+		if (thread_only)
+			do_exit(exit_code);
 		do_group_exit(exit_code);
 	}
 }

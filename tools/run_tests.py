@@ -573,6 +573,10 @@ def normalize_report(comm, lines):
     return out
 
 
+# User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_tty']
+
+
 def linux_tests():
     if not os.path.exists(LINUX_IMAGE):
         record('linux: Debian\'s Linux Image', False, 'missing %s (tools/setup.sh with SETUP_BENCH=1)'
@@ -592,6 +596,20 @@ def linux_tests():
     if 'Attempted to kill init! exitcode=0x00000000' not in out:
         problems.append('ktest_user did not exit 0 on Linux')
     record('linux: EL0 suite (ktest_user --linux) boot', cases_ok and not problems, '; '.join(problems))
+    # The process, signal and thread suites: the same binary as /init on Linux; every case
+    # must pass there too (a case that cannot, skips itself on --linux and says why).
+    for prog in LINUX_USER_SUITES:
+        if make('build/user/%s.elf' % prog).returncode != 0:
+            record('linux: build %s' % prog, False, 'make failed')
+            continue
+        status, out, secs = linux_boot('linux-' + prog, os.path.join(user, prog + '.elf'), '-- --linux')
+        cases_ok = parse_ktap('linux-' + prog, out)
+        problems = []
+        if status is None:
+            problems.append('timeout after %d s' % QEMU_TIMEOUT)
+        if 'Attempted to kill init! exitcode=0x00000000' not in out:
+            problems.append('%s did not exit 0 on Linux' % prog)
+        record('linux: %s --linux boot' % prog, cases_ok and not problems, '; '.join(problems))
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).

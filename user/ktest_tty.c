@@ -17,6 +17,13 @@
 #define __NR_getsid 156
 #define __NR_setsid 157
 #define __NR_rt_sigpending 136
+#define __NR_clone 220
+#define __NR_execve 221
+#define __NR_wait4 260
+#define __NR_waitid 95
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define SIGCHLD 17
 
 #define TCSETS 0x5402
 #define TCSETSW 0x5403
@@ -395,6 +402,62 @@ static void t_session(void)
 	sigact(SIGHUP, 0);
 }
 
+static long wait_status(long pid)
+{
+	int st = -1;
+	long r = syscall4(__NR_wait4, pid, &st, 0, 0);
+	return r == pid ? st : r;
+}
+
+/* Children: their parent moves them between groups until they exec (then EACCES), and a
+ * child that is not a group leader may make a session of its own. A child that already
+ * exited is still there for setpgid until it is reaped, so these do not race with it. */
+static void t_children(void)
+{
+	long me = sys_getpid(), pg = syscall1(__NR_getpgid, 0), sid = syscall1(__NR_getsid, 0);
+	long c = syscall5(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+	if (c == 0)
+		sys_exit_group(0);
+	ASSERT(c > 0);
+	EXPECT_EQ(syscall2(__NR_setpgid, c, c), 0);
+	EXPECT_EQ(syscall1(__NR_getpgid, c), c);
+	EXPECT_EQ(syscall1(__NR_getsid, c), sid);
+	if (pg > 0) {
+		EXPECT_EQ(syscall2(__NR_setpgid, c, pg), 0); /* back into ours */
+		EXPECT_EQ(syscall1(__NR_getpgid, c), pg);
+	}
+	EXPECT_EQ(syscall2(__NR_setpgid, c, 0x7ffffff0), -EPERM);
+	EXPECT_EQ(wait_status(c), 0);
+	EXPECT_EQ(syscall1(__NR_getpgid, c), -ESRCH); /* reaped: gone */
+
+	/* setsid in a child: a new session and group, both its pid. */
+	c = syscall5(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+	if (c == 0) {
+		long p = sys_getpid();
+		int ok = syscall0(__NR_setsid) == p && syscall1(__NR_getsid, 0) == p && syscall1(__NR_getpgid, 0) == p &&
+			 syscall0(__NR_setsid) == -EPERM;
+		sys_exit_group(ok ? 0 : 1);
+	}
+	ASSERT(c > 0);
+	EXPECT_EQ(wait_status(c), 0);
+
+	/* After its exec the parent may no longer move it (vfork: back once the exec is done). */
+	char *argv[] = {__argv[0], "--exit", 0};
+	c = syscall5(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+	if (c == 0) {
+		syscall3(__NR_execve, __argv[0], argv, __envp);
+		sys_exit_group(127);
+	}
+	ASSERT(c > 0);
+	/* vfork returns once the exec replaced the address space, before Linux's begin_new_exec
+	 * clears PF_FORKNOEXEC: wait (without reaping) for the child's exit to be past it. */
+	unsigned long info[16];
+	EXPECT_EQ(syscall5(__NR_waitid, 1 /* P_PID */, c, info, 4 | 0x01000000 /* WEXITED|WNOWAIT */, 0), 0);
+	EXPECT_EQ(syscall2(__NR_setpgid, c, c), -EACCES);
+	EXPECT_EQ(wait_status(c), 0);
+	(void)me;
+}
+
 static const struct ktest_case termios_cases[] = {
 	{"defaults", t_defaults},
 	{"set_roundtrip", t_set_roundtrip},
@@ -411,6 +474,7 @@ static const struct ktest_case ldisc_cases[] = {
 static const struct ktest_case jobctl_cases[] = {
 	{"pgrp_syscalls", t_pgrp_syscalls},
 	{"session", t_session},
+	{"children", t_children},
 };
 static const struct ktest_suite suites[] = {
 	KTEST_SUITE("tty_termios", termios_cases),
@@ -420,6 +484,8 @@ static const struct ktest_suite suites[] = {
 
 int main(int argc, char **argv, char **envp)
 {
+	if (argc > 1 && strcmp(argv[1], "--exit") == 0)
+		return 0; /* t_children's exec'ed child */
 	if (get(&saved)) {
 		sys_write(1, "ktest_tty: fd 0 is not a tty\n", 29);
 		return 1;
