@@ -269,11 +269,21 @@ void tty_receive_from_device()
 	int to;
 	{
 		SpinLockGuard g(con.lock);
-		con.pull_device();
-		if (con.readers)
+		if (con.readers) {
+			con.pull_device();
 			con.ingest(!con.ld.icanon());
-		else
-			con.ingest_prompt();
+		} else {
+			// Nobody reads: the bytes stay in the UART's ring (the driver's flip buffer)
+			// unless one of them acts on arrival or the ring is half full.
+			SerialRx *rx = console_serial_rx();
+			bool need = !rx || rx->count() >= SerialRx::SIZE / 2;
+			for (u32 i = 0, n = rx ? rx->count() : 0; i < n && !need; i++)
+				need = con.ld.is_prompt_char(rx->peek(i));
+			if (need) {
+				con.pull_device();
+				con.ingest_prompt();
+			}
+		}
 		sigs = con.take_signals(&to);
 	}
 	post_receive(sigs, to);

@@ -6,14 +6,14 @@
 // command lines through the same canonical mode with echo, and while a program it ran is the
 // foreground process group the shell waits for it, so the two never read at once.
 //
-// Input path. The UART's receive interrupt (console_rx_wake) moves bytes into the tty's flip
-// buffer (Linux's tty_buffer); the discipline processes them from there (Linux's
-// flush_to_ldisc) when a reader wants input: a canonical reader takes exactly up to the end of
+// Input path. The UART's receive interrupt fills the driver's ring (drivers/serial_rx.h); the
+// tty moves bytes from there into its flip buffer (Linux's tty_buffer) and the discipline
+// processes them (Linux's flush_to_ldisc) when a reader wants input: a canonical reader takes exactly up to the end of
 // one line, so typeahead is echoed by the read that consumes it, as if typed at that moment
 // (piped console input then shows each command after its prompt). Characters that act on
 // arrival are never held back: when a signal (VINTR, VQUIT, VSUSP) or flow-control (VSTART,
-// VSTOP) character is in the flip buffer, everything up to it is processed in the interrupt,
-// and so is everything when the flip buffer is half full. Linux processes all input on
+// VSTOP) character has arrived, everything up to it is processed in the interrupt, and so is
+// everything when the UART's ring or the flip buffer is half full. Linux processes all input on
 // arrival (from a workqueue); the difference is only when typeahead is echoed.
 //
 // Controlling tty. A process's controlling tty is the console when its session is the

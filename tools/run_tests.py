@@ -235,8 +235,10 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
 
 def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=()):
     """A conversation on the console: each step (regex, text) waits until the output printed
-    since the previous step matches regex, then types text. What is typed follows what the
-    kernel printed, never a delay, so the outcome does not depend on the host's speed."""
+    since the previous step matches regex, then types text (or text(match) when callable; a
+    (text, True) from it types text and waits for the same step again, to poll with a command).
+    What is typed follows what the kernel printed, never a delay, so the outcome does not
+    depend on the host's speed."""
     import select
     cmd = qemu_cmd(board)
     if cmd is None:
@@ -249,10 +251,16 @@ def console_session(name, board, cmdline, steps, patterns, expect_status=0, forb
     deadline = time.time() + QEMU_TIMEOUT
     fd = p.stdout.fileno()
     while True:
-        if step < len(steps) and re.search(steps[step][0], out[mark:].replace('\r', ''), re.M):
-            p.stdin.write(steps[step][1].encode('latin-1'))
+        m = step < len(steps) and re.search(steps[step][0], out[mark:].replace('\r', ''), re.M)
+        if m:
+            text, again = steps[step][1], False
+            if callable(text):
+                text = text(m)
+                if isinstance(text, tuple):  # (text, True): type it and wait for the step again
+                    text, again = text
+            p.stdin.write(text.encode('latin-1'))
             p.stdin.flush()
-            mark, step = len(out), step + 1
+            mark, step = len(out), step + (0 if again else 1)
             continue
         left = deadline - time.time()
         ready = select.select([fd], [], [], max(0, left))[0] if left > 0 else []
@@ -826,6 +834,17 @@ def main():
                             [r'^\^C/bin/tty_line: killed by signal 2 ', r'^\^\\/bin/tty_line: killed by signal 3 ',
                              r'^kernel> abc\^C$', r'^    1     0 [RS]s\+ +0 \[init\]$', r'reboot: Power down \(status 0\)'],
                             forbid=[r'tty_line: got', r'^run: free pages', r'^    [2-9]\d* '])
+            # `kill PID [SIG]` on a process left running in the background (reparented to PID 1):
+            # ps lists it, SIGTERM ends it, and ps (polled: it dies when it next runs) no more.
+            console_session('virt: the console\'s kill signals a background process', 'qemu-virt', '',
+                            [(r'^kernel> $', 'run /bin/tty_bg\n'),
+                             (r'tty_bg: child (\d+) spinning(?s:.*)^kernel> $', lambda m: 'ps\nkill %s\n' % m.group(1)),
+                             (r'^kernel> kill \d+\n(?s:.*)^kernel> $', 'ps\n'),
+                             (r'COMMAND\n(?s:.*)^kernel> $',
+                              lambda m: ('ps\n', True) if re.search(r'tty_bg$', m.group(0), re.M) else 'poweroff\n')],
+                            [r'^ +(\d+) +1 [RS] +\d+ tty_bg$', r'^    1     0 Rs\+ +0 \[init\]\nkernel> poweroff$',
+                             r'reboot: Power down \(status 0\)'],
+                            forbid=[r'^kill: '])
             # Linux's first two lines, console name, /proc/interrupts and kernel_page_tables layouts
             # and W+X line (init/version.c, printk.c, kernel/irq/proc.c, arch/arm64/mm/ptdump.c).
             scenario('virt: banner first; console, interrupts and ptdump as Linux prints them', 'qemu-virt', '', 0,
