@@ -328,7 +328,9 @@ bool do_notify_parent(task_struct *tsk, int sig)
 		constexpr u64 SA_NOCLDWAIT = 2;
 		if (ka.handler == SIG_IGN || (ka.flags & SA_NOCLDWAIT))
 			autoreap = true;
-		if (sig > 0 && !(ka.handler == SIG_IGN && sig == SIGCHLD))
+		// Kernel threads take no signals: one never returns to user space to clear them, so
+		// a pending one would end every interruptible sleep it makes.
+		if (sig > 0 && !(ka.handler == SIG_IGN && sig == SIGCHLD) && !(parent->flags & PF_KTHREAD))
 			send_signal_locked(sig, parent, true);
 	}
 	wake_up(&parent->signal->wait_chldexit);
