@@ -18,10 +18,10 @@
 //
 // Controlling tty. A process's controlling tty is the console when its session is the
 // console's (Linux keeps signal->tty, which the session alone decides here: every member of
-// a session shares its leader's tty). Sessions start as Linux's: PID 1 and what it creates
-// are in session 0 with no controlling tty; the kernel shell makes PID 1 the leader of
-// session 1 and the console its controlling tty (as a getty's setsid + open would), and
-// `run` gives each program its own process group as the foreground. A session whose leader
+// a session shares its leader's tty). The console starts with no session (PID 1 leads
+// session 1 without a controlling tty); the kernel shell makes the console the controlling
+// tty of PID 1's session (as a getty's setsid + open would), and `run` gives each program its
+// own process group as the foreground. A session whose leader
 // is gone loses the console (checked when the console's session is consulted; Linux's exit
 // hangs the tty up and sends SIGHUP, which needs exit to call disassociate_ctty).
 //
