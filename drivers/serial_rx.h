@@ -36,6 +36,10 @@ public:
 		__atomic_store_n(&tail_, t + 1, __ATOMIC_RELEASE);
 		return c;
 	}
+	// Consumer side: the bytes waiting, and the i-th of them (i < count()) without taking it
+	// (the console tty looks for signal characters in what nobody reads yet).
+	u32 count() const { return __atomic_load_n(&head_, __ATOMIC_ACQUIRE) - tail_; }
+	u8 peek(u32 i) const { return buf_[(tail_ + i) % SIZE]; }
 	u64 irq_chars() const { return __atomic_load_n(&irq_chars_, __ATOMIC_RELAXED); }
 	u64 overruns() const { return overruns_; }
 

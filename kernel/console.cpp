@@ -7,8 +7,7 @@
 #include "drivers/arch_timer.h"
 #include "drivers/serial_rx.h"
 #include "kernel/irq.h"
-#include "kernel/wait.h"
-#include <asm/irqflags.h>
+#include "kernel/tty.h"
 #include "core/printk.h"
 #include "kstd/string.h"
 #include "lib/format.h"
@@ -166,28 +165,9 @@ int console_getc()
 	return c ? c->read_char() : -1;
 }
 
-static wait_queue_head console_rx_wait;
-
-void console_rx_wake() { wake_up(&console_rx_wait); }
-
-int console_getc_wait()
-{
-	for (;;) {
-		SerialRx *rx = console_serial_rx();
-		u64 seen = rx ? rx->irq_chars() : 0;
-		int ch = console_getc();
-		if (ch >= 0)
-			return ch;
-		if (rx && !arch_irqs_disabled() && current->preempt_count == 0) {
-			// A character pushed after `seen` was read changes irq_chars: no lost wake-up.
-			(void)wait_event_timeout(console_rx_wait, rx->irq_chars() != seen, HZ / 10);
-		} else if (irq_controller_ready() && !arch_irqs_disabled()) {
-			asm volatile("wfi" ::: "memory");
-		} else {
-			cpu_relax();
-		}
-	}
-}
+// The receive interrupt hands what the UART ring holds to the tty (kernel/tty.h), which
+// processes it and wakes its readers.
+void console_rx_wake() { tty_receive_from_device(); }
 
 void console_puts(const char *s, usize n)
 {

@@ -48,13 +48,11 @@ struct ConsoleDriver {
 Result console_init(of::DeviceTree dt);
 void register_console(Console *c);
 Console *active_console();
-// Polls the console for a character (-1 when none).
+// Polls the console for a character (-1 when none). Input is read through the tty
+// (kernel/tty.h), which owns what this returns.
 int console_getc();
-// Waits for a character: sleeps on the receive interrupt when the console has one (woken by
-// console_rx_wake, and every 100 ms to poll the UART in case an interrupt was lost), else
-// waits for any interrupt (wfi) or, before interrupts work, polls.
-int console_getc_wait();
-// The console UART's receive interrupt handler: characters were pushed (IRQ context).
+// The console UART's receive interrupt handler: characters were pushed (IRQ context); the
+// tty takes them.
 void console_rx_wake();
 
 // console_printf (command output, no timestamp, not in the ring buffer) is declared with the

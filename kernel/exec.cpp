@@ -486,6 +486,7 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 		mmput(old);
 	}
 	kstd::strlcpy(t->comm, path_basename_of(a.path), sizeof(t->comm));
+	t->flags &= ~PF_FORKNOEXEC;
 	vfree(mem);
 	flush_signal_handlers(t);
 	t->sas_ss_sp = t->sas_ss_size = 0;

@@ -86,6 +86,7 @@ ErrorOr<task_struct *> copy_process(const kernel_clone_args &args)
 	task_struct *p = alloc_task(cur->comm, nullptr, nullptr, 0);
 	if (!p)
 		return Errno::ENOMEM;
+	p->flags |= PF_FORKNOEXEC; // setpgid may move it until it execs (kernel/pgrp.cpp)
 	p->nice = cur->nice;
 	p->se.weight = cur->se.weight;
 	p->cpus_allowed = cur->cpus_allowed;

@@ -199,27 +199,6 @@ void print_exit_info(const char *path, const exit_info &e)
 			       (unsigned long)e.addr, (unsigned long)e.pc);
 }
 
-static int cmd_run(int argc, char **argv)
-{
-	if (argc < 2) {
-		console_printf("usage: run /path [args...]\n");
-		return 1;
-	}
-	kmem_cache_shrink_all();
-	unsigned long free_before = nr_free_pages();
-	auto r = run_program(argv[1], kstd::span<const char *const>(argv + 1, argc - 1), init_envp());
-	if (r.is_error()) {
-		console_printf("run: %s: %s\n", argv[1], r.error().name());
-		return 1;
-	}
-	print_exit_info(argv[1], r.value());
-	kmem_cache_shrink_all();
-	if (nr_free_pages() != free_before)
-		console_printf("run: free pages %lu before, %lu after\n", free_before, nr_free_pages());
-	return r.value().kind == ExitKind::Exited ? r.value().status : 128 + r.value().signal;
-}
-CONSOLE_CMD(run_cmd, "run", "run /path [args]: run a program from the initramfs", cmd_run);
-
 // rdinit= (Linux: the program in the initramfs) and init= (Linux: on the root file system,
 // which here is the initramfs too); rdinit= wins when both are given. The unknown words and
 // the words after `--` are its arguments, unknown name=value words its environment.

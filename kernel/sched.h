@@ -45,6 +45,8 @@ inline constexpr int EXIT_DEAD = 0x0010;
 // task_struct.flags (Linux's PF_*).
 inline constexpr unsigned PF_IDLE = 0x00000002;
 inline constexpr unsigned PF_EXITING = 0x00000004;
+// Forked and not yet exec'ed (setpgid's EACCES rule): fork sets it, exec clears it.
+inline constexpr unsigned PF_FORKNOEXEC = 0x00000040;
 inline constexpr unsigned PF_KTHREAD = 0x00200000;
 
 // thread_info.flags bits (Linux's arm64 TIF_* numbers). ret_to_user calls exit_to_user_mode

@@ -5,6 +5,14 @@
 
 #include "kernel/console.h"
 #include "kernel/irq.h"
+#include "kernel/process.h"
+#include "kernel/signal.h"
+#include "kernel/tty.h"
+#include "core/params.h"
+#include "lib/cpio.h"
+#include "lib/parse.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/reboot.h"
@@ -44,44 +52,177 @@ int shell_execute(char *line)
 
 static void console_write(const char *s, usize n) { console_puts(s, n); }
 
-// Reads a line with echo and backspace; both CR and LF end it (terminals send CR, pipes LF).
-static usize read_line(char *buf, usize size)
+// Reads one command line through the console tty's canonical mode (kernel/tty.h): the line
+// discipline edits and echoes it; CR ends it (ICRNL) as LF does. A line longer than the
+// buffer is cut; ^D on an empty line is end-of-file. 0 for a line, -EOF/-EINTR otherwise.
+static constexpr long READ_EOF = 1, READ_INTR = 4;
+static long read_line(char *buf, usize size)
 {
-	usize n = 0;
+	struct Dst {
+		char *buf;
+		usize n, size;
+		bool newline;
+	} d{buf, 0, size, false};
+	auto copy = [](void *ctx, const u8 *s, usize n) -> long {
+		auto *d = static_cast<Dst *>(ctx);
+		for (usize i = 0; i < n; i++) {
+			if (s[i] == '\n')
+				d->newline = true; // a canonical read ends with its line's end
+			else if (d->n + 1 < d->size)
+				d->buf[d->n++] = static_cast<char>(s[i]);
+		}
+		return 0;
+	};
 	for (;;) {
-		// Sleeps until a character arrives (kernel/console.h says how).
-		int ch = console_getc_wait();
-		if (ch == '\r' || ch == '\n') {
-			console_write("\n", 1);
-			buf[n] = 0;
-			return n;
+		// stop_on_isig: the shell takes no signals, so ^C ends its read instead.
+		long r = tty_read(copy, &d, 4096, false, true);
+		if (r == -READ_INTR)
+			return -READ_INTR;
+		if (r == 0 && d.n == 0)
+			return -READ_EOF;
+		// A newline ends the command, and so does VEOF after some text was ended by one.
+		if (d.newline || r == 0) {
+			d.buf[d.n] = 0;
+			return 0;
 		}
-		if (ch == 0x7f || ch == 0x08) {
-			if (n > 0) {
-				n--;
-				console_write("\b \b", 3);
-			}
-			continue;
-		}
-		if (ch < 0x20 || n + 1 >= size)
-			continue;
-		buf[n++] = static_cast<char>(ch);
-		char c = static_cast<char>(ch);
-		console_write(&c, 1);
 	}
 }
 
 void shell_run()
 {
 	static char line[256];
+	// PID 1 leads session 1, with the console as its controlling tty (kernel/tty.h).
+	tty_shell_take_console();
 	for (;;) {
-		console_write("kernel> ", 8);
-		read_line(line, sizeof(line));
-		int r = shell_execute(line);
+		tty_write(reinterpret_cast<const u8 *>("kernel> "), 8);
+		long r = read_line(line, sizeof(line));
+		if (r < 0) {
+			console_write("\n", 1); // ^C or ^D: a fresh prompt on a new line
+			continue;
+		}
+		r = shell_execute(line);
 		if (r > 0)
-			console_printf("(status %d)\n", r);
+			console_printf("(status %d)\n", static_cast<int>(r));
 	}
 }
+
+// `run /path args`: the program runs in its own process group, the console's foreground while
+// it runs (^C reaches it, not the shell), and the shell waits for it. It joins its group just
+// after its exec: until then it is in the shell's group, which was the foreground, so a ^C
+// typed meanwhile reaches it as well.
+static int cmd_run(int argc, char **argv)
+{
+	if (argc < 2) {
+		console_printf("usage: run /path [args...]\n");
+		return 1;
+	}
+	kmem_cache_shrink_all();
+	unsigned long free_before = nr_free_pages();
+	kstd::span<const u8> rd = initramfs_image();
+	auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, argv[1]);
+	if (e.is_error() || !e.value().is_reg()) {
+		console_printf("run: %s: %s\n", argv[1], e.is_error() ? e.error().name() : "EACCES");
+		return 1;
+	}
+	auto t = spawn_program_image(argv[1], e.value().data, kstd::span<const char *const>(argv + 1, argc - 1),
+				     init_envp());
+	if (t.is_error()) {
+		console_printf("run: %s: %s\n", argv[1], t.error().name());
+		return 1;
+	}
+	task_struct *task = t.value();
+	set_own_pgrp(task);
+	if (tty_is_ctty(current))
+		tty_set_foreground(task->tgid);
+	exit_info info = reap_program(task);
+	tty_shell_take_console(); // the shell's group again (and the console, if the program took it)
+	print_exit_info(argv[1], info);
+	kmem_cache_shrink_all();
+	if (nr_free_pages() != free_before)
+		console_printf("run: free pages %lu before, %lu after\n", free_before, nr_free_pages());
+	return info.kind == ExitKind::Exited ? info.status : 128 + info.signal;
+}
+CONSOLE_CMD(run_cmd, "run", "run /path [args]: run a program from the initramfs in the foreground", cmd_run);
+
+// Signal names as kill -l lists them (asm-generic/signal.h numbers).
+static const char *const signal_names[] = {
+	nullptr, "HUP",  "INT",  "QUIT", "ILL",  "TRAP", "ABRT", "BUS",    "FPE",  "KILL",  "USR1",
+	"SEGV",  "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
+	"TTOU",  "URG",  "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR",  "SYS",
+};
+
+static bool parse_int(const char *s, long *out)
+{
+	bool neg = *s == '-';
+	u64 v;
+	const char *end;
+	if (!kstd::parse_u64(neg ? s + 1 : s, &end, 10, &v) || *end || v > 0x7fffffff)
+		return false;
+	*out = neg ? -static_cast<long>(v) : static_cast<long>(v);
+	return true;
+}
+
+// "9", "-9", "KILL", "-KILL", "SIGKILL", "-SIGKILL" (any case): the number, or -1.
+static int parse_signal(const char *s)
+{
+	if (*s == '-')
+		s++;
+	long n;
+	if (parse_int(s, &n))
+		return n >= 0 && n <= _NSIG ? static_cast<int>(n) : -1;
+	auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; };
+	if (upper(s[0]) == 'S' && upper(s[1]) == 'I' && upper(s[2]) == 'G')
+		s += 3;
+	for (int i = 1; i < static_cast<int>(sizeof(signal_names) / sizeof(signal_names[0])); i++) {
+		const char *a = signal_names[i], *b = s;
+		while (*a && upper(*b) == *a) {
+			a++;
+			b++;
+		}
+		if (!*a && !*b)
+			return i;
+	}
+	return -1;
+}
+
+// `kill PID [SIG]`: as kill(2) from the kernel: PID > 0 one process, -PGRP a process group,
+// 0 the shell's own group. SIGTERM by default.
+static int cmd_kill(int argc, char **argv)
+{
+	long pid;
+	if (argc < 2 || argc > 3 || !parse_int(argv[1], &pid)) {
+		console_printf("usage: kill PID [SIG] (SIG: a number, or a name as KILL or SIGKILL)\n");
+		return 1;
+	}
+	int sig = argc == 3 ? parse_signal(argv[2]) : SIGTERM;
+	if (sig < 0) {
+		console_printf("kill: %s: invalid signal specification\n", argv[2]);
+		return 1;
+	}
+	int r;
+	if (pid > 0) {
+		task_struct *t = find_get_task_by_pid(static_cast<int>(pid));
+		if (!t) {
+			console_printf("kill: (%ld) - No such process\n", pid);
+			return 1;
+		}
+		r = send_sig(sig, t, true);
+		put_task_struct(t);
+	} else {
+		int pgrp = pid ? static_cast<int>(-pid) : current->signal->pgrp;
+		r = pgrp > 0 ? kill_pgrp(pgrp, sig, true) : -3;
+		if (r == -3) {
+			console_printf("kill: (%ld) - No such process\n", pid);
+			return 1;
+		}
+	}
+	if (r < 0) {
+		console_printf("kill: (%ld) - error %d\n", pid, r);
+		return 1;
+	}
+	return 0;
+}
+CONSOLE_CMD(cmd_kill_rec, "kill", "kill PID [SIG]: send SIG (default TERM) to a process, -PGRP to a group", cmd_kill);
 
 static int cmd_help(int, char **)
 {

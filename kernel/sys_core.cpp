@@ -1,7 +1,7 @@
 // Process, console, time, signal-bookkeeping and miscellaneous syscalls.
 //
-// File descriptors 0, 1 and 2 are the console (a tty: TCGETS works on them); there are no
-// other files yet, so other descriptors are EBADF. Signals are recorded, not delivered: a
+// File descriptors 0, 1 and 2 are the console tty (kernel/tty.h: the line discipline, termios
+// and job-control ioctls); there are no other files yet, so other descriptors are EBADF. Signals are recorded, not delivered: a
 // fatal fault kills the process with a report, and kill/tgkill of itself with a fatal
 // signal ends it the same way (abort() works).
 #include <asm/arch_timer.h>
@@ -15,14 +15,14 @@
 #include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/syscalls.h"
+#include "kernel/tty.h"
 #include "kernel/wait.h"
 #include "drivers/arch_timer.h"
 #include "kernel/version.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
 
-static constexpr long ESRCH_ = -3, EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22,
-		      ENOTTY_ = -25;
+static constexpr long ESRCH_ = -3, EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22;
 
 static task_struct *cur() { return current_task(); }
 static bool is_console_fd(u64 fd) { return fd <= 2; }
@@ -45,12 +45,13 @@ void set_user_console_prefix(const char *prefix)
 	at_line_start = true;
 }
 
-static void user_console_put(const char *buf, usize n)
+// Writes through the tty (OPOST, ^S/^Q), with the KTEST runner's line prefix. The bytes of
+// buf written (short only when a signal ended a wait for ^Q), or -ERESTARTSYS for none.
+static long user_console_put(const char *buf, usize n)
 {
-	if (!user_prefix) {
-		console_puts(buf, n);
-		return;
-	}
+	auto put = [](const char *s, usize len) { return tty_write(reinterpret_cast<const u8 *>(s), len); };
+	if (!user_prefix)
+		return put(buf, n);
 	usize s = 0;
 	while (s < n) {
 		if (at_line_start) {
@@ -60,15 +61,17 @@ static void user_console_put(const char *buf, usize n)
 		usize e = s;
 		while (e < n && buf[e] != '\n')
 			e++;
-		if (e < n) {
-			console_puts(buf + s, e + 1 - s);
+		usize len = e < n ? e + 1 - s : n - s;
+		long r = put(buf + s, len);
+		if (r < 0)
+			return s ? static_cast<long>(s) : r;
+		if (static_cast<usize>(r) < len)
+			return static_cast<long>(s + r);
+		if (e < n)
 			at_line_start = true;
-			s = e + 1;
-		} else {
-			console_puts(buf + s, n - s);
-			s = n;
-		}
+		s += len;
 	}
+	return static_cast<long>(n);
 }
 
 // Linux's MAX_RW_COUNT (INT_MAX rounded down to a page): the most one read/write moves.
@@ -94,7 +97,11 @@ static long console_write_user(u64 ubuf, u64 len)
 			u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done + off), n);
 			if (left) // unmapped since fault_in_user: as above, stop at the chunk
 				return done ? static_cast<long>(done) : EFAULT_;
-			user_console_put(buf, n);
+			long w = user_console_put(buf, n);
+			if (w < 0)
+				return done + off ? static_cast<long>(done + off) : w;
+			if (static_cast<u64>(w) < n)
+				return static_cast<long>(done + off + w);
 			off += n;
 		}
 		done += chunk;
@@ -158,26 +165,24 @@ long sys_writev(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
 	return total;
 }
 
-// Canonical-mode-like console read: waits for the first character, echoes, returns at a
-// newline or when the buffer is full.
+// Reads fd 0-2 through the tty's line discipline (kernel/tty.h): a line in canonical mode,
+// VMIN/VTIME in raw mode; -ERESTARTSYS when a signal came first, -EAGAIN with O_NONBLOCK.
 static long console_read_user(u64 ubuf, u64 len)
 {
 	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
 		return EFAULT_;
-	if (fault_in_user(ubuf, len, true) != len)
-		return EFAULT_;
-	u64 n = 0;
-	while (n < len) {
-		int c = console_getc_wait(); // sleeps: the reader never busy-waits
-		char ch = c == '\r' ? '\n' : static_cast<char>(c);
-		console_puts(&ch, 1);
-		if (copy_to_user(reinterpret_cast<void *>(ubuf + n), &ch, 1))
-			return n ? static_cast<long>(n) : EFAULT_;
-		n++;
-		if (ch == '\n')
-			break;
-	}
-	return static_cast<long>(n);
+	struct Dst {
+		u64 uaddr;
+	} dst{ubuf};
+	auto copy = [](void *ctx, const u8 *buf, usize n) -> long {
+		auto *d = static_cast<Dst *>(ctx);
+		if (copy_to_user(reinterpret_cast<void *>(d->uaddr), buf, n))
+			return EFAULT_;
+		d->uaddr += n;
+		return 0;
+	};
+	constexpr u32 O_NONBLOCK = 04000;
+	return tty_read(copy, &dst, len, tty_file_flags() & O_NONBLOCK, false);
 }
 
 long sys_read(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
@@ -234,46 +239,37 @@ long sys_readlinkat(u64, u64 upath, u64, u64 bufsiz, u64, u64)
 	return lookup_path(upath);
 }
 
-// struct termios (asm-generic, 36 bytes) and winsize.
-struct k_termios {
-	u32 c_iflag, c_oflag, c_cflag, c_lflag;
-	u8 c_line;
-	u8 c_cc[19];
-};
-static_assert(sizeof(k_termios) == 36);
-struct k_winsize {
-	u16 row, col, xpixel, ypixel;
-};
-
 long sys_ioctl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
 {
-	constexpr u64 TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413;
 	if (!is_console_fd(fd))
 		return EBADF_;
-	switch (cmd) {
-	case TCGETS: {
-		// 115200 8N1, canonical with echo: what a serial console's tty reports.
-		k_termios t{};
-		t.c_iflag = 0x500;        // ICRNL | IXON
-		t.c_oflag = 0x5;          // OPOST | ONLCR
-		t.c_cflag = 0x10b2 | 0x1002; // B115200 | CS8 | CREAD | HUPCL
-		t.c_lflag = 0x8a3b;       // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
-		const u8 cc[] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0};
-		memcpy(t.c_cc, cc, sizeof(cc));
-		return put_user(t, arg) ? 0 : EFAULT_;
-	}
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF: {
-		k_termios t;
-		return get_user(t, arg) ? 0 : EFAULT_;
-	}
-	case TIOCGWINSZ: {
-		k_winsize w{24, 80, 0, 0};
-		return put_user(w, arg) ? 0 : EFAULT_;
-	}
+	// ioctl's cmd is an unsigned int: the upper half of the register is not part of it.
+	return tty_ioctl(static_cast<u32>(cmd), arg);
+}
+
+// fcntl on the console's fds: the file status flags (F_GETFL/F_SETFL, O_NONBLOCK and O_APPEND
+// settable, as Linux's SETFL_MASK allows for a tty) are the console file's, shared by fds 0-2;
+// close-on-exec is per descriptor. Other commands need a file table.
+long sys_fcntl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
+{
+	constexpr u64 F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
+	constexpr u32 O_RDWR = 2, O_APPEND = 02000, O_NONBLOCK = 04000;
+	static u8 cloexec[3];
+	if (!is_console_fd(fd))
+		return EBADF_;
+	switch (static_cast<u32>(cmd)) {
+	case F_GETFD:
+		return __atomic_load_n(&cloexec[fd], __ATOMIC_RELAXED);
+	case F_SETFD:
+		__atomic_store_n(&cloexec[fd], static_cast<u8>(arg & 1), __ATOMIC_RELAXED);
+		return 0;
+	case F_GETFL:
+		return O_RDWR | tty_file_flags();
+	case F_SETFL:
+		tty_set_file_flags(static_cast<u32>(arg) & (O_APPEND | O_NONBLOCK));
+		return 0;
 	default:
-		return ENOTTY_;
+		return EINVAL_;
 	}
 }
 

@@ -68,6 +68,11 @@ struct Table {
 		fn[__NR_madvise] = sys_madvise;
 		fn[__NR_prlimit64] = sys_prlimit64;
 		fn[__NR_getrandom] = sys_getrandom;
+		fn[__NR_fcntl] = sys_fcntl;
+		fn[__NR_setpgid] = sys_setpgid;
+		fn[__NR_getpgid] = sys_getpgid;
+		fn[__NR_getsid] = sys_getsid;
+		fn[__NR_setsid] = sys_setsid;
 		// rseq: -ENOSYS (glibc then runs without restartable sequences).
 	}
 };

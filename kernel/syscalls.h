@@ -23,6 +23,7 @@ enum : unsigned {
 	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
 	__NR_getrandom = 278, __NR_rseq = 293,
 	__NR_waitid = 95, __NR_times = 153, __NR_prctl = 167, __NR_clone = 220, __NR_execve = 221, __NR_wait4 = 260, __NR_clone3 = 435,
+	__NR_fcntl = 25, __NR_setpgid = 154, __NR_getpgid = 155, __NR_getsid = 156, __NR_setsid = 157,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -83,3 +84,8 @@ long sys_getppid(u64, u64, u64, u64, u64, u64);
 long sys_gettid(u64, u64, u64, u64, u64, u64);
 long sys_getuid(u64, u64, u64, u64, u64, u64);
 long sys_getrandom(u64, u64, u64, u64, u64, u64);
+long sys_fcntl(u64, u64, u64, u64, u64, u64);
+long sys_setpgid(u64, u64, u64, u64, u64, u64);
+long sys_getpgid(u64, u64, u64, u64, u64, u64);
+long sys_getsid(u64, u64, u64, u64, u64, u64);
+long sys_setsid(u64, u64, u64, u64, u64, u64);

@@ -233,6 +233,58 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     record(name, not problems, '; '.join(problems))
 
 
+def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=()):
+    """A conversation on the console: each step (regex, text) waits until the output printed
+    since the previous step matches regex, then types text (or text(match) when callable; a
+    (text, True) from it types text and waits for the same step again, to poll with a command).
+    What is typed follows what the kernel printed, never a delay, so the outcome does not
+    depend on the host's speed."""
+    import select
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    cmd = cmd + ['-append', 'semihosting ' + cmdline]
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, mark, step, problems = '', 0, 0, []
+    deadline = time.time() + QEMU_TIMEOUT
+    fd = p.stdout.fileno()
+    while True:
+        m = step < len(steps) and re.search(steps[step][0], out[mark:].replace('\r', ''), re.M)
+        if m:
+            text, again = steps[step][1], False
+            if callable(text):
+                text = text(m)
+                if isinstance(text, tuple):  # (text, True): type it and wait for the step again
+                    text, again = text
+            p.stdin.write(text.encode('latin-1'))
+            p.stdin.flush()
+            mark, step = len(out), step + (0 if again else 1)
+            continue
+        left = deadline - time.time()
+        ready = select.select([fd], [], [], max(0, left))[0] if left > 0 else []
+        if not ready:
+            problems.append('timeout waiting for /%s/' % steps[step][0] if step < len(steps) else 'timeout')
+            p.kill()
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        out += chunk.decode('latin-1')
+    status = p.wait()
+    with open(os.path.join(LOGS, name.replace('/', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out)
+    if status != expect_status and not problems:
+        problems.append('exit status %s, expected %s' % (status, expect_status))
+    if step < len(steps) and not problems:
+        problems.append('output ended before /%s/' % steps[step][0])
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    problems += ['missing /%s/' % x for x in patterns if not re.search(x, plain, re.M)]
+    problems += ['unexpected /%s/' % x for x in forbid if re.search(x, plain, re.M)]
+    record(name, not problems, '; '.join(problems))
+
+
 def loader_boot(name, machine_opts, kernel_addr, dtb_addr, expect_el):
     """Boots the Image at a chosen physical address through a minimal loader stub, the way a
     boot loader other than QEMU's -kernel would (same Image, different load address)."""
@@ -530,7 +582,7 @@ def normalize_report(comm, lines):
 
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
-LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex']
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty']
 # Static glibc programs (user/glibc/<name>.c) run on Linux as /init: (name, line that says ok).
 LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('pthread_counter', r'^pthread_counter: ok$')]
 
@@ -801,6 +853,35 @@ def main():
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')
+            # The console tty (kernel/tty.h): a program reads a line the line discipline edited
+            # and echoed (the typeahead is processed by the read that takes it, after its prompt).
+            scenario('virt: a program reads an edited line from the console tty', 'qemu-virt', '', 0,
+                     [r'^kernel> run /bin/tty_line$', r'^tty_line: ready, pid \d+$', r'^helx\x08 \x08lo world$',
+                      r"^tty_line: got 12 bytes: 'hello world'$", r'^/bin/tty_line: exited with status 0 ',
+                      r'^kernel> kill 99999$', r'^kill: \(99999\) - No such process$',
+                      r'^kill: FOO: invalid signal specification$', r'^    1     0 [RS]s\+ +0 \[init\]$',
+                      r'reboot: Power down \(status 0\)'],
+                     stdin_data='run /bin/tty_line\nhelx\x7flo world\nkill 99999\nkill 1 FOO\nps\npoweroff\n')
+            # ^C and ^\\ typed while a program reads: SIGINT/SIGQUIT to the foreground process
+            # group (the program's own), the shell's prompt back; ^C at the prompt: a new prompt.
+            console_session('virt: ^C and ^\\ on the console kill the foreground program', 'qemu-virt', '',
+                            [(r'^kernel> $', 'run /bin/tty_line\n'), (r'^tty_line: ready', '\x03'),
+                             (r'^kernel> $', 'run /bin/tty_line\n'), (r'^tty_line: ready', '\x1c'),
+                             (r'^kernel> $', 'abc\x03'), (r'^kernel> $', 'ps\n'), (r'^kernel> $', 'poweroff\n')],
+                            [r'^\^C/bin/tty_line: killed by signal 2 ', r'^\^\\/bin/tty_line: killed by signal 3 ',
+                             r'^kernel> abc\^C$', r'^    1     0 [RS]s\+ +0 \[init\]$', r'reboot: Power down \(status 0\)'],
+                            forbid=[r'tty_line: got', r'^run: free pages', r'^    [2-9]\d* '])
+            # `kill PID [SIG]` on a process left running in the background (reparented to PID 1):
+            # ps lists it, SIGTERM ends it, and ps (polled: it dies when it next runs) no more.
+            console_session('virt: the console\'s kill signals a background process', 'qemu-virt', '',
+                            [(r'^kernel> $', 'run /bin/tty_bg\n'),
+                             (r'tty_bg: child (\d+) spinning(?s:.*)^kernel> $', lambda m: 'ps\nkill %s\n' % m.group(1)),
+                             (r'^kernel> kill \d+\n(?s:.*)^kernel> $', 'ps\n'),
+                             (r'COMMAND\n(?s:.*)^kernel> $',
+                              lambda m: ('ps\n', True) if re.search(r'tty_bg$', m.group(0), re.M) else 'poweroff\n')],
+                            [r'^ +(\d+) +1 [RS] +\d+ tty_bg$', r'^    1     0 Rs\+ +0 \[init\]\nkernel> poweroff$',
+                             r'reboot: Power down \(status 0\)'],
+                            forbid=[r'^kill: '])
             # Linux's first two lines, console name, /proc/interrupts and kernel_page_tables layouts
             # and W+X line (init/version.c, printk.c, kernel/irq/proc.c, arch/arm64/mm/ptdump.c).
             scenario('virt: banner first; console, interrupts and ptdump as Linux prints them', 'qemu-virt', '', 0,

@@ -603,6 +603,7 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/stack_rlimit0", Want::Segv},
 	{"/bin/ktest_proc", Want::Exit0},
 	{"/bin/glibc/proc", Want::Exit0},
+	{"/bin/ktest_tty", Want::Exit0},
 };
 
 KTEST(el0, initramfs_programs)
