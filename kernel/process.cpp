@@ -233,10 +233,9 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	pr_info("%s[%d]: unhandled exception: %s%s%s\n", t->comm, t->pid, cls, reason, where);
 	if (regs)
 		__show_regs(regs);
-	exit_mm(t);
-	if (t->pid == 1)
-		init_exited(t);
-	do_task_exit();
+	// The whole process dies of the signal (its other threads too), with the reason above kept
+	// for the exit report (do_exit leaves a reason that is already set).
+	do_group_exit(sig);
 }
 
 void print_exit_info(const char *path, const exit_info &e)

@@ -91,6 +91,15 @@ struct k_sigaction {
 
 struct kernel_siginfo;
 
+// What restart_syscall(2) resumes after a signal interrupted a sleep that must not start over
+// (Linux's struct restart_block: nanosleep's absolute expiry and where the time left goes).
+struct restart_block {
+	long (*fn)(restart_block *) = nullptr; // nullptr: nothing to restart (-EINTR)
+	u64 expires;  // counter value the sleep ends at
+	u64 rmtp;     // user timespec for the time left, or 0
+	int clockid;
+};
+
 // Signals sent and not yet delivered (Linux's struct sigpending): the set, and the queued
 // siginfo of each (kernel/signal.cpp owns the queue entries).
 struct sigpending {
@@ -107,7 +116,10 @@ struct sighand_struct {
 };
 
 // signal_struct.flags (Linux's SIGNAL_*).
+inline constexpr unsigned SIGNAL_STOP_STOPPED = 0x00000001; // job control stop in effect
 inline constexpr unsigned SIGNAL_GROUP_EXIT = 0x00000004;
+// A stopped task's state (Linux's __TASK_STOPPED; TASK_STOPPED adds TASK_WAKEKILL below).
+inline constexpr unsigned __TASK_STOPPED = 0x0004;
 
 // Per-process (thread-group) state, shared by CLONE_THREAD (Linux's signal_struct).
 struct signal_struct {
@@ -130,6 +142,10 @@ struct signal_struct {
 	// What threads that already exited used, for RUSAGE_SELF.
 	u64 utime_ns, stime_ns;
 	unsigned long min_flt, maj_flt, nvcsw, nivcsw;
+	// ITIMER_REAL (kernel/itimer.cpp; siglock): the tick timer that sends SIGALRM, its expiry
+	// and interval in counter ticks (expires 0: disarmed).
+	timer_list real_timer;
+	u64 it_real_expires, it_real_incr;
 };
 
 // The locks of the task relations: parent, children, sibling, thread_node, the task list and
@@ -201,6 +217,12 @@ struct task_struct {
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
 	u64 start_counter;
+	// Signals (kernel/signal.cpp, arch/arm64/signal.cpp).
+	bool restore_sigmask; // rt_sigsuspend: saved_sigmask goes back once a handler was set up
+	// The last user fault's address and syndrome (Linux's thread.fault_address/fault_code):
+	// the signal frame's sigcontext.fault_address and esr_context.
+	u64 fault_address, fault_code;
+	restart_block restart;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");

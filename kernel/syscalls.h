@@ -22,6 +22,9 @@ enum : unsigned {
 	__NR_getgid = 176, __NR_getegid = 177, __NR_gettid = 178, __NR_brk = 214, __NR_munmap = 215,
 	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
 	__NR_getrandom = 278, __NR_rseq = 293,
+	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
+	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
+	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -72,3 +75,11 @@ long sys_getpid(u64, u64, u64, u64, u64, u64);
 long sys_getppid(u64, u64, u64, u64, u64, u64);
 long sys_getuid(u64, u64, u64, u64, u64, u64);
 long sys_getrandom(u64, u64, u64, u64, u64, u64);
+long sys_getitimer(u64, u64, u64, u64, u64, u64);
+long sys_setitimer(u64, u64, u64, u64, u64, u64);
+long sys_restart_syscall(u64, u64, u64, u64, u64, u64);
+long sys_sigaltstack(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigsuspend(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigpending(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigtimedwait(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigreturn(u64, u64, u64, u64, u64, u64);
