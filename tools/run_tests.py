@@ -548,6 +548,15 @@ def linux_tests():
     if 'Attempted to kill init! exitcode=0x00000000' not in out:
         problems.append('ktest_user did not exit 0 on Linux')
     record('linux: EL0 suite (ktest_user --linux) boot', cases_ok and not problems, '; '.join(problems))
+    # The signal suite (user/ktest_signal.c): the same KTAP cases must pass on Linux.
+    if make('build/user/ktest_signal.elf').returncode == 0:
+        status, out, secs = linux_boot('linux-signal-suite', os.path.join(user, 'ktest_signal.elf'), '-- --linux')
+        cases_ok = parse_ktap('linux-signal', out)
+        ok = status is not None and 'Attempted to kill init! exitcode=0x00000000' in out
+        record('linux: signal suite (ktest_signal --linux) boot', cases_ok and ok,
+               '' if ok else 'ktest_signal did not exit 0 on Linux')
+    else:
+        record('linux: build user/ktest_signal', False, 'make failed')
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).
