@@ -661,10 +661,56 @@ static const struct ktest_case signal_cases[] = {
 };
 static const struct ktest_suite suites[] = {KTEST_SUITE("signal", signal_cases)};
 
+/* Child modes for the kernel's own signal suite (tests/target/signal_test.cpp), which sends
+ * signals from outside and checks how the program ended. */
+static int child(const char *mode)
+{
+	if (strcmp(mode, "term") == 0) {
+		kill_(sys_getpid(), 15); /* SIGTERM, default action: terminate */
+		return 10;
+	}
+	if (strcmp(mode, "quit") == 0) {
+		kill_(sys_getpid(), 3); /* SIGQUIT: "core", but no core file: the status has no 0x80 */
+		return 10;
+	}
+	if (strcmp(mode, "blocked-segv") == 0) {
+		/* A synchronous signal cannot be blocked: it is unblocked, reset and kills. */
+		sigaction_(SIGSEGV, segv_handler, SA_SIGINFO, 0, 0);
+		sigprocmask_(SIG_BLOCK, M(SIGSEGV), 0);
+		*(volatile int *)0 = 1;
+		return 10;
+	}
+	if (strcmp(mode, "ignored-segv") == 0) {
+		sigaction_(SIGSEGV, (void *)1, 0, 0, 0);
+		*(volatile int *)0 = 1;
+		return 10;
+	}
+	if (strcmp(mode, "stop-restart") == 0) {
+		/* Stopped and continued in the middle of the sleep, which has no handler: the sleep
+		 * goes on through restart_syscall for the time left and returns 0. */
+		struct timespec a, b, req = {2, 0};
+		sys_clock_gettime(CLOCK_MONOTONIC, &a);
+		long r = syscall2(__NR_nanosleep, &req, 0);
+		sys_clock_gettime(CLOCK_MONOTONIC, &b);
+		if (r != 0)
+			return r == -EINTR ? 2 : 4;
+		long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+		return ms >= 2000 ? 0 : 3;
+	}
+	if (strcmp(mode, "stop-self") == 0) {
+		kill_(sys_getpid(), 19); /* SIGSTOP: only SIGKILL or SIGCONT gets it going */
+		return 7;
+	}
+	return 99;
+}
+
 int main(int argc, char **argv, char **envp)
 {
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--linux") == 0)
 			linux_mode = 1;
+		else if (strncmp(argv[i], "--child=", 8) == 0)
+			return child(argv[i] + 8);
+	}
 	return ktap_run(suites, (int)(sizeof(suites) / sizeof(suites[0])));
 }
