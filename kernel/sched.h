@@ -223,6 +223,9 @@ struct task_struct {
 	// the signal frame's sigcontext.fault_address and esr_context.
 	u64 fault_address, fault_code;
 	restart_block restart;
+	// Where this task last put its signal-return trampoline page (arch/arm64/signal.cpp;
+	// checked before each use, so a stale value after exec or fork is harmless).
+	u64 sigtramp;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");

@@ -557,6 +557,12 @@ def linux_tests():
                '' if ok else 'ktest_signal did not exit 0 on Linux')
     else:
         record('linux: build user/ktest_signal', False, 'make failed')
+    # The static glibc signal program (when the cross toolchain built it) must pass there too.
+    glibc_signals = os.path.join(user, 'glibc', 'signals.elf')
+    if os.path.exists(glibc_signals):
+        status, out, secs = linux_boot('linux-glibc-signals', glibc_signals, '')
+        ok = 'signals: all passed' in out and 'Attempted to kill init! exitcode=0x00000000' in out
+        record('linux: glibc/signals passes on Linux', ok, '' if ok else 'see build/test-logs/linux-glibc-signals')
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).

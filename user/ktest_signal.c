@@ -640,9 +640,19 @@ static void test_nanosleep_eintr(void)
 	sigaction_(SIGALRM, (void *)0, 0, 0, 0);
 }
 
-/* A frame that cannot be written (the stack pointer in unmapped memory) is SIGSEGV; here it
- * is checked the other way: a handler without SA_RESTORER is refused on this kernel (no vDSO)
- * and would return through the vDSO on Linux, so that case is not part of the suite. */
+/* Without SA_RESTORER (glibc on arm64 never sets it) the handler returns through the kernel's
+ * trampoline: Linux's vDSO __kernel_rt_sigreturn, this kernel's trampoline page. */
+static void test_no_restorer(void)
+{
+	reset();
+	struct ksigaction a = {(void *)info_handler, SA_SIGINFO, 0, 0};
+	ASSERT_EQ(syscall4(__NR_rt_sigaction, SIGUSR1, &a, 0, 8), 0);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(raise_(SIGUSR1), 0);
+	EXPECT_EQ(hits, 3);
+	EXPECT_EQ(last_code, SI_TKILL);
+	sigaction_(SIGUSR1, (void *)0, 0, 0, 0);
+}
 
 static const struct ktest_case signal_cases[] = {
 	{"siginfo_kill", test_siginfo_kill},
@@ -658,6 +668,7 @@ static const struct ktest_case signal_cases[] = {
 	{"fpsimd_preserved", test_fpsimd_preserved},
 	{"alarm_sigsuspend", test_alarm_sigsuspend},
 	{"nanosleep_eintr", test_nanosleep_eintr},
+	{"no_restorer", test_no_restorer},
 };
 static const struct ktest_suite suites[] = {KTEST_SUITE("signal", signal_cases)};
 

@@ -9,9 +9,12 @@
 // after a fault, its ESR (esr_context). The handler starts with x0 = signal, x1 = &siginfo,
 // x2 = &ucontext, sp = the frame, x29 = the frame record above it, x30 = sa_restorer.
 //
-// No vDSO: a handler installed without SA_RESTORER has nowhere to return to (Linux uses the
-// vDSO's sigreturn trampoline). Such a delivery fails as a frame that cannot be written does,
-// with SIGSEGV (the default action then kills). glibc and musl always set SA_RESTORER.
+// Returning from a handler: x30 is sa_restorer with SA_RESTORER (musl sets it). Without it
+// Linux returns through the vDSO's __kernel_rt_sigreturn, which is what glibc on arm64
+// relies on. There is no vDSO here yet, so the first such delivery maps a one-page
+// trampoline (mov x8, #139; svc #0) read-only and executable into the process, anonymous and
+// private like Linux arm32's [sigpage], and x30 points at it. A page that cannot be mapped
+// fails the delivery as an unwritable frame does: SIGSEGV.
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/sigframe.h>
@@ -76,11 +79,51 @@ void fpsimd_update_current_state(const user_fpsimd_state *st)
 	preempt_enable();
 }
 
+constexpr u32 SIGTRAMP_CODE[2] = {
+	0xd2801168, // mov x8, #139 (__NR_rt_sigreturn)
+	0xd4000001, // svc #0
+};
+
+// The trampoline for handlers without SA_RESTORER (see the top of the file): the task's page
+// if it is still there (an exec replaces the mm, a fork copies it), else a new one. 0: none.
+u64 sigtramp_page(task_struct *t)
+{
+	mm_struct *mm = t->mm;
+	if (!mm)
+		return 0;
+	if (u64 a = t->sigtramp) {
+		vm_area_struct *v = find_vma(mm, a);
+		u32 code[2];
+		if (v && v->vm_start <= a && (v->vm_flags & VM_EXEC) && !(v->vm_flags & VM_WRITE) &&
+		    get(code, a, sizeof(code)) && memcmp(code, SIGTRAMP_CODE, sizeof(code)) == 0)
+			return a;
+	}
+	constexpr u64 PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
+	long a = ksys_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0);
+	if (a < 0 && a >= -4095)
+		return 0;
+	u64 addr = static_cast<u64>(a);
+	if (!put(addr, SIGTRAMP_CODE, sizeof(SIGTRAMP_CODE)) ||
+	    ksys_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_EXEC) != 0) {
+		ksys_munmap(mm, addr, PAGE_SIZE);
+		return 0;
+	}
+	// The instructions were written as data: clean them to the point of unification and
+	// drop any stale instruction-cache line before they run.
+	asm volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb" ::"r"(addr) : "memory");
+	t->sigtramp = addr;
+	return addr;
+}
+
 int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 {
 	task_struct *t = current;
-	if (!(ksig->ka.flags & SA_RESTORER))
-		return -EFAULT_; // see the top of the file
+	u64 restorer = ksig->ka.restorer;
+	if (!(ksig->ka.flags & SA_RESTORER)) {
+		restorer = sigtramp_page(t);
+		if (!restorer)
+			return -EFAULT_;
+	}
 	// Linux's get_sigframe: the frame record just below the (alternate) stack top, the frame
 	// below it, both 16-aligned.
 	u64 sp_top = sigsp(regs->sp, ksig);
@@ -143,7 +186,7 @@ int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 	regs->sp = frame;
 	regs->regs[29] = next_frame;
 	regs->pc = ksig->ka.handler;
-	regs->regs[30] = ksig->ka.restorer;
+	regs->regs[30] = restorer;
 	return 0;
 }
 
