@@ -665,8 +665,10 @@ static int dequeue_signal(task_struct *t, ksigset_t mask, kernel_siginfo *info) 
 		from = &t->signal->shared_pending;
 		sig = next_signal(from, mask);
 	}
-	if (!sig)
+	if (!sig) {
+		recalc_sigpending(); // nothing deliverable: TIF_SIGPENDING must not stay set
 		return 0;
+	}
 	collect_signal(sig, from, info);
 	if (sig == SIGALRM)
 		itimer_real_rearm(t->signal); // as Linux: the interval restarts when its signal is taken
