@@ -16,6 +16,9 @@
 #include <asm/uaccess.h>
 
 #include "core/printk.h"
+#include "kernel/signal.h"
+#include "kernel/wait.h"
+#include "mm/vmalloc.h"
 #include "kernel/process.h"
 #include "kstd/string.h"
 #include "lib/cpio.h"
@@ -272,4 +275,222 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 	regs->sp = sp;
 	regs->pstate = PSR_MODE_EL0t; // EL0t with D, A, I, F unmasked
 	return {};
+}
+
+// --- execve(2) -----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr usize PATH_MAX = 4096;
+
+const char *path_basename_of(const char *path)
+{
+	const char *base = path;
+	for (const char *c = path; *c; c++)
+		if (*c == '/' && c[1])
+			base = c + 1;
+	return base;
+}
+
+// The caller's arguments, copied out of its address space before that goes away (Linux's
+// bprm strings), with Linux's limits: E2BIG for too many or too long strings.
+struct exec_args {
+	char *buf;         // path, then the strings
+	usize used, cap;
+	const char **argv; // MAX_ARG_PTRS + 1 slots each
+	const char **envp;
+	usize argc, envc;
+	const char *path;
+};
+
+long copy_strings(exec_args &a, u64 uvec, const char **out, usize &count)
+{
+	count = 0;
+	if (!uvec)
+		return 0; // a NULL vector is empty (Linux accepts it)
+	for (;;) {
+		u64 up;
+		if (copy_from_user(&up, reinterpret_cast<const void *>(uvec + count * sizeof(u64)), sizeof(up)))
+			return -int(Errno::EFAULT);
+		if (!up)
+			return 0;
+		if (a.argc + a.envc + count >= MAX_ARG_PTRS)
+			return -int(Errno::E2BIG);
+		usize room = a.cap - a.used;
+		long n = strncpy_from_user(a.buf + a.used, reinterpret_cast<const char *>(up), long(room));
+		if (n < 0)
+			return n;
+		if (usize(n) == room || usize(n) + 1 > MAX_ARG_STRLEN)
+			return -int(Errno::E2BIG);
+		out[count++] = a.buf + a.used;
+		a.used += usize(n) + 1;
+	}
+}
+
+// Ends every other thread of the group and waits for them (Linux's de_thread). A thread
+// that is not the leader takes the leader's place: its pid becomes the process's.
+long de_thread(task_struct *t)
+{
+	signal_struct *sig = t->signal;
+	if (sig->nr_threads == 1)
+		return 0;
+	{
+		SpinLockGuard g(t->sighand->siglock);
+		if (sig->flags & SIGNAL_GROUP_EXIT || sig->group_exec_task)
+			return -ERESTARTNOINTR; // another exit or exec won: we die with the group
+		sig->group_exec_task = t;
+		list_for_each(pos, &sig->thread_head) {
+			task_struct *c = list_entry(pos, task_struct, thread_node);
+			if (c == t || c->exit_state)
+				continue;
+			c->pending.signal |= sigmask(SIGKILL);
+			signal_wake_up(c, true);
+		}
+	}
+	task_struct *leader = t->group_leader;
+	// The others are gone when only we (and, for a non-leader, the zombie leader) remain.
+	auto others_gone = [&] {
+		return __atomic_load_n(&sig->nr_threads, __ATOMIC_ACQUIRE) == (leader == t ? 1 : 2) &&
+		       (leader == t || __atomic_load_n(&leader->exit_state, __ATOMIC_ACQUIRE) == EXIT_ZOMBIE);
+	};
+	while (!others_gone()) {
+		set_current_state(TASK_KILLABLE);
+		if (others_gone())
+			break;
+		if (fatal_signal_pending(t)) {
+			__atomic_store_n(&t->__state, TASK_RUNNING, __ATOMIC_RELAXED);
+			return -ERESTARTNOINTR;
+		}
+		schedule_timeout(1);
+	}
+	__atomic_store_n(&t->__state, TASK_RUNNING, __ATOMIC_RELAXED);
+	if (leader != t) {
+		// Take over the leader's identity and its place among its parent's children
+		// (Linux's exchange_tids and the sibling switch), then release the old leader.
+		{
+			SpinLockGuard g(tasklist_lock);
+			int old = t->pid;
+			t->pid = leader->pid;
+			leader->pid = old;
+			t->group_leader = t;
+			t->exit_signal = SIGCHLD;
+			t->real_parent = leader->real_parent;
+			t->parent = leader->parent;
+			t->autoreap = leader->autoreap;
+			// Our place among the parent's children is the leader's (threads have none).
+			if (!list_empty(&leader->sibling)) {
+				list_add(&t->sibling, &leader->sibling);
+				list_del_init(&leader->sibling);
+			}
+			leader->group_leader = t;
+			leader->exit_signal = -1;
+			leader->exit_state = EXIT_DEAD;
+			SpinLockGuard s(t->sighand->siglock);
+			list_del_init(&leader->thread_node);
+			sig->nr_threads--;
+		}
+		while (__atomic_load_n(&leader->on_cpu, __ATOMIC_ACQUIRE))
+			yield();
+		put_task_struct(leader); // the reaper's reference
+	}
+	SpinLockGuard g(t->sighand->siglock);
+	sig->group_exec_task = nullptr;
+	return 0;
+}
+
+} // namespace
+
+void exec_mm_release(task_struct *t); // kernel/exit.cpp
+
+long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
+{
+	task_struct *t = current;
+	// One vmalloc'ed block: the path, the strings, then the two pointer tables.
+	constexpr usize STR_CAP = PATH_MAX + MAX_ARG_TOTAL;
+	constexpr usize PTRS = MAX_ARG_PTRS + 2;
+	usize size = STR_CAP + 2 * PTRS * sizeof(char *);
+	void *mem = vmalloc(size);
+	if (!mem)
+		return -int(Errno::ENOMEM);
+	exec_args a{};
+	a.buf = static_cast<char *>(mem);
+	a.cap = STR_CAP;
+	a.argv = reinterpret_cast<const char **>(a.buf + STR_CAP);
+	a.envp = a.argv + PTRS;
+	long r = strncpy_from_user(a.buf, reinterpret_cast<const char *>(upath), PATH_MAX);
+	if (r >= 0 && usize(r) == PATH_MAX)
+		r = -int(Errno::ENAMETOOLONG);
+	else if (r == 0)
+		r = -int(Errno::ENOENT);
+	if (r > 0) {
+		a.path = a.buf;
+		a.used = usize(r) + 1;
+		a.cap = a.used + MAX_ARG_TOTAL;
+		r = copy_strings(a, uargv, a.argv, a.argc);
+		if (!r)
+			r = copy_strings(a, uenvp, a.envp, a.envc);
+		// Linux (since 5.18) gives a program started with an empty argv an argv[0] of "".
+		if (!r && a.argc == 0) {
+			a.buf[a.used] = 0;
+			a.argv[a.argc++] = a.buf + a.used++;
+		}
+	}
+	kstd::span<const u8> image;
+	if (!r) {
+		kstd::span<const u8> rd = initramfs_image();
+		auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, a.path);
+		if (e.is_error())
+			r = e.error().neg();
+		else if (!e.value().is_reg())
+			r = -int(Errno::EACCES);
+		else
+			image = e.value().data;
+	}
+	// The new image is checked before anything of the caller goes: a file that is no
+	// program leaves the caller as it was (ENOEXEC).
+	if (!r) {
+		auto parsed = elf::elf_parse(image, a.path);
+		if (parsed.is_error())
+			r = parsed.error().neg();
+	}
+	if (!r)
+		r = de_thread(t);
+	if (r) {
+		vfree(mem);
+		return r;
+	}
+	mm_struct *old = t->mm;
+	t->mm = nullptr;
+	pt_regs regs;
+	Result res = exec_image(t, a.path, image, kstd::span<const char *const>(a.argv, a.argc),
+				kstd::span<const char *const>(a.envp, a.envc), &regs);
+	if (res.is_error()) {
+		// Not past the point of no return: the caller goes on in its own address space.
+		mm_struct *nw = t->mm;
+		t->mm = old;
+		if (old)
+			check_and_switch_context(old);
+		mmput(nw);
+		vfree(mem);
+		return res.error().neg();
+	}
+	// The old address space's last user-visible duties (clear_child_tid, robust futexes, a
+	// vfork parent), done in it, then it goes.
+	mm_struct *nw = t->mm;
+	if (old) {
+		t->mm = old;
+		check_and_switch_context(old);
+		exec_mm_release(t);
+		t->mm = nw;
+		check_and_switch_context(nw);
+		mmput(old);
+	}
+	kstd::strlcpy(t->comm, path_basename_of(a.path), sizeof(t->comm));
+	vfree(mem);
+	flush_signal_handlers(t);
+	t->sas_ss_sp = t->sas_ss_size = 0;
+	t->sas_ss_flags = 0;
+	fpsimd_flush_thread();
+	*task_pt_regs(t) = regs;
+	return 0;
 }

@@ -123,6 +123,9 @@ static int kernel_init(void *)
 	task_struct *init = create_task("init", kernel_init, nullptr, PF_KTHREAD);
 	if (!init)
 		panic("rest_init: cannot create the init task");
+	// PID 1 leads session 1 and process group 1 (the console's), and inherits orphans.
+	init->signal->pgrp = init->signal->session = init->pid;
+	set_child_reaper(init);
 	wake_up_new_task(init);
 	put_task_struct(init); // nobody reaps PID 1's kernel thread: it never exits
 	cpu_startup_entry();

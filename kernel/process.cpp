@@ -65,20 +65,6 @@ struct exec_request {
 	wait_queue_head wq;
 };
 
-// Releases the address space of the exiting current task (Linux's exit_mm), recording what
-// wait4's rusage would report.
-void exit_mm(task_struct *t)
-{
-	mm_struct *mm = t->mm;
-	t->exit.min_flt = t->min_flt;
-	if (!mm)
-		return;
-	t->exit.maxrss_kb = mm->hiwater_rss * (PAGE_SIZE / 1024);
-	switch_to_kernel_context();
-	t->mm = nullptr;
-	mmput(mm);
-}
-
 // The new task's first function (on its own stack, as current): Linux's kernel_execve from a
 // user-mode thread. On success it returns 0 and ret_from_fork enters EL0 from the pt_regs
 // exec_image filled; on failure the task ends without ever running user code.
@@ -95,10 +81,8 @@ int user_task_start(void *arg)
 		__atomic_store_n(&req->done, true, __ATOMIC_RELEASE);
 		wake_up_locked(&req->wq);
 	}
-	if (r.is_error()) {
-		exit_mm(t);
-		do_task_exit();
-	}
+	if (r.is_error())
+		do_exit(exit_status_code(127));
 	return 0;
 }
 
@@ -163,38 +147,6 @@ ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> a
 		return Errno::EACCES;
 	return run_program_image(path, e.value().data, argv, envp);
 }
-
-// PID 1 must not end (Linux's "Attempted to kill init!"): there is nothing left to run the
-// system. The kernel says so as Linux's panic does and powers off with init's status (the
-// exit status, or 128 + the signal), so that QEMU's exit status is init's.
-[[noreturn]] static void init_exited(const task_struct *t)
-{
-	int code = t->exit.kind == ExitKind::Exited ? t->exit.status << 8 : t->exit.signal;
-	printk_bust_locks();
-	pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", code);
-	machine_power_off(t->exit.kind == ExitKind::Exited ? t->exit.status : 128 + t->exit.signal);
-}
-
-void do_exit(long code)
-{
-	task_struct *t = current_task();
-	if (status_exited(int(code))) {
-		t->exit.kind = ExitKind::Exited;
-		t->exit.status = int(code >> 8) & 0xff;
-	} else {
-		t->exit.kind = ExitKind::Killed;
-		t->exit.signal = status_termsig(int(code));
-		if (!t->exit.reason[0])
-			kstd::strlcpy(t->exit.reason, "killed by signal", sizeof(t->exit.reason));
-	}
-	t->exit_code = int(code);
-	exit_mm(t);
-	if (t->pid == 1)
-		init_exited(t);
-	do_task_exit();
-}
-
-void do_group_exit(int exit_code) { do_exit(exit_code); }
 
 // Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc (the
 // program's own image; its name is the task's, as exec sets comm from the file).
@@ -315,7 +267,11 @@ Result run_init_program()
 			       task_pt_regs(t));
 	}
 	if (r.is_error()) {
-		exit_mm(t);
+		if (mm_struct *mm = t->mm) {
+			switch_to_kernel_context();
+			t->mm = nullptr;
+			mmput(mm);
+		}
 		pr_err("Failed to execute %s (error %d)\n", path, r.error().neg());
 		return r;
 	}

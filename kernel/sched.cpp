@@ -3,6 +3,7 @@
 // model and kernel/sched_fair.h for the policy.
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/fork.h"
 
 #include <asm/arch_timer.h>
 #include <asm/irqflags.h>
@@ -10,6 +11,7 @@
 #include <asm/pgtable.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
+#include <asm/uaccess.h>
 
 #include "core/panic.h"
 #include "core/printk.h"
@@ -189,11 +191,7 @@ void __schedule(bool preempt)
 	arch_local_irq_restore(f);
 }
 
-int alloc_pid()
-{
-	// pids only grow for now (pid_max wrap-around with an in-use check comes with fork).
-	return __atomic_add_fetch(&last_pid, 1, __ATOMIC_RELAXED);
-}
+} // namespace
 
 void set_comm(task_struct *t, const char *name)
 {
@@ -202,8 +200,6 @@ void set_comm(task_struct *t, const char *name)
 		t->comm[i] = name[i];
 	t->comm[i] = 0;
 }
-
-} // namespace
 
 // --- need_resched ---------------------------------------------------------------------------------
 
@@ -261,6 +257,11 @@ extern "C" void schedule_tail(task_struct *prev)
 	// for the switch that brought it here).
 	arch_local_irq_enable();
 	current->preempt_count--;
+	// CLONE_CHILD_SETTID: the child stores its tid in its own memory (Linux's schedule_tail).
+	if (u64 tidptr = current->set_child_tid) {
+		int tid = current->pid;
+		(void)copy_to_user(reinterpret_cast<void *>(tidptr), &tid, sizeof(tid));
+	}
 }
 
 // Return to EL0 with IRQs masked: reschedule while needed (Linux's exit_to_user_mode_loop).
@@ -342,6 +343,16 @@ void scheduler_tick()
 		return; // before sched_init_early
 	r->lock.lock(); // IRQ context: IRQs are already masked
 	update_rq_clock(r);
+	// Tick-based cputime (Linux without VIRT_CPU_ACCOUNTING): the whole tick goes to where the
+	// interrupted task was.
+	task_struct *c = r->curr;
+	if (!is_idle(c)) {
+		constexpr u64 TICK_NSEC = 1000000000ull / 100;
+		if (c->tick_from_user)
+			c->utime_ns += TICK_NSEC;
+		else
+			c->stime_ns += TICK_NSEC;
+	}
 	if (is_idle(r->curr)) {
 		if (r->cfs.nr_running())
 			resched_curr(r);
@@ -376,6 +387,21 @@ void set_user_nice(task_struct *p, int nice)
 	arch_local_irq_restore(f);
 }
 
+void fpsimd_preserve_current_state()
+{
+	task_struct *t = current;
+	if (!is_user_task(t) || is_idle(t))
+		return;
+	irqflags_t f = arch_local_irq_save(); // no switch between the save and the bookkeeping
+	fpsimd_save_state(&t->thread.uw_fpsimd);
+	t->thread.tp_value = read_sysreg(tpidr_el0);
+	t->thread.tp2_value = read_sysreg(tpidrro_el0);
+	unsigned cpu = smp_processor_id();
+	t->thread.fpsimd_cpu = cpu;
+	fpsimd_last_state[cpu] = t;
+	arch_local_irq_restore(f);
+}
+
 void fpsimd_flush_thread()
 {
 	task_struct *t = current;
@@ -398,7 +424,7 @@ pt_regs *task_pt_regs(task_struct *t)
 	return reinterpret_cast<pt_regs *>(static_cast<char *>(t->stack) + THREAD_SIZE - sizeof(pt_regs));
 }
 
-task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+task_struct *alloc_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
 {
 	void *mem = kmem_cache_alloc(task_struct_cachep, GFP_KERNEL);
 	if (!mem)
@@ -415,7 +441,6 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	// The scheduler's reference (dropped after the last switch away from the dead task) and the
 	// parent's (dropped when it reaps the zombie, or by kthread_stop).
 	t->usage = 2;
-	t->pid = alloc_pid();
 	set_comm(t, name);
 	t->se.weight = sched::nice_to_weight(0);
 	t->cpus_allowed = ~0ul >> (64 - NR_CPUS);
@@ -429,28 +454,7 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	INIT_LIST_HEAD(&t->tasks);
 	INIT_LIST_HEAD(&t->thread_node);
 	init_sigpending(&t->pending);
-	// Its own process (thread group) with default signal actions.
-	t->signal = alloc_signal_struct();
-	t->sighand = alloc_sighand(nullptr);
-	if (!t->signal || !t->sighand) {
-		if (t->signal)
-			put_signal_struct(t->signal);
-		if (t->sighand)
-			put_sighand(t->sighand);
-		release_task_stack(t);
-		t->~task_struct();
-		kmem_cache_free(task_struct_cachep, t);
-		return nullptr;
-	}
-	t->tgid = t->pid;
-	t->group_leader = t;
 	t->exit_signal = SIGCHLD;
-	t->signal->nr_threads = 1;
-	t->signal->live = 1;
-	list_add_tail(&t->thread_node, &t->signal->thread_head);
-	task_struct *creator = current;
-	t->signal->pgrp = creator->signal->pgrp;
-	t->signal->session = creator->signal->session;
 
 	pt_regs *regs = task_pt_regs(t);
 	memset(regs, 0, sizeof(*regs));
@@ -460,14 +464,93 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	c.fp = 0; // backtraces end at the new task's first frame
 	c.sp = reinterpret_cast<u64>(regs);
 	c.pc = reinterpret_cast<u64>(&ret_from_fork);
+	return t;
+}
+
+void free_unlinked_task(task_struct *t)
+{
+	release_task_stack(t);
+	flush_sigqueue(&t->pending);
+	if (t->sighand)
+		put_sighand(t->sighand);
+	if (t->signal)
+		put_signal_struct(t->signal);
+	t->~task_struct();
+	kmem_cache_free(task_struct_cachep, t);
+}
+
+void task_list_add(task_struct *t) TA_REQ(tasklist_lock)
+{
+	list_add_tail(&t->tasks, &task_list);
+	tasks_alive++;
+}
+
+// Linux's pid allocator without the idr: the next free number above the last one, wrapping
+// from pid_max back to RESERVED_PIDS; a number is in use while a task, a thread group, a
+// process group or a session has it.
+static constexpr int PID_MAX = 32768, RESERVED_PIDS = 300;
+
+static bool pid_in_use(int nr) TA_REQ(tasklist_lock)
+{
+	list_for_each(pos, &task_list) {
+		task_struct *t = list_entry(pos, task_struct, tasks);
+		if (t->pid == nr || t->tgid == nr || (t->signal && (t->signal->pgrp == nr || t->signal->session == nr)))
+			return true;
+	}
+	return false;
+}
+
+int alloc_pid_locked() TA_REQ(tasklist_lock)
+{
+	for (int tries = 0; tries < PID_MAX; tries++) {
+		int nr = last_pid + 1;
+		if (nr >= PID_MAX)
+			nr = RESERVED_PIDS;
+		last_pid = nr;
+		if (!pid_in_use(nr))
+			return nr;
+	}
+	return -1; // every pid taken: EAGAIN
+}
+
+task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+{
+	task_struct *t = alloc_task(name, fn, arg, flags);
+	if (!t)
+		return nullptr;
+	// Its own process (thread group) with default signal actions.
+	t->signal = alloc_signal_struct();
+	t->sighand = alloc_sighand(nullptr);
+	if (!t->signal || !t->sighand) {
+		free_unlinked_task(t);
+		return nullptr;
+	}
+	t->group_leader = t;
+	t->signal->nr_threads = 1;
+	t->signal->live = 1;
+	task_struct *creator = current;
+	t->signal->pgrp = creator->signal->pgrp;
+	t->signal->session = creator->signal->session;
+	t->signal->oom_score_adj = creator->signal->oom_score_adj;
+	t->signal->rlim_nproc = creator->signal->rlim_nproc;
+	t->signal->rlim_nproc_max = creator->signal->rlim_nproc_max;
 
 	task_struct *parent = current;
+	int pid;
 	{
 		SpinLockGuard g(tasklist_lock);
-		t->parent = t->real_parent = parent;
-		list_add_tail(&t->sibling, &parent->children);
-		list_add_tail(&t->tasks, &task_list);
-		tasks_alive++;
+		pid = alloc_pid_locked();
+		if (pid > 0) {
+			t->pid = t->tgid = pid;
+			list_add_tail(&t->thread_node, &t->signal->thread_head);
+			t->parent = t->real_parent = parent;
+			list_add_tail(&t->sibling, &parent->children);
+			task_list_add(t);
+		}
+	}
+	if (pid < 0) {
+		free_unlinked_task(t);
+		return nullptr;
 	}
 	return t;
 }
@@ -495,66 +578,14 @@ void put_task_struct(task_struct *t)
 	kmem_cache_free(task_struct_cachep, t);
 }
 
-void do_task_exit()
+void do_dead_task_schedule()
 {
 	task_struct *t = current;
-	t->flags |= PF_EXITING;
-	BUG_ON(is_idle(t));
-	// No preemption from here to the last switch: a parent woken below must find us gone or
-	// going, never runnable with work left (it waits for on_cpu to clear).
-	preempt_disable();
-	bool orphan;
-	list_head zombies = LIST_HEAD_INIT(zombies);
-	{
-		SpinLockGuard g(tasklist_lock);
-		// Children of a dying task lose their parent (reparenting to PID 1 comes with wait4):
-		// a zombie child is released now, a live one releases the parent's reference itself
-		// when it exits and finds no parent.
-		while (!list_empty(&t->children)) {
-			task_struct *c = list_first_entry(&t->children, task_struct, sibling);
-			list_del_init(&c->sibling);
-			c->parent = nullptr;
-			if (c->exit_state == EXIT_ZOMBIE) {
-				c->exit_state = EXIT_DEAD;
-				list_add_tail(&c->sibling, &zombies); // released below, outside the lock
-			}
-		}
-		orphan = t->parent == nullptr;
-		__atomic_store_n(&t->exit_state, EXIT_ZOMBIE, __ATOMIC_RELEASE);
-	}
-	while (!list_empty(&zombies)) {
-		task_struct *c = list_first_entry(&zombies, task_struct, sibling);
-		list_del_init(&c->sibling);
-		put_task_struct(c);
-	}
-	wake_up(&t->exit_wait);
-	if (orphan) {
-		t->exit_state = EXIT_DEAD;
-		put_task_struct(t); // the parent's reference: nobody will reap us
-	}
 	__atomic_store_n(&t->__state, TASK_DEAD, __ATOMIC_RELAXED);
 	__schedule(false);
 	BUG_ON(true); // a dead task was scheduled again
 	for (;;)
 		;
-}
-
-void wait_task_zombie(task_struct *child)
-{
-	wait_event(child->exit_wait, __atomic_load_n(&child->exit_state, __ATOMIC_ACQUIRE) == EXIT_ZOMBIE);
-	// A zombie may still be on its way off a CPU (it wakes us before its last switch): wait
-	// until it is off, so that everything it had, its stack included, is gone when we return
-	// (Linux's wait_task_inactive). It never sleeps again, so this is short.
-	while (__atomic_load_n(&child->on_cpu, __ATOMIC_ACQUIRE))
-		yield();
-	{
-		SpinLockGuard g(tasklist_lock);
-		child->exit_state = EXIT_DEAD;
-		if (!list_empty(&child->sibling))
-			list_del_init(&child->sibling);
-		child->parent = nullptr;
-	}
-	put_task_struct(child);
 }
 
 task_struct *find_get_task_by_pid(int pid)
@@ -573,7 +604,7 @@ task_struct *find_get_task_by_pid(int pid)
 int task_ppid(task_struct *t)
 {
 	SpinLockGuard g(tasklist_lock);
-	return t->parent ? t->parent->pid : 0;
+	return t->parent ? t->parent->tgid : 0;
 }
 
 unsigned long nr_tasks_alive()
@@ -653,6 +684,7 @@ void sched_init()
 	task_struct_cachep = kmem_cache_create("task_struct", sizeof(task_struct), alignof(task_struct),
 					       SLAB_PANIC, nullptr);
 	signals_init();
+	fork_init();
 	pr_info("sched: CFS run queue per CPU, HZ tick preemption, %zu-byte task_struct\n", sizeof(task_struct));
 }
 

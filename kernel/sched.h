@@ -136,6 +136,7 @@ struct signal_struct {
 	sigpending shared_pending;    // process-directed signals
 	int pgrp, session;            // process group and session ids (pids)
 	int oom_score_adj;            // -1000..1000, inherited across fork
+	u64 rlim_nproc, rlim_nproc_max; // RLIMIT_NPROC (tasks, checked by fork)
 	// What reaped children (and their children) used, for RUSAGE_CHILDREN and times().
 	u64 cutime_ns, cstime_ns;
 	unsigned long cmin_flt, cmaj_flt, cnvcsw, cnivcsw, cmaxrss_kb;
@@ -190,6 +191,7 @@ struct task_struct {
 	wait_queue_head exit_wait; // woken when this task becomes a zombie
 	int exit_code;   // Linux's wait status once exiting
 	int exit_signal; // sent to the parent at exit (SIGCHLD, or 0 / -1 for threads)
+	bool autoreap;   // an orphan whose new parent (a kernel thread) will not reap it
 	signal_struct *signal;
 	sighand_struct *sighand;
 	sigpending pending;    // thread-directed signals (siglock)
@@ -199,7 +201,8 @@ struct task_struct {
 	unsigned sas_ss_flags;
 	struct completion *vfork_done; // CLONE_VFORK: the parent waits on it until exec or exit
 	u64 set_child_tid;
-	u64 utime_ns, stime_ns; // time charged at EL0 and EL1 (ns)
+	u64 utime_ns, stime_ns; // time charged at EL0 and EL1 (ns), a tick at a time
+	bool tick_from_user;    // the interrupt being handled came from EL0
 
 	// Kernel threads.
 	int (*kthread_fn)(void *);
@@ -314,15 +317,31 @@ void fpsimd_flush_thread();
 // kthread wrapper calls do_exit), a user task's fn returns 0 after it filled the pt_regs at the
 // top of its stack (kernel_execve), and the task then enters EL0 from them. nullptr: no memory.
 task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigned flags);
+// fork's pieces (kernel/fork.cpp): a task with a stack and defaults, not linked anywhere and
+// without signal state (fn nullptr: it returns to EL0 from the pt_regs the caller fills);
+// its release on a failure path; linking it (tasklist_lock); a free pid (tasklist_lock;
+// -1 when none is left).
+task_struct *alloc_task(const char *name, int (*fn)(void *), void *arg, unsigned flags);
+void free_unlinked_task(task_struct *t);
+void task_list_add(task_struct *t) TA_REQ(tasklist_lock);
+int alloc_pid_locked() TA_REQ(tasklist_lock);
+void set_comm(task_struct *t, const char *name);
+// Saves current's live FP/SIMD registers and thread pointers into its thread_struct (fork
+// copies them, a signal frame records them).
+void fpsimd_preserve_current_state();
 // The pt_regs a user task enters EL0 with (at the top of its stack).
 pt_regs *task_pt_regs(task_struct *t);
 void get_task_struct(task_struct *t);
 void put_task_struct(task_struct *t);
-// Ends current: state TASK_DEAD after the exit state is published; never returns.
+// Ends current with its exit_code (kernel threads: kernel/exit.h do_exit).
 [[noreturn]] void do_task_exit();
+// The last step of an exit (kernel/exit.cpp): TASK_DEAD and the final switch away.
+[[noreturn]] void do_dead_task_schedule();
 // Waits until `child` (a child of current) is a zombie; then unlinks it and drops the parent's
 // reference (the caller keeps its own if it took one).
 void wait_task_zombie(task_struct *child);
+// The task that inherits orphans (PID 1), set when it is created.
+void set_child_reaper(task_struct *t);
 // The task with this pid (not an idle task), with a reference the caller drops with
 // put_task_struct; nullptr when there is none.
 task_struct *find_get_task_by_pid(int pid);

@@ -222,14 +222,17 @@ static bool wants_signal(int sig, const task_struct *t)
 	return sig == SIGKILL || !signal_pending(t);
 }
 
-// Every thread of the group but the caller's (if any) gets SIGKILL and wakes (Linux's
-// zap_other_threads). siglock held.
-static void zap_threads(signal_struct *signal, int code) TA_NO_THREAD_SAFETY_ANALYSIS
+// Every live thread of the group but `skip` gets SIGKILL and wakes (Linux's
+// zap_other_threads; complete_signal skips nobody: the sender may be the victim, which must
+// see the SIGKILL on its way out). siglock held.
+static void zap_threads(signal_struct *signal, int code, task_struct *skip) TA_NO_THREAD_SAFETY_ANALYSIS
 {
 	signal->flags = (signal->flags & ~SIGNAL_STOP_STOPPED) | SIGNAL_GROUP_EXIT;
 	signal->group_exit_code = code;
 	list_for_each(pos, &signal->thread_head) {
 		task_struct *c = list_entry(pos, task_struct, thread_node);
+		if (c == skip || c->exit_state)
+			continue;
 		c->pending.signal |= sigmask(SIGKILL);
 		signal_wake_up(c, true);
 	}
@@ -258,7 +261,7 @@ static void complete_signal(int sig, task_struct *p, bool group) TA_NO_THREAD_SA
 	bool fatal = sig == SIGKILL || (handler == SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig) &&
 					!(t->real_blocked & sigmask(sig)));
 	if (fatal && !(signal->flags & SIGNAL_GROUP_EXIT)) {
-		zap_threads(signal, sig); // the whole group dies at once
+		zap_threads(signal, sig, nullptr); // the whole group dies at once
 		return;
 	}
 	signal_wake_up(t, sig == SIGKILL);
@@ -689,7 +692,7 @@ bool get_signal(ksignal *ksig)
 	sighand_struct *sh = t->sighand;
 	for (;;) {
 		int exit_code;
-		bool stop = false;
+		bool stop = false, thread_only = false;
 		{
 			SpinLockGuard g(sh->siglock);
 			signal_struct *signal = t->signal;
@@ -730,16 +733,25 @@ bool get_signal(ksignal *ksig)
 					}
 					continue;
 				}
-				// Terminate (core-dumping signals too: no core file is written, as with
-				// Linux's RLIMIT_CORE 0, so the status has no 0x80 bit).
-				zap_threads(signal, sig);
-				exit_code = sig;
+				task_struct *ex = signal->group_exec_task;
+				if (sig == SIGKILL && ex && ex != t) {
+					// An exec in another thread ends this one alone (de_thread).
+					exit_code = SIGKILL;
+					thread_only = true;
+				} else {
+					// Terminate (core-dumping signals too: no core file is written, as with
+					// Linux's RLIMIT_CORE 0, so the status has no 0x80 bit).
+					zap_threads(signal, sig, t);
+					exit_code = sig;
+				}
 			}
 		}
 		if (stop) {
 			schedule();
 			continue;
 		}
+		if (thread_only)
+			do_exit(exit_code);
 		do_group_exit(exit_code);
 	}
 }

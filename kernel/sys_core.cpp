@@ -8,6 +8,7 @@
 
 #include "kernel/console.h"
 #include "kernel/exit.h"
+#include "kernel/futex.h"
 #include "core/cpumask.h"
 #include "core/printk.h"
 #include "kernel/process.h"
@@ -316,8 +317,8 @@ long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
 }
 
 // --- process -------------------------------------------------------------------------------------
-long sys_exit(u64 status, u64, u64, u64, u64, u64) { do_exit(exit_status_code(int(status))); }
-long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
+long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->tgid; }
+long sys_gettid(u64, u64, u64, u64, u64, u64) { return cur()->pid; }
 long sys_getppid(u64, u64, u64, u64, u64, u64) { return task_ppid(current); }
 long sys_getuid(u64, u64, u64, u64, u64, u64) { return 0; }
 
@@ -354,6 +355,18 @@ long sys_futex(u64 uaddr, u64 op, u64 val, u64, u64, u64)
 	default:
 		return ENOSYS_;
 	}
+}
+
+void futex_exit_release(task_struct *t)
+{
+	// CLONE_CHILD_CLEARTID: the word is cleared when the thread's mm stays in use by others
+	// (Linux's mm_release), so that a joiner sees the thread gone. With sys_futex's WAIT
+	// above nobody can be asleep on it yet.
+	if (t->clear_child_tid && t->mm && __atomic_load_n(&t->mm->mm_users, __ATOMIC_RELAXED) > 1) {
+		u32 zero = 0;
+		(void)put_user(zero, t->clear_child_tid);
+	}
+	t->clear_child_tid = 0;
 }
 
 // getpriority/setpriority (Linux's kernel/sys.c): PRIO_PROCESS for one task (who 0: the

@@ -21,7 +21,13 @@ struct Table {
 		fn[__NR_newfstatat] = sys_newfstatat;
 		fn[__NR_fstat] = sys_fstat;
 		fn[__NR_exit] = sys_exit;
-		fn[__NR_exit_group] = sys_exit;
+		fn[__NR_exit_group] = sys_exit_group;
+		fn[__NR_wait4] = sys_wait4;
+		fn[__NR_times] = sys_times;
+		fn[__NR_waitid] = sys_waitid;
+		fn[__NR_clone] = sys_clone;
+		fn[__NR_clone3] = sys_clone3;
+		fn[__NR_execve] = sys_execve;
 		fn[__NR_set_tid_address] = sys_set_tid_address;
 		fn[__NR_futex] = sys_futex;
 		fn[__NR_set_robust_list] = sys_set_robust_list;
@@ -51,7 +57,7 @@ struct Table {
 		fn[__NR_geteuid] = sys_getuid;
 		fn[__NR_getgid] = sys_getuid;
 		fn[__NR_getegid] = sys_getuid;
-		fn[__NR_gettid] = sys_getpid;
+		fn[__NR_gettid] = sys_gettid;
 		fn[__NR_brk] = sys_brk;
 		fn[__NR_munmap] = sys_munmap;
 		fn[__NR_mremap] = sys_mremap;

@@ -22,6 +22,7 @@ enum : unsigned {
 	__NR_getgid = 176, __NR_getegid = 177, __NR_gettid = 178, __NR_brk = 214, __NR_munmap = 215,
 	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
 	__NR_getrandom = 278, __NR_rseq = 293,
+	__NR_waitid = 95, __NR_times = 153, __NR_clone = 220, __NR_execve = 221, __NR_wait4 = 260, __NR_clone3 = 435,
 	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
 	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
 	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
@@ -55,6 +56,13 @@ long sys_readlinkat(u64, u64, u64, u64, u64, u64);
 long sys_fstat(u64, u64, u64, u64, u64, u64);
 long sys_newfstatat(u64, u64, u64, u64, u64, u64);
 long sys_exit(u64, u64, u64, u64, u64, u64);
+long sys_exit_group(u64, u64, u64, u64, u64, u64);
+long sys_wait4(u64, u64, u64, u64, u64, u64);
+long sys_times(u64, u64, u64, u64, u64, u64);
+long sys_waitid(u64, u64, u64, u64, u64, u64);
+long sys_clone(u64, u64, u64, u64, u64, u64);
+long sys_clone3(u64, u64, u64, u64, u64, u64);
+long sys_execve(u64, u64, u64, u64, u64, u64);
 long sys_set_tid_address(u64, u64, u64, u64, u64, u64);
 long sys_futex(u64, u64, u64, u64, u64, u64);
 long sys_set_robust_list(u64, u64, u64, u64, u64, u64);
@@ -73,6 +81,7 @@ long sys_reboot(u64, u64, u64, u64, u64, u64);
 long sys_uname(u64, u64, u64, u64, u64, u64);
 long sys_getpid(u64, u64, u64, u64, u64, u64);
 long sys_getppid(u64, u64, u64, u64, u64, u64);
+long sys_gettid(u64, u64, u64, u64, u64, u64);
 long sys_getuid(u64, u64, u64, u64, u64, u64);
 long sys_getrandom(u64, u64, u64, u64, u64, u64);
 long sys_getitimer(u64, u64, u64, u64, u64, u64);

@@ -3,10 +3,14 @@
 // copies of file-image pages, copy-on-write, and the range operations munmap/mprotect/
 // mremap/madvise need. Hardware maintenance goes through asm/pgtable.h.
 //
-// Bookkeeping kept in struct page (no rmap yet: one address space maps each page):
+// Bookkeeping kept in struct page (fork shares pages between address spaces; there is no
+// reverse map yet, only the counts):
 //   table pages: private_ = number of non-empty entries; the table is freed at 0.
-//   user pages:  index = 1 for a page counted in MM_FILEPAGES (a private copy of a file
-//                page not yet written), 0 for MM_ANONPAGES. Both are reset before freeing.
+//   user pages:  _mapcount = mappings in user page tables - 1 (fork raises it with the
+//                refcount); NR_ANON_MAPPED/NR_FILE_MAPPED count pages mapped at least once,
+//                as Linux's page_add_*_rmap. index = 1 for a page counted in MM_FILEPAGES (a
+//                private copy of a file page not yet written, shared read-only by fork),
+//                0 for MM_ANONPAGES; reset when the last reference goes.
 #include <asm/page.h>
 #include <asm/pgtable.h>
 
@@ -59,6 +63,18 @@ static void account_user_page(page *p, mm_counter c, int sign)
 	mod_node_page_state(page_pgdat(p), c == MM_FILEPAGES ? NR_FILE_MAPPED : NR_ANON_MAPPED, sign);
 }
 
+// A mapping of p added or removed; the node counter moves with the first and last one.
+static void page_add_rmap(page *p, mm_counter c)
+{
+	if (__atomic_add_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		account_user_page(p, c, 1);
+}
+static void page_remove_rmap(page *p, mm_counter c)
+{
+	if (__atomic_sub_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		account_user_page(p, c, -1);
+}
+
 static u64 *table_va(u64 desc) { return static_cast<u64 *>(phys_to_virt(PhysAddr(desc & PTE_ADDR_MASK))); }
 static page *table_page_of(const u64 *entry) { return virt_to_page(entry); }
 
@@ -107,13 +123,30 @@ static u64 *walk(mm_struct *mm, unsigned long addr, bool alloc)
 u64 *mm_pte_lookup(const mm_struct *mm, unsigned long addr) { return walk(const_cast<mm_struct *>(mm), addr, false); }
 
 // Pages and tables unlinked from the tables, freed only after the TLB no longer holds them
-// (Linux's mmu_gather: break, flush, then free).
+// (Linux's mmu_gather: break, flush, then free). Pages are kept in an array, not on their
+// lru: a page fork shared may sit in another address space's batch at the same time.
+// Table pages belong to this mm alone and go on a list.
 struct unmap_batch {
-	list_head pages;
+	static constexpr unsigned MAX_PAGES = 256;
+	page *pages[MAX_PAGES];
+	unsigned nr = 0;
 	list_head tables;
 	unsigned long nr_pages = 0;
-	unmap_batch() { INIT_LIST_HEAD(&pages); INIT_LIST_HEAD(&tables); }
+	unmap_batch() { INIT_LIST_HEAD(&tables); }
 };
+
+static void release_batch_pages(unmap_batch &b)
+{
+	for (unsigned i = 0; i < b.nr; i++) {
+		page *p = b.pages[i];
+		// Only the last holder may reset the flag: a page fork shared is still mapped (and
+		// counted by its index) elsewhere.
+		if (page_count(p) == 1)
+			p->index = 0;
+		put_page(p);
+	}
+	b.nr = 0;
+}
 
 static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 {
@@ -122,8 +155,13 @@ static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 	page *p = pfn_to_page(pte_pfn(pte));
 	mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
 	mm->rss_stat[c]--;
-	account_user_page(p, c, -1);
-	list_add(&p->lru, &b.pages);
+	page_remove_rmap(p, c);
+	if (b.nr == unmap_batch::MAX_PAGES) {
+		// Full: no TLB may still map what is freed (Linux's tlb_flush_mmu).
+		flush_tlb_mm(mm);
+		release_batch_pages(b);
+	}
+	b.pages[b.nr++] = p;
 	b.nr_pages++;
 }
 
@@ -131,12 +169,7 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 {
 	if (start < end)
 		flush_tlb_range(mm, start, end);
-	while (!list_empty(&b.pages)) {
-		page *p = list_entry(b.pages.next, page, lru);
-		list_del(&p->lru);
-		p->index = 0;
-		put_page(p);
-	}
+	release_batch_pages(b);
 	while (!list_empty(&b.tables)) {
 		page *p = list_entry(b.tables.next, page, lru);
 		list_del(&p->lru);
@@ -275,6 +308,40 @@ Result move_page_tables(mm_struct *mm, unsigned long old_addr, unsigned long new
 	return {};
 }
 
+Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma)
+{
+	// Private writable memory becomes copy-on-write (Linux's is_cow_mapping): both sides
+	// read-only until the first write, which copies unless the writer is the last holder.
+	bool cow = !(src_vma->vm_flags & VM_SHARED);
+	Result r{};
+	for_each_pte(src, src_vma->vm_start, src_vma->vm_end, [&](u64 *pte, unsigned long addr) {
+		if (r.is_error())
+			return;
+		u64 *d = walk(dst, addr, true);
+		if (!d) {
+			r = Errno::ENOMEM;
+			return;
+		}
+		u64 v = *pte;
+		if (!pte_special(v)) {
+			page *p = pfn_to_page(pte_pfn(v));
+			mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
+			get_page(p);
+			page_add_rmap(p, c);
+			inc_rss(dst, c);
+			if (cow && pte_write(v)) {
+				// Same output address, fewer permissions: no break-before-make; the
+				// parent's TLB is flushed once at the end of dup_mm.
+				v |= PTE_RDONLY;
+				set_pte(pte, v);
+			}
+		}
+		// The zero page (special) is shared as it is: never counted, never freed.
+		set_entry(d, v);
+	});
+	return r;
+}
+
 bool access_permitted(const vm_area_struct *vma, unsigned flags)
 {
 	if (flags & FAULT_FLAG_INSTRUCTION)
@@ -307,7 +374,7 @@ static vm_fault_t do_anonymous_page(vm_area_struct *vma, u64 *pte, unsigned long
 	p->index = 0;
 	map_new_page(vma, pte, addr, p, true);
 	inc_rss(mm, MM_ANONPAGES);
-	account_user_page(p, MM_ANONPAGES, 1);
+	page_add_rmap(p, MM_ANONPAGES);
 	return 0;
 }
 
@@ -334,7 +401,7 @@ static vm_fault_t do_file_page(vm_area_struct *vma, u64 *pte, unsigned long addr
 	p->index = write ? 0 : 1;
 	map_new_page(vma, pte, addr, p, write);
 	inc_rss(mm, write ? MM_ANONPAGES : MM_FILEPAGES);
-	account_user_page(p, write ? MM_ANONPAGES : MM_FILEPAGES, 1);
+	page_add_rmap(p, write ? MM_ANONPAGES : MM_FILEPAGES);
 	return 0;
 }
 
@@ -345,7 +412,10 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 	mm_struct *mm = vma->vm_mm;
 	u64 old = *pte;
 	page *oldp = pte_special(old) ? nullptr : pfn_to_page(pte_pfn(old));
-	if (oldp && page_count(oldp) == 1) {
+	// Reuse when nobody else holds the page (Linux 6.1's do_wp_page rule: the refcount, not
+	// the mapcount, so that a page fork shared is copied by every writer but the last), and
+	// always in a shared mapping, whose writes must be seen by every sharer.
+	if (oldp && (page_count(oldp) == 1 || (vma->vm_flags & VM_SHARED))) {
 		// Sole user: make it writable in place (same output address, no break needed).
 		if (oldp->index == 1) {
 			oldp->index = 0;
@@ -375,11 +445,11 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 	flush_tlb_page(mm, addr);
 	set_entry(pte, mk_user_pte(page_to_pfn(np), vma->vm_flags, true));
 	inc_rss(mm, MM_ANONPAGES);
-	account_user_page(np, MM_ANONPAGES, 1);
+	page_add_rmap(np, MM_ANONPAGES);
 	if (oldp) {
 		mm_counter c = oldp->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
 		mm->rss_stat[c]--;
-		account_user_page(oldp, c, -1);
+		page_remove_rmap(oldp, c);
 		put_page(oldp);
 	}
 	return 0;

@@ -119,6 +119,9 @@ struct mm_context_t {
 inline constexpr unsigned MM_MAX_BACKING = 16;
 
 struct mm_struct {
+	// Users of the address space: tasks sharing it (CLONE_VM threads, a vfork parent's) and
+	// temporary holders (mmget); the last mmput tears it down (Linux's mm_users).
+	int mm_users;
 	rb_root mm_rb;
 	int map_count;
 	u64 *pgd;      // level-0 table (linear-map address), never shared
@@ -154,8 +157,16 @@ ErrorOr<mm_struct *> mm_alloc();
 [[nodiscard]] Result mmap_init();
 // Host tests: forget the caches (after the slab allocator itself was reset).
 void mmap_reset_for_test();
-// Tears down every VMA, page and page table and frees the mm (Linux's mmput+exit_mmap).
+// Drops a user; the last one tears down every VMA, page and page table and frees the mm
+// (Linux's mmput + exit_mmap).
 void mmput(mm_struct *mm);
+inline void mmget(mm_struct *mm) { __atomic_fetch_add(&mm->mm_users, 1, __ATOMIC_RELAXED); }
+// fork without CLONE_VM (Linux's dup_mm + dup_mmap): a new address space with a copy of every
+// VMA; private pages are shared copy-on-write (write-protected in both, refcount and mapcount
+// raised), the zero page stays shared, page tables are the child's own. ENOMEM leaves oldmm
+// as it was (apart from entries already write-protected, which a later write fault resolves)
+// and frees everything copied.
+ErrorOr<mm_struct *> dup_mm(mm_struct *oldmm);
 // Registers a file image for private mappings; nullptr when the table is full.
 const vm_backing *mm_add_backing(mm_struct *mm, const u8 *data, unsigned long size);
 
@@ -239,6 +250,10 @@ void change_protection(mm_struct *mm, unsigned long start, unsigned long end, un
 // place at the destination and the rest at the source (the caller unwinds).
 [[nodiscard]] Result move_page_tables(mm_struct *mm, unsigned long old_addr, unsigned long new_addr,
 				      unsigned long len);
+// Copies the entries of src_vma (in src) into dst (same range) for fork:
+// write-protects private writable pages in both and raises their refcount and mapcount.
+// ENOMEM when a page-table page cannot be allocated (what was copied stays, counted).
+[[nodiscard]] Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma);
 // Frees all page-table pages and the pgd (exit, after every range was zapped).
 void free_pgtables(mm_struct *mm);
 // A zeroed page-table page for a user address space and its release; both keep NR_PAGETABLE.

@@ -236,6 +236,7 @@ ErrorOr<mm_struct *> mm_alloc()
 		return Errno::ENOMEM;
 	}
 	pgd->private_ = 0;
+	mm->mm_users = 1;
 	mm->pgd = static_cast<u64 *>(page_address(pgd));
 	mm->rlimit_stack = DEFAULT_RLIMIT_STACK;
 	mm->max_map_count = DEFAULT_MAX_MAP_COUNT;
@@ -260,6 +261,8 @@ void mmput(mm_struct *mm)
 {
 	if (!mm)
 		return;
+	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
 	destroy_context(mm);
 	while (vm_area_struct *v = vma_first(mm))
 		vma_unlink_free(mm, v);
@@ -273,6 +276,58 @@ void mmput(mm_struct *mm)
 
 // --- mapping ------------------------------------------------------------------------------------
 // The highest fit for len in [lo, hi) among the gaps below the VMAs of v's subtree.
+ErrorOr<mm_struct *> dup_mm(mm_struct *oldmm)
+{
+	mm_struct *mm = TRY(mm_alloc());
+	mm->mmap_base = oldmm->mmap_base;
+	mm->start_code = oldmm->start_code;
+	mm->end_code = oldmm->end_code;
+	mm->start_data = oldmm->start_data;
+	mm->end_data = oldmm->end_data;
+	mm->start_brk = oldmm->start_brk;
+	mm->brk = oldmm->brk;
+	mm->start_stack = oldmm->start_stack;
+	mm->arg_start = oldmm->arg_start;
+	mm->arg_end = oldmm->arg_end;
+	mm->env_start = oldmm->env_start;
+	mm->env_end = oldmm->env_end;
+	mm->rlimit_stack = oldmm->rlimit_stack;
+	mm->max_map_count = oldmm->max_map_count;
+	// ru_maxrss of a child starts at what it shares (Linux's hiwater_rss starts at 0 and the
+	// first fault raises it; copying keeps the child's peak at least its start).
+	for (unsigned i = 0; i < oldmm->nr_backing; i++)
+		mm->backing[i] = oldmm->backing[i];
+	mm->nr_backing = oldmm->nr_backing;
+	Result r{};
+	for (vm_area_struct *v = vma_first(oldmm); v; v = v->vm_next) {
+		vm_area_struct *n = vm_area_alloc(mm);
+		if (!n) {
+			r = Errno::ENOMEM;
+			break;
+		}
+		n->vm_start = v->vm_start;
+		n->vm_end = v->vm_end;
+		n->vm_flags = v->vm_flags;
+		n->vm_pgoff = v->vm_pgoff;
+		// The file images are the mm's own table entries: point at the child's copy.
+		n->vm_file = v->vm_file ? &mm->backing[v->vm_file - oldmm->backing] : nullptr;
+		vma_link(mm, n);
+		mm->total_vm += vma_pages(n);
+		r = copy_page_range(mm, oldmm, v);
+		if (r.is_error())
+			break;
+	}
+	// The parent's entries that became read-only must not stay writable in its TLB (Linux
+	// flushes the whole mm at the end of dup_mmap).
+	flush_tlb_mm(oldmm);
+	if (r.is_error()) {
+		mmput(mm);
+		return r.error();
+	}
+	mm->hiwater_rss = get_mm_rss(mm);
+	return mm;
+}
+
 static bool gap_search_topdown(const vm_area_struct *v, unsigned long len, unsigned long lo, unsigned long hi,
 			       unsigned long *out)
 {
@@ -620,6 +675,17 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 	auto r = mmap_region(mm, addr, len, vm_flags, nullptr, 0);
 	if (r.is_error())
 		return err(r.error());
+	// Shared anonymous memory has no shmem object behind it yet (the Files issue adds one):
+	// its pages are allocated now, so that every process fork gives the mapping sees the
+	// same pages. Linux allocates them lazily from the shmem file; what a program observes
+	// is the same except the memory use.
+	if (vm_flags & VM_SHARED) {
+		if (Result p = mm_populate(mm, addr, len); p.is_error()) {
+			(void)do_munmap(mm, addr, len);
+			return err(Errno::ENOMEM);
+		}
+		return static_cast<long>(addr);
+	}
 	if (flags & MAP_POPULATE)
 		(void)mm_populate(mm, addr, len); // as Linux: population failures are not reported
 	return static_cast<long>(addr);

@@ -529,6 +529,10 @@ def normalize_report(comm, lines):
     return out
 
 
+# User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_signal']
+
+
 def linux_tests():
     if not os.path.exists(LINUX_IMAGE):
         record('linux: Debian\'s Linux Image', False, 'missing %s (tools/setup.sh with SETUP_BENCH=1)'
@@ -548,15 +552,20 @@ def linux_tests():
     if 'Attempted to kill init! exitcode=0x00000000' not in out:
         problems.append('ktest_user did not exit 0 on Linux')
     record('linux: EL0 suite (ktest_user --linux) boot', cases_ok and not problems, '; '.join(problems))
-    # The signal suite (user/ktest_signal.c): the same KTAP cases must pass on Linux.
-    if make('build/user/ktest_signal.elf').returncode == 0:
-        status, out, secs = linux_boot('linux-signal-suite', os.path.join(user, 'ktest_signal.elf'), '-- --linux')
-        cases_ok = parse_ktap('linux-signal', out)
-        ok = status is not None and 'Attempted to kill init! exitcode=0x00000000' in out
-        record('linux: signal suite (ktest_signal --linux) boot', cases_ok and ok,
-               '' if ok else 'ktest_signal did not exit 0 on Linux')
-    else:
-        record('linux: build user/ktest_signal', False, 'make failed')
+    # The process, signal and thread suites: the same binary as /init on Linux; every case
+    # must pass there too (a case that cannot, skips itself on --linux and says why).
+    for prog in LINUX_USER_SUITES:
+        if make('build/user/%s.elf' % prog).returncode != 0:
+            record('linux: build %s' % prog, False, 'make failed')
+            continue
+        status, out, secs = linux_boot('linux-' + prog, os.path.join(user, prog + '.elf'), '-- --linux')
+        cases_ok = parse_ktap('linux-' + prog, out)
+        problems = []
+        if status is None:
+            problems.append('timeout after %d s' % QEMU_TIMEOUT)
+        if 'Attempted to kill init! exitcode=0x00000000' not in out:
+            problems.append('%s did not exit 0 on Linux' % prog)
+        record('linux: %s --linux boot' % prog, cases_ok and not problems, '; '.join(problems))
     # The static glibc signal program (when the cross toolchain built it) must pass there too.
     glibc_signals = os.path.join(user, 'glibc', 'signals.elf')
     if os.path.exists(glibc_signals):

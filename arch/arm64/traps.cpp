@@ -461,7 +461,14 @@ extern "C" void do_el0_sync(pt_regs *regs)
 	die("Oops - bad mode", regs, regs->esr);
 }
 
-extern "C" void do_el0_irq(pt_regs *regs) { do_el1_irq(regs); }
+extern "C" void do_el0_irq(pt_regs *regs)
+{
+	// The tick charges user time to a task it interrupts at EL0 (Linux's user_mode(regs) in
+	// update_process_times).
+	current->tick_from_user = true;
+	do_el1_irq(regs);
+	current->tick_from_user = false;
+}
 
 extern "C" void do_serror(pt_regs *regs)
 {

@@ -546,3 +546,128 @@ TEST_CASE("mmap: MAP_POPULATE faults everything in; mmput frees it all")
 	CHECK(pte_pfn(f.pte(r)) == page_to_pfn(zero_page()));
 	f.finish();
 }
+
+TEST_CASE("fork: dup_mm shares pages copy-on-write; each written page is copied once, the last writer reuses")
+{
+	MmFixture f;
+	constexpr unsigned long N = 32;
+	long a = f.mmap_anon(0, N * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	REQUIRE(a > 0);
+	for (unsigned long i = 0; i < N; i++) {
+		REQUIRE(f.touch(a + i * PAGE_SIZE, true) == 0);
+		*f.kaddr(a + i * PAGE_SIZE) = u8(i);
+	}
+	// A read-only zero-page mapping and a read-only region stay shared as they are.
+	long z = f.mmap_anon(0, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	REQUIRE(f.touch(z, false) == 0);
+	long anon_mapped = global_node_page_state_snapshot(NR_ANON_MAPPED);
+	auto r = dup_mm(f.mm);
+	REQUIRE(!r.is_error());
+	mm_struct *child = r.value();
+	CHECK(validate_mm(child) == 0);
+	CHECK(child->map_count == f.mm->map_count);
+	CHECK(child->total_vm == f.mm->total_vm);
+	CHECK(get_mm_rss(child) == N);
+	// Both sides read-only, the page shared: refcount 2, two mappings, counted once.
+	for (unsigned long i = 0; i < N; i++) {
+		u64 pp = f.pte(a + i * PAGE_SIZE);
+		u64 *cp = mm_pte_lookup(child, a + i * PAGE_SIZE);
+		REQUIRE(cp);
+		CHECK(!pte_write(pp));
+		CHECK(!pte_write(*cp));
+		CHECK(pte_pfn(pp) == pte_pfn(*cp));
+		page *p = pfn_to_page(pte_pfn(pp));
+		CHECK(page_count(p) == 2);
+		CHECK(page_mapcount(p) == 2);
+	}
+	CHECK(global_node_page_state_snapshot(NR_ANON_MAPPED) == anon_mapped);
+	u64 *cz = mm_pte_lookup(child, z);
+	REQUIRE(cz);
+	CHECK(pte_pfn(*cz) == page_to_pfn(zero_page()));
+	CHECK(page_count(zero_page()) == 1);
+	// The child writes every page: N copies, the parent's pages keep their contents.
+	for (unsigned long i = 0; i < N; i++) {
+		unsigned long va = a + i * PAGE_SIZE;
+		vm_area_struct *v = find_vma(child, va);
+		REQUIRE(handle_mm_fault(v, va, FAULT_FLAG_USER | FAULT_FLAG_WRITE) == 0);
+		u64 *cp = mm_pte_lookup(child, va);
+		CHECK(pte_write(*cp));
+		CHECK(pte_pfn(*cp) != pte_pfn(f.pte(va)));
+		page *pp = pfn_to_page(pte_pfn(f.pte(va)));
+		CHECK(page_count(pp) == 1);
+		CHECK(page_mapcount(pp) == 1);
+		page *np = pfn_to_page(pte_pfn(*cp));
+		CHECK(*static_cast<u8 *>(page_address(np)) == u8(i));
+	}
+	CHECK(global_node_page_state_snapshot(NR_ANON_MAPPED) == anon_mapped + long(N));
+	CHECK(get_mm_rss(child) == N);
+	CHECK(get_mm_rss(f.mm) == N);
+	// The parent is now the only holder: its writes reuse in place (PGREUSE), no copies.
+	unsigned long reuse = global_vm_event(PGREUSE);
+	for (unsigned long i = 0; i < N; i++) {
+		unsigned long va = a + i * PAGE_SIZE;
+		unsigned long pfn = pte_pfn(f.pte(va));
+		REQUIRE(f.touch(va, true) == 0);
+		CHECK(pte_pfn(f.pte(va)) == pfn);
+		CHECK(*f.kaddr(va) == u8(i));
+	}
+	CHECK(global_vm_event(PGREUSE) - reuse == N);
+	mmput(child);
+	CHECK(global_node_page_state_snapshot(NR_ANON_MAPPED) == anon_mapped);
+	f.finish();
+}
+
+TEST_CASE("fork: the child's exit leaves the parent's pages for in-place reuse; ENOMEM in dup_mm loses nothing")
+{
+	MmFixture f;
+	long a = f.mmap_anon(0, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	for (unsigned long i = 0; i < 8; i++)
+		REQUIRE(f.touch(a + i * PAGE_SIZE, true) == 0);
+	auto r = dup_mm(f.mm);
+	REQUIRE(!r.is_error());
+	mmput(r.value());
+	for (unsigned long i = 0; i < 8; i++) {
+		page *p = pfn_to_page(pte_pfn(f.pte(a + i * PAGE_SIZE)));
+		CHECK(page_count(p) == 1);
+		CHECK(page_mapcount(p) == 1);
+	}
+	kmem_cache_shrink_all();
+	drain_all_pages(nullptr);
+	// dup_mm with memory running out at every point it allocates: take every free page,
+	// give back one more each round. Each failure frees what was copied.
+	unsigned long free_now = nr_free_pages();
+	int failed = 0, succeeded = 0;
+	for (int room = 0; room < 24; room++) {
+		std::vector<page *> hog;
+		while (page *p = alloc_page(GFP_KERNEL | __GFP_NOWARN))
+			hog.push_back(p);
+		for (int i = 0; i < room && !hog.empty(); i++) {
+			__free_page(hog.back());
+			hog.pop_back();
+		}
+		auto d = dup_mm(f.mm);
+		if (d.is_error()) {
+			CHECK(d.error() == Error(Errno::ENOMEM));
+			failed++;
+		} else {
+			CHECK(validate_mm(d.value()) == 0);
+			CHECK(get_mm_rss(d.value()) == 8);
+			mmput(d.value());
+			succeeded++;
+		}
+		for (page *p : hog)
+			__free_page(p);
+		kmem_cache_shrink_all();
+		drain_all_pages(nullptr);
+		CHECK(nr_free_pages() == free_now);
+		CHECK(validate_mm(f.mm) == 0);
+		for (unsigned long i = 0; i < 8; i++) {
+			page *p = pfn_to_page(pte_pfn(f.pte(a + i * PAGE_SIZE)));
+			CHECK(page_count(p) == 1);
+			CHECK(page_mapcount(p) == 1);
+		}
+	}
+	CHECK(failed > 0);
+	CHECK(succeeded > 0);
+	f.finish();
+}
