@@ -19,6 +19,10 @@
 #define __NR_rt_sigtimedwait 137
 #define __NR_rt_sigreturn 139
 #define EAGAIN 11
+#define ECHILD 10
+#define __NR_clone 220
+#define __NR_wait4 260
+#define __NR_getppid 173
 
 #define SIGILL 4
 #define SIGTRAP 5
@@ -640,6 +644,97 @@ static void test_nanosleep_eintr(void)
 	sigaction_(SIGALRM, (void *)0, 0, 0, 0);
 }
 
+static long fork_(void) { return syscall5(__NR_clone, SIGCHLD, 0, 0, 0, 0); }
+static long wait4_(long pid, int *st) { return syscall4(__NR_wait4, pid, st, 0, 0); }
+static void child_exit(int code) { syscall1(__NR_exit_group, code); }
+
+/* SIGCHLD carries the child's end: CLD_EXITED with the exit status, CLD_KILLED with the
+ * signal (no CLD_DUMPED and no core bit in the wait status: nothing is dumped). */
+static void test_sigchld_info(void)
+{
+	unsigned long set = M(SIGCHLD), old;
+	struct timespec forever = {1000, 0};
+	ksiginfo_t si;
+	int st = -1;
+	ASSERT_EQ(sigprocmask_(SIG_BLOCK, set, &old), 0);
+	long pid = fork_();
+	ASSERT(pid >= 0);
+	if (pid == 0)
+		child_exit(3);
+	EXPECT_EQ(syscall4(__NR_rt_sigtimedwait, &set, &si, &forever, 8), SIGCHLD);
+	EXPECT_EQ(si.si_code, 1); /* CLD_EXITED */
+	EXPECT_EQ(si.f.kill.pid, pid);
+	EXPECT_EQ(*(int *)((char *)&si + 24), 3); /* si_status */
+	EXPECT_EQ(wait4_(pid, &st), pid);
+	EXPECT_EQ(st, 3 << 8);
+	for (int k = 0; k < 2; k++) {
+		int sig = k ? 3 /* SIGQUIT: "core" */ : 15;
+		pid = fork_();
+		ASSERT(pid >= 0);
+		if (pid == 0) {
+			kill_(sys_getpid(), sig);
+			child_exit(9);
+		}
+		EXPECT_EQ(syscall4(__NR_rt_sigtimedwait, &set, &si, &forever, 8), SIGCHLD);
+		EXPECT_EQ(si.si_code, 2); /* CLD_KILLED */
+		EXPECT_EQ(si.f.kill.pid, pid);
+		EXPECT_EQ(*(int *)((char *)&si + 24), sig);
+		EXPECT_EQ(wait4_(pid, &st), pid);
+		EXPECT_EQ(st, sig); /* WIFSIGNALED, no WCOREDUMP */
+	}
+	sigprocmask_(SIG_SETMASK, old, 0);
+}
+
+/* SA_RESTART: a wait4 interrupted by a handled signal is restarted (pc back on the svc, x0 =
+ * the pid again) and reaps the child; without it, wait4 returns -EINTR. The child keeps
+ * signalling until the handler sees it interrupted the parent's wait4, and only then does
+ * the handler kill it: the outcome does not depend on timing. */
+static volatile long victim;
+static volatile int restart_seen, eintr_seen;
+static void restart_handler(int sig, ksiginfo_t *si, void *ucv)
+{
+	struct kucontext *uc = ucv;
+	if (uc->regs[8] != __NR_wait4 || !victim)
+		return;
+	if (uc->regs[0] == (unsigned long)victim && *(unsigned *)uc->pc == 0xd4000001) /* at the svc again */
+		restart_seen++;
+	if (uc->regs[0] == (unsigned long)-EINTR)
+		eintr_seen++;
+	kill_(victim, SIGKILL);
+	victim = 0;
+}
+
+static void test_sa_restart_wait4(void)
+{
+	for (int restart = 1; restart >= 0; restart--) {
+		restart_seen = eintr_seen = 0;
+		ASSERT_EQ(sigaction_(SIGUSR1, restart_handler, SA_SIGINFO | (restart ? SA_RESTART : 0), 0, 0), 0);
+		long parent = sys_getpid();
+		long pid = fork_();
+		ASSERT(pid >= 0);
+		if (pid == 0) {
+			struct timespec ms = {0, 1000000};
+			for (;;) {
+				kill_(parent, SIGUSR1);
+				syscall2(__NR_nanosleep, &ms, 0);
+			}
+		}
+		victim = pid;
+		int st = -1;
+		long r = wait4_(pid, &st);
+		if (restart) {
+			EXPECT_EQ(r, pid);
+			EXPECT_EQ(restart_seen, 1);
+		} else {
+			EXPECT_EQ(r, -EINTR);
+			EXPECT_EQ(eintr_seen, 1);
+			EXPECT_EQ(wait4_(pid, &st), pid);
+		}
+		EXPECT_EQ(st, SIGKILL);
+		sigaction_(SIGUSR1, (void *)0, 0, 0, 0);
+	}
+}
+
 /* Without SA_RESTORER (glibc on arm64 never sets it) the handler returns through the kernel's
  * trampoline: Linux's vDSO __kernel_rt_sigreturn, this kernel's trampoline page. */
 static void test_no_restorer(void)
@@ -669,6 +764,8 @@ static const struct ktest_case signal_cases[] = {
 	{"alarm_sigsuspend", test_alarm_sigsuspend},
 	{"nanosleep_eintr", test_nanosleep_eintr},
 	{"no_restorer", test_no_restorer},
+	{"sigchld_info", test_sigchld_info},
+	{"sa_restart_wait4", test_sa_restart_wait4},
 };
 static const struct ktest_suite suites[] = {KTEST_SUITE("signal", signal_cases)};
 
