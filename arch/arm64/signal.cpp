@@ -61,7 +61,7 @@ bool get(void *dst, u64 uaddr, u64 n) { return copy_from_user(dst, reinterpret_c
 // The task's FP/SIMD registers are live in the CPU while it runs in the kernel (C++ here never
 // touches them); they are saved into thread.uw_fpsimd with preemption off, so that a context
 // switch in between cannot save stale or newer values over them.
-void fpsimd_preserve_current_state(user_fpsimd_state *out)
+void sigframe_save_fpsimd(user_fpsimd_state *out)
 {
 	task_struct *t = current;
 	preempt_disable();
@@ -70,7 +70,7 @@ void fpsimd_preserve_current_state(user_fpsimd_state *out)
 	preempt_enable();
 }
 
-void fpsimd_update_current_state(const user_fpsimd_state *st)
+void sigreturn_load_fpsimd(const user_fpsimd_state *st)
 {
 	task_struct *t = current;
 	preempt_disable();
@@ -159,7 +159,7 @@ int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 	fpsimd_context fp;
 	memset(&fp, 0, sizeof(fp));
 	user_fpsimd_state st;
-	fpsimd_preserve_current_state(&st);
+	sigframe_save_fpsimd(&st);
 	fp.head.magic = FPSIMD_MAGIC;
 	fp.head.size = sizeof(fp);
 	fp.fpsr = st.fpsr;
@@ -328,7 +328,7 @@ long sys_rt_sigreturn(u64, u64, u64, u64, u64, u64)
 		goto badframe;
 	if (restore_altstack(frame + offsetof(rt_sigframe, uc.uc_stack)))
 		goto badframe;
-	fpsimd_update_current_state(&st);
+	sigreturn_load_fpsimd(&st);
 	memcpy(regs->regs, h.regs, sizeof(regs->regs));
 	regs->sp = h.sp;
 	regs->pc = h.pc;
