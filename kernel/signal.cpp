@@ -808,7 +808,9 @@ bool do_notify_parent(task_struct *tsk, int sig)
 			if (ka.handler == SIG_IGN)
 				sig = 0;
 		}
-		if (sig > 0 && sig <= _NSIG)
+		// Kernel threads take no signals (send_signal_info's rule): nothing is queued for a
+		// kernel parent such as the test runner, which waits on wait_chldexit instead.
+		if (sig > 0 && sig <= _NSIG && !(parent->flags & PF_KTHREAD))
 			send_signal_locked(sig, &info, parent, true);
 	}
 	wake_up(&parent->signal->wait_chldexit);

@@ -244,8 +244,8 @@ long kill_all(int sig)
 			SpinLockGuard g(tasklist_lock);
 			list_for_each(pos, &task_list) {
 				task_struct *p = list_entry(pos, task_struct, tasks);
-				if (p->exit_state || p->group_leader != p || p->tgid <= 1 || p->tgid == self ||
-				    (p->flags & PF_KTHREAD))
+				// Kernel threads count as on Linux (they take nothing: send_signal_info).
+				if (p->exit_state || p->group_leader != p || p->tgid <= 1 || p->tgid == self)
 					continue;
 				if (seen++ < skip)
 					continue;

@@ -735,6 +735,39 @@ static void test_sa_restart_wait4(void)
 	}
 }
 
+/* kill(-1): every process but init and the caller. A forked child (which inherits the
+ * handler and only waits) gets it and exits 5; the caller does not. */
+static volatile long kill_all_parent;
+static void kill_all_handler(int sig)
+{
+	if (sys_getpid() != kill_all_parent)
+		child_exit(5);
+	hits++;
+}
+
+static void test_kill_minus_one(void)
+{
+	reset();
+	unsigned long old, none = 0;
+	kill_all_parent = sys_getpid();
+	ASSERT_EQ(sigaction_(SIGUSR2, kill_all_handler, 0, 0, 0), 0);
+	/* Blocked across fork, so that the child cannot miss it before it waits. */
+	ASSERT_EQ(sigprocmask_(SIG_BLOCK, M(SIGUSR2), &old), 0);
+	long pid = fork_();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		for (;;)
+			syscall2(__NR_rt_sigsuspend, &none, 8);
+	}
+	EXPECT_EQ(kill_(-1, SIGUSR2), 0);
+	int st = -1;
+	EXPECT_EQ(wait4_(pid, &st), pid);
+	EXPECT_EQ(st, 5 << 8);
+	sigprocmask_(SIG_SETMASK, old, 0);
+	EXPECT_EQ(hits, 0);
+	sigaction_(SIGUSR2, (void *)0, 0, 0, 0);
+}
+
 /* Without SA_RESTORER (glibc on arm64 never sets it) the handler returns through the kernel's
  * trampoline: Linux's vDSO __kernel_rt_sigreturn, this kernel's trampoline page. */
 static void test_no_restorer(void)
@@ -766,6 +799,7 @@ static const struct ktest_case signal_cases[] = {
 	{"no_restorer", test_no_restorer},
 	{"sigchld_info", test_sigchld_info},
 	{"sa_restart_wait4", test_sa_restart_wait4},
+	{"kill_minus_one", test_kill_minus_one},
 };
 static const struct ktest_suite suites[] = {KTEST_SUITE("signal", signal_cases)};
 
