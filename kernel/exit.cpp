@@ -188,10 +188,13 @@ void forget_original_parent(task_struct *t, list_head *dead) TA_REQ(tasklist_loc
 			}
 			continue;
 		}
-		// Every thread of the child's group reports to the new parent (getppid).
+		// Every thread of the child's group reports to the new parent (getppid), and one
+		// that asked for it learns of the loss (prctl PR_SET_PDEATHSIG).
 		list_for_each(tpos, &c->signal->thread_head) {
 			task_struct *th = list_entry(tpos, task_struct, thread_node);
 			th->parent = th->real_parent = reaper;
+			if (th->pdeath_signal && !c->exit_state)
+				send_sig(th->pdeath_signal, th, true);
 		}
 		c->parent = c->real_parent = reaper;
 		// Orphans given to a kernel thread (PID 1 while it runs the self-tests) reap

@@ -16,3 +16,8 @@
 inline constexpr int exit_status_code(int status) { return (status & 0xff) << 8; }
 inline constexpr bool status_exited(int code) { return (code & 0x7f) == 0; }
 inline constexpr int status_termsig(int code) { return code & 0x7f; }
+
+// The encoding user space decodes with WIFEXITED/WEXITSTATUS/WTERMSIG (glibc's bits/waitstatus.h).
+static_assert(exit_status_code(42) == 0x2a00 && status_exited(0x2a00) && !status_exited(9));
+static_assert(status_termsig(9) == 9 && status_termsig(0x8b) == 11); // 0x80: core dumped
+static_assert(exit_status_code(0x1ff) == 0xff00);                     // only the low byte counts

@@ -115,12 +115,23 @@ ErrorOr<task_struct *> copy_process(const kernel_clone_args &args)
 			mmget(cur->mm);
 			p->mm = cur->mm;
 		} else {
-			auto m = dup_mm(cur->mm);
-			if (m.is_error()) {
-				free_unlinked_task(p);
-				return m.error();
+			// Other threads must not change the mm while it is copied (Linux's
+			// mmap_write_lock_killable(oldmm) in dup_mmap).
+			mm_struct *nm = nullptr;
+			Errno err = Errno::OK;
+			{
+				WriteGuard g(cur->mm->mmap_lock);
+				auto m = dup_mm(cur->mm);
+				if (m.is_error())
+					err = m.error().code();
+				else
+					nm = m.value();
 			}
-			p->mm = m.value();
+			if (!nm) {
+				free_unlinked_task(p);
+				return err;
+			}
+			p->mm = nm;
 		}
 	}
 	auto fail = [&](Errno e) -> ErrorOr<task_struct *> {

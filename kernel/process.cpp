@@ -155,6 +155,7 @@ static void vma_addr_suffix(char *buf, usize n, const task_struct *t, u64 pc)
 	buf[0] = 0;
 	if (!t->mm)
 		return;
+	ReadGuard g(t->mm->mmap_lock); // other threads may be changing the mm
 	vm_area_struct *v = find_vma(t->mm, pc);
 	if (!v || v->vm_start > pc || !v->vm_file)
 		return;

@@ -192,6 +192,8 @@ struct task_struct {
 	int exit_code;   // Linux's wait status once exiting
 	int exit_signal; // sent to the parent at exit (SIGCHLD, or 0 / -1 for threads)
 	bool autoreap;   // an orphan whose new parent (a kernel thread) will not reap it
+	int pdeath_signal; // prctl(PR_SET_PDEATHSIG): sent when the parent exits
+	bool no_new_privs;
 	signal_struct *signal;
 	sighand_struct *sighand;
 	sigpending pending;    // thread-directed signals (siglock)

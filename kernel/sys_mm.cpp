@@ -2,6 +2,7 @@
 #include <asm/arch_timer.h>
 #include <asm/uaccess.h>
 
+#include "core/rwsem.h"
 #include "kernel/process.h"
 #include "kernel/syscalls.h"
 #include "kstd/string.h"
@@ -11,20 +12,44 @@ static constexpr long EFAULT_ = -14, EINVAL_ = -22, ESRCH_ = -3;
 
 static mm_struct *cur_mm() { return current_task()->mm; }
 
-long sys_brk(u64 brk, u64, u64, u64, u64, u64) { return static_cast<long>(ksys_brk(cur_mm(), brk)); }
+// Every address-space syscall holds mmap_lock for writing: other threads of the process
+// fault and map in the same mm (Linux takes it for reading in madvise and a few others;
+// exclusive is the conservative choice until faults run in parallel with SMP).
+long sys_brk(u64 brk, u64, u64, u64, u64, u64)
+{
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return static_cast<long>(ksys_brk(mm, brk));
+}
 long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 {
-	return ksys_mmap(cur_mm(), addr, len, prot, flags, fd, off);
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_mmap(mm, addr, len, prot, flags, fd, off);
 }
-long sys_munmap(u64 addr, u64 len, u64, u64, u64, u64) { return ksys_munmap(cur_mm(), addr, len); }
-long sys_mprotect(u64 start, u64 len, u64 prot, u64, u64, u64) { return ksys_mprotect(cur_mm(), start, len, prot); }
+long sys_munmap(u64 addr, u64 len, u64, u64, u64, u64)
+{
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_munmap(mm, addr, len);
+}
+long sys_mprotect(u64 start, u64 len, u64 prot, u64, u64, u64)
+{
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_mprotect(mm, start, len, prot);
+}
 long sys_mremap(u64 addr, u64 old_len, u64 new_len, u64 flags, u64 new_addr, u64)
 {
-	return ksys_mremap(cur_mm(), addr, old_len, new_len, flags, new_addr);
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_mremap(mm, addr, old_len, new_len, flags, new_addr);
 }
 long sys_madvise(u64 start, u64 len, u64 behavior, u64, u64, u64)
 {
-	return ksys_madvise(cur_mm(), start, len, static_cast<int>(behavior));
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_madvise(mm, start, len, static_cast<int>(behavior));
 }
 
 // struct rusage (asm-generic): two timevals then 14 longs.

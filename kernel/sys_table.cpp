@@ -24,6 +24,7 @@ struct Table {
 		fn[__NR_exit_group] = sys_exit_group;
 		fn[__NR_wait4] = sys_wait4;
 		fn[__NR_times] = sys_times;
+		fn[__NR_prctl] = sys_prctl;
 		fn[__NR_waitid] = sys_waitid;
 		fn[__NR_clone] = sys_clone;
 		fn[__NR_clone3] = sys_clone3;

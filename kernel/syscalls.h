@@ -22,7 +22,7 @@ enum : unsigned {
 	__NR_getgid = 176, __NR_getegid = 177, __NR_gettid = 178, __NR_brk = 214, __NR_munmap = 215,
 	__NR_mremap = 216, __NR_mmap = 222, __NR_mprotect = 226, __NR_madvise = 233, __NR_prlimit64 = 261,
 	__NR_getrandom = 278, __NR_rseq = 293,
-	__NR_waitid = 95, __NR_times = 153, __NR_clone = 220, __NR_execve = 221, __NR_wait4 = 260, __NR_clone3 = 435,
+	__NR_waitid = 95, __NR_times = 153, __NR_prctl = 167, __NR_clone = 220, __NR_execve = 221, __NR_wait4 = 260, __NR_clone3 = 435,
 	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
 	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
 	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
@@ -59,6 +59,7 @@ long sys_exit(u64, u64, u64, u64, u64, u64);
 long sys_exit_group(u64, u64, u64, u64, u64, u64);
 long sys_wait4(u64, u64, u64, u64, u64, u64);
 long sys_times(u64, u64, u64, u64, u64, u64);
+long sys_prctl(u64, u64, u64, u64, u64, u64);
 long sys_waitid(u64, u64, u64, u64, u64, u64);
 long sys_clone(u64, u64, u64, u64, u64, u64);
 long sys_clone3(u64, u64, u64, u64, u64, u64);

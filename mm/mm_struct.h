@@ -17,11 +17,13 @@
 // - Nothing here assumes a single address space; the hardware side (ASID, TTBR0, TLB
 //   maintenance) is the arch seam in asm/pgtable.h.
 //
-// Locking: one user program runs at a time and the mm is only touched from its syscalls
-// and faults, so there is no mmap_lock yet; every function here needs the caller to hold
-// the (future) mmap_lock for writing, handle_mm_fault for reading.
+// Locking: mm->mmap_lock (a sleeping rw_semaphore). Every function here needs the caller to
+// hold it; the syscalls and fork take it for writing, and so do faults for now (the page
+// tables have no lock of their own yet: faults of one mm are serialized until SMP brings
+// Linux's read-locked faults with page-table spinlocks).
 #pragma once
 
+#include "core/rwsem.h"
 #include "kstd/rbtree.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
@@ -122,6 +124,7 @@ struct mm_struct {
 	// Users of the address space: tasks sharing it (CLONE_VM threads, a vfork parent's) and
 	// temporary holders (mmget); the last mmput tears it down (Linux's mm_users).
 	int mm_users;
+	rw_semaphore mmap_lock;
 	rb_root mm_rb;
 	int map_count;
 	u64 *pgd;      // level-0 table (linear-map address), never shared

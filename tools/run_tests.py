@@ -531,6 +531,8 @@ def normalize_report(comm, lines):
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
 LINUX_USER_SUITES = ['ktest_proc', 'ktest_signal']
+# Static glibc programs (user/glibc/<name>.c) run on Linux as /init: (name, line that says ok).
+LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('signals', r'^signals: all passed$')]
 
 
 def linux_tests():
@@ -566,12 +568,19 @@ def linux_tests():
         if 'Attempted to kill init! exitcode=0x00000000' not in out:
             problems.append('%s did not exit 0 on Linux' % prog)
         record('linux: %s --linux boot' % prog, cases_ok and not problems, '; '.join(problems))
-    # The static glibc signal program (when the cross toolchain built it) must pass there too.
-    glibc_signals = os.path.join(user, 'glibc', 'signals.elf')
-    if os.path.exists(glibc_signals):
-        status, out, secs = linux_boot('linux-glibc-signals', glibc_signals, '')
-        ok = 'signals: all passed' in out and 'Attempted to kill init! exitcode=0x00000000' in out
-        record('linux: glibc/signals passes on Linux', ok, '' if ok else 'see build/test-logs/linux-glibc-signals')
+    for prog, ok_line in LINUX_GLIBC_PROGRAMS:
+        elf = os.path.join(user, 'glibc', prog + '.elf')
+        if make(os.path.relpath(elf, TOP)).returncode != 0 or not os.path.exists(elf):
+            record('linux: build glibc/%s' % prog, False, 'make failed (aarch64-linux-gnu-gcc missing?)')
+            continue
+        status, out, secs = linux_boot('linux-glibc-' + prog, elf, '')
+        plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+        problems = []
+        if not re.search(ok_line, plain, re.M):
+            problems.append('no /%s/' % ok_line)
+        if 'Attempted to kill init! exitcode=0x00000000' not in out:
+            problems.append('glibc/%s did not exit 0 on Linux' % prog)
+        record('linux: static glibc %s runs as on this kernel' % prog, not problems, '; '.join(problems))
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).
@@ -767,6 +776,14 @@ def main():
                      [r'^BUG: scheduling while atomic: init/1/0x00000001, IRQs on$', r'WARNING: CPU',
                       r'crashtest: schedule\(\) in atomic context refused, task still running',
                       r'reboot: Power down \(status 0\)'], stdin_data='crash sleep_atomic\npoweroff\n')
+            # A fork bomb in 128 MiB, each process writing 256 KiB: fork runs out of memory
+            # (ENOMEM) or tasks (EAGAIN), faults that find no memory kill their task, and then
+            # everything is reaped: the kernel stays up and `run` finds every page back.
+            scenario('virt: a fork bomb bounded by memory leaves the kernel up and every page back', 'qemu-virt', '',
+                     0, [r'fork_bomb: \d+ processes, then fork returned -1[12]: ok',
+                         r'/bin/fork_bomb: exited with status 0', r'reboot: Power down \(status 0\)'],
+                     stdin_data='run /bin/fork_bomb\npoweroff\n',
+                     forbid=(r'free pages \d+ before',) + tuple(re.escape(p) for p in OOPS_PATTERNS), MEM='128M')
             scenario('virt: piped console input runs commands', 'qemu-virt', '', 0,
                      [r'^kernel> help$', r'^  dmesg\s+print the kernel log buffer',
                       r'reboot: Power down \(status 0\)'], stdin_data='help\npoweroff\n')

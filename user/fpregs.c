@@ -1,7 +1,13 @@
-/* FP/SIMD and thread-pointer state across context switches: fills v0-v31, FPCR, FPSR and
- * TPIDR_EL0 with a pattern from its pid, then yields and spins many times while other copies
- * of itself do the same with their own patterns, checking every register after each switch.
- * Exits 0 when every check passed, 1 at the first mismatch (with the count of bad registers).
+/* FP/SIMD, general-purpose and thread-pointer state across context switches: fills v0-v31,
+ * FPCR, FPSR and TPIDR_EL0 with a pattern from its thread id, then yields and spins many
+ * times while other copies of itself do the same with their own patterns, checking every
+ * register after each switch; between yields it also spins with x1-x28 holding a pattern,
+ * long enough for the tick to preempt it, and checks those. Exits 0 when every check passed,
+ * 1 at the first mismatch (with the count of bad registers).
+ *
+ * `fpregs --threads N` runs the same loop in N threads of one process (raw clone with
+ * CLONE_VM|CLONE_THREAD, each with its own TPIDR_EL0 via CLONE_SETTLS), so that switches
+ * between threads of one address space are checked too.
  * The C code is -mgeneral-regs-only: only fp_fill/fp_check below touch the FP registers. */
 #include "lib/ulib.h"
 
@@ -56,21 +62,122 @@ __asm__(".text\n"
 	"	mov	x0, x11\n"
 	"	ret\n");
 
-int main(int argc, char **argv, char **envp)
+/* x1-x28 hold seed+n while x0 counts down from iters; returns how many differ after. */
+long gp_spin_check(unsigned long seed, unsigned long iters);
+__asm__(".text\n"
+	".globl gp_spin_check\n"
+	"gp_spin_check:\n"
+	"	stp	x29, x30, [sp, #-96]!\n"
+	"	stp	x19, x20, [sp, #16]\n"
+	"	stp	x21, x22, [sp, #32]\n"
+	"	stp	x23, x24, [sp, #48]\n"
+	"	stp	x25, x26, [sp, #64]\n"
+	"	stp	x27, x28, [sp, #80]\n"
+	"	mov	x29, x0\n" /* seed */
+	"	mov	x0, x1\n"  /* iterations */
+	".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28\n"
+	"	add	x\\n, x29, #\\n\n"
+	".endr\n"
+	"1:	subs	x0, x0, #1\n"
+	"	b.ne	1b\n"
+	"	mov	x30, #0\n"
+	".irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28\n"
+	"	sub	x\\n, x\\n, x29\n"
+	"	cmp	x\\n, #\\n\n"
+	"	cinc	x30, x30, ne\n"
+	".endr\n"
+	"	mov	x0, x30\n"
+	"	ldp	x19, x20, [sp, #16]\n"
+	"	ldp	x21, x22, [sp, #32]\n"
+	"	ldp	x23, x24, [sp, #48]\n"
+	"	ldp	x25, x26, [sp, #64]\n"
+	"	ldp	x27, x28, [sp, #80]\n"
+	"	ldp	x29, x30, [sp], #96\n"
+	"	ret\n");
+
+static int rounds = 300;
+static volatile int failures;
+
+static int run_checks(void)
 {
-	unsigned long seed = (unsigned long)syscall0(__NR_getpid) * 0x10001ul + 0x5a5a0000ul;
-	int rounds = 300;
+	unsigned long seed = (unsigned long)syscall0(__NR_gettid) * 0x10001ul + 0x5a5a0000ul;
 	fp_fill(seed);
 	for (int i = 0; i < rounds; i++) {
 		syscall0(__NR_sched_yield);
-		for (volatile int s = 0; s < 3000; s++)
-			;
-		long bad = fp_check(seed);
+		long bad = gp_spin_check(seed, 100000);
+		if (bad) {
+			printf("fpregs: %ld general registers wrong after round %d\n", bad, i);
+			return 1;
+		}
+		bad = fp_check(seed);
 		if (bad) {
 			printf("fpregs: %ld registers wrong after round %d\n", bad, i);
 			return 1;
 		}
 	}
-	printf("fpregs: %d rounds ok\n", rounds);
+	return 0;
+}
+
+#define __NR_clone 220
+#define CLONE_THREADS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x80000 | 0x200000) /* VM FS FILES SIGHAND THREAD SETTLS CHILD_CLEARTID */
+
+static void thread_main(void)
+{
+	if (run_checks())
+		failures = 1;
+	syscall1(__NR_exit, 0);
+}
+
+/* clone on a new stack: the child calls thread_main, which never returns. */
+static long start_thread(void *stack_top, int *ctid, unsigned long tls)
+{
+	register long x8 __asm__("x8") = __NR_clone;
+	register unsigned long x0 __asm__("x0") = CLONE_THREADS;
+	register void *x1 __asm__("x1") = stack_top;
+	register long x2 __asm__("x2") = 0;
+	register unsigned long x3 __asm__("x3") = tls;
+	register int *x4 __asm__("x4") = ctid;
+	register void (*x9)(void) __asm__("x9") = thread_main;
+	__asm__ volatile("svc #0\n"
+			 "cbnz x0, 1f\n"
+			 "blr x9\n"
+			 "1:\n"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x9)
+			 : "memory", "x30");
+	return (long)x0;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	int threads = 0;
+	if (argc == 3 && strcmp(argv[1], "--threads") == 0)
+		threads = (int)strtoul(argv[2], 0, 10);
+	if (threads <= 0) {
+		if (run_checks())
+			return 1;
+		printf("fpregs: %d rounds ok\n", rounds);
+		return 0;
+	}
+	if (threads > 8)
+		threads = 8;
+	static int ctid[8];
+	size_t sz = 8 * 16 * PAGE_SIZE;
+	char *stacks = (char *)sys_mmap(0, sz, 3, 0x22, -1, 0);
+	if (is_err((long)stacks))
+		return 2;
+	for (int i = 0; i < threads; i++) {
+		ctid[i] = -1;
+		if (start_thread(stacks + (i + 1) * 16 * PAGE_SIZE, &ctid[i], 0) <= 0)
+			return 3;
+	}
+	int bad = run_checks();
+	/* CLONE_CHILD_CLEARTID: each word goes to 0 when its thread is gone. */
+	for (int i = 0; i < threads; i++)
+		while (__atomic_load_n(&ctid[i], __ATOMIC_ACQUIRE) != 0)
+			syscall0(__NR_sched_yield);
+	if (bad || failures)
+		return 1;
+	printf("fpregs: %d threads x %d rounds ok\n", threads + 1, rounds);
 	return 0;
 }

@@ -566,6 +566,34 @@ static void t_nproc_limit_bounds_fork_bomb(void)
 	EXPECT_EQ(reap(pid), 0);
 }
 
+#define __NR_prctl 167
+static void t_prctl_name(void)
+{
+	char name[16];
+	memset(name, 'x', sizeof(name));
+	EXPECT_EQ(syscall2(__NR_prctl, 16 /* PR_GET_NAME */, name), 0);
+	EXPECT(name[15] == 0);
+	EXPECT_EQ(syscall2(__NR_prctl, 15 /* PR_SET_NAME */, "a-very-long-thread-name"), 0);
+	EXPECT_EQ(syscall2(__NR_prctl, 16, name), 0);
+	EXPECT_EQ(strcmp(name, "a-very-long-thr"), 0); /* 15 characters kept */
+	/* A forked child inherits the name; exec sets it from the file. */
+	volatile long *sh = (volatile long *)shared_page();
+	ASSERT(!is_err((long)sh));
+	long pid = sys_fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		char n[16];
+		syscall2(__NR_prctl, 16, n);
+		sh[0] = strcmp(n, "a-very-long-thr") == 0;
+		p_exit_group(0);
+	}
+	EXPECT_EQ(reap(pid), 0);
+	EXPECT_EQ(sh[0], 1);
+	EXPECT_EQ(syscall2(__NR_prctl, 16, (char *)8), -EFAULT);
+	EXPECT_EQ(syscall2(__NR_prctl, 0x7fff, 0), -EINVAL);
+	sys_munmap((void *)sh, PAGE_SIZE);
+}
+
 static const struct ktest_case proc_cases[] = {
 	{"fork_returns_twice", t_fork_returns_twice},
 	{"cow_isolation_and_fault_counts", t_cow_isolation_and_fault_counts},
@@ -583,6 +611,7 @@ static const struct ktest_case proc_cases[] = {
 	{"leader_exits_first", t_leader_exits_first},
 	{"rusage_children", t_rusage_children},
 	{"nproc_limit_bounds_fork_bomb", t_nproc_limit_bounds_fork_bomb},
+	{"prctl_name", t_prctl_name},
 };
 
 static const struct ktest_suite suites[] = {

@@ -17,7 +17,7 @@ USER_CLANG_INC = $(eval USER_CLANG_INC := $(shell $(CLANG) -print-resource-dir)/
 USER_CFLAGS = --target=aarch64-linux-gnu -mcpu=cortex-a53 -std=gnu11 -O2 -g \
 	-ffreestanding -fno-builtin -nostdlib -nostdinc -isystem $(USER_CLANG_INC) \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-mgeneral-regs-only -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	-mgeneral-regs-only -mno-outline-atomics -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
 	-MMD -MP -I$(USER_DIR)
 USER_CFLAGS += $(if $(filter 1,$(WERROR)),-Werror)
 USER_EXEC_CFLAGS = $(USER_CFLAGS) -fno-pic

@@ -27,6 +27,9 @@
 // The function acquires / releases the capabilities (none named: *this).
 #define TA_ACQ(...) TA_ATTR(acquire_capability(__VA_ARGS__))
 #define TA_REL(...) TA_ATTR(release_capability(__VA_ARGS__))
+#define TA_ACQ_SHARED(...) TA_ATTR(acquire_shared_capability(__VA_ARGS__))
+#define TA_REL_SHARED(...) TA_ATTR(release_shared_capability(__VA_ARGS__))
+#define TA_REQ_SHARED(...) TA_ATTR(requires_shared_capability(__VA_ARGS__))
 // The function acquires the capability when it returns the given value.
 #define TA_TRY_ACQ(...) TA_ATTR(try_acquire_capability(__VA_ARGS__))
 // Lock order: this lock is taken before / after the named ones.

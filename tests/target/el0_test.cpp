@@ -600,6 +600,7 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/regs_fault", Want::Exit0},
 	{"/bin/stack_rlimit0", Want::Segv},
 	{"/bin/ktest_proc", Want::Exit0},
+	{"/bin/glibc/proc", Want::Exit0},
 	{"/bin/ktest_signal", Want::Exit0},
 	{"/bin/glibc/signals", Want::Exit0},
 };

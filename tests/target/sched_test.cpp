@@ -195,9 +195,11 @@ KTEST(sched, nice_reweights_and_idle_is_pid0)
 	KT_EXPECT_FALSE(t, arch_irqs_disabled());
 }
 
-// Four copies of /bin/fpregs fill v0-v31, FPCR, FPSR and TPIDR_EL0 with their own patterns and
-// check them after each of 300 yields and spins while the others run: every switch between user
-// tasks must save and restore all of it.
+// Four copies of /bin/fpregs fill v0-v31, FPCR, FPSR and TPIDR_EL0 (and, while they spin long
+// enough for the tick to preempt them, x1-x28) with their own patterns and check them after
+// each of 300 yields while the others run: every switch between user tasks must save and
+// restore all of it. Then one process with five threads does the same: switches between
+// threads of one address space too.
 KTEST(sched, user_tasks_keep_fp_simd_and_tls)
 {
 	kstd::span<const u8> rd = initramfs_image();
@@ -225,4 +227,10 @@ KTEST(sched, user_tasks_keep_fp_simd_and_tls)
 	}
 	// Each yield with another copy runnable is a switch (involuntary, as Linux counts it).
 	KT_EXPECT_GE(t, switches, 4ul * 100);
+
+	const char *targv[] = {"/bin/fpregs", "--threads", "4"};
+	auto r = run_program_image("/bin/fpregs", e.value().data, kstd::span<const char *const>(targv, 3), {});
+	KT_ASSERT_TRUE(t, !r.is_error());
+	KT_EXPECT_EQ(t, (int)r.value().kind, (int)ExitKind::Exited);
+	KT_EXPECT_EQ(t, r.value().status, 0);
 }

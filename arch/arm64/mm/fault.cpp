@@ -25,7 +25,15 @@ enum class UserFault { Ok, Retry, MapErr, AccErr, Oom, Bus };
 // the task, as Linux's mm_account_fault.
 static UserFault do_user_fault(task_struct *t, unsigned long addr, unsigned flags)
 {
-	vm_fault_t r = do_user_addr_fault(t->mm, addr, flags);
+	if (!t->mm)
+		return UserFault::MapErr;
+	vm_fault_t r;
+	{
+		// Exclusive for now (see mm/mm_struct.h): another thread of the process may be
+		// faulting or unmapping in the same mm.
+		WriteGuard g(t->mm->mmap_lock);
+		r = do_user_addr_fault(t->mm, addr, flags);
+	}
 	if (r & VM_FAULT_BADMAP)
 		return UserFault::MapErr;
 	if (r & (VM_FAULT_BADACCESS | VM_FAULT_SIGSEGV))
