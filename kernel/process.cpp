@@ -186,6 +186,8 @@ void force_sig_kill(int sig, const char *reason, u64 addr, u64 esr, const pt_reg
 	pr_info("%s[%d]: unhandled exception: %s%s%s\n", t->comm, t->pid, cls, reason, where);
 	if (regs)
 		__show_regs(regs);
+	// The whole process dies of the signal (its other threads too), with the reason above kept
+	// for the exit report (do_exit leaves a reason that is already set).
 	do_group_exit(sig);
 }
 

@@ -93,6 +93,15 @@ struct k_sigaction {
 
 struct kernel_siginfo;
 
+// What restart_syscall(2) resumes after a signal interrupted a sleep that must not start over
+// (Linux's struct restart_block: nanosleep's absolute expiry and where the time left goes).
+struct restart_block {
+	long (*fn)(restart_block *) = nullptr; // nullptr: nothing to restart (-EINTR)
+	u64 expires;  // counter value the sleep ends at
+	u64 rmtp;     // user timespec for the time left, or 0
+	int clockid;
+};
+
 // Signals sent and not yet delivered (Linux's struct sigpending): the set, and the queued
 // siginfo of each (kernel/signal.cpp owns the queue entries).
 struct sigpending {
@@ -109,7 +118,10 @@ struct sighand_struct {
 };
 
 // signal_struct.flags (Linux's SIGNAL_*).
+inline constexpr unsigned SIGNAL_STOP_STOPPED = 0x00000001; // job control stop in effect
 inline constexpr unsigned SIGNAL_GROUP_EXIT = 0x00000004;
+// A stopped task's state (Linux's __TASK_STOPPED; TASK_STOPPED adds TASK_WAKEKILL below).
+inline constexpr unsigned __TASK_STOPPED = 0x0004;
 
 // Per-process (thread-group) state, shared by CLONE_THREAD (Linux's signal_struct).
 struct signal_struct {
@@ -137,6 +149,10 @@ struct signal_struct {
 	// reserves; no other process is killed while it holds its memory), OOM_VICTIM_SKIP once its
 	// memory was reaped or it exited (Linux's signal->oom_mm and MMF_OOM_SKIP).
 	int oom_victim;
+	// ITIMER_REAL (kernel/itimer.cpp; siglock): the tick timer that sends SIGALRM, its expiry
+	// and interval in counter ticks (expires 0: disarmed).
+	timer_list real_timer;
+	u64 it_real_expires, it_real_incr;
 };
 
 // The locks of the task relations: parent, children, sibling, thread_node, the task list and
@@ -222,6 +238,15 @@ struct task_struct {
 	// (kernel/futex.cpp). nullptr when on none; a new task (fork's copy too) must start with it
 	// nullptr.
 	task_struct *wake_q_next = nullptr;
+	// Signals (kernel/signal.cpp, arch/arm64/signal.cpp).
+	bool restore_sigmask; // rt_sigsuspend: saved_sigmask goes back once a handler was set up
+	// The last user fault's address and syndrome (Linux's thread.fault_address/fault_code):
+	// the signal frame's sigcontext.fault_address and esr_context.
+	u64 fault_address, fault_code;
+	restart_block restart;
+	// Where this task last put its signal-return trampoline page (arch/arm64/signal.cpp;
+	// checked before each use, so a stale value after exec or fork is harmless).
+	u64 sigtramp;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");

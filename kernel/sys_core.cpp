@@ -1,9 +1,8 @@
 // Process, console, time, signal-bookkeeping and miscellaneous syscalls.
 //
 // File descriptors 0, 1 and 2 are the console tty (kernel/tty.h: the line discipline, termios
-// and job-control ioctls); there are no other files yet, so other descriptors are EBADF. Signals are recorded, not delivered: a
-// fatal fault kills the process with a report, and kill/tgkill of itself with a fatal
-// signal ends it the same way (abort() works).
+// and job-control ioctls); there are no other files yet, so other descriptors are EBADF. The
+// signal syscalls are in kernel/sys_signal.cpp.
 #include <asm/arch_timer.h>
 #include <asm/uaccess.h>
 
@@ -14,6 +13,7 @@
 #include "core/printk.h"
 #include "kernel/process.h"
 #include "kernel/reboot.h"
+#include "kernel/signal.h"
 #include "kernel/syscalls.h"
 #include "kernel/tty.h"
 #include "kernel/wait.h"
@@ -22,7 +22,7 @@
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
 
-static constexpr long ESRCH_ = -3, EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22;
+static constexpr long EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22;
 
 static task_struct *cur() { return current_task(); }
 static bool is_console_fd(u64 fd) { return fd <= 2; }
@@ -481,43 +481,84 @@ static u64 ts_to_counter_ticks(const k_timespec &ts, u64 f)
 // Linux's timespec64_valid: tv_sec >= 0 and 0 <= tv_nsec < 1e9.
 static bool ts_valid(const k_timespec &ts) { return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < 1000000000; }
 
-static long sleep_for(const k_timespec &ts)
+// Sleeps until the counter reaches `expires` or a signal interrupts (Linux's do_nanosleep).
+// Interrupted before the end, a relative sleep stores the time left in *rmtp and returns
+// -ERESTART_RESTARTBLOCK: a handler makes it -EINTR (nanosleep is never restarted after a
+// handler, whatever SA_RESTART says), a signal without one (a stop, an ignored signal) resumes
+// it through restart_syscall for what is left. An absolute sleep returns -ERESTARTNOHAND and
+// is simply called again.
+static long nanosleep_restart(restart_block *rb);
+
+static long do_nanosleep_until(u64 expires, u64 rmtp, bool abs)
 {
-	if (!ts_valid(ts))
-		return EINVAL_;
 	u64 f = arch_timer_get_cntfrq();
-	u64 ticks = ts_to_counter_ticks(ts, f);
-	u64 start = arch_counter_get_cntpct();
 	// Sleep on the tick: whole jiffies, rounded up so the sleep is never shorter than asked
 	// (Linux's hrtimers are finer; the tick is what this kernel has). Without a running tick
 	// (no interrupt controller) nothing would wake us, so wait on the counter instead.
-	if (!tick_ready()) {
-		while (arch_counter_get_cntpct() - start < ticks)
-			cpu_relax();
-		return 0;
-	}
+	bool tick = tick_ready();
 	u64 period = f / HZ;
 	for (;;) {
-		u64 done = arch_counter_get_cntpct() - start;
-		if (done >= ticks)
+		u64 now = arch_counter_get_cntpct();
+		if (now >= expires)
 			return 0;
-		u64 left = (ticks - done) / period + 2; // whole jiffies, and the partial current one
+		if (signal_pending(current))
+			break;
+		if (!tick) {
+			cpu_relax();
+			continue;
+		}
+		u64 left = (expires - now) / period + 2; // whole jiffies, and the partial current one
 		// A sleep longer than schedule_timeout can express (or "forever") sleeps without a
-		// timer until something wakes the task (signals, when they exist, as on Linux).
+		// timer until a signal wakes the task, as on Linux.
 		long j = left >= static_cast<u64>(MAX_SCHEDULE_TIMEOUT) ? MAX_SCHEDULE_TIMEOUT : static_cast<long>(left);
-		schedule_timeout_uninterruptible(j);
+		// The state is set before the last look at the pending signals: a signal sent after
+		// it wakes us (signal_wake_up), one sent before is seen here.
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (signal_pending(current)) {
+			set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule_timeout(j);
 	}
+	u64 now = arch_counter_get_cntpct();
+	if (now >= expires)
+		return 0;
+	if (abs)
+		return -ERESTARTNOHAND;
+	restart_block &rb = current->restart;
+	rb.fn = nanosleep_restart;
+	rb.expires = expires;
+	rb.rmtp = rmtp;
+	if (rmtp && !put_user(counter_to_ts(expires - now), rmtp))
+		return EFAULT_;
+	return -ERESTART_RESTARTBLOCK;
 }
 
-long sys_nanosleep(u64 ureq, u64, u64, u64, u64, u64)
+static long nanosleep_restart(restart_block *rb)
+{
+	rb->fn = nullptr;
+	return do_nanosleep_until(rb->expires, rb->rmtp, false);
+}
+
+static long sleep_for(const k_timespec &ts, u64 rmtp)
+{
+	if (!ts_valid(ts))
+		return EINVAL_;
+	u64 ticks = ts_to_counter_ticks(ts, arch_timer_get_cntfrq());
+	u64 start = arch_counter_get_cntpct();
+	u64 expires = ticks > ~u64{0} - start ? ~u64{0} : start + ticks;
+	return do_nanosleep_until(expires, rmtp, false);
+}
+
+long sys_nanosleep(u64 ureq, u64 urem, u64, u64, u64, u64)
 {
 	k_timespec ts;
 	if (!get_user(ts, ureq))
 		return EFAULT_;
-	return sleep_for(ts);
+	return sleep_for(ts, urem);
 }
 
-long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64, u64, u64)
+long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64 urem, u64, u64)
 {
 	constexpr u64 TIMER_ABSTIME = 1;
 	if (clk != 0 && clk != 1 && clk != 7)
@@ -528,115 +569,14 @@ long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64, u64, u64)
 	if (!ts_valid(ts))
 		return EINVAL_;
 	if (flags & TIMER_ABSTIME) {
-		// Both times are valid (non-negative), so their difference cannot overflow.
-		k_timespec now = counter_to_ts(arch_counter_get_cntpct());
-		if (ts.sec < now.sec || (ts.sec == now.sec && ts.nsec <= now.nsec))
-			return 0; // already past: at once
-		i64 sec = ts.sec - now.sec, nsec = ts.nsec - now.nsec;
-		if (nsec < 0) {
-			nsec += 1000000000;
-			sec--;
-		}
-		ts = {sec, nsec};
+		// Every clock here counts from boot on the generic counter: the absolute time is a
+		// counter value.
+		return do_nanosleep_until(ts_to_counter_ticks(ts, arch_timer_get_cntfrq()), 0, true);
 	}
-	return sleep_for(ts);
+	return sleep_for(ts, urem);
 }
 
-// --- signals (recorded) ---------------------------------------------------------------------------
-static constexpr u64 SIGKILL_ = 9, SIGSTOP_ = 19, NSIG = 64;
-
-long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 sigsetsize, u64, u64)
-{
-	if (sigsetsize != 8 || sig < 1 || sig > NSIG)
-		return EINVAL_;
-	if (uact && (sig == SIGKILL_ || sig == SIGSTOP_))
-		return EINVAL_;
-	k_sigaction nw;
-	if (uact && !get_user(nw, uact))
-		return EFAULT_;
-	k_sigaction prev;
-	{
-		sighand_struct *sh = cur()->sighand;
-		SpinLockGuard g(sh->siglock);
-		prev = sh->action[sig - 1];
-		if (uact)
-			sh->action[sig - 1] = nw;
-	}
-	if (uoact && !put_user(prev, uoact))
-		return EFAULT_;
-	return 0;
-}
-
-long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 sigsetsize, u64, u64)
-{
-	if (sigsetsize != 8)
-		return EINVAL_;
-	u64 set = 0;
-	if (uset) {
-		if (how > 2) // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
-			return EINVAL_;
-		if (!get_user(set, uset))
-			return EFAULT_;
-	}
-	u64 old = cur()->blocked;
-	if (uoset && !put_user(old, uoset))
-		return EFAULT_;
-	if (uset) {
-		set &= ~((1ull << (SIGKILL_ - 1)) | (1ull << (SIGSTOP_ - 1)));
-		cur()->blocked = how == 0 ? old | set : how == 1 ? old & ~set : set;
-	}
-	return 0;
-}
-
-// Delivering a signal to itself: ignored or fatal (no handlers run yet).
-static long signal_self(u64 sig)
-{
-	if (sig > NSIG)
-		return EINVAL_;
-	if (sig == 0)
-		return 0;
-	k_sigaction a;
-	{
-		SpinLockGuard g(cur()->sighand->siglock);
-		a = cur()->sighand->action[sig - 1];
-	}
-	constexpr u64 SIG_IGN = 1;
-	// Default-ignored signals: SIGCHLD(17), SIGCONT(18), SIGURG(23), SIGWINCH(28).
-	bool default_ignore = sig == 17 || sig == 18 || sig == 23 || sig == 28;
-	if (sig != SIGKILL_ && (a.handler == SIG_IGN || (a.handler == 0 && default_ignore)))
-		return 0;
-	if (sig != SIGKILL_ && sig != SIGSTOP_ && (cur()->blocked & (1ull << (sig - 1))))
-		return 0; // blocked: stays pending forever without delivery
-	force_sig_kill(static_cast<int>(sig), "signal sent to itself", 0, 0, nullptr);
-}
-
-long sys_kill(u64 pid, u64 sig, u64, u64, u64, u64)
-{
-	i64 p = static_cast<i64>(pid);
-	if (sig > NSIG)
-		return EINVAL_;
-	if (p != cur()->pid && p != 0 && p != -1)
-		return ESRCH_;
-	return signal_self(sig);
-}
-
-long sys_tkill(u64 tid, u64 sig, u64, u64, u64, u64)
-{
-	if (static_cast<i64>(tid) <= 0 || sig > NSIG)
-		return EINVAL_;
-	if (static_cast<i64>(tid) != cur()->pid)
-		return ESRCH_;
-	return signal_self(sig);
-}
-
-long sys_tgkill(u64 tgid, u64 tid, u64 sig, u64, u64, u64)
-{
-	if (static_cast<i64>(tgid) <= 0 || static_cast<i64>(tid) <= 0 || sig > NSIG)
-		return EINVAL_;
-	if (static_cast<i64>(tgid) != cur()->pid || static_cast<i64>(tid) != cur()->pid)
-		return ESRCH_;
-	return signal_self(sig);
-}
+// Signals: kernel/sys_signal.cpp.
 
 // --- system -----------------------------------------------------------------------------------
 long sys_uname(u64 ubuf, u64, u64, u64, u64, u64)

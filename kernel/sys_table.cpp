@@ -73,6 +73,14 @@ struct Table {
 		fn[__NR_getpgid] = sys_getpgid;
 		fn[__NR_getsid] = sys_getsid;
 		fn[__NR_setsid] = sys_setsid;
+		fn[__NR_getitimer] = sys_getitimer;
+		fn[__NR_setitimer] = sys_setitimer;
+		fn[__NR_restart_syscall] = sys_restart_syscall;
+		fn[__NR_sigaltstack] = sys_sigaltstack;
+		fn[__NR_rt_sigsuspend] = sys_rt_sigsuspend;
+		fn[__NR_rt_sigpending] = sys_rt_sigpending;
+		fn[__NR_rt_sigtimedwait] = sys_rt_sigtimedwait;
+		fn[__NR_rt_sigreturn] = sys_rt_sigreturn;
 		// rseq: -ENOSYS (glibc then runs without restartable sequences).
 	}
 };

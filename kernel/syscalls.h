@@ -24,6 +24,9 @@ enum : unsigned {
 	__NR_getrandom = 278, __NR_rseq = 293,
 	__NR_waitid = 95, __NR_times = 153, __NR_prctl = 167, __NR_clone = 220, __NR_execve = 221, __NR_wait4 = 260, __NR_clone3 = 435,
 	__NR_fcntl = 25, __NR_setpgid = 154, __NR_getpgid = 155, __NR_getsid = 156, __NR_setsid = 157,
+	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
+	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
+	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -89,3 +92,11 @@ long sys_setpgid(u64, u64, u64, u64, u64, u64);
 long sys_getpgid(u64, u64, u64, u64, u64, u64);
 long sys_getsid(u64, u64, u64, u64, u64, u64);
 long sys_setsid(u64, u64, u64, u64, u64, u64);
+long sys_getitimer(u64, u64, u64, u64, u64, u64);
+long sys_setitimer(u64, u64, u64, u64, u64, u64);
+long sys_restart_syscall(u64, u64, u64, u64, u64, u64);
+long sys_sigaltstack(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigsuspend(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigpending(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigtimedwait(u64, u64, u64, u64, u64, u64);
+long sys_rt_sigreturn(u64, u64, u64, u64, u64, u64);

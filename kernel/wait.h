@@ -113,14 +113,7 @@ long wait_for_completion_killable(completion *c);
 // --- timers and sleeping ------------------------------------------------------------------------
 
 // A one-shot timer on the tick (Linux's timer_list, without the wheel: a per-CPU list sorted by
-// expiry; the tick runs the expired ones in IRQ context).
-struct timer_list {
-	list_head entry = LIST_HEAD_INIT(entry);
-	u64 expires = 0; // jiffies
-	void (*function)(timer_list *) = nullptr;
-	unsigned cpu = 0;
-	bool pending = false;
-};
+// expiry; the tick runs the expired ones in IRQ context). struct timer_list: kernel/wait_types.h.
 void add_timer(timer_list *t);
 // Removes t if pending; true if it was. Its function may still be running on another CPU's
 // tick: del_timer_sync also waits for that (what a timer in a stack frame needs). Neither may

@@ -5,12 +5,23 @@
 #include "core/spinlock.h"
 #include "core/thread_annotations.h"
 #include "kstd/list.h"
+#include "kstd/types.h"
 
 struct task_struct;
 
 struct wait_queue_entry {
 	task_struct *task = nullptr;
 	list_head entry = LIST_HEAD_INIT(entry);
+};
+
+// A one-shot timer on the tick (kernel/wait.h has the operations; here so that signal_struct
+// can embed ITIMER_REAL's).
+struct timer_list {
+	list_head entry = LIST_HEAD_INIT(entry);
+	u64 expires = 0; // jiffies
+	void (*function)(timer_list *) = nullptr;
+	unsigned cpu = 0;
+	bool pending = false;
 };
 
 struct wait_queue_head {

@@ -582,9 +582,10 @@ def normalize_report(comm, lines):
 
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
-LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty']
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty', 'ktest_signal']
 # Static glibc programs (user/glibc/<name>.c) run on Linux as /init: (name, line that says ok).
-LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('pthread_counter', r'^pthread_counter: ok$')]
+LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('pthread_counter', r'^pthread_counter: ok$'),
+                        ('signals', r'^signals: all passed$')]
 
 
 def linux_tests():

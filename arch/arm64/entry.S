@@ -80,6 +80,8 @@
 	mrs	x25, far_el1
 	stp	x24, x25, [sp, #S_ESR]
 	.if \el == 0
+	mov	x20, #NO_SYSCALL		// el0_svc records the number; anything else is no syscall
+	str	x20, [sp, #S_SYSCALLNO]
 	stp	xzr, xzr, [sp, #S_STACKFRAME]	// user frames never continue a kernel backtrace
 	/* SP_EL0 held the user SP (saved above); at EL1 it holds `current` (kernel/sched.h),
 	 * this CPU's __entry_task, which the context switch keeps up to date. */

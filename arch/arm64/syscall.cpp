@@ -1,6 +1,7 @@
 // EL0 synchronous exceptions: SVC -> the syscall table (Linux AArch64 ABI: x8 number, x0-x5
 // arguments, result in x0), instruction/data aborts -> the fault path (arch/arm64/mm/fault.cpp),
-// anything else -> a signal-style kill with a report. Also the CPU features user space needs
+// anything else -> a synchronous signal (SIGBUS, SIGTRAP, SIGFPE, SIGILL) with Linux's si_code
+// and si_addr: a handler runs, or the task is killed with Linux's report. Also the CPU features user space needs
 // (PAN, EL0 counter access) and strncpy_from_user.
 #include <asm/arch_timer.h>
 #include <asm/irqflags.h>
@@ -15,6 +16,7 @@
 #include "lib/format.h"
 #include "core/printk.h"
 #include "kernel/process.h"
+#include "kernel/signal.h"
 #include "kernel/syscalls.h"
 #include "mm/mm_struct.h"
 
@@ -55,7 +57,39 @@ long strncpy_from_user(char *dst, const char *src, long count)
 static void el0_svc(pt_regs *regs)
 {
 	u64 nr = regs->regs[8];
+	// Kept for a restart after a signal (arch/arm64/signal.cpp do_signal), as Linux's el0_svc.
+	regs->orig_x0 = regs->regs[0];
+	regs->syscallno = static_cast<i64>(nr);
 	regs->regs[0] = static_cast<u64>(invoke_syscall(nr, regs));
+}
+
+// Linux's arm64_notify_die for a fault from EL0: the frame gets no fault address and this ESR.
+// frame_esr: what esr_context gets; the kill report prints the exception's own ESR as before.
+static void notify_fault(pt_regs *regs, int sig, int code, u64 addr, const char *reason, u64 esr, u64 frame_esr)
+{
+	task_struct *t = current;
+	t->fault_address = 0;
+	t->fault_code = frame_esr;
+	force_sig_fault(sig, code, addr, reason, esr, regs);
+}
+
+// SIGFPE's si_code from a trapped floating-point exception's syndrome (Linux's do_fpsimd_exc).
+static int fpe_code(u64 esr)
+{
+	constexpr u64 TFV = 1u << 23, IOF = 1, DZF = 2, OFF = 4, UFF = 8, IXF = 16;
+	if (!(esr & TFV))
+		return FPE_FLTUNK;
+	if (esr & IOF)
+		return FPE_FLTINV;
+	if (esr & DZF)
+		return FPE_FLTDIV;
+	if (esr & OFF)
+		return FPE_FLTOVF;
+	if (esr & UFF)
+		return FPE_FLTUND;
+	if (esr & IXF)
+		return FPE_FLTRES;
+	return FPE_FLTUNK;
 }
 
 static void el0_sync(pt_regs *regs)
@@ -81,17 +115,24 @@ static void el0_sync(pt_regs *regs)
 		arch_local_irq_disable();
 		return;
 	case ESR_ELx_EC_PC_ALIGN:
-		force_sig_kill(SIGBUS, "pc alignment fault", regs->far, esr, regs);
+		notify_fault(regs, SIGBUS, BUS_ADRALN, regs->far, "pc alignment fault", esr, esr);
+		return;
 	case ESR_ELx_EC_SP_ALIGN:
-		force_sig_kill(SIGBUS, "sp alignment fault", regs->sp, esr, regs);
+		notify_fault(regs, SIGBUS, BUS_ADRALN, regs->sp, "sp alignment fault", esr, esr);
+		return;
 	case ESR_ELx_EC_BRK64:
-		force_sig_kill(SIGTRAP, "breakpoint", regs->pc, esr, regs);
+		// Linux's brk_handler -> send_user_sigtrap: the frame's fault fields stay as they were.
+		force_sig_fault(SIGTRAP, TRAP_BRKPT, regs->pc, "breakpoint", esr, regs);
+		return;
 	case ESR_ELx_EC_FP_EXC64:
-		force_sig_kill(SIGFPE, "floating-point exception", regs->pc, esr, regs);
+		force_sig_fault(SIGFPE, fpe_code(esr), regs->pc, "floating-point exception", esr, regs);
+		return;
 	case ESR_ELx_EC_UNKNOWN:
 	case ESR_ELx_EC_SYS64:
 	default:
-		force_sig_kill(SIGILL, "undefined instruction", regs->pc, esr, regs);
+		// Linux's do_undefinstr/do_sysinstr -> force_signal_inject: ESR 0 in the frame.
+		notify_fault(regs, SIGILL, ILL_ILLOPC, regs->pc, "undefined instruction", esr, 0);
+		return;
 	}
 }
 

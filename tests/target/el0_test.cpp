@@ -604,6 +604,8 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/ktest_proc", Want::Exit0},
 	{"/bin/glibc/proc", Want::Exit0},
 	{"/bin/ktest_tty", Want::Exit0},
+	{"/bin/ktest_signal", Want::Exit0},
+	{"/bin/glibc/signals", Want::Exit0},
 };
 
 KTEST(el0, initramfs_programs)

@@ -1,7 +1,8 @@
 // arm64 user page faults (Linux's arch/arm64/mm/fault.c): decodes a data or instruction abort
 // from EL0 (or a uaccess fault-in on its behalf) into fault flags, lets the generic fault path
 // (do_user_addr_fault in mm/memory.cpp) resolve it, and turns what it cannot resolve into a
-// signal-style kill with a report.
+// signal with Linux's si_code and si_addr (kernel/signal.h force_sig_fault: a handler runs, or
+// the task is killed with Linux's report when there is none).
 #include <asm/pgtable.h>
 #include <asm/ptrace.h>
 #include <asm/traps.h>
@@ -10,6 +11,7 @@
 #include "core/printk.h"
 #include "kernel/oom.h"
 #include "kernel/process.h"
+#include "kernel/signal.h"
 #include "mm/mm_struct.h"
 #include "mm/vmstat.h"
 
@@ -43,6 +45,30 @@ static UserFault do_user_fault(task_struct *t, unsigned long addr, unsigned flag
 	return (r & VM_FAULT_SPURIOUS) ? UserFault::Retry : UserFault::Ok;
 }
 
+// What the signal frame reports of a user fault (Linux's set_thread_esr): the address, and the
+// ESR, which for a kernel address keeps only what user space may see (the access kind) with a
+// generic fault status.
+static void set_thread_esr(task_struct *t, u64 address, u64 esr)
+{
+	t->fault_address = address;
+	if (address >= TASK_SIZE) {
+		constexpr u64 EC_MASK = 0x3full << ESR_ELx_EC_SHIFT, IL = 1ull << 25, CM = 1ull << 8, WNR = 1ull << 6,
+			      FSC_FAULT = 0x04;
+		switch ((esr >> ESR_ELx_EC_SHIFT) & 0x3f) {
+		case ESR_ELx_EC_DABT_LOW:
+			esr = (esr & (EC_MASK | IL | CM | WNR)) | FSC_FAULT;
+			break;
+		case ESR_ELx_EC_IABT_LOW:
+			esr = (esr & (EC_MASK | IL)) | FSC_FAULT;
+			break;
+		default:
+			esr = 0;
+			break;
+		}
+	}
+	t->fault_code = esr;
+}
+
 void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 {
 	task_struct *t = current_task();
@@ -52,7 +78,15 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 	bool translation_or_perm = (fsc & 0x3c) == 0x04 || (fsc & 0x3c) == 0x08 || (fsc & 0x3c) == 0x0c;
 	if (!translation_or_perm) {
 		fault_name(esr, name, sizeof(name));
-		force_sig_kill(SIGBUS, name, far, esr, regs);
+		if (fsc == 0x21) { // alignment fault (Linux's do_alignment_fault -> do_bad_area)
+			set_thread_esr(t, far, esr);
+			force_sig_fault(SIGBUS, BUS_ADRALN, far, name, esr, regs);
+		} else { // external aborts and the rest (Linux's do_bad/do_sea -> arm64_notify_die)
+			t->fault_address = 0;
+			t->fault_code = esr;
+			force_sig_fault(SIGBUS, BUS_OBJERR, far, name, esr, regs);
+		}
+		return;
 	}
 	unsigned flags = FAULT_FLAG_USER;
 	if (instr)
@@ -76,7 +110,8 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 				fault_name(esr, name, sizeof(name));
 				pr_err("%s[%d]: %s at 0x%016lx (pc 0x%016lx) not resolved after %u retries\n", t->comm, t->pid,
 				       name, (unsigned long)far, (unsigned long)regs->pc, FAULT_REPEAT_LIMIT);
-				force_sig_kill(SIGSEGV, "unresolvable fault", far, esr, regs);
+				set_thread_esr(t, far, esr);
+				force_sig_fault(SIGSEGV, SEGV_ACCERR, far, "unresolvable fault", esr, regs);
 			}
 		} else {
 			t->last_fault_pc = regs->pc;
@@ -101,9 +136,17 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 		count_vm_event(OOM_KILL);
 		force_sig_kill(SIGKILL, "out of memory", far, esr, regs);
 	case UserFault::Bus:
-		force_sig_kill(SIGBUS, name, far, esr, regs);
+		set_thread_esr(t, far, esr);
+		force_sig_fault(SIGBUS, BUS_ADRERR, far, name, esr, regs);
+		return;
+	case UserFault::MapErr:
+		set_thread_esr(t, far, esr);
+		force_sig_fault(SIGSEGV, SEGV_MAPERR, far, name, esr, regs);
+		return;
 	default:
-		force_sig_kill(SIGSEGV, name, far, esr, regs);
+		set_thread_esr(t, far, esr);
+		force_sig_fault(SIGSEGV, SEGV_ACCERR, far, name, esr, regs);
+		return;
 	}
 }
 

@@ -11,8 +11,12 @@
 #define S_PSTATE (33 * 8)
 #define S_ESR (34 * 8)
 #define S_FAR (35 * 8)
-#define S_STACKFRAME (36 * 8)
-#define PT_REGS_SIZE (38 * 8)
+#define S_ORIG_X0 (36 * 8)
+#define S_SYSCALLNO (37 * 8)
+#define S_STACKFRAME (38 * 8)
+#define PT_REGS_SIZE (40 * 8)
+/* syscallno of an exception that is not a syscall (Linux's NO_SYSCALL). */
+#define NO_SYSCALL (-1)
 
 #ifndef __ASSEMBLY__
 #include <stddef.h>
@@ -26,6 +30,11 @@ struct pt_regs {
 	u64 pstate;   /* SPSR_EL1 */
 	u64 esr;      /* ESR_EL1 */
 	u64 far;      /* FAR_EL1 */
+	/* A syscall's first argument and number (Linux's orig_x0/syscallno): x0 is overwritten by
+	 * the result, and a syscall restarted after a signal (-ERESTARTSYS and friends) runs
+	 * again with the original x0. syscallno is NO_SYSCALL for every other exception. */
+	u64 orig_x0;
+	i64 syscallno;
 	u64 stackframe[2]; /* frame record {fp, pc} that links the exception into backtraces */
 };
 
@@ -36,6 +45,8 @@ static_assert(offsetof(pt_regs, pc) == S_PC);
 static_assert(offsetof(pt_regs, pstate) == S_PSTATE);
 static_assert(offsetof(pt_regs, esr) == S_ESR);
 static_assert(offsetof(pt_regs, far) == S_FAR);
+static_assert(offsetof(pt_regs, orig_x0) == S_ORIG_X0);
+static_assert(offsetof(pt_regs, syscallno) == S_SYSCALLNO);
 static_assert(offsetof(pt_regs, stackframe) == S_STACKFRAME);
 static_assert(sizeof(pt_regs) == PT_REGS_SIZE && PT_REGS_SIZE % 16 == 0);
 
