@@ -871,7 +871,8 @@ def main():
                              (r'^kernel> $', 'abc\x03'), (r'^kernel> $', 'ps\n'), (r'^kernel> $', 'poweroff\n')],
                             [r'^\^C/bin/tty_line: killed by signal 2 ', r'^\^\\/bin/tty_line: killed by signal 3 ',
                              r'^kernel> abc\^C$', r'^    1     0 [RS]s\+ +0 \[init\]$', r'reboot: Power down \(status 0\)'],
-                            forbid=[r'tty_line: got', r'^run: free pages', r'^    [2-9]\d* '])
+                            # No user process left behind (kernel threads such as [oom_reaper] stay).
+                            forbid=[r'tty_line: got', r'^run: free pages', r'^ +[2-9]\d* +\d+ +\S+ +\d+ +[^\[]'])
             # `kill PID [SIG]` on a process left running in the background (reparented to PID 1):
             # ps lists it, SIGTERM ends it, and ps (polled: it dies when it next runs) no more.
             console_session('virt: the console\'s kill signals a background process', 'qemu-virt', '',

@@ -55,3 +55,8 @@ extern "C" void __warn(const char *file, int line, const char *cond)
 	fprintf(stderr, "WARNING: at %s:%d %s\n", file, line, cond);
 	abort();
 }
+
+// lib/fault_inject.cpp's task seam: the fuzzer is one task and never arms fail-nth.
+#include "core/fault_inject.h"
+static int fuzz_fail_nth;
+int *current_fail_nth() { return &fuzz_fail_nth; }
