@@ -877,7 +877,8 @@ def main():
             # ps lists it, SIGTERM ends it, and ps (polled: it dies when it next runs) no more.
             console_session('virt: the console\'s kill signals a background process', 'qemu-virt', '',
                             [(r'^kernel> $', 'run /bin/tty_bg\n'),
-                             (r'tty_bg: child (\d+) spinning(?s:.*)^kernel> $', lambda m: 'ps\nkill %s\n' % m.group(1)),
+                             # The child may print before or after the prompt comes back.
+                             (r'tty_bg: child (\d+) spinning', lambda m: 'ps\nkill %s\n' % m.group(1)),
                              (r'^kernel> kill \d+\n(?s:.*)^kernel> $', 'ps\n'),
                              (r'COMMAND\n(?s:.*)^kernel> $',
                               lambda m: ('ps\n', True) if re.search(r'tty_bg$', m.group(0), re.M) else 'poweroff\n')],

@@ -91,16 +91,22 @@ KTEST(fault_inject, failslab_attributes_fail_then_stop)
 	// interval 1, probability 100, times 3: the next three slab allocations fail.
 	KT_ASSERT_TRUE(t, setup_fault_attr(&failslab.attr, "1,100,0,3"));
 	KT_EXPECT_TRUE(t, fault_inject_armed());
-	void *p[4];
-	for (void *&x : p)
-		x = kmalloc(64, GFP_KERNEL);
+	// A cache of its own: kmalloc is not a failure point under SLOB (as in Linux).
+	kmem_cache *c = kmem_cache_create("fi_test", 64, 8, SLAB_NONE, nullptr);
+	void *p[4] = {};
+	if (c)
+		for (void *&x : p)
+			x = kmem_cache_alloc(c, GFP_KERNEL);
 	failslab.attr.probability = 0;
 	fault_inject_update(&failslab.attr);
+	KT_ASSERT_TRUE(t, c != nullptr);
 	KT_EXPECT_TRUE(t, p[0] == nullptr && p[1] == nullptr && p[2] == nullptr);
 	KT_EXPECT_TRUE(t, p[3] != nullptr);
 	KT_EXPECT_EQ(t, failslab.attr.times, 0l);
 	for (void *x : p)
-		kfree(x);
+		if (x)
+			kmem_cache_free(c, x);
+	kmem_cache_destroy(c);
 	KT_EXPECT_FALSE(t, fault_inject_armed());
 }
 
