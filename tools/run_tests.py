@@ -882,7 +882,7 @@ def main():
                              (r'^kernel> kill \d+\n(?s:.*)^kernel> $', 'ps\n'),
                              (r'COMMAND\n(?s:.*)^kernel> $',
                               lambda m: ('ps\n', True) if re.search(r'tty_bg$', m.group(0), re.M) else 'poweroff\n')],
-                            [r'^ +(\d+) +1 [RS] +\d+ tty_bg$', r'^    1     0 Rs\+ +0 \[init\]\nkernel> poweroff$',
+                            [r'^ +(\d+) +1 [RS] +\d+ tty_bg$', r'^    1     0 Rs\+ +0 \[init\]\n(?: +\d+ +\d+ \S+ +\d+ \[[^\]]+\]\n)*kernel> poweroff$',
                              r'reboot: Power down \(status 0\)'],
                             forbid=[r'^kill: '])
             # Linux's first two lines, console name, /proc/interrupts and kernel_page_tables layouts
