@@ -361,7 +361,8 @@ long de_thread(task_struct *t)
 			__atomic_store_n(&t->__state, TASK_RUNNING, __ATOMIC_RELAXED);
 			return -ERESTARTNOINTR;
 		}
-		schedule_timeout(1);
+		// Each exiting thread wakes us (exit_notify wakes group_exec_task).
+		schedule();
 	}
 	__atomic_store_n(&t->__state, TASK_RUNNING, __ATOMIC_RELAXED);
 	if (leader != t) {

@@ -21,6 +21,7 @@
 #include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/signal.h"
+#include "kernel/tty.h"
 #include "kernel/wait.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
@@ -282,6 +283,10 @@ void do_exit(long code)
 		exit_mm(t);
 		init_exited(int(code));
 	}
+	// A session leader's end hangs up its controlling tty: SIGHUP to the foreground group
+	// (Linux's disassociate_ctty(1) in do_exit).
+	if (group_dead && !(t->flags & PF_KTHREAD))
+		disassociate_ctty(true);
 	mm_release(t);
 	exit_mm(t);
 	// No preemption from here to the last switch: a parent woken below must find us gone or

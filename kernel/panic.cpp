@@ -35,6 +35,12 @@ static const char *print_tainted(char *buf, usize n)
 	return buf;
 }
 
+void dump_stack()
+{
+	dump_stack_print_info(KERN_DEFAULT);
+	dump_backtrace(nullptr);
+}
+
 void dump_stack_set_arch_desc(const char *model) { kstd::snprintf(arch_desc, sizeof(arch_desc), "%s (DT)", model); }
 
 void dump_stack_print_info(const char *log_lvl)

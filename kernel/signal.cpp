@@ -377,41 +377,22 @@ int kill_pgrp(int pgrp, int sig, bool priv)
 // they call setsid/setpgid (as on Linux, where init's pgrp is pid 0's).
 int kill_pgrp_info(int pgrp, int sig, bool priv)
 {
-	// Collect references under tasklist_lock, send outside it (siglock nests inside
-	// tasklist_lock in Linux too, but wake-ups are kept out of the list walk here).
-	constexpr int MAX = 64;
+	// Sent during the walk, under tasklist_lock (siglock and the run-queue locks nest inside
+	// it, as in exit_notify), so that every member is seen exactly once while the group
+	// changes (Linux's __kill_pgrp_info under the tasklist read lock).
+	kernel_siginfo info;
+	fill_kill_info(&info, sig, priv ? SI_KERNEL : SI_USER);
 	int found = 0, err = 0;
-	for (;;) {
-		task_struct *batch[MAX];
-		int n = 0;
-		{
-			SpinLockGuard g(tasklist_lock);
-			int skip = found;
-			list_for_each(pos, &task_list) {
-				task_struct *t = list_entry(pos, task_struct, tasks);
-				if (t->exit_state || t->group_leader != t || !t->signal || t->signal->pgrp != pgrp)
-					continue;
-				if (skip > 0) {
-					skip--;
-					continue;
-				}
-				if (n == MAX)
-					break;
-				get_task_struct(t);
-				batch[n++] = t;
-			}
-		}
-		for (int i = 0; i < n; i++) {
-			if (int r = send_sig(sig, batch[i], priv))
-				err = r;
-			put_task_struct(batch[i]);
-		}
-		found += n;
-		if (n < MAX)
-			break;
+	SpinLockGuard g(tasklist_lock);
+	list_for_each(pos, &task_list) {
+		task_struct *t = list_entry(pos, task_struct, tasks);
+		if (t->exit_state || t->group_leader != t || !t->signal || t->signal->pgrp != pgrp)
+			continue;
+		found++;
+		if (int r = send_signal_info(sig, &info, t, true))
+			err = r;
 	}
-	// Linux's __kill_pgrp_info: -ESRCH when the group is empty, else the last error (0 when
-	// every send succeeded).
+	// -ESRCH when the group is empty, else the last error (0 when every send succeeded).
 	return found ? err : -3;
 }
 

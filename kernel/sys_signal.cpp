@@ -233,37 +233,20 @@ kernel_siginfo user_info(int sig, int code)
 // Every process but init and the caller's own (Linux's kill(-1, sig)).
 long kill_all(int sig)
 {
-	constexpr int MAX = 64;
+	// Sent during the walk under tasklist_lock, as kill_pgrp_info: each process once.
+	kernel_siginfo info = user_info(sig, SI_USER);
 	int found = 0;
 	long err = 0;
 	int self = current->tgid;
-	for (int skip = 0;; skip += MAX) {
-		task_struct *batch[MAX];
-		int n = 0, seen = 0;
-		{
-			SpinLockGuard g(tasklist_lock);
-			list_for_each(pos, &task_list) {
-				task_struct *p = list_entry(pos, task_struct, tasks);
-				// Kernel threads count as on Linux (they take nothing: send_signal_info).
-				if (p->exit_state || p->group_leader != p || p->tgid <= 1 || p->tgid == self)
-					continue;
-				if (seen++ < skip)
-					continue;
-				if (n == MAX)
-					break;
-				get_task_struct(p);
-				batch[n++] = p;
-			}
-		}
-		for (int i = 0; i < n; i++) {
-			kernel_siginfo info = user_info(sig, SI_USER);
-			if (int r = send_signal_info(sig, &info, batch[i], true))
-				err = r;
-			put_task_struct(batch[i]);
-		}
-		found += n;
-		if (n < MAX)
-			break;
+	SpinLockGuard g(tasklist_lock);
+	list_for_each(pos, &task_list) {
+		task_struct *p = list_entry(pos, task_struct, tasks);
+		// Kernel threads count as on Linux (they take nothing: send_signal_info).
+		if (p->exit_state || p->group_leader != p || p->tgid <= 1 || p->tgid == self)
+			continue;
+		found++;
+		if (int r = send_signal_info(sig, &info, p, true))
+			err = r;
 	}
 	return found ? err : ESRCH_;
 }

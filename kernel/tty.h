@@ -21,9 +21,9 @@
 // a session shares its leader's tty). The console starts with no session (PID 1 leads
 // session 1 without a controlling tty); the kernel shell makes the console the controlling
 // tty of PID 1's session (as a getty's setsid + open would), and `run` gives each program its
-// own process group as the foreground. A session whose leader
-// is gone loses the console (checked when the console's session is consulted; Linux's exit
-// hangs the tty up and sends SIGHUP, which needs exit to call disassociate_ctty).
+// own process group as the foreground. A session leader's exit
+// sends SIGHUP to the foreground group and frees the console (disassociate_ctty from do_exit);
+// a session whose leader is gone otherwise loses it when the console's session is consulted.
 //
 // Not done: SIGTTIN/SIGTTOU for background process groups (the stop signals they would send
 // are not implemented: a background reader reads), hangup, ^O (VDISCARD), ECHO while output

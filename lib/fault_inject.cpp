@@ -1,6 +1,7 @@
 // Fault injection: see include/core/fault_inject.h.
 #include "core/fault_inject.h"
 
+#include "core/panic.h"
 #include "core/printk.h"
 #include "lib/parse.h"
 
@@ -58,7 +59,7 @@ void fault_inject_update(fault_attr *a)
 	notify_if_changed();
 }
 
-static void fail_dump(fault_attr *attr, void *caller)
+static void fail_dump(fault_attr *attr)
 {
 	if (attr->verbose <= 0)
 		return;
@@ -69,20 +70,19 @@ static void fail_dump(fault_attr *attr, void *caller)
 	pr_notice("FAULT_INJECTION: forcing a failure.\nname %s, interval %lu, probability %lu, space %ld, times %ld\n",
 		  attr->name, attr->interval, attr->probability, __atomic_load_n(&attr->space, __ATOMIC_RELAXED),
 		  __atomic_load_n(&attr->times, __ATOMIC_RELAXED));
+	// verbose 2 (the default): the stack of the failing call, as Linux's fail_dump.
 	if (attr->verbose > 1)
-		pr_notice("caller %pS\n", caller);
+		dump_stack();
 }
 
-// noinline: the caller reported is the failure point's caller (the allocator's entry).
-__attribute__((noinline)) bool should_fail(fault_attr *attr, long size)
+bool should_fail(fault_attr *attr, long size)
 {
-	void *caller = __builtin_return_address(0);
 	if (int *nth = current_fail_nth(); nth && *nth > 0) {
 		if (--*nth == 0) {
 			// The point has fired; the fast paths come back only when the caller disarms
 			// (flipping them here, inside an allocation, would re-enter the allocator).
 			__atomic_sub_fetch(&fail_nth_armed, 1, __ATOMIC_RELAXED);
-			fail_dump(attr, caller);
+			fail_dump(attr);
 			return true;
 		}
 		return false;
@@ -102,7 +102,7 @@ __attribute__((noinline)) bool should_fail(fault_attr *attr, long size)
 	}
 	if (attr->probability <= fi_rand100())
 		return false;
-	fail_dump(attr, caller);
+	fail_dump(attr);
 	long t = __atomic_load_n(&attr->times, __ATOMIC_RELAXED);
 	if (t != -1 && t > 0)
 		__atomic_sub_fetch(&attr->times, 1, __ATOMIC_RELAXED);

@@ -118,34 +118,14 @@ static int run_checks(void)
 	return 0;
 }
 
-#define __NR_clone 220
 #define CLONE_THREADS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x80000 | 0x200000) /* VM FS FILES SIGHAND THREAD SETTLS CHILD_CLEARTID */
 
-static void thread_main(void)
+static int thread_main(void *arg)
 {
+	(void)arg;
 	if (run_checks())
 		failures = 1;
-	syscall1(__NR_exit, 0);
-}
-
-/* clone on a new stack: the child calls thread_main, which never returns. */
-static long start_thread(void *stack_top, int *ctid, unsigned long tls)
-{
-	register long x8 __asm__("x8") = __NR_clone;
-	register unsigned long x0 __asm__("x0") = CLONE_THREADS;
-	register void *x1 __asm__("x1") = stack_top;
-	register long x2 __asm__("x2") = 0;
-	register unsigned long x3 __asm__("x3") = tls;
-	register int *x4 __asm__("x4") = ctid;
-	register void (*x9)(void) __asm__("x9") = thread_main;
-	__asm__ volatile("svc #0\n"
-			 "cbnz x0, 1f\n"
-			 "blr x9\n"
-			 "1:\n"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x9)
-			 : "memory", "x30");
-	return (long)x0;
+	return 0;
 }
 
 int main(int argc, char **argv, char **envp)
@@ -168,7 +148,7 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	for (int i = 0; i < threads; i++) {
 		ctid[i] = -1;
-		if (start_thread(stacks + (i + 1) * 16 * PAGE_SIZE, &ctid[i], 0) <= 0)
+		if (raw_clone(CLONE_THREADS, stacks + (i + 1) * 16 * PAGE_SIZE, 0, 0, &ctid[i], thread_main, 0) <= 0)
 			return 3;
 	}
 	int bad = run_checks();

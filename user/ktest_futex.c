@@ -52,27 +52,6 @@ static long futex(volatile unsigned *uaddr, int op, unsigned val, const void *ti
 	return syscall6(__NR_futex, uaddr, op, val, timeout_or_val2, uaddr2, val3);
 }
 
-/* clone with the child running fn(arg) on stack and exiting with its result (only the calling
- * thread's registers are copied, so the child must not return into the parent's frames).
- * Returns the tid or -errno in the parent. */
-long raw_clone(unsigned long flags, void *stack, volatile int *ptid, unsigned long tls, volatile int *ctid,
-	       int (*fn)(void *), void *arg);
-__asm__(".text\n"
-	".globl raw_clone\n"
-	".type raw_clone, %function\n"
-	"raw_clone:\n"
-	"	mov	x10, x5\n" /* fn and arg survive the syscall in both threads */
-	"	mov	x11, x6\n"
-	"	mov	x8, #220\n"
-	"	svc	#0\n"
-	"	cbnz	x0, 1f\n"
-	"	mov	x0, x11\n" /* the child, on its own stack */
-	"	blr	x10\n"
-	"	mov	x8, #93\n" /* exit(result): this thread only */
-	"	svc	#0\n"
-	"	brk	#0\n"
-	"1:	ret\n"
-	".size raw_clone, . - raw_clone\n");
 
 #define STACK_SIZE (64 * 1024)
 

@@ -374,37 +374,12 @@ static void t_vfork_shares_memory(void)
 	EXPECT_EQ(reap(pid), 5 << 8);
 }
 
-/* Raw threads: clone returns on a new stack in the child, which calls fn(arg) and exits. */
-static long thread_clone(unsigned long flags, void *stack_top, int *ptid, unsigned long tls, int *ctid,
-			 void (*fn)(void *), void *arg)
-{
-	register long x8 __asm__("x8") = __NR_clone;
-	register unsigned long x0 __asm__("x0") = flags;
-	register void *x1 __asm__("x1") = stack_top;
-	register int *x2 __asm__("x2") = ptid;
-	register unsigned long x3 __asm__("x3") = tls;
-	register int *x4 __asm__("x4") = ctid;
-	register void (*x9)(void *) __asm__("x9") = fn;
-	register void *x10 __asm__("x10") = arg;
-	__asm__ volatile("svc #0\n"
-			 "cbnz x0, 1f\n"
-			 "mov x0, x10\n"
-			 "blr x9\n"
-			 "mov x0, #0\n"
-			 "mov x8, #93\n"
-			 "svc #0\n"
-			 "1:\n"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x9), "r"(x10)
-			 : "memory", "x30");
-	return (long)x0;
-}
 
 struct thread_arg {
 	volatile long tid, pid, tls, ran;
 };
 
-static void thread_fn(void *p)
+static int thread_fn(void *p)
 {
 	struct thread_arg *a = (struct thread_arg *)p;
 	unsigned long tp;
@@ -413,6 +388,7 @@ static void thread_fn(void *p)
 	a->pid = sys_getpid();
 	a->tls = (long)tp;
 	__atomic_store_n(&a->ran, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
@@ -427,8 +403,8 @@ static void t_clone_thread(void)
 	static volatile int ptid, ctid;
 	ptid = 0;
 	ctid = -1;
-	long tid = thread_clone(THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-				stack + sz, (int *)&ptid, 0x1234567890ul, (int *)&ctid, thread_fn, (void *)&a);
+	long tid = raw_clone(THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+				stack + sz, &ptid, 0x1234567890ul, &ctid, thread_fn, (void *)&a);
 	ASSERT(tid > 0);
 	/* clear_child_tid is cleared when the thread is gone. */
 	for (int i = 0; i < 100000 && __atomic_load_n(&ctid, __ATOMIC_ACQUIRE) != 0; i++)
@@ -446,7 +422,7 @@ static void t_clone_thread(void)
 	sys_munmap(stack, sz);
 }
 
-static void spin_fn(void *p)
+static int spin_fn(void *p)
 {
 	(void)p;
 	for (;;)
@@ -463,7 +439,7 @@ static void t_exit_group_kills_threads(void)
 		size_t sz = 16 * PAGE_SIZE;
 		char *stack = (char *)sys_mmap(0, sz, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
 		for (int i = 0; i < 3; i++)
-			thread_clone(THREAD_FLAGS, stack + sz - i * 4 * PAGE_SIZE, 0, 0, 0, spin_fn, 0);
+			raw_clone(THREAD_FLAGS, stack + sz - i * 4 * PAGE_SIZE, 0, 0, 0, spin_fn, 0);
 		syscall0(__NR_sched_yield);
 		p_exit_group(21);
 	}
@@ -472,13 +448,13 @@ static void t_exit_group_kills_threads(void)
 
 /* The leader may exit first (exit, not exit_group): the process lives on in its thread and
  * is reported once the last thread is gone, with that thread's exit status (Linux 6.1). */
-static void late_exit_fn(void *p)
+static int late_exit_fn(void *p)
 {
 	volatile long *sh = (volatile long *)p;
 	while (!sh[0])
 		nap(1000000);
 	sh[1] = 1;
-	p_exit_thread(4);
+	return 4; /* this thread's exit status, the process's (see below) */
 }
 
 static void t_leader_exits_first(void)
@@ -491,7 +467,7 @@ static void t_leader_exits_first(void)
 	if (pid == 0) {
 		size_t sz = 16 * PAGE_SIZE;
 		char *stack = (char *)sys_mmap(0, sz, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
-		thread_clone(THREAD_FLAGS, stack + sz, 0, 0, 0, late_exit_fn, (void *)sh);
+		raw_clone(THREAD_FLAGS, stack + sz, 0, 0, 0, late_exit_fn, (void *)sh);
 		p_exit_thread(9);
 	}
 	int st;

@@ -339,36 +339,11 @@ static int futex_probe(void)
 	return 0;
 }
 
-/* A raw thread: clone returns on the new stack in the child, which calls fn(arg) and exits
- * (exit, not exit_group). */
-static long thread_clone(unsigned long flags, void *stack_top, volatile int *ctid, void (*fn)(void *), void *arg)
-{
-	register long x8 __asm__("x8") = __NR_clone;
-	register unsigned long x0 __asm__("x0") = flags;
-	register void *x1 __asm__("x1") = stack_top;
-	register long x2 __asm__("x2") = 0;
-	register long x3 __asm__("x3") = 0;
-	register volatile int *x4 __asm__("x4") = ctid;
-	register void (*x9)(void *) __asm__("x9") = fn;
-	register void *x10 __asm__("x10") = arg;
-	__asm__ volatile("svc #0\n"
-			 "cbnz x0, 1f\n"
-			 "mov x0, x10\n"
-			 "blr x9\n"
-			 "mov x0, #0\n"
-			 "mov x8, #93\n"
-			 "svc #0\n"
-			 "1:\n"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x9), "r"(x10)
-			 : "memory", "x30");
-	return (long)x0;
-}
 
 static struct pingpong fpp;
 
 /* The other thread: waits for turn 1, hands turn 0 back and wakes the main thread. */
-static void futex_partner(void *arg)
+static int futex_partner(void *arg)
 {
 	(void)arg;
 	long waits = 0;
@@ -382,6 +357,7 @@ static void futex_partner(void *arg)
 		sys_futex(&fpp.turn, FUTEX_WAKE_PRIVATE, 1, 0);
 	}
 	fpp.calls[1] = waits;
+	return 0;
 }
 
 static void bench_futex_pingpong(void)
@@ -400,9 +376,9 @@ static void bench_futex_pingpong(void)
 	ctid = -1;
 	fpp.turn = 0;
 	fpp.ready = 0;
-	long tid = thread_clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
-					CLONE_CHILD_CLEARTID,
-				stack + sz, &ctid, futex_partner, 0);
+	long tid = raw_clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+				     CLONE_CHILD_CLEARTID,
+			     stack + sz, 0, 0, &ctid, futex_partner, 0);
 	if (tid < 0) {
 		fail("clone thread", tid);
 		sys_munmap(stack, sz);

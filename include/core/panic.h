@@ -88,6 +88,8 @@ int current_pid();
 // "Hardware name: <DT model> (DT)" once setup_arch has named the machine.
 void dump_stack_print_info(const char *log_lvl);
 void dump_stack_set_arch_desc(const char *model);
+// Linux's dump_stack: dump_stack_print_info, then the caller's "Call trace:".
+void dump_stack();
 // "---[ end trace 0000000000000000 ]---" (Linux's print_oops_end_marker).
 void print_oops_end_marker();
 

@@ -60,3 +60,4 @@ extern "C" void __warn(const char *file, int line, const char *cond)
 #include "core/fault_inject.h"
 static int fuzz_fail_nth;
 int *current_fail_nth() { return &fuzz_fail_nth; }
+void dump_stack() {}

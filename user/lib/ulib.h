@@ -105,6 +105,11 @@ extern unsigned long *__auxv;
 extern unsigned long __initial_sp;
 unsigned long getauxval(unsigned long type); /* 0 when absent */
 int main(int argc, char **argv, char **envp);
+/* clone(2) with the child running fn(arg) on `stack` (its top) and exiting (exit, not
+ * exit_group) with fn's result; only the calling thread's registers are copied, so the child
+ * must not return into the parent's frames. The tid (or -errno) in the parent. */
+long raw_clone(unsigned long flags, void *stack, volatile int *ptid, unsigned long tls, volatile int *ctid,
+	       int (*fn)(void *), void *arg);
 
 /* System calls: return the kernel's value, -errno on failure. */
 static inline ssize_t sys_write(int fd, const void *p, size_t n) { return syscall3(__NR_write, fd, p, n); }
