@@ -221,6 +221,7 @@ void exit_notify(task_struct *t, bool group_dead)
 {
 	list_head dead = LIST_HEAD_INIT(dead);
 	bool release = false;
+	task_struct *reported = nullptr; // a zombie leader our exit made reportable
 	{
 		SpinLockGuard g(tasklist_lock);
 		// The last thread of a process whose leader exited first decides the status its
@@ -240,9 +241,12 @@ void exit_notify(task_struct *t, bool group_dead)
 		}
 		__atomic_store_n(&t->exit_state, release ? EXIT_DEAD : EXIT_ZOMBIE, __ATOMIC_RELEASE);
 		if (release) {
-			task_struct *leader = unhash_task(t);
-			if (leader && notify_delayed_leader(leader))
-				list_add_tail(&leader->sibling, &dead);
+			if (task_struct *leader = unhash_task(t)) {
+				reported = leader;
+				get_task_struct(leader); // alive until its waiters are woken below
+				if (notify_delayed_leader(leader))
+					list_add_tail(&leader->sibling, &dead);
+			}
 		}
 	}
 	// Kernel-side waiters (spawn/run_program, kthread_stop) watch exit_wait; an exec in
@@ -250,11 +254,16 @@ void exit_notify(task_struct *t, bool group_dead)
 	wake_up(&t->exit_wait);
 	if (task_struct *ex = __atomic_load_n(&t->signal->group_exec_task, __ATOMIC_ACQUIRE))
 		wake_up_process(ex);
+	// A kernel-side waiter for the leader (wait_task_zombie) waits for its last thread too.
+	if (reported)
+		wake_up(&reported->exit_wait);
 	while (!list_empty(&dead)) {
 		task_struct *c = list_first_entry(&dead, task_struct, sibling);
 		list_del_init(&c->sibling);
 		free_dead_task(c);
 	}
+	if (reported)
+		put_task_struct(reported);
 	if (release)
 		put_task_struct(t); // the reaper's reference: we are our own reaper
 }
@@ -326,7 +335,11 @@ void do_task_exit() { do_exit(current->exit_code); }
 
 void wait_task_zombie(task_struct *child)
 {
-	wait_event(child->exit_wait, __atomic_load_n(&child->exit_state, __ATOMIC_ACQUIRE) != 0);
+	// A zombie leader is reaped once its last thread is gone (Linux's delay_group_leader):
+	// before that the process still holds tasks and memory.
+	wait_event(child->exit_wait, __atomic_load_n(&child->exit_state, __ATOMIC_ACQUIRE) == EXIT_DEAD ||
+					     (__atomic_load_n(&child->exit_state, __ATOMIC_ACQUIRE) == EXIT_ZOMBIE &&
+					      __atomic_load_n(&child->signal->nr_threads, __ATOMIC_ACQUIRE) == 1));
 	bool release = false;
 	{
 		SpinLockGuard g(tasklist_lock);
