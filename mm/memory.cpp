@@ -185,7 +185,11 @@ static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start,
 	unsigned shift = pgtable_level_shift(level);
 	unsigned long size = 1ul << shift;
 	unsigned long addr = start;
-	while (addr < end) {
+	// The table's count of non-empty entries (private_): once it reaches 0 the rest of the
+	// range below this table holds nothing, however much of it is left (exit and exec zap
+	// [0, TASK_SIZE), which would otherwise visit every slot of every table).
+	const page *tp = table_page_of(table);
+	while (addr < end && tp->private_ != 0) {
 		unsigned long next = (addr & ~(size - 1)) + size;
 		if (next > end || next == 0)
 			next = end;
