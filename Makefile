@@ -41,6 +41,7 @@ include kernel/rules.mk
 include arch/arm64/rules.mk
 include boot/rules.mk
 include mm/rules.mk
+include fs/rules.mk
 include drivers/rules.mk
 include tests/rules.mk
 include board/rules.mk

@@ -8,7 +8,7 @@ Layers, bottom to top (a layer may include only itself and those below it):
                                             spinlock, early params, console-command and KTEST
                                             registration (implemented in kernel/)
   lib/                                      string, formatting, device tree, ELF, cpio
-  arch/, mm/, drivers/                      may use each other's declarations (as Linux's
+  arch/, mm/, drivers/, fs/                 may use each other's declarations (as Linux's
                                             arch/arm64/mm uses linux/mm.h), never kernel/'s UI
   kernel/, tests/target/                    the top: shell, console core, test runner, benchmarks
 
@@ -17,6 +17,8 @@ Rules (each violation is printed as file:line and makes the check fail):
   2. lib/ may include only lib/ (kstd/, of/, ...), core/, asm/ and system or libfdt headers.
   3. mm/ may include nothing from kernel/, drivers/ or tests/ (mm/ never sees the shell, the
      console, the test runner or the benchmark harness).
+  3a. mm/ may include from fs/ only fs/fs.h (the VFS declarations, as Linux's mm/ includes
+     linux/fs.h), and fs/fs.h includes nothing from kernel/, so mm/ stays below the kernel.
   4. Nothing outside kernel/ and tests/ includes the shell, the console core, the test runner
      or the benchmark harness (kernel/shell.h, kernel/ktest.h, kernel/bench.h); registration
      goes through core/console_cmd.h and core/ktest.h. Drivers may include kernel/console.h,
@@ -35,7 +37,7 @@ SYSTEM_OK = {'stdarg.h', 'stddef.h', 'stdint.h', 'libfdt.h', 'libfdt_env.h', 'fd
 
 
 def sources(top):
-    for d in ('include', 'lib', 'arch', 'mm', 'drivers', 'kernel', 'tests/target', 'boot'):
+    for d in ('include', 'lib', 'arch', 'mm', 'drivers', 'fs', 'kernel', 'tests/target', 'boot'):
         for root, _, files in os.walk(os.path.join(top, d)):
             for f in files:
                 if f.endswith(SRC_EXT):
@@ -45,7 +47,7 @@ def sources(top):
 def layer_of(rel):
     for prefix, name in (('include/core/', 'core'), ('lib/kstd/', 'kstd'),
                          ('arch/arm64/include/asm/', 'asm'), ('lib/', 'lib'), ('arch/', 'arch'),
-                         ('mm/', 'mm'), ('drivers/', 'drivers'), ('kernel/', 'kernel'),
+                         ('mm/', 'mm'), ('fs/', 'fs'), ('drivers/', 'drivers'), ('kernel/', 'kernel'),
                          ('tests/', 'tests'), ('boot/', 'boot')):
         if rel.startswith(prefix):
             return name
@@ -57,7 +59,7 @@ def target_of(kind, name, src, top=TOP):
     first = name.split('/')[0]
     if kind == '<':
         return 'asm' if first == 'asm' else 'system'
-    if first in ('core', 'kstd', 'asm', 'lib', 'mm', 'kernel', 'drivers', 'tests', 'arch', 'boot'):
+    if first in ('core', 'kstd', 'asm', 'lib', 'mm', 'fs', 'kernel', 'drivers', 'tests', 'arch', 'boot'):
         return {'lib': 'lib'}.get(first, first)
     # A bare "x.h": the including file's own directory (a private header), or -Ilib.
     if os.path.exists(os.path.join(top, os.path.dirname(src), name)):
@@ -83,13 +85,17 @@ def check(top=TOP):
                     if tgt not in ('kstd', 'asm', 'core') and not (tgt == 'system' and name in SYSTEM_OK):
                         why = 'include/core may include only kstd/, asm/ and core/'
                 elif src_layer in ('lib', 'kstd'):
-                    if tgt in ('mm', 'kernel', 'drivers', 'tests', 'arch', 'boot'):
+                    if tgt in ('mm', 'fs', 'kernel', 'drivers', 'tests', 'arch', 'boot'):
                         why = 'lib/ may include only lib/, core/ and asm/'
                     elif src_layer == 'kstd' and tgt == 'core':
                         why = 'lib/kstd is below core/'
                 elif src_layer == 'mm':
                     if tgt in ('kernel', 'drivers', 'tests'):
                         why = 'mm/ may not include %s/' % tgt
+                    elif tgt == 'fs' and name != 'fs/fs.h':
+                        why = 'mm/ may include only fs/fs.h from fs/'
+                if rel == 'fs/fs.h' and tgt in ('kernel', 'drivers', 'tests'):
+                    why = 'fs/fs.h is included by mm/: it may not include %s/' % tgt
                 if why is None and src_layer not in ('kernel', 'tests') and name in UI_HEADERS:
                     why = '%s is the kernel UI (use core/console_cmd.h or core/ktest.h)' % name
                 if why:
@@ -109,10 +115,13 @@ def self_test():
         'arch/arm64/e.cpp': '#include "kernel/shell.h"\n',
         'drivers/f.cpp': '#include "kernel/ktest.h"\n',
         'lib/kstd/g.h': '#include "core/printk.h"\n',
+        'mm/h.cpp': '#include "fs/internal.h"\n',
+        'fs/fs.h': '#include "kernel/sched.h"\n',
     }
     ok = {'mm/ok.cpp': '#include "core/printk.h"\n#include <asm/mmu.h>\n#include "mm/gfp.h"\n',
           'lib/ok.cpp': '#include "core/panic.h"\n#include "kstd/types.h"\n',
-          'kernel/ok.cpp': '#include "kernel/shell.h"\n'}
+          'kernel/ok.cpp': '#include "kernel/shell.h"\n',
+          'mm/ok2.cpp': '#include "fs/fs.h"\n', 'fs/ok.cpp': '#include "kernel/sched.h"\n'}
     with tempfile.TemporaryDirectory() as d:
         for rel, text in list(cases.items()) + list(ok.items()):
             os.makedirs(os.path.join(d, os.path.dirname(rel)), exist_ok=True)
