@@ -48,3 +48,6 @@ long filemap_read(file *f, iov_iter *to, loff_t *pos);
 long generic_perform_write(file *f, iov_iter *from, loff_t *pos);
 // Calls fn for each page of the mapping in index order (for /proc and tests).
 void mapping_for_each_page(address_space *m, void (*fn)(void *ctx, page *p), void *ctx);
+// An unlinked tmpfs file of `size` bytes on the kernel's internal shm mount (Linux's
+// shmem_file_setup): MAP_SHARED anonymous memory is a mapping of one. ENOMEM.
+ErrorOr<file *> shmem_file_setup(const char *name, loff_t size, unsigned long flags);
