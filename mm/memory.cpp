@@ -1,16 +1,19 @@
 // User page tables and the fault path (Linux's mm/memory.c, reduced): tables allocated on
-// demand and freed when their last entry goes, anonymous and zero-page faults, private
-// copies of file-image pages, copy-on-write, and the range operations munmap/mprotect/
-// mremap/madvise need. Hardware maintenance goes through asm/pgtable.h.
+// demand and freed when their last entry goes, anonymous and zero-page faults, file faults
+// through a VMA's vm_ops (read with fault-around, private copy on write, shared write),
+// copy-on-write, unmap_mapping_range, and the range operations munmap/mprotect/mremap/
+// madvise need. Hardware maintenance goes through asm/pgtable.h.
 //
-// Bookkeeping kept in struct page (fork shares pages between address spaces; there is no
-// reverse map yet, only the counts):
+// Bookkeeping kept in struct page (fork shares pages between address spaces; the reverse map
+// of file pages is the address_space's i_mmap list of VMAs, anonymous pages have none yet):
 //   table pages: private_ = number of non-empty entries; the table is freed at 0.
-//   user pages:  _mapcount = mappings in user page tables - 1 (fork raises it with the
-//                refcount); NR_ANON_MAPPED/NR_FILE_MAPPED count pages mapped at least once,
-//                as Linux's page_add_*_rmap. index = 1 for a page counted in MM_FILEPAGES (a
-//                private copy of a file page not yet written, shared read-only by fork),
-//                0 for MM_ANONPAGES; reset when the last reference goes.
+//   user pages:  _mapcount = mappings in user page tables - 1 (every mapping, fork's too);
+//                NR_ANON_MAPPED/NR_FILE_MAPPED count pages mapped at least once, as Linux's
+//                page_add_*_rmap. Each mapping holds one page reference. An anonymous page
+//                carries PAGE_MAPPING_ANON in mapping while mapped (cleared with its last
+//                mapping); a page-cache page keeps its mapping/index (the cache's), and a
+//                cache page truncated while mapped (mapping cleared by the page cache) is still
+//                a file page: not anonymous. MM_SHMEMPAGES vs MM_FILEPAGES: PG_swapbacked.
 #include <asm/page.h>
 #include <asm/pgtable.h>
 
@@ -18,9 +21,11 @@
 #include "core/printk.h"
 #include "kstd/list.h"
 #include "kstd/string.h"
+#include "fs/fs.h"
 #include "mm/mm_struct.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "mm/vmstat.h"
 
 static page *the_zero_page;
@@ -56,23 +61,46 @@ void free_user_pgtable_page(page *p)
 	__free_page(p);
 }
 
-// A user page entering or leaving the page tables: NR_ANON_MAPPED or NR_FILE_MAPPED (the
-// private copy of a file page not yet written stands where Linux maps the page-cache page).
-static void account_user_page(page *p, mm_counter c, int sign)
-{
-	mod_node_page_state(page_pgdat(p), c == MM_FILEPAGES ? NR_FILE_MAPPED : NR_ANON_MAPPED, sign);
-}
+bool PageAnon(const page *p) { return reinterpret_cast<unsigned long>(p->mapping) & PAGE_MAPPING_ANON; }
 
-// A mapping of p added or removed; the node counter moves with the first and last one.
-static void page_add_rmap(page *p, mm_counter c)
+// Linux's mm_counter_file/mm_counter: which RSS counter a mapped page is in.
+static mm_counter mm_counter_file(const page *p) { return PageSwapBacked(p) ? MM_SHMEMPAGES : MM_FILEPAGES; }
+static mm_counter mm_counter_of(const page *p) { return PageAnon(p) ? MM_ANONPAGES : mm_counter_file(p); }
+
+// A new anonymous page's first mapping (Linux's page_add_new_anon_rmap): nobody else sees it.
+static void page_add_new_anon_rmap(page *p)
+{
+	p->mapping = reinterpret_cast<address_space *>(PAGE_MAPPING_ANON);
+	__atomic_store_n(&p->_mapcount, 0, __ATOMIC_RELAXED);
+	mod_node_page_state(page_pgdat(p), NR_ANON_MAPPED, 1);
+}
+// One more mapping of a page that is already mapped (fork) or of a page-cache page.
+static void page_dup_rmap(page *p) { __atomic_add_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED); }
+static void page_add_file_rmap(page *p)
 {
 	if (__atomic_add_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED) == 0)
-		account_user_page(p, c, 1);
+		mod_node_page_state(page_pgdat(p), NR_FILE_MAPPED, 1);
 }
-static void page_remove_rmap(page *p, mm_counter c)
+// A mapping removed; the node counter moves with the last one. An anonymous page loses its
+// PAGE_MAPPING_ANON with its last mapping: nothing can map it again (fork copies only mapped
+// pages), and the allocator wants mapping clear when the last reference goes.
+static void page_remove_rmap(page *p)
 {
-	if (__atomic_sub_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-		account_user_page(p, c, -1);
+	bool anon = PageAnon(p);
+	if (__atomic_sub_fetch(&p->_mapcount, 1, __ATOMIC_RELAXED) >= 0)
+		return;
+	mod_node_page_state(page_pgdat(p), anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+	if (anon)
+		p->mapping = nullptr;
+}
+
+// A file page about to be mapped: a shmem page is swap-backed (Linux's shmem allocation sets
+// it), which is what keeps it in MM_SHMEMPAGES should the cache let go of it while mapped.
+static void prepare_file_page(page *p)
+{
+	address_space *m = p->mapping;
+	if (m && (m->flags & AS_SHMEM) && !PageSwapBacked(p))
+		SetPageSwapBacked(p);
 }
 
 static u64 *table_va(u64 desc) { return static_cast<u64 *>(phys_to_virt(PhysAddr(desc & PTE_ADDR_MASK))); }
@@ -137,14 +165,8 @@ struct unmap_batch {
 
 static void release_batch_pages(unmap_batch &b)
 {
-	for (unsigned i = 0; i < b.nr; i++) {
-		page *p = b.pages[i];
-		// Only the last holder may reset the flag: a page fork shared is still mapped (and
-		// counted by its index) elsewhere.
-		if (page_count(p) == 1)
-			p->index = 0;
-		put_page(p);
-	}
+	for (unsigned i = 0; i < b.nr; i++)
+		put_page(b.pages[i]);
 	b.nr = 0;
 }
 
@@ -153,9 +175,8 @@ static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
 	if (pte_special(pte))
 		return; // the zero page: shared, never counted, never freed
 	page *p = pfn_to_page(pte_pfn(pte));
-	mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
-	mm->rss_stat[c]--;
-	page_remove_rmap(p, c);
+	mm->rss_stat[mm_counter_of(p)]--;
+	page_remove_rmap(p);
 	if (b.nr == unmap_batch::MAX_PAGES) {
 		// Full: no TLB may still map what is freed (Linux's tlb_flush_mmu).
 		flush_tlb_mm(mm);
@@ -178,9 +199,14 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 	}
 }
 
+// What unmap_mapping_range zaps: without even_cows, anonymous pages (private copies) stay.
+struct zap_details {
+	bool even_cows;
+};
+
 // Clears [start, end) below `table` (at `level`), queueing pages and empty tables.
 static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start, unsigned long end,
-		      unmap_batch &b)
+		      unmap_batch &b, const zap_details *details = nullptr)
 {
 	unsigned shift = pgtable_level_shift(level);
 	unsigned long size = 1ul << shift;
@@ -196,14 +222,17 @@ static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start,
 		u64 *slot = &table[pgtable_index(addr, level)];
 		u64 d = *slot;
 		if (level == 3) {
-			if (d) {
+			if (d && details && !details->even_cows && !pte_special(d) &&
+			    PageAnon(pfn_to_page(pte_pfn(d)))) {
+				// A private copy: not the file's page, kept.
+			} else if (d) {
 				set_entry(slot, 0);
 				if (pte_present(d))
 					release_user_page(mm, d, b);
 			}
 		} else if (table_present(d)) {
 			u64 *child = table_va(d);
-			zap_level(mm, child, level + 1, addr, next, b);
+			zap_level(mm, child, level + 1, addr, next, b, details);
 			page *cp = virt_to_page(child);
 			if (cp->private_ == 0) {
 				set_entry(slot, 0);
@@ -316,6 +345,7 @@ Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma)
 {
 	// Private writable memory becomes copy-on-write (Linux's is_cow_mapping): both sides
 	// read-only until the first write, which copies unless the writer is the last holder.
+	// Page-cache pages of a private mapping are read-only already.
 	bool cow = !(src_vma->vm_flags & VM_SHARED);
 	Result r{};
 	for_each_pte(src, src_vma->vm_start, src_vma->vm_end, [&](u64 *pte, unsigned long addr) {
@@ -329,10 +359,9 @@ Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma)
 		u64 v = *pte;
 		if (!pte_special(v)) {
 			page *p = pfn_to_page(pte_pfn(v));
-			mm_counter c = p->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
 			get_page(p);
-			page_add_rmap(p, c);
-			inc_rss(dst, c);
+			page_dup_rmap(p);
+			inc_rss(dst, mm_counter_of(p));
 			if (cow && pte_write(v)) {
 				// Same output address, fewer permissions: no break-before-make; the
 				// parent's TLB is flushed once at the end of dup_mm.
@@ -363,6 +392,23 @@ static void map_new_page(vm_area_struct *vma, u64 *pte, unsigned long addr, page
 	set_entry(pte, mk_user_pte(page_to_pfn(p), vma->vm_flags, writable));
 }
 
+// Maps a page-cache page (its reference becomes the entry's). An executable mapping needs the
+// page coherent with instruction fetch once: PG_arch_1 records that it is (Linux's
+// PG_dcache_clean; a shared writable mapping clears it, as the page may change).
+static void map_file_page(vm_area_struct *vma, u64 *pte, page *p, bool writable)
+{
+	prepare_file_page(p);
+	if ((vma->vm_flags & VM_EXEC) && !test_page_flag(p, PG_arch_1)) {
+		sync_icache_page(page_address(p));
+		set_page_flag(p, PG_arch_1);
+	}
+	if (writable)
+		clear_page_flag(p, PG_arch_1);
+	set_entry(pte, mk_user_pte(page_to_pfn(p), vma->vm_flags, writable));
+	inc_rss(vma->vm_mm, mm_counter_file(p));
+	page_add_file_rmap(p);
+}
+
 static vm_fault_t do_anonymous_page(vm_area_struct *vma, u64 *pte, unsigned long addr, unsigned flags)
 {
 	mm_struct *mm = vma->vm_mm;
@@ -375,63 +421,140 @@ static vm_fault_t do_anonymous_page(vm_area_struct *vma, u64 *pte, unsigned long
 	page *p = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_ZERO | __GFP_NOWARN);
 	if (!p)
 		return VM_FAULT_OOM;
-	p->index = 0;
 	map_new_page(vma, pte, addr, p, true);
 	inc_rss(mm, MM_ANONPAGES);
-	page_add_rmap(p, MM_ANONPAGES);
+	page_add_new_anon_rmap(p);
 	return 0;
 }
 
-// A private copy of the file-image page at addr; bytes past the image are zero (bss).
-static vm_fault_t do_file_page(vm_area_struct *vma, u64 *pte, unsigned long addr, unsigned flags)
+static unsigned long linear_page_index(const vm_area_struct *vma, unsigned long addr)
 {
-	mm_struct *mm = vma->vm_mm;
-	page *p = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
-	if (!p)
-		return VM_FAULT_OOM;
-	u8 *dst = static_cast<u8 *>(page_address(p));
-	unsigned long off = (vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
-	const vm_backing *f = vma->vm_file;
-	unsigned long n = off < f->size ? f->size - off : 0;
-	if (n > PAGE_SIZE)
-		n = PAGE_SIZE;
-	if (n)
-		memcpy(dst, f->data + off, n);
-	if (n < PAGE_SIZE)
-		memset(dst + n, 0, PAGE_SIZE - n);
-	// Mapped read-only on a read fault as Linux maps the page-cache page; the first write
-	// takes it over through do_wp_page (one user: reused, not copied).
-	bool write = flags & FAULT_FLAG_WRITE;
-	p->index = write ? 0 : 1;
-	map_new_page(vma, pte, addr, p, write);
-	inc_rss(mm, write ? MM_ANONPAGES : MM_FILEPAGES);
-	page_add_rmap(p, write ? MM_ANONPAGES : MM_FILEPAGES);
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+// Linux's do_fault_around: maps the pages of the fault_around_bytes window around addr (aligned
+// to it, clipped to the VMA; the callee stops at EOF) that are already in the page cache, read
+// only, into entries still empty. Returns true when addr itself got mapped.
+static bool do_fault_around(vm_area_struct *vma, unsigned long addr)
+{
+	const unsigned long nr = fault_around_bytes >> PAGE_SHIFT;
+	unsigned long start = addr & ~(fault_around_bytes - 1);
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	unsigned long end = (addr & ~(fault_around_bytes - 1)) + nr * PAGE_SIZE;
+	if (end > vma->vm_end || end == 0)
+		end = vma->vm_end;
+	// The window lies within one level-3 table (64 KiB windows never cross 2 MiB).
+	u64 *first = walk(vma->vm_mm, start, false);
+	if (!first)
+		return false;
+	bool mapped = false;
+	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+		u64 *pte = first + ((a - start) >> PAGE_SHIFT);
+		if (*pte)
+			continue;
+		page *p = vma->vm_ops->map_page(vma, linear_page_index(vma, a));
+		if (!p) {
+			// Beyond EOF nothing further can be cached; a hole just skips.
+			continue;
+		}
+		map_file_page(vma, pte, p, false);
+		if (a == addr)
+			mapped = true;
+	}
+	return mapped;
+}
+
+// Read fault in a file VMA: the page-cache page itself, read-only (a later write copies it in
+// a private mapping or dirties it in a shared one).
+static vm_fault_t do_read_fault(vm_fault *vmf, u64 *pte)
+{
+	vm_area_struct *vma = vmf->vma;
+	if (vma->vm_ops->map_page && (fault_around_bytes >> PAGE_SHIFT) > 1 && do_fault_around(vma, vmf->address))
+		return 0;
+	vm_fault_t r = vma->vm_ops->fault(vmf);
+	if (r)
+		return r;
+	map_file_page(vma, pte, vmf->page, false);
 	return 0;
 }
 
-// Write to a present read-only entry in a writable VMA: the zero page, a file page not
-// written yet, or a page left read-only by mprotect.
-static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
+// Write fault in a private file VMA: a new anonymous copy of the page-cache page.
+static vm_fault_t do_cow_fault(vm_fault *vmf, u64 *pte)
+{
+	vm_area_struct *vma = vmf->vma;
+	page *np = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+	if (!np)
+		return VM_FAULT_OOM;
+	vm_fault_t r = vma->vm_ops->fault(vmf);
+	if (r) {
+		__free_page(np);
+		return r;
+	}
+	copy_page(page_address(np), page_address(vmf->page));
+	put_page(vmf->page);
+	map_new_page(vma, pte, vmf->address, np, true);
+	inc_rss(vma->vm_mm, MM_ANONPAGES);
+	page_add_new_anon_rmap(np);
+	return 0;
+}
+
+// Write fault in a shared file VMA: the page-cache page becomes writable and dirty.
+static vm_fault_t do_shared_fault(vm_fault *vmf, u64 *pte)
+{
+	vm_area_struct *vma = vmf->vma;
+	vm_fault_t r = vma->vm_ops->fault(vmf);
+	if (r)
+		return r;
+	if (vma->vm_ops->page_mkwrite) {
+		r = vma->vm_ops->page_mkwrite(vmf);
+		if (r) {
+			put_page(vmf->page);
+			return r;
+		}
+	}
+	map_file_page(vma, pte, vmf->page, true);
+	return 0;
+}
+
+// Linux's do_fault: an empty entry in a file VMA.
+static vm_fault_t do_fault(vm_area_struct *vma, u64 *pte, unsigned long addr, unsigned flags)
+{
+	vm_fault vmf{vma, addr, flags, linear_page_index(vma, addr), nullptr};
+	if (!(flags & FAULT_FLAG_WRITE))
+		return do_read_fault(&vmf, pte);
+	if (!(vma->vm_flags & VM_SHARED))
+		return do_cow_fault(&vmf, pte);
+	return do_shared_fault(&vmf, pte);
+}
+
+// Write to a present read-only entry in a writable VMA: the zero page, a page-cache page of
+// a private mapping (copied), a clean page of a shared file mapping (dirtied in place), an
+// anonymous page fork shared or mprotect left read-only.
+static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr, unsigned flags)
 {
 	mm_struct *mm = vma->vm_mm;
 	u64 old = *pte;
 	page *oldp = pte_special(old) ? nullptr : pfn_to_page(pte_pfn(old));
-	// Reuse when nobody else holds the page (Linux 6.1's do_wp_page rule: the refcount, not
-	// the mapcount, so that a page fork shared is copied by every writer but the last), and
-	// always in a shared mapping, whose writes must be seen by every sharer.
-	if (oldp && (page_count(oldp) == 1 || (vma->vm_flags & VM_SHARED))) {
-		// Sole user: make it writable in place (same output address, no break needed).
-		if (oldp->index == 1) {
-			oldp->index = 0;
-			mm->rss_stat[MM_FILEPAGES]--;
-			mm->rss_stat[MM_ANONPAGES]++;
-			account_user_page(oldp, MM_FILEPAGES, -1);
-			account_user_page(oldp, MM_ANONPAGES, 1);
-		} else {
-			// An anonymous page reused in place (Linux's wp_page_reuse); a file page taken
-			// over is, in Linux, a copy of the page-cache page.
-			count_vm_event(PGREUSE);
+	if (oldp && (vma->vm_flags & VM_SHARED)) {
+		// Linux's wp_page_shared: every sharer sees the writes, so the page itself becomes
+		// writable (dirtied first for a file).
+		if (vma->vm_ops && vma->vm_ops->page_mkwrite) {
+			vm_fault vmf{vma, addr, flags, linear_page_index(vma, addr), oldp};
+			if (vm_fault_t r = vma->vm_ops->page_mkwrite(&vmf))
+				return r;
 		}
+		if (!PageAnon(oldp))
+			clear_page_flag(oldp, PG_arch_1);
+		set_pte(pte, mk_user_pte(page_to_pfn(oldp), vma->vm_flags, true));
+		flush_tlb_page(mm, addr);
+		return 0;
+	}
+	// Reuse an anonymous page nobody else holds (Linux 6.1's do_wp_page rule: the refcount,
+	// not the mapcount, so that a page fork shared is copied by every writer but the last).
+	// A page-cache page is never written through a private mapping.
+	if (oldp && PageAnon(oldp) && page_count(oldp) == 1) {
+		count_vm_event(PGREUSE);
 		set_pte(pte, mk_user_pte(page_to_pfn(oldp), vma->vm_flags, true));
 		flush_tlb_page(mm, addr);
 		return 0;
@@ -441,7 +564,6 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 		return VM_FAULT_OOM;
 	if (oldp)
 		copy_page(page_address(np), page_address(oldp));
-	np->index = 0;
 	if (vma->vm_flags & VM_EXEC)
 		sync_icache_page(page_address(np));
 	// Break before make: the entry changes its output address.
@@ -449,11 +571,10 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr)
 	flush_tlb_page(mm, addr);
 	set_entry(pte, mk_user_pte(page_to_pfn(np), vma->vm_flags, true));
 	inc_rss(mm, MM_ANONPAGES);
-	page_add_rmap(np, MM_ANONPAGES);
+	page_add_new_anon_rmap(np);
 	if (oldp) {
-		mm_counter c = oldp->index == 1 ? MM_FILEPAGES : MM_ANONPAGES;
-		mm->rss_stat[c]--;
-		page_remove_rmap(oldp, c);
+		mm->rss_stat[mm_counter_of(oldp)]--;
+		page_remove_rmap(oldp);
 		put_page(oldp);
 	}
 	return 0;
@@ -471,11 +592,11 @@ vm_fault_t handle_mm_fault(vm_area_struct *vma, unsigned long addr, unsigned fla
 		return VM_FAULT_OOM;
 	u64 v = *pte;
 	if (!pte_present(v))
-		return vma->vm_file ? do_file_page(vma, pte, addr, flags) : do_anonymous_page(vma, pte, addr, flags);
+		return vma->vm_ops ? do_fault(vma, pte, addr, flags) : do_anonymous_page(vma, pte, addr, flags);
 	if (!pte_valid(v))
 		return VM_FAULT_SIGSEGV; // PROT_NONE entry (the VMA check above passed: stale)
 	if ((flags & FAULT_FLAG_WRITE) && !pte_write(v))
-		return do_wp_page(vma, pte, addr);
+		return do_wp_page(vma, pte, addr, flags);
 	// Spurious: another path already made the entry usable (or a stale TLB entry).
 	flush_tlb_page(vma->vm_mm, addr);
 	return VM_FAULT_SPURIOUS;
@@ -491,4 +612,97 @@ vm_fault_t do_user_addr_fault(mm_struct *mm, unsigned long addr, unsigned flags)
 	// handle_mm_fault makes arm64's access check itself (VM_FAULT_SIGSEGV when the VMA
 	// forbids the access), so it is not made twice here.
 	return handle_mm_fault(v, addr, flags);
+}
+
+// --- unmap_mapping_range ---------------------------------------------------------------------
+static bool mmget_not_zero(mm_struct *mm)
+{
+	int u = __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED);
+	while (u > 0)
+		if (__atomic_compare_exchange_n(&mm->mm_users, &u, u + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+// Zaps [first, last] file pages of mapping in every VMA of mm mapping it (mm's mmap_lock held).
+static void zap_mapping_in_mm(mm_struct *mm, address_space *mapping, unsigned long first, unsigned long last,
+			      bool even_cows) TA_REQ(mm->mmap_lock)
+{
+	zap_details details{even_cows};
+	for (vm_area_struct *v = vma_first(mm); v; v = vma_next(v)) {
+		if (!v->vm_file || v->vm_file->f_mapping != mapping)
+			continue;
+		unsigned long vfirst = v->vm_pgoff, vlast = v->vm_pgoff + vma_pages(v) - 1;
+		if (vlast < first || vfirst > last)
+			continue;
+		unsigned long s = v->vm_start + ((first > vfirst ? first - vfirst : 0) << PAGE_SHIFT);
+		unsigned long e = v->vm_start + ((last < vlast ? last - vfirst + 1 : vlast - vfirst + 1) << PAGE_SHIFT);
+		unmap_batch b;
+		zap_level(mm, mm->pgd, 0, s, e, b, &details);
+		finish_batch(mm, s, e, b);
+	}
+}
+
+// The mms with a VMA of mapping, each with a reference (mmget), in *out (kmalloc'd, the
+// caller kfrees). ENOMEM.
+static Result collect_mapping_mms(address_space *mapping, mm_struct ***out, unsigned *nr)
+{
+	// Sized under the lock, allocated outside it, filled under it again: a list that grew in
+	// between is sized once more.
+	unsigned cap = 0;
+	for (;;) {
+		mm_struct **mms = cap ? static_cast<mm_struct **>(kmalloc(cap * sizeof(mm_struct *), GFP_KERNEL)) : nullptr;
+		if (cap && !mms)
+			return Errno::ENOMEM;
+		unsigned n = 0, need = 0;
+		mapping->i_mmap_rwsem.down_read();
+		list_for_each(pos, &mapping->i_mmap) {
+			mm_struct *mm = list_entry(pos, vm_area_struct, shared)->vm_mm;
+			bool dup = false;
+			for (unsigned i = 0; i < n && !dup; i++)
+				dup = mms[i] == mm;
+			if (dup)
+				continue;
+			need++;
+			if (n < cap && mmget_not_zero(mm))
+				mms[n++] = mm;
+		}
+		mapping->i_mmap_rwsem.up_read();
+		if (need <= cap) {
+			*out = mms;
+			*nr = n;
+			return {};
+		}
+		for (unsigned i = 0; i < n; i++)
+			mmput(mms[i]);
+		kfree(mms);
+		cap = need + 4;
+	}
+}
+
+void unmap_mapping_range(address_space *mapping, i64 start, i64 len, bool even_cows)
+{
+	if (start < 0 || len < 0)
+		return;
+	unsigned long first = static_cast<unsigned long>(start) >> PAGE_SHIFT;
+	unsigned long last = len ? (static_cast<unsigned long>(start + len) - 1) >> PAGE_SHIFT : ~0ul;
+	// The mms are collected under i_mmap_rwsem and zapped under their own mmap_lock, which
+	// ranks above i_mmap_rwsem (mmap links VMAs with mmap_lock held). A VMA added meanwhile
+	// faults its pages from the cache as it is now, which is what the caller wants.
+	mm_struct **mms = nullptr;
+	unsigned n = 0;
+	if (collect_mapping_mms(mapping, &mms, &n).is_error()) {
+		// Truncate cannot fail; what stays mapped is the truncated pages, detached from the
+		// cache (still counted as file pages): stale data, not a broken ledger.
+		pr_err("unmap_mapping_range: out of memory, mappings of the range kept\n");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		{
+			WriteGuard g(mms[i]->mmap_lock);
+			zap_mapping_in_mm(mms[i], mapping, first, last, even_cows);
+		}
+		mmput(mms[i]);
+	}
+	kfree(mms);
 }

@@ -1,5 +1,6 @@
 // User address spaces: mm_struct, VMAs and the fault path (Linux's struct_page.h, mm/mmap.c,
-// mm/memory.c, reduced to anonymous memory and private mappings of in-memory file images).
+// mm/memory.c, reduced): anonymous memory and private or shared mappings of files through
+// their page cache (vm_file, vm_ops).
 //
 // Contract:
 // - An mm_struct owns its VMAs (an rb-tree ordered by address: find_vma is O(log n)), its
@@ -11,9 +12,20 @@
 //   before changing anything; on ENOMEM midway the address space is left consistent (VMAs
 //   and page tables agree) although a partially applied munmap/mprotect may remain, as Linux.
 // - handle_mm_fault() resolves one fault in a VMA: zero-filled anonymous pages, the shared
-//   zero page for reads of anonymous private memory, private copies of file-image pages,
-//   copy-on-write with reuse when the page has a single user. It never kills: the caller
-//   turns VM_FAULT_SIGSEGV/VM_FAULT_OOM into a signal-style kill with a report.
+//   zero page for reads of anonymous private memory, page-cache pages of a file VMA (mapped
+//   read-only on a read fault with fault-around, copied to an anonymous page on a private
+//   write, made writable and dirty on a shared write), copy-on-write with reuse when an
+//   anonymous page has a single user. It never kills: the caller turns VM_FAULT_SIGSEGV,
+//   VM_FAULT_SIGBUS (a file page beyond EOF) and VM_FAULT_OOM into a signal.
+// - A file VMA holds a reference on its file (get_file at mmap, split and fork, fput when the
+//   VMA goes) and is on the file's address_space::i_mmap list (under i_mmap_rwsem), which is
+//   how unmap_mapping_range finds every mapping of a truncated range.
+// - Pages: an anonymous page has PAGE_MAPPING_ANON in page->mapping while it is mapped
+//   (Linux's PageAnon; cleared when its last mapping goes, so the allocator sees a clean
+//   page); any other mapped page is a file page, counted in MM_SHMEMPAGES when it is
+//   swap-backed (tmpfs, shared anonymous memory) and MM_FILEPAGES otherwise, as Linux's
+//   mm_counter_file. _mapcount counts page-table mappings exactly; NR_ANON_MAPPED and
+//   NR_FILE_MAPPED count pages mapped at least once (page_add_*_rmap).
 // - Nothing here assumes a single address space; the hardware side (ASID, TTBR0, TLB
 //   maintenance) is the arch seam in asm/pgtable.h.
 //
@@ -24,11 +36,14 @@
 #pragma once
 
 #include "core/rwsem.h"
+#include "kstd/list.h"
 #include "kstd/rbtree.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
 
 struct page;
+struct file;
+struct address_space;
 
 // vm_flags (Linux values).
 inline constexpr unsigned long VM_NONE = 0;
@@ -36,6 +51,10 @@ inline constexpr unsigned long VM_READ = 0x1;
 inline constexpr unsigned long VM_WRITE = 0x2;
 inline constexpr unsigned long VM_EXEC = 0x4;
 inline constexpr unsigned long VM_SHARED = 0x8;
+inline constexpr unsigned long VM_MAYREAD = 0x10;
+inline constexpr unsigned long VM_MAYWRITE = 0x20;
+inline constexpr unsigned long VM_MAYEXEC = 0x40;
+inline constexpr unsigned long VM_MAYSHARE = 0x80;
 inline constexpr unsigned long VM_GROWSDOWN = 0x100;
 inline constexpr unsigned long VM_ACCOUNT = 0x100000;
 inline constexpr unsigned long VM_NORESERVE = 0x200000;
@@ -75,6 +94,14 @@ inline constexpr int MADV_SEQUENTIAL = 2;
 inline constexpr int MADV_WILLNEED = 3;
 inline constexpr int MADV_DONTNEED = 4;
 inline constexpr int MADV_FREE = 8;
+inline constexpr int MS_ASYNC = 1;
+inline constexpr int MS_INVALIDATE = 2;
+inline constexpr int MS_SYNC = 4;
+// Linux's fault_around_bytes default: read faults of a file mapping map the cached pages of
+// the surrounding 64 KiB window (aligned to it) in one go.
+inline constexpr unsigned long fault_around_bytes = 64ul << 10;
+// page->mapping of an anonymous page (Linux's PAGE_MAPPING_ANON; no anon_vma here).
+inline constexpr unsigned long PAGE_MAPPING_ANON = 0x1;
 
 // The user half (48-bit VAs, TTBR0) and the lowest mappable address (Linux's mmap_min_addr
 // default on arm64 is 32 KiB; one page is what NULL dereference detection needs).
@@ -86,23 +113,44 @@ inline constexpr unsigned long stack_guard_gap = 256ul << 12;
 inline constexpr unsigned long DEFAULT_RLIMIT_STACK = 8ul << 20; // _STK_LIM
 inline constexpr int DEFAULT_MAX_MAP_COUNT = 65530;
 
-// An in-memory file image a private mapping copies from (an initramfs entry): bytes at
-// offsets >= size read as zero, which is how the tail of a segment's last file page and the
-// rest of that page become bss. Owned by the mm (mm_struct::backing).
-struct vm_backing {
-	const u8 *data;
-	unsigned long size;
+struct mm_struct;
+struct vm_area_struct;
+
+using vm_fault_t = unsigned;
+
+// One fault being resolved in a file VMA (Linux's struct vm_fault, reduced).
+struct vm_fault {
+	vm_area_struct *vma;
+	unsigned long address; // page aligned
+	unsigned flags;        // FAULT_FLAG_*
+	unsigned long pgoff;   // file page of address
+	page *page;            // ->fault's result, with a reference
 };
 
-struct mm_struct;
+// A file VMA's page source (Linux's vm_operations_struct, reduced to what the fault path
+// calls). Set by the file's f_op->mmap (generic_file_vm_ops when it sets none).
+struct vm_operations_struct {
+	// The up-to-date page for vmf->pgoff with a reference in vmf->page: 0; VM_FAULT_SIGBUS
+	// when pgoff is at or beyond EOF; VM_FAULT_OOM (or VM_FAULT_SIGBUS for ENOSPC, as
+	// Linux's shmem_fault) when it cannot be created. May sleep.
+	vm_fault_t (*fault)(vm_fault *vmf);
+	// For fault-around: the page at pgoff only if it is already in the cache, up to date and
+	// below EOF, with a reference; nullptr otherwise. Never allocates.
+	page *(*map_page)(vm_area_struct *vma, unsigned long pgoff);
+	// A page of a shared mapping is about to become writable: mark it dirty (Linux's
+	// page_mkwrite + fault_dirty_shared_page). 0 or VM_FAULT_SIGBUS (truncated meanwhile).
+	vm_fault_t (*page_mkwrite)(vm_fault *vmf);
+};
 
 struct vm_area_struct {
 	unsigned long vm_start; // first byte
 	unsigned long vm_end;   // first byte after
 	mm_struct *vm_mm;
 	unsigned long vm_flags;
-	const vm_backing *vm_file; // nullptr: anonymous
-	unsigned long vm_pgoff;    // page offset of vm_start within vm_file
+	file *vm_file;          // nullptr: anonymous (one reference held by the VMA)
+	unsigned long vm_pgoff; // page offset of vm_start within vm_file (vm_start >> 12 for anon)
+	const vm_operations_struct *vm_ops; // file VMAs
+	list_head shared;       // in vm_file->f_mapping->i_mmap (Linux's shared.rb)
 	rb_node vm_rb;
 	// Address order, as the tree (O(1) neighbours for merging and gap sizes).
 	vm_area_struct *vm_prev, *vm_next;
@@ -111,14 +159,12 @@ struct vm_area_struct {
 	unsigned long rb_subtree_gap;
 };
 
-enum mm_counter { MM_FILEPAGES, MM_ANONPAGES, NR_MM_COUNTERS };
+enum mm_counter { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 // The arm64 context: ASID in bits [15:0], allocator generation above (Linux's context.id).
 struct mm_context_t {
 	u64 id;
 };
-
-inline constexpr unsigned MM_MAX_BACKING = 16;
 
 struct mm_struct {
 	// Users of the address space: tasks sharing it (CLONE_VM threads, a vfork parent's) and
@@ -139,8 +185,6 @@ struct mm_struct {
 	unsigned long pgtables;    // page-table pages below pgd
 	unsigned long rlimit_stack;
 	int max_map_count;
-	vm_backing backing[MM_MAX_BACKING];
-	unsigned nr_backing;
 
 	mm_struct() = default;
 	mm_struct(const mm_struct &) = delete;
@@ -149,7 +193,8 @@ struct mm_struct {
 
 inline unsigned long get_mm_rss(const mm_struct *mm)
 {
-	return static_cast<unsigned long>(mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES]);
+	return static_cast<unsigned long>(mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES] +
+					  mm->rss_stat[MM_SHMEMPAGES]);
 }
 inline unsigned long vma_pages(const vm_area_struct *v) { return (v->vm_end - v->vm_start) >> 12; }
 
@@ -170,8 +215,6 @@ inline void mmget(mm_struct *mm) { __atomic_fetch_add(&mm->mm_users, 1, __ATOMIC
 // as it was (apart from entries already write-protected, which a later write fault resolves)
 // and frees everything copied.
 ErrorOr<mm_struct *> dup_mm(mm_struct *oldmm);
-// Registers a file image for private mappings; nullptr when the table is full.
-const vm_backing *mm_add_backing(mm_struct *mm, const u8 *data, unsigned long size);
 
 // --- VMAs -------------------------------------------------------------------------------------
 // The first VMA with vm_end > addr (it may start above addr), or nullptr.
@@ -180,10 +223,12 @@ vm_area_struct *find_vma_intersection(const mm_struct *mm, unsigned long start, 
 vm_area_struct *vma_prev(const vm_area_struct *v);
 vm_area_struct *vma_next(const vm_area_struct *v);
 vm_area_struct *vma_first(const mm_struct *mm);
-// Maps [addr, addr+len) (page aligned, already validated, free of VMAs) with flags. Merges
+// Maps [addr, addr+len) (page aligned, already validated, free of VMAs) with flags; a file
+// mapping (file != nullptr) starts at file page pgoff, takes its own reference on the file and
+// calls f_op->mmap (ENODEV without one, or its error), else gets generic_file_vm_ops. Merges
 // with compatible neighbours. ENOMEM.
 ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
-				   const vm_backing *file, unsigned long pgoff);
+				   file *file, unsigned long pgoff);
 // Unmaps [start, start+len): splits VMAs at the edges, frees pages and empty page tables.
 [[nodiscard]] Result do_munmap(mm_struct *mm, unsigned long start, unsigned long len);
 // A free range of len bytes: addr itself when it fits (hint), else top-down below mmap_base,
@@ -201,6 +246,10 @@ int validate_mm(const mm_struct *mm);
 // --- syscalls (result or -errno, as the syscall returns) ------------------------------------
 long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       unsigned long fd, unsigned long off);
+// ksys_mmap after the descriptor lookup (f: nullptr for MAP_ANONYMOUS; the caller keeps its
+// reference), with the offset in pages: exec and the kernel's own mappings.
+long do_mmap(mm_struct *mm, file *f, unsigned long addr, unsigned long len, unsigned long prot,
+	     unsigned long flags, unsigned long pgoff);
 long ksys_munmap(mm_struct *mm, unsigned long addr, unsigned long len);
 long ksys_mprotect(mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot);
 // brk returns the new break, or the old one when the request is refused (Linux's ABI).
@@ -208,10 +257,11 @@ unsigned long ksys_brk(mm_struct *mm, unsigned long brk);
 long ksys_mremap(mm_struct *mm, unsigned long addr, unsigned long old_len, unsigned long new_len,
 		 unsigned long flags, unsigned long new_addr);
 long ksys_madvise(mm_struct *mm, unsigned long start, unsigned long len, int behavior);
+long ksys_msync(mm_struct *mm, unsigned long start, unsigned long len, int flags);
 
 // --- fault path (mm/memory.cpp) ----------------------------------------------------------------
-using vm_fault_t = unsigned;
 inline constexpr vm_fault_t VM_FAULT_OOM = 0x1;
+inline constexpr vm_fault_t VM_FAULT_SIGBUS = 0x2;
 inline constexpr vm_fault_t VM_FAULT_SIGSEGV = 0x40;
 // What a fault that handle_mm_fault never saw ran into (arm64's VM_FAULT_BADMAP and
 // VM_FAULT_BADACCESS, arch-private there): no VMA (SEGV_MAPERR), or a VMA that forbids the
@@ -262,6 +312,21 @@ void free_pgtables(mm_struct *mm);
 // A zeroed page-table page for a user address space and its release; both keep NR_PAGETABLE.
 page *alloc_user_pgtable_page();
 void free_user_pgtable_page(page *p);
+// Zaps the pages of the file range [start, start+len) bytes (len 0: to the end) from every
+// mapping of the address_space (Linux's unmap_mapping_range: truncate calls it so that a
+// later access beyond the new EOF raises SIGBUS); even_cows also drops private copies made
+// from those pages. Takes i_mmap_rwsem and each mapping mm's mmap_lock: the caller holds
+// neither (it may hold the inode's i_rwsem).
+void unmap_mapping_range(address_space *mapping, i64 start, i64 len, bool even_cows);
+// The file page source used when a file's f_op->mmap sets no vm_ops (mm/filemap_fault.cpp:
+// find_get_page / shmem_get_page, EOF from i_size).
+extern const vm_operations_struct generic_file_vm_ops;
+// A file system's f_op->mmap for page-cache files (Linux's generic_file_mmap): sets
+// generic_file_vm_ops. Always 0.
+int generic_file_mmap(file *f, vm_area_struct *vma);
+// PageAnon: an anonymous page (page->mapping carries PAGE_MAPPING_ANON).
+bool PageAnon(const page *p);
+
 // The shared zero page (allocated once, never freed).
 page *zero_page();
 [[nodiscard]] Result zero_page_init();

@@ -9,6 +9,7 @@
 #include <asm/pgtable.h>
 
 #include "core/printk.h"
+#include "fs/fs.h"
 #include "kstd/list.h"
 #include "kstd/string.h"
 #include "kstd/util.h"
@@ -16,6 +17,7 @@
 #include "mm/slab.h"
 #include "mm/page-flags.h"
 #include "mm/page_alloc.h"
+#include "mm/filemap.h"
 
 // --- object caches ---------------------------------------------------------------------------
 // VMAs and mm_structs come from their own slab caches (Linux's vm_area_cachep/mm_cachep).
@@ -45,10 +47,44 @@ static vm_area_struct *vm_area_alloc(mm_struct *mm)
 	if (v) {
 		new (v) vm_area_struct{};
 		v->vm_mm = mm;
+		INIT_LIST_HEAD(&v->shared);
 	}
 	return v;
 }
-static void vm_area_free(vm_area_struct *v) { kmem_cache_free(vm_area_cachep, v); }
+
+// A file VMA enters or leaves its file's i_mmap list (Linux's vma_link_file /
+// remove_vma's unlink_file_vma), and holds a file reference meanwhile.
+static void vma_link_file(vm_area_struct *v)
+{
+	if (!v->vm_file)
+		return;
+	address_space *m = v->vm_file->f_mapping;
+	m->i_mmap_rwsem.down_write();
+	list_add_tail(&v->shared, &m->i_mmap);
+	m->i_mmap_rwsem.up_write();
+}
+static void vma_unlink_file(vm_area_struct *v)
+{
+	if (!v->vm_file)
+		return;
+	address_space *m = v->vm_file->f_mapping;
+	m->i_mmap_rwsem.down_write();
+	list_del_init(&v->shared);
+	m->i_mmap_rwsem.up_write();
+}
+
+// Frees a VMA no longer in any tree: off the file's list, the file reference dropped (the
+// pages it mapped are gone already: callers zap first, as Linux's unmap_region comes before
+// remove_vma).
+static void vm_area_free(vm_area_struct *v)
+{
+	if (file *f = v->vm_file) {
+		vma_unlink_file(v);
+		v->vm_file = nullptr;
+		fput(f);
+	}
+	kmem_cache_free(vm_area_cachep, v);
+}
 
 // --- the tree ----------------------------------------------------------------------------------
 static vm_area_struct *vma_of(rb_node *n) { return n ? rb_entry(n, vm_area_struct, vm_rb) : nullptr; }
@@ -187,7 +223,8 @@ static void vma_unlink_free(mm_struct *mm, vm_area_struct *v)
 
 static bool can_merge(const vm_area_struct *a, const vm_area_struct *b)
 {
-	if (a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file)
+	if (a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file ||
+	    a->vm_ops != b->vm_ops)
 		return false;
 	return !a->vm_file || a->vm_pgoff + vma_pages(a) == b->vm_pgoff;
 }
@@ -214,6 +251,11 @@ static void split_vma_with(mm_struct *mm, vm_area_struct *v, unsigned long addr,
 {
 	*fresh = *v;
 	fresh->vm_rb = rb_node{};
+	INIT_LIST_HEAD(&fresh->shared);
+	if (fresh->vm_file) {
+		get_file(fresh->vm_file);
+		vma_link_file(fresh);
+	}
 	fresh->vm_start = addr;
 	fresh->vm_pgoff = v->vm_pgoff + ((addr - v->vm_start) >> PAGE_SHIFT);
 	v->vm_end = addr;
@@ -249,14 +291,6 @@ ErrorOr<mm_struct *> mm_alloc()
 	return mm;
 }
 
-const vm_backing *mm_add_backing(mm_struct *mm, const u8 *data, unsigned long size)
-{
-	if (mm->nr_backing == MM_MAX_BACKING)
-		return nullptr;
-	mm->backing[mm->nr_backing] = {data, size};
-	return &mm->backing[mm->nr_backing++];
-}
-
 void mmput(mm_struct *mm)
 {
 	if (!mm)
@@ -264,12 +298,18 @@ void mmput(mm_struct *mm)
 	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	destroy_context(mm);
+	// Pages first, then the VMAs and their file references (the last fput of a file may
+	// free its page cache: nothing may still map it then).
+	free_pgtables(mm);
 	while (vm_area_struct *v = vma_first(mm))
 		vma_unlink_free(mm, v);
-	free_pgtables(mm);
-	if (mm->rss_stat[MM_ANONPAGES] || mm->rss_stat[MM_FILEPAGES] || mm->pgtables)
-		pr_err("BUG: Bad rss-counter state mm:%p anon:%ld file:%ld pgtables:%lu\n", mm,
-		       mm->rss_stat[MM_ANONPAGES], mm->rss_stat[MM_FILEPAGES], mm->pgtables);
+	for (int c = 0; c < NR_MM_COUNTERS; c++)
+		if (mm->rss_stat[c])
+			pr_err("BUG: Bad rss-counter state mm:%p type:%s val:%ld\n", mm,
+			       c == MM_FILEPAGES ? "MM_FILEPAGES" : c == MM_ANONPAGES ? "MM_ANONPAGES" :
+			       c == MM_SWAPENTS ? "MM_SWAPENTS" : "MM_SHMEMPAGES", mm->rss_stat[c]);
+	if (mm->pgtables)
+		pr_err("BUG: non-zero pgtables_bytes on freeing mm: %lu\n", mm->pgtables * PAGE_SIZE);
 	mm->~mm_struct();
 	kmem_cache_free(mm_cachep, mm);
 }
@@ -293,11 +333,6 @@ ErrorOr<mm_struct *> dup_mm(mm_struct *oldmm)
 	mm->env_end = oldmm->env_end;
 	mm->rlimit_stack = oldmm->rlimit_stack;
 	mm->max_map_count = oldmm->max_map_count;
-	// ru_maxrss of a child starts at what it shares (Linux's hiwater_rss starts at 0 and the
-	// first fault raises it; copying keeps the child's peak at least its start).
-	for (unsigned i = 0; i < oldmm->nr_backing; i++)
-		mm->backing[i] = oldmm->backing[i];
-	mm->nr_backing = oldmm->nr_backing;
 	Result r{};
 	for (vm_area_struct *v = vma_first(oldmm); v; v = v->vm_next) {
 		vm_area_struct *n = vm_area_alloc(mm);
@@ -309,10 +344,17 @@ ErrorOr<mm_struct *> dup_mm(mm_struct *oldmm)
 		n->vm_end = v->vm_end;
 		n->vm_flags = v->vm_flags;
 		n->vm_pgoff = v->vm_pgoff;
-		// The file images are the mm's own table entries: point at the child's copy.
-		n->vm_file = v->vm_file ? &mm->backing[v->vm_file - oldmm->backing] : nullptr;
+		n->vm_ops = v->vm_ops;
+		if (v->vm_file) {
+			n->vm_file = get_file(v->vm_file);
+			vma_link_file(n);
+		}
 		vma_link(mm, n);
 		mm->total_vm += vma_pages(n);
+		// A shared file mapping's pages are all in the page cache: the child faults them in
+		// again instead (Linux's vma_needs_copy without an anon_vma).
+		if (v->vm_file && (v->vm_flags & VM_SHARED))
+			continue;
 		r = copy_page_range(mm, oldmm, v);
 		if (r.is_error())
 			break;
@@ -377,9 +419,18 @@ ErrorOr<unsigned long> get_unmapped_area(mm_struct *mm, unsigned long addr, unsi
 	return Errno::ENOMEM;
 }
 
-ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
-				   const vm_backing *file, unsigned long pgoff)
+// mmap_region with the VMA's page source given: nullptr calls the file's f_op->mmap (a new
+// mapping), else it is copied from the VMA being moved (mremap), as Linux's copy_vma.
+static ErrorOr<unsigned long> __mmap_region(mm_struct *mm, unsigned long addr, unsigned long len,
+					    unsigned long vm_flags, file *file, unsigned long pgoff,
+					    const vm_operations_struct *ops)
 {
+	// Callers inside the mm (brk, exec, the stack, moves) may do everything mprotect allows;
+	// ksys_mmap passes the VM_MAY* bits a file's open mode permits.
+	if (!(vm_flags & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)))
+		vm_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (vm_flags & VM_SHARED)
+		vm_flags |= VM_MAYSHARE;
 	// Extending a compatible neighbour needs no new VMA (Linux's vma_merge): brk growth and
 	// adjacent anonymous mmaps take this path.
 	vm_area_struct *next = find_vma(mm, addr);
@@ -390,6 +441,9 @@ ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned l
 	probe.vm_flags = vm_flags;
 	probe.vm_file = file;
 	probe.vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
+	// A new file mapping's ops come from f_op->mmap; until then only a VMA with the file's
+	// generic ops can be extended.
+	probe.vm_ops = file ? (ops ? ops : &generic_file_vm_ops) : nullptr;
 	if (prev && can_merge(prev, &probe)) {
 		prev->vm_end = addr + len;
 		mm->total_vm += len >> PAGE_SHIFT;
@@ -415,11 +469,34 @@ ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned l
 	v->vm_start = addr;
 	v->vm_end = addr + len;
 	v->vm_flags = vm_flags;
-	v->vm_file = file;
 	v->vm_pgoff = probe.vm_pgoff;
+	if (file) {
+		v->vm_file = get_file(file);
+		v->vm_ops = ops;
+		if (!ops) {
+			// Linux's call_mmap: the file sets up the VMA (its vm_ops); the generic page
+			// cache ops when it sets none.
+			int e = file->f_op && file->f_op->mmap ? file->f_op->mmap(file, v) : -int(Errno::ENODEV);
+			if (e) {
+				vm_area_free(v);
+				return static_cast<Errno>(-e);
+			}
+			if (!v->vm_ops)
+				v->vm_ops = &generic_file_vm_ops;
+		}
+		vma_link_file(v);
+	}
 	vma_link(mm, v);
 	mm->total_vm += len >> PAGE_SHIFT;
+	// The file's ops may differ from the generic ones the merge probe assumed.
+	vma_merge_neighbours(mm, v);
 	return addr;
+}
+
+ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
+				   file *file, unsigned long pgoff)
+{
+	return __mmap_region(mm, addr, len, vm_flags, file, pgoff, nullptr);
 }
 
 // Splits so that no VMA straddles start or end. Both splits are allocated before either is
@@ -473,6 +550,8 @@ Result do_munmap(mm_struct *mm, unsigned long start, unsigned long len)
 		return {};
 	}
 	TRY(split_at_edges(mm, start, end));
+	// Pages before VMAs: freeing a VMA may drop the last reference on its file.
+	zap_page_range(mm, start, end);
 	vm_area_struct *v = find_vma(mm, start);
 	while (v && v->vm_start < end) {
 		vm_area_struct *next = vma_next(v);
@@ -480,7 +559,6 @@ Result do_munmap(mm_struct *mm, unsigned long start, unsigned long len)
 		vma_unlink_free(mm, v);
 		v = next;
 	}
-	zap_page_range(mm, start, end);
 	return {};
 }
 
@@ -529,14 +607,19 @@ Result mm_populate(mm_struct *mm, unsigned long start, unsigned long len)
 		vm_area_struct *v = find_vma(mm, a);
 		if (!v || v->vm_start > a)
 			continue;
-		unsigned flags = (v->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+		// Linux's populate_vma_page_range: write faults (copy-on-write now) only for private
+		// writable memory; shared pages are read in and dirtied by the first write.
+		unsigned flags = (v->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
 		if (!access_permitted(v, flags))
 			continue;
 		u64 *pte = mm_pte_lookup(mm, a);
 		if (pte && pte_present(*pte) && (!(flags & FAULT_FLAG_WRITE) || pte_write(*pte)))
 			continue;
-		if (handle_mm_fault(v, a, flags) & VM_FAULT_OOM)
+		vm_fault_t r = handle_mm_fault(v, a, flags);
+		if (r & VM_FAULT_OOM)
 			return Errno::ENOMEM;
+		if (r & VM_FAULT_SIGBUS)
+			return Errno::EFAULT; // beyond EOF: nothing further to populate
 	}
 	return {};
 }
@@ -611,12 +694,36 @@ static bool may_account(unsigned long pages) { return pages <= totalram_pages();
 long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags,
 	       unsigned long fd, unsigned long off)
 {
+	if (off & ~PAGE_MASK)
+		return err(Errno::EINVAL);
+	// The file, with a reference for the duration of the call (Linux's ksys_mmap_pgoff).
+	file *f = nullptr;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = fget(static_cast<unsigned>(fd));
+		if (!f || fd > 0x7fffffffu)
+			return err(Errno::EBADF);
+	}
+	long r = do_mmap(mm, f, addr, len, prot, flags, off >> PAGE_SHIFT);
+	if (f)
+		fput(f);
+	return r;
+}
+
+// Linux's file_mmap_ok for regular files: the mapping's last byte fits MAX_LFS_FILESIZE.
+static bool file_mmap_ok(unsigned long pgoff, unsigned long len)
+{
+	constexpr unsigned long maxsize = 0x7fffffffffffffffull; // MAX_LFS_FILESIZE
+	if (len > maxsize)
+		return false;
+	return pgoff <= (maxsize - len) >> PAGE_SHIFT;
+}
+
+long do_mmap(mm_struct *mm, file *f, unsigned long addr, unsigned long len, unsigned long prot,
+	     unsigned long flags, unsigned long pgoff)
+{
 	constexpr unsigned long known = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |
 					MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |
 					MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE;
-	(void)fd;
-	if (off & ~PAGE_MASK)
-		return err(Errno::EINVAL);
 	if (len == 0)
 		return err(Errno::EINVAL);
 	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_BTI))
@@ -632,13 +739,13 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 	default:
 		return err(Errno::EINVAL);
 	}
-	if (!(flags & MAP_ANONYMOUS))
-		return err(Errno::EBADF); // no file descriptors refer to files yet
 	if (flags & MAP_HUGETLB)
 		return err(Errno::EINVAL); // no hugetlbfs pool
 	if (len > TASK_SIZE)
 		return err(Errno::ENOMEM);
 	len = kstd::align_up(len, PAGE_SIZE);
+	if (f && !file_mmap_ok(pgoff, len))
+		return err(Errno::EOVERFLOW);
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
 		if (addr & ~PAGE_MASK)
@@ -648,9 +755,9 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 		if (addr < mmap_min_addr)
 			return err(Errno::EPERM);
 	}
-	unsigned long vm_flags = calc_vm_prot_bits(prot);
+	unsigned long vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE)
-		vm_flags |= VM_SHARED;
+		vm_flags |= VM_SHARED | VM_MAYSHARE;
 	if (flags & MAP_GROWSDOWN)
 		vm_flags |= VM_GROWSDOWN;
 	if (flags & MAP_NORESERVE)
@@ -663,29 +770,51 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 	if (flags & MAP_FIXED_NOREPLACE) {
 		if (find_vma_intersection(mm, addr, addr + len))
 			return err(Errno::EEXIST);
-	} else if (flags & MAP_FIXED) {
-		if (Result r = do_munmap(mm, addr, len); r.is_error())
-			return err(r.error());
-	} else {
+	} else if (!(flags & MAP_FIXED)) {
 		auto a = get_unmapped_area(mm, addr, len);
 		if (a.is_error())
 			return err(a.error());
 		addr = a.value();
 	}
-	auto r = mmap_region(mm, addr, len, vm_flags, nullptr, 0);
+	// After the address (as Linux's do_mmap), before anything is unmapped.
+	if (f) {
+		// Linux's do_mmap checks of the file against the mapping.
+		if (vm_flags & VM_SHARED) {
+			if ((prot & PROT_WRITE) && !(f->f_mode & FMODE_WRITE))
+				return err(Errno::EACCES);
+			// A read-only descriptor's shared mapping can never become writable: it is
+			// private in all but name (VM_MAYSHARE stays for /proc/<pid>/maps' 's').
+			if (!(f->f_mode & FMODE_WRITE))
+				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+		}
+		if (!(f->f_mode & FMODE_READ))
+			return err(Errno::EACCES);
+		if (!f->f_op || !f->f_op->mmap)
+			return err(Errno::ENODEV);
+		if (vm_flags & VM_GROWSDOWN)
+			return err(Errno::EINVAL);
+	} else if ((vm_flags & VM_SHARED) && (vm_flags & VM_GROWSDOWN)) {
+		return err(Errno::EINVAL);
+	}
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE)) {
+		if (Result r = do_munmap(mm, addr, len); r.is_error())
+			return err(r.error());
+	}
+	file *shm = nullptr;
+	if (!f && (vm_flags & VM_SHARED)) {
+		// Shared anonymous memory is a mapping of an unlinked shmem file (Linux's
+		// shmem_zero_setup): fork shares the file, and so its pages, lazily.
+		auto z = shmem_file_setup("dev/zero", static_cast<loff_t>(len), vm_flags);
+		if (z.is_error())
+			return err(z.error());
+		shm = f = z.value();
+		pgoff = 0;
+	}
+	auto r = mmap_region(mm, addr, len, vm_flags, f, f ? pgoff : 0);
+	if (shm)
+		fput(shm); // the VMA holds its own reference
 	if (r.is_error())
 		return err(r.error());
-	// Shared anonymous memory has no shmem object behind it yet (the Files issue adds one):
-	// its pages are allocated now, so that every process fork gives the mapping sees the
-	// same pages. Linux allocates them lazily from the shmem file; what a program observes
-	// is the same except the memory use.
-	if (vm_flags & VM_SHARED) {
-		if (Result p = mm_populate(mm, addr, len); p.is_error()) {
-			(void)do_munmap(mm, addr, len);
-			return err(Errno::ENOMEM);
-		}
-		return static_cast<long>(addr);
-	}
 	if (flags & MAP_POPULATE)
 		(void)mm_populate(mm, addr, len); // as Linux: population failures are not reported
 	return static_cast<long>(addr);
@@ -729,17 +858,21 @@ long ksys_mprotect(mm_struct *mm, unsigned long start, unsigned long len, unsign
 		start = v->vm_start;
 	}
 	// The whole range must be mapped: no state changes when there is a hole.
+	unsigned long newbits = calc_vm_prot_bits(prot);
 	unsigned long cursor = start;
 	for (vm_area_struct *w = v; w && w->vm_start < end; w = vma_next(w)) {
 		if (w->vm_start > cursor)
 			return err(Errno::ENOMEM);
+		// Linux's VM_MAY* rule: a read-only file's shared mapping never becomes writable.
+		unsigned long nf = (w->vm_flags & ~VM_ACCESS_FLAGS) | newbits;
+		if ((nf & ~(nf >> 4)) & VM_ACCESS_FLAGS)
+			return err(Errno::EACCES);
 		cursor = w->vm_end;
 	}
 	if (cursor < end)
 		return err(Errno::ENOMEM);
 	if (Result r = split_at_edges(mm, start, end); r.is_error())
 		return err(r.error());
-	unsigned long newbits = calc_vm_prot_bits(prot);
 	v = find_vma(mm, start);
 	while (v && v->vm_start < end) {
 		v->vm_flags = (v->vm_flags & ~VM_ACCESS_FLAGS) | newbits;
@@ -782,13 +915,14 @@ static long move_vma(mm_struct *mm, vm_area_struct *vma, unsigned long old_addr,
 		     unsigned long new_addr, unsigned long new_len, bool dontunmap)
 {
 	unsigned long flags = vma->vm_flags;
-	const vm_backing *file = vma->vm_file;
+	file *file = vma->vm_file;
+	const vm_operations_struct *ops = vma->vm_ops;
 	unsigned long pgoff = vma->vm_pgoff + ((old_addr - vma->vm_start) >> PAGE_SHIFT);
 	if (mm->map_count + 2 > mm->max_map_count)
 		return err(Errno::ENOMEM);
 	if (!may_account(new_len >> PAGE_SHIFT))
 		return err(Errno::ENOMEM);
-	auto r = mmap_region(mm, new_addr, new_len, flags, file, pgoff);
+	auto r = __mmap_region(mm, new_addr, new_len, flags, file, pgoff, ops);
 	if (r.is_error())
 		return err(r.error());
 	if (move_page_tables(mm, old_addr, new_addr, old_len).is_error()) {
@@ -868,6 +1002,52 @@ long ksys_mremap(mm_struct *mm, unsigned long addr, unsigned long old_len, unsig
 	if (a.is_error())
 		return err(a.error());
 	return move_vma(mm, vma, addr, old_len, a.value(), new_len, dontunmap);
+}
+
+long ksys_msync(mm_struct *mm, unsigned long start, unsigned long len, int flags)
+{
+	// Linux's msync: unmapped holes are skipped but reported as ENOMEM at the end (at once
+	// for a plain MS_ASYNC, which has nothing to do anyway); MS_SYNC of a shared file
+	// mapping writes it back through fsync (tmpfs has nothing to write: noop_fsync).
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return err(Errno::EINVAL);
+	if (start & ~PAGE_MASK)
+		return err(Errno::EINVAL);
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return err(Errno::EINVAL);
+	len = (len + ~PAGE_MASK) & PAGE_MASK;
+	unsigned long end = start + len;
+	if (end < start)
+		return err(Errno::ENOMEM);
+	if (end == start)
+		return 0;
+	long unmapped_error = 0;
+	vm_area_struct *vma = find_vma(mm, start);
+	for (;;) {
+		if (!vma)
+			return err(Errno::ENOMEM);
+		if (start < vma->vm_start) {
+			if (flags == MS_ASYNC)
+				return err(Errno::ENOMEM);
+			start = vma->vm_start;
+			if (start >= end)
+				return err(Errno::ENOMEM);
+			unmapped_error = err(Errno::ENOMEM);
+		}
+		file *f = vma->vm_file;
+		loff_t fstart = static_cast<loff_t>((start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT));
+		loff_t fend = fstart + static_cast<loff_t>((end < vma->vm_end ? end : vma->vm_end) - start) - 1;
+		start = vma->vm_end;
+		if ((flags & MS_SYNC) && f && (vma->vm_flags & VM_SHARED)) {
+			// vfs_fsync_range: EINVAL for a file without fsync.
+			int e = f->f_op && f->f_op->fsync ? f->f_op->fsync(f, fstart, fend, 1) : -int(Errno::EINVAL);
+			if (e)
+				return e;
+		}
+		if (start >= end)
+			return unmapped_error;
+		vma = find_vma(mm, start);
+	}
 }
 
 long ksys_madvise(mm_struct *mm, unsigned long start, unsigned long len, int behavior)

@@ -11,6 +11,7 @@
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/slab_active.h"
+#include "tests/host/support/host_file.h"
 #include "tests/host/support/host_mm.h"
 #include "tests/host/support/host_pgtable.h"
 #include "tests/host/support/host_support.h"
@@ -372,43 +373,59 @@ TEST_CASE("fault: CoW reuses a page with one user and copies a shared one")
 	f.finish();
 }
 
-TEST_CASE("fault: private file image pages are copied, bss zero, written in place after a read")
+TEST_CASE("fault: private file pages come from the page cache, are copied on write, split keeps pgoff")
 {
 	MmFixture f;
-	std::vector<u8> image(PAGE_SIZE + 100);
-	for (usize i = 0; i < image.size(); i++)
-		image[i] = u8(i * 7 + 1);
-	const vm_backing *b = mm_add_backing(f.mm, image.data(), image.size());
-	REQUIRE(b);
-	unsigned long a = 0x400000;
-	REQUIRE(!mmap_region(f.mm, a, 3 * PAGE_SIZE, VM_READ | VM_WRITE, b, 0).is_error());
-	REQUIRE(f.touch(a, false) == 0);
-	CHECK(memcmp(f.kaddr(a), image.data(), PAGE_SIZE) == 0);
-	CHECK(!pte_write(f.pte(a)));
-	CHECK(f.mm->rss_stat[MM_FILEPAGES] == 1);
-	unsigned long pfn = pte_pfn(f.pte(a));
-	REQUIRE(f.touch(a, true) == 0);
-	CHECK(pte_pfn(f.pte(a)) == pfn); // reused: the copy has one user
-	CHECK(f.mm->rss_stat[MM_FILEPAGES] == 0);
-	CHECK(f.mm->rss_stat[MM_ANONPAGES] == 1);
-	REQUIRE(f.touch(a + PAGE_SIZE + 50, false) == 0);
-	u8 *p = f.kaddr(a + PAGE_SIZE);
-	CHECK(memcmp(p, image.data() + PAGE_SIZE, 100) == 0);
-	CHECK(p[100] == 0);
-	CHECK(p[PAGE_SIZE - 1] == 0);
-	REQUIRE(f.touch(a + 2 * PAGE_SIZE, true) == 0);
-	CHECK(f.kaddr(a + 2 * PAGE_SIZE)[0] == 0);
-	// Splitting a file VMA keeps each part's file offset.
-	REQUIRE(ksys_munmap(f.mm, a + PAGE_SIZE, PAGE_SIZE) == 0);
-	vm_area_struct *hi = find_vma(f.mm, a + 2 * PAGE_SIZE);
-	REQUIRE(hi);
-	CHECK(hi->vm_pgoff == 2);
-	// Executable mappings get their icache synced.
-	unsigned long syncs = host_tlb.icache_syncs;
-	REQUIRE(!mmap_region(f.mm, 0x800000, PAGE_SIZE, VM_READ | VM_EXEC, b, 0).is_error());
-	REQUIRE(f.touch(0x800000, false) == 0);
-	CHECK(host_tlb.icache_syncs == syncs + 1);
-	CHECK(pte_user_exec(f.pte(0x800000)));
+	{
+		HostFile hf(PAGE_SIZE + 100, FMODE_READ);
+		page *c0 = host_cache_page(hf.mapping(), 0, 0x11);
+		page *c1 = host_cache_page(hf.mapping(), 1, 0x22);
+		REQUIRE(c0);
+		REQUIRE(c1);
+		unsigned long a = 0x400000;
+		REQUIRE(!mmap_region(f.mm, a, 3 * PAGE_SIZE, VM_READ | VM_WRITE, &hf.f, 0).is_error());
+		CHECK(hf.f.f_count == 2);
+		REQUIRE(f.touch(a, false) == 0);
+		// The cache's own page, read-only; fault-around mapped page 1 too (cached, below EOF).
+		CHECK(pte_pfn(f.pte(a)) == page_to_pfn(c0));
+		CHECK(!pte_write(f.pte(a)));
+		CHECK(pte_pfn(f.pte(a + PAGE_SIZE)) == page_to_pfn(c1));
+		CHECK(f.mm->rss_stat[MM_SHMEMPAGES] == 2);
+		CHECK(page_mapcount_raw(c0) == 0);
+		REQUIRE(f.touch(a, true) == 0);
+		// A private write copies; the cache page keeps its contents.
+		CHECK(pte_pfn(f.pte(a)) != page_to_pfn(c0));
+		CHECK(f.kaddr(a)[5] == 0x11);
+		f.kaddr(a)[5] = 0x99;
+		CHECK(static_cast<u8 *>(page_address(c0))[5] == 0x11);
+		CHECK(f.mm->rss_stat[MM_SHMEMPAGES] == 1);
+		CHECK(f.mm->rss_stat[MM_ANONPAGES] == 1);
+		CHECK(page_mapcount_raw(c0) == -1);
+		// Page 2 is beyond EOF (i_size PAGE_SIZE + 100): SIGBUS.
+		CHECK(f.touch(a + 2 * PAGE_SIZE, false) == VM_FAULT_SIGBUS);
+		// Splitting a file VMA keeps each part's file offset and takes a file reference.
+		REQUIRE(ksys_munmap(f.mm, a + PAGE_SIZE, PAGE_SIZE) == 0);
+		vm_area_struct *hi = find_vma(f.mm, a + 2 * PAGE_SIZE);
+		REQUIRE(hi);
+		CHECK(hi->vm_pgoff == 2);
+		CHECK(hf.f.f_count == 3);
+		// Executable mappings get their icache synced, once per cache page.
+		unsigned long syncs = host_tlb.icache_syncs;
+		REQUIRE(!mmap_region(f.mm, 0x800000, PAGE_SIZE, VM_READ | VM_EXEC, &hf.f, 1).is_error());
+		REQUIRE(f.touch(0x800000, false) == 0);
+		CHECK(host_tlb.icache_syncs == syncs + 1);
+		CHECK(pte_user_exec(f.pte(0x800000)));
+		REQUIRE(ksys_munmap(f.mm, 0x800000, PAGE_SIZE) == 0);
+		REQUIRE(!mmap_region(f.mm, 0x800000, PAGE_SIZE, VM_READ | VM_EXEC, &hf.f, 1).is_error());
+		REQUIRE(f.touch(0x800000, false) == 0);
+		CHECK(host_tlb.icache_syncs == syncs + 1);
+		mmput(f.mm);
+		f.mm = nullptr;
+		CHECK(hf.f.f_count == 1);
+		CHECK(page_mapcount_raw(c0) == -1);
+		CHECK(page_mapcount_raw(c1) == -1);
+	}
+	f.mm = mm_alloc().value();
 	f.finish();
 }
 

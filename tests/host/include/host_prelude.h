@@ -66,3 +66,14 @@
 #undef EDEADLK
 #undef ENOTEMPTY
 #undef ETIMEDOUT
+
+// fs/fs.h (compiled into the host suite through mm/) defines the kernel's dev_t and SEEK_*
+// as Linux's kernel headers do; the host's <sys/types.h>/<cstdio> versions are parsed above.
+#undef SEEK_SET
+#undef SEEK_CUR
+#undef SEEK_END
+#undef SEEK_DATA
+#undef SEEK_HOLE
+#undef PATH_MAX
+#undef NAME_MAX
+#define dev_t kernel_dev_t
