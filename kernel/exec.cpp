@@ -1,11 +1,17 @@
-// exec of a static ELF64 AArch64 program (Linux's fs/binfmt_elf.c load_elf_binary and
-// create_elf_tables, for programs without an interpreter).
+// exec of an ELF64 AArch64 program through the page cache (Linux's fs/binfmt_elf.c
+// load_elf_binary, load_elf_interp and create_elf_tables).
 //
-// Segments are private mappings of the image in memory (the initramfs stays resident): each
-// page is copied from the image on its first touch (mm/memory.cpp do_file_page) and mapped
-// read-only until written, so text is never writable and data becomes a private copy on the
-// first write (copy-on-write with the one-user reuse). The tail of the last file page and
-// the bss beyond it read as zero.
+// The program is an open file: its headers are read with kernel_read, and each PT_LOAD is a
+// MAP_PRIVATE mapping of the file (mm/mmap.cpp), so the text pages are the page cache's own,
+// shared by every process running the program, and data becomes a private anonymous copy on
+// its first write. The bss beyond the last file page is anonymous memory; the tail of that
+// page past p_filesz is cleared through the user mapping (Linux's padzero), which copies it.
+// A PT_INTERP program gets its interpreter (ld-linux-aarch64.so.1) mapped the same way at an
+// mmap address and starts there, with AT_BASE/AT_ENTRY/AT_PHDR telling it about the program;
+// a PIE goes at Linux's ELF_ET_DYN_BASE.
+//
+// An in-memory image (exec_image with a non-empty span: the kernel's tests) is first written
+// into an unlinked shmem file and then executed as any other file.
 //
 // The initial stack is Linux's, from the top: 8 zero bytes, the file name (AT_EXECFN), the
 // environment and argument strings, 16 random bytes (AT_RANDOM), then at a 16-byte aligned
@@ -16,6 +22,8 @@
 #include <asm/uaccess.h>
 
 #include "core/printk.h"
+#include "fs/fs.h"
+#include "mm/filemap.h"
 #include "kernel/signal.h"
 #include "kernel/wait.h"
 #include "mm/vmalloc.h"
@@ -114,28 +122,144 @@ static constexpr usize MAX_ARG_TOTAL = 96 * 1024;
 static constexpr usize MAX_ARG_PTRS = 440; // + 3 + 2 * 18 auxv words fit one page
 static constexpr unsigned long STACK_INITIAL = 32 * PAGE_SIZE;
 
+
+// Linux's ELF_ET_DYN_BASE on arm64 (2 * DEFAULT_MAP_WINDOW_64 / 3, to a page) for a PIE
+// that has an interpreter (no randomisation: Linux with norandmaps places it the same).
+static constexpr u64 ELF_ET_DYN_BASE_INTERP = (2 * TASK_SIZE / 3) & PAGE_MASK;
+
+// An opened program or interpreter: the file (one reference), its parsed headers.
+struct elf_file {
+	file *f = nullptr;
+	elf::ElfImage img{};
+};
+
+// Linux's struct linux_binprm, reduced: what exec has checked before the caller's address
+// space goes.
+struct linux_binprm {
+	const char *filename;
+	elf_file prog;
+	elf_file interp; // f == nullptr: none
+};
+
+static void release_binprm(linux_binprm *b)
+{
+	if (b->prog.f)
+		fput(b->prog.f);
+	if (b->interp.f)
+		fput(b->interp.f);
+	b->prog.f = b->interp.f = nullptr;
+}
+
+// Reads and checks the headers of f. The buffer holds the ELF header and the program header
+// table (elf_parse bounds the table to 64 KiB).
+static Result read_elf_headers(file *f, const char *name, elf::ElfImage *out)
+{
+	loff_t size = __atomic_load_n(&f->f_inode->i_size, __ATOMIC_ACQUIRE);
+	u8 ehdr[elf::EHDR_SIZE];
+	loff_t pos = 0;
+	long n = kernel_read(f, ehdr, sizeof(ehdr), &pos);
+	if (n < 0)
+		return static_cast<Errno>(-n);
+	u64 need = elf::EHDR_SIZE;
+	if (n == long(sizeof(ehdr))) {
+		u64 phoff, phnum = u64(ehdr[56]) | u64(ehdr[57]) << 8;
+		memcpy(&phoff, ehdr + 32, sizeof(phoff));
+		if (phoff < u64(size) && phnum * elf::PHDR_SIZE <= 65536)
+			need = phoff + phnum * elf::PHDR_SIZE;
+		if (need > u64(size))
+			need = u64(size);
+	}
+	if (need < elf::EHDR_SIZE)
+		need = elf::EHDR_SIZE;
+	u8 *buf = static_cast<u8 *>(vmalloc(need));
+	if (!buf)
+		return Errno::ENOMEM;
+	pos = 0;
+	n = kernel_read(f, buf, need, &pos);
+	Result r{};
+	if (n < 0)
+		r = static_cast<Errno>(-n);
+	else {
+		auto parsed = elf::elf_parse(kstd::span<const u8>(buf, usize(n)), u64(size), name);
+		if (parsed.is_error())
+			r = parsed.error();
+		else
+			*out = parsed.value();
+	}
+	vfree(buf);
+	return r;
+}
+
+// Linux's open_exec: a regular file we may execute (at least one x bit: root needs one too).
+static ErrorOr<file *> open_exec(const char *path)
+{
+	file *f = TRY(filp_open(path, O_RDONLY | O_LARGEFILE, 0));
+	umode_t m = f->f_inode->i_mode;
+	if (!S_ISREG(m) || !(m & 0111)) {
+		fput(f);
+		return Errno::EACCES;
+	}
+	return f;
+}
+
+// Everything that can fail because of the files, before anything of the caller goes.
+static Result prepare_binprm(linux_binprm *b, file *f, const char *name)
+{
+	b->filename = name;
+	b->prog.f = get_file(f);
+	TRY(read_elf_headers(f, name, &b->prog.img));
+	if (!b->prog.img.has_interp)
+		return {};
+	const elf::ElfImage &img = b->prog.img;
+	char *path = static_cast<char *>(vmalloc(img.interp_size));
+	if (!path)
+		return Errno::ENOMEM;
+	loff_t pos = static_cast<loff_t>(img.interp_offset);
+	long n = kernel_read(f, path, img.interp_size, &pos);
+	Result r{};
+	if (n < 0)
+		r = static_cast<Errno>(-n);
+	else if (u64(n) != img.interp_size || path[img.interp_size - 1] != 0)
+		r = Errno::ENOEXEC; // Linux: the path must be NUL-terminated
+	if (!r.is_error()) {
+		auto fi = open_exec(path);
+		if (fi.is_error())
+			r = fi.error();
+		else
+			b->interp.f = fi.value();
+	}
+	if (!r.is_error()) {
+		// Linux's load_elf_binary: an interpreter that is no ELF, or not for this machine, is
+		// ELIBBAD.
+		if (read_elf_headers(b->interp.f, path, &b->interp.img).is_error())
+			r = static_cast<Errno>(80); // ELIBBAD
+	}
+	vfree(path);
+	return r;
+}
+
 static unsigned long vm_flags_of(u32 prot)
 {
 	return (prot & elf::PROT_READ ? VM_READ : 0) | (prot & elf::PROT_WRITE ? VM_WRITE : 0) |
 	       (prot & elf::PROT_EXEC ? VM_EXEC : 0);
 }
 
-static Result map_segments(mm_struct *mm, const elf::ElfImage &img, kstd::span<const u8> file, u64 bias)
+// Maps img's PT_LOADs from f at bias (Linux's elf_map for each, then set_brk for the bss).
+// Returns the page-aligned end of the last segment's bss (the brk start).
+static Result map_segments(mm_struct *mm, const elf::ElfImage &img, file *f, u64 bias, bool set_mm_extents)
 {
 	for (unsigned i = 0; i < img.nr_segs; i++) {
 		const elf::ElfSegment &s = img.segs[i];
 		unsigned long flags = vm_flags_of(s.prot);
 		unsigned long start = s.map_start() + bias, fend = s.file_map_end() + bias, mend = s.mem_end() + bias;
-		if (s.filesz) {
-			const vm_backing *b = mm_add_backing(mm, file.data() + s.file_page_offset(), s.file_end() - s.map_start());
-			if (!b)
-				return Errno::E2BIG;
-			TRY(mmap_region(mm, start, fend - start, flags, b, 0));
-		} else {
+		if (s.filesz)
+			TRY(mmap_region(mm, start, fend - start, flags, f, s.file_page_offset() >> PAGE_SHIFT));
+		else
 			fend = start;
-		}
 		if (mend > fend)
 			TRY(mmap_region(mm, fend, mend - fend, flags, nullptr, 0));
+		if (!set_mm_extents)
+			continue;
 		if (s.prot & elf::PROT_EXEC) {
 			if (!mm->start_code || start < mm->start_code)
 				mm->start_code = start;
@@ -151,6 +275,27 @@ static Result map_segments(mm_struct *mm, const elf::ElfImage &img, kstd::span<c
 	return {};
 }
 
+// Linux's padzero: the bytes of a segment's last file page past p_filesz belong to its bss
+// and must read as zero (the file has whatever follows there). Cleared through the user
+// mapping once the new mm is current: the write copies the page. A segment that is not
+// writable cannot be cleared; Linux reports EFAULT only for the last one.
+static Result clear_bss_tails(const elf::ElfImage &img, u64 bias)
+{
+	for (unsigned i = 0; i < img.nr_segs; i++) {
+		const elf::ElfSegment &s = img.segs[i];
+		if (s.memsz <= s.filesz || !s.filesz)
+			continue;
+		unsigned long from = s.file_end() + bias, to = s.file_map_end() + bias;
+		if (s.vaddr + s.memsz + bias < to)
+			to = s.vaddr + s.memsz + bias;
+		if (from >= to)
+			continue;
+		if (clear_user(reinterpret_cast<void *>(from), to - from) && i == img.nr_segs - 1)
+			return Errno::EFAULT;
+	}
+	return {};
+}
+
 static Result put_user_bytes(unsigned long addr, const void *src, usize n)
 {
 	if (copy_to_user(reinterpret_cast<void *>(addr), src, n))
@@ -158,17 +303,11 @@ static Result put_user_bytes(unsigned long addr, const void *src, usize n)
 	return {};
 }
 
-Result exec_image(task_struct *task, const char *name, kstd::span<const u8> image,
-		  kstd::span<const char *const> argv, kstd::span<const char *const> envp, pt_regs *regs)
+static Result exec_binprm(task_struct *task, linux_binprm *b, kstd::span<const char *const> argv,
+			  kstd::span<const char *const> envp, pt_regs *regs)
 {
-	// Decode everything first: nothing below can fail because of the file or the arguments.
-	auto parsed = elf::elf_parse(image, name);
-	if (parsed.is_error())
-		return parsed.error();
-	const elf::ElfImage &img = parsed.value();
-	u64 bias = 0;
-	if (img.type == elf::ElfType::DynPie)
-		bias = TRY(elf::elf_load_bias(img, elf::ELF_ET_DYN_BASE));
+	const char *name = b->filename;
+	const elf::ElfImage &img = b->prog.img;
 	usize strings = strlen(name) + 1;
 	if (argv.size() + envp.size() > MAX_ARG_PTRS)
 		return Errno::E2BIG;
@@ -186,15 +325,32 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 	}
 	if (strings > MAX_ARG_TOTAL)
 		return Errno::E2BIG;
+	u64 bias = 0;
+	if (img.type == elf::ElfType::DynPie)
+		bias = TRY(elf::elf_load_bias(img, b->interp.f ? ELF_ET_DYN_BASE_INTERP : elf::ELF_ET_DYN_BASE));
 
 	mm_struct *mm = TRY(mm_alloc());
 	task->mm = mm;
-	TRY(map_segments(mm, img, image, bias));
+	TRY(map_segments(mm, img, b->prog.f, bias, true));
 	mm->start_brk = mm->brk = img.hi + bias;
 	unsigned long stack_top = STACK_TOP;
 	TRY(mmap_region(mm, stack_top - STACK_INITIAL, STACK_INITIAL, VM_READ | VM_WRITE | VM_GROWSDOWN, nullptr, 0));
 	mm->start_stack = stack_top;
+	// The interpreter goes where mmap would put it (Linux's load_elf_interp: the first
+	// segment without MAP_FIXED, sized for the whole image).
+	u64 interp_bias = 0;
+	const elf::ElfImage &ii = b->interp.img;
+	if (b->interp.f) {
+		if (ii.type == elf::ElfType::DynPie) {
+			unsigned long where = TRY(get_unmapped_area(mm, 0, ii.hi - ii.lo));
+			interp_bias = where - ii.lo;
+		}
+		TRY(map_segments(mm, ii, b->interp.f, interp_bias, false));
+	}
 	check_and_switch_context(mm);
+	TRY(clear_bss_tails(img, bias));
+	if (b->interp.f)
+		TRY(clear_bss_tails(ii, interp_bias));
 
 	unsigned long p = stack_top - sizeof(u64);
 	auto push_str = [&](const char *s) -> ErrorOr<unsigned long> {
@@ -250,7 +406,8 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 		aux(AT_PHDR, img.phdr_vaddr ? img.phdr_vaddr + bias : 0);
 		aux(AT_PHENT, img.phentsize);
 		aux(AT_PHNUM, img.phnum);
-		aux(AT_BASE, 0);
+		// The interpreter's load address (its link-time base plus bias; 0 without one).
+		aux(AT_BASE, b->interp.f ? ii.lo + interp_bias : 0);
 		aux(AT_FLAGS, 0);
 		aux(AT_ENTRY, img.entry + bias);
 		aux(AT_UID, 0);
@@ -271,17 +428,52 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 		return r;
 
 	memset(regs, 0, sizeof(*regs));
-	regs->pc = img.entry + bias;
+	regs->pc = b->interp.f ? ii.entry + interp_bias : img.entry + bias;
 	regs->sp = sp;
 	regs->pstate = PSR_MODE_EL0t; // EL0t with D, A, I, F unmasked
 	return {};
+}
+
+// An in-memory program as an unlinked shmem file holding a copy of it.
+static ErrorOr<file *> image_file(const char *name, kstd::span<const u8> image)
+{
+	file *f = TRY(shmem_file_setup(name, static_cast<loff_t>(image.size()), 0));
+	loff_t pos = 0;
+	long n = kernel_write(f, image.data(), image.size(), &pos);
+	if (n != long(image.size())) {
+		fput(f);
+		return n < 0 ? static_cast<Errno>(-n) : Errno::ENOMEM;
+	}
+	// The program's pages must be executable: shmem_file_setup's mode may not say so.
+	f->f_inode->i_mode |= 0111;
+	return f;
+}
+
+Result exec_file(task_struct *task, const char *name, file *f, kstd::span<const char *const> argv,
+		 kstd::span<const char *const> envp, pt_regs *regs)
+{
+	linux_binprm b{};
+	Result r = prepare_binprm(&b, f, name);
+	if (!r.is_error())
+		r = exec_binprm(task, &b, argv, envp, regs);
+	release_binprm(&b);
+	return r;
+}
+
+Result exec_image(task_struct *task, const char *name, kstd::span<const u8> image,
+		  kstd::span<const char *const> argv, kstd::span<const char *const> envp, pt_regs *regs)
+{
+	// An empty image: the program is the file `name` in the VFS.
+	file *f = TRY(image.empty() ? open_exec(name) : image_file(name, image));
+	Result r = exec_file(task, name, f, argv, envp, regs);
+	fput(f);
+	return r;
 }
 
 // --- execve(2) -----------------------------------------------------------------------------------
 
 namespace {
 
-constexpr usize PATH_MAX = 4096;
 
 const char *path_basename_of(const char *path)
 {
@@ -407,7 +599,7 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 {
 	task_struct *t = current;
 	// One vmalloc'ed block: the path, the strings, then the two pointer tables.
-	constexpr usize STR_CAP = PATH_MAX + MAX_ARG_TOTAL;
+	constexpr usize STR_CAP = usize(PATH_MAX) + MAX_ARG_TOTAL;
 	constexpr usize PTRS = MAX_ARG_PTRS + 2;
 	usize size = STR_CAP + 2 * PTRS * sizeof(char *);
 	void *mem = vmalloc(size);
@@ -419,7 +611,7 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	a.argv = reinterpret_cast<const char **>(a.buf + STR_CAP);
 	a.envp = a.argv + PTRS;
 	long r = strncpy_from_user(a.buf, reinterpret_cast<const char *>(upath), PATH_MAX);
-	if (r >= 0 && usize(r) == PATH_MAX)
+	if (r >= 0 && r == PATH_MAX)
 		r = -int(Errno::ENAMETOOLONG);
 	else if (r == 0)
 		r = -int(Errno::ENOENT);
@@ -436,35 +628,34 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 			a.argv[a.argc++] = a.buf + a.used++;
 		}
 	}
-	kstd::span<const u8> image;
+	// The new program and its interpreter are opened and checked before anything of the
+	// caller goes: a file that is no program leaves the caller as it was (ENOEXEC, EACCES,
+	// ENOENT, ELIBBAD).
+	linux_binprm b{};
 	if (!r) {
-		kstd::span<const u8> rd = initramfs_image();
-		auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, a.path);
-		if (e.is_error())
-			r = e.error().neg();
-		else if (!e.value().is_reg())
-			r = -int(Errno::EACCES);
-		else
-			image = e.value().data;
-	}
-	// The new image is checked before anything of the caller goes: a file that is no
-	// program leaves the caller as it was (ENOEXEC).
-	if (!r) {
-		auto parsed = elf::elf_parse(image, a.path);
-		if (parsed.is_error())
-			r = parsed.error().neg();
+		auto f = open_exec(a.path);
+		if (f.is_error()) {
+			r = f.error().neg();
+		} else {
+			Result p = prepare_binprm(&b, f.value(), a.path);
+			fput(f.value()); // b holds its own
+			if (p.is_error())
+				r = p.error().neg();
+		}
 	}
 	if (!r)
 		r = de_thread(t);
 	if (r) {
+		release_binprm(&b);
 		vfree(mem);
 		return r;
 	}
 	mm_struct *old = t->mm;
 	t->mm = nullptr;
 	pt_regs regs;
-	Result res = exec_image(t, a.path, image, kstd::span<const char *const>(a.argv, a.argc),
-				kstd::span<const char *const>(a.envp, a.envc), &regs);
+	Result res = exec_binprm(t, &b, kstd::span<const char *const>(a.argv, a.argc),
+				 kstd::span<const char *const>(a.envp, a.envc), &regs);
+	release_binprm(&b);
 	if (res.is_error()) {
 		// Not past the point of no return: the caller goes on in its own address space.
 		mm_struct *nw = t->mm;

@@ -135,17 +135,9 @@ ErrorOr<exit_info> run_program_image(const char *name, kstd::span<const u8> imag
 ErrorOr<exit_info> run_program(const char *path, kstd::span<const char *const> argv,
 			       kstd::span<const char *const> envp)
 {
-	kstd::span<const u8> rd = initramfs_image();
-	if (rd.empty()) {
-		pr_err("run: no initramfs\n");
-		return Errno::ENOENT;
-	}
-	auto e = cpio::find(rd, path);
-	if (e.is_error())
-		return e.error();
-	if (!e.value().is_reg())
-		return Errno::EACCES;
-	return run_program_image(path, e.value().data, argv, envp);
+	// The program is the file at path in the VFS (an empty image tells exec_image so): its
+	// text comes from the page cache, shared with every other process running it.
+	return run_program_image(path, {}, argv, envp);
 }
 
 // Linux's print_vma_addr: " in name[start+size]" for the file-backed VMA holding pc (the
@@ -235,17 +227,12 @@ Result run_init_program()
 		if (argc < MAX_INIT_ARGS + 1)
 			argv[argc++] = a;
 	pr_info("Run %s as init process\n", path);
-	kstd::span<const u8> rd = initramfs_image();
-	auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, path);
-	Result r = e.is_error() ? Result(e.error()) : !e.value().is_reg() ? Result(Errno::EACCES) : Result{};
 	task_struct *t = current;
-	if (!r.is_error()) {
-		// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program. Its kernel
-		// thread past is gone: user FP/SIMD state and thread pointers start at zero.
-		set_comm_from_path(t, path);
-		r = exec_image(t, path, e.value().data, kstd::span<const char *const>(argv, argc), init_envp(),
-			       task_pt_regs(t));
-	}
+	// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program (the file at
+	// path in the VFS: an empty image). Its kernel thread past is gone: user FP/SIMD state
+	// and thread pointers start at zero.
+	set_comm_from_path(t, path);
+	Result r = exec_image(t, path, {}, kstd::span<const char *const>(argv, argc), init_envp(), task_pt_regs(t));
 	if (r.is_error()) {
 		if (mm_struct *mm = t->mm) {
 			switch_to_kernel_context();

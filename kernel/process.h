@@ -51,6 +51,9 @@ void print_exit_info(const char *path, const exit_info &e);
 u64 get_random_u64();
 
 // Internal to process.cpp/exec.cpp.
-// Builds task->mm from the ELF image and fills regs for the first instruction.
+// Builds task->mm from the ELF image and fills regs for the first instruction. An empty image
+// means the file `name` in the VFS; a non-empty one is copied into an unlinked shmem file and
+// run from there (tests' in-memory programs). Either way the program runs through the page
+// cache.
 Result exec_image(task_struct *task, const char *name, kstd::span<const u8> image,
 		  kstd::span<const char *const> argv, kstd::span<const char *const> envp, pt_regs *regs);

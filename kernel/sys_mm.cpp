@@ -52,6 +52,13 @@ long sys_madvise(u64 start, u64 len, u64 behavior, u64, u64, u64)
 	return ksys_madvise(mm, start, len, static_cast<int>(behavior));
 }
 
+long sys_msync(u64 start, u64 len, u64 flags, u64, u64, u64)
+{
+	mm_struct *mm = cur_mm();
+	WriteGuard g(mm->mmap_lock);
+	return ksys_msync(mm, start, len, static_cast<int>(flags));
+}
+
 // struct rusage (asm-generic): two timevals then 14 longs.
 struct k_rusage {
 	struct tv {

@@ -66,6 +66,7 @@ struct Table {
 		fn[__NR_mmap] = sys_mmap;
 		fn[__NR_mprotect] = sys_mprotect;
 		fn[__NR_madvise] = sys_madvise;
+		fn[__NR_msync] = sys_msync;
 		fn[__NR_prlimit64] = sys_prlimit64;
 		fn[__NR_getrandom] = sys_getrandom;
 		fn[__NR_fcntl] = sys_fcntl;

@@ -27,6 +27,8 @@ enum : unsigned {
 	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
 	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
 	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
+	// File-backed memory (kernel/sys_mm.cpp).
+	__NR_msync = 227,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -38,6 +40,7 @@ long sys_munmap(u64, u64, u64, u64, u64, u64);
 long sys_mprotect(u64, u64, u64, u64, u64, u64);
 long sys_mremap(u64, u64, u64, u64, u64, u64);
 long sys_madvise(u64, u64, u64, u64, u64, u64);
+long sys_msync(u64, u64, u64, u64, u64, u64);
 long sys_getrusage(u64, u64, u64, u64, u64, u64);
 long sys_getpriority(u64, u64, u64, u64, u64, u64);
 long sys_setpriority(u64, u64, u64, u64, u64, u64);

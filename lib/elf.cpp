@@ -55,11 +55,13 @@ bool align_ok(u64 a) { return a <= 1 || kstd::is_power_of_2(a); }
 
 } // namespace
 
-ErrorOr<ElfImage> elf_parse(kstd::span<const u8> file, const char *name)
+ErrorOr<ElfImage> elf_parse(kstd::span<const u8> file, const char *name) { return elf_parse(file, file.size(), name); }
+
+ErrorOr<ElfImage> elf_parse(kstd::span<const u8> head, u64 file_size, const char *name)
 {
-	const u8 *f = file.data();
-	const u64 size = file.size();
-	if (size < EHDR_SIZE)
+	const u8 *f = head.data();
+	const u64 size = file_size;
+	if (size < EHDR_SIZE || head.size() < EHDR_SIZE)
 		return bad(name, "file of %lu bytes is shorter than the ELF header (64)", size);
 	if (f[0] != 0x7f || f[1] != 'E' || f[2] != 'L' || f[3] != 'F')
 		return bad(name, "e_ident: no ELF magic");
@@ -97,6 +99,9 @@ ErrorOr<ElfImage> elf_parse(kstd::span<const u8> file, const char *name)
 	if (kstd::add_overflow(phoff, table, &table_end) || table_end > size)
 		return bad(name, "e_phoff %#lx + %u program headers runs past the end of the file",
 			   phoff, phnum);
+	if (table_end > head.size())
+		return bad(name, "e_phoff %#lx + %u program headers lies beyond the %lu bytes read",
+			   phoff, phnum, static_cast<unsigned long>(head.size()));
 
 	ElfImage img{};
 	img.type = e_type == ET_EXEC ? ElfType::Exec : ElfType::DynPie;
@@ -118,8 +123,17 @@ ErrorOr<ElfImage> elf_parse(kstd::span<const u8> file, const char *name)
 
 		switch (p_type) {
 		case PT_INTERP:
-			return bad(name, "phdr %u: PT_INTERP: dynamically linked programs are not supported "
-					 "(link with -static or -static-pie)", i);
+			// Linux's load_elf_binary: a path of 2 to PATH_MAX bytes, NUL included.
+			if (img.has_interp)
+				return bad(name, "phdr %u: second PT_INTERP", i);
+			if (p_filesz < 2 || p_filesz > 4096)
+				return bad(name, "phdr %u: PT_INTERP p_filesz %#lx is not 2..PATH_MAX", i, p_filesz);
+			if (kstd::add_overflow(p_offset, p_filesz, &end) || end > size)
+				return bad(name, "phdr %u: PT_INTERP p_offset + p_filesz runs past the end of the file", i);
+			img.has_interp = true;
+			img.interp_offset = p_offset;
+			img.interp_size = p_filesz;
+			continue;
 		case PT_GNU_STACK:
 			img.exec_stack = p_flags & PF_X ? ExecStack::Yes : ExecStack::No;
 			continue;

@@ -7,9 +7,9 @@
 // segments than ELF_MAX_LOAD) and prints one pr_warn line naming the program and the field.
 //
 // Accepted: ELFCLASS64, little-endian, EV_CURRENT, e_machine EM_AARCH64, e_type ET_EXEC or
-// ET_DYN without PT_INTERP (static-PIE: it relocates itself, the kernel only picks the bias).
-// Programs needing a dynamic loader (PT_INTERP) are refused: there is no file system to load
-// ld.so from.
+// ET_DYN (static-PIE, which relocates itself, or a PIE with an interpreter). PT_INTERP names
+// the program interpreter (ld-linux-aarch64.so.1): its file range is checked (2 to PATH_MAX
+// bytes, inside the file) and recorded; exec reads the path and loads it.
 #pragma once
 
 #include "kstd/result.h"
@@ -105,12 +105,19 @@ struct ElfImage {
 	bool has_tls;
 	ElfTls tls;
 	bool has_dynamic; // PT_DYNAMIC present (static-PIE relocates itself from it)
+	bool has_interp;  // PT_INTERP: the interpreter's path is interp_size bytes at interp_offset
+	u64 interp_offset;
+	u64 interp_size;
 };
 
 // Validates `file` (the whole executable, e.g. a cpio entry's data) and describes it. `name`
 // only labels messages. Errors: ENOEXEC for any malformed or unsupported field, E2BIG for
 // more than ELF_MAX_LOAD PT_LOAD segments.
 ErrorOr<ElfImage> elf_parse(kstd::span<const u8> file, const char *name);
+// The same for a file of file_size bytes of which only the start is at hand (exec reads the
+// headers through the page cache): `head` must hold the ELF header and the program header
+// table (ENOEXEC naming e_phoff otherwise); segment ranges are checked against file_size.
+ErrorOr<ElfImage> elf_parse(kstd::span<const u8> head, u64 file_size, const char *name);
 
 // The load bias for `img`: 0 for ET_EXEC; for ET_DYN, `base` (page aligned, e.g.
 // ELF_ET_DYN_BASE plus randomisation) rounded down to max_align, minus lo rounded down, so

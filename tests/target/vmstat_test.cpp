@@ -10,6 +10,8 @@
 #include "kernel/task_stack.h"
 #include "kstd/string.h"
 #include "lib/format.h"
+#include "fs/fs.h"
+#include "mm/filemap.h"
 #include "mm/mm_struct.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -213,18 +215,20 @@ KTEST(vmstat, per_cpu_deltas_fold_at_the_threshold)
 	KT_EXPECT_EQ(t, (int)z->per_cpu_zonestats[0].vm_stat_diff[NR_BOUNCE], 0);
 }
 
-// Private file pages: Mapped while they are the file's (read faults), anonymous once written.
+// Private file pages: Mapped while they are the page cache's (read faults of a shmem file),
+// anonymous once written (the write copies).
 KTEST(vmstat, file_pages_mapped_then_anonymous)
 {
 	long file0 = node_stat_now(NR_FILE_MAPPED), anon0 = node_stat_now(NR_ANON_MAPPED);
+	auto fr = shmem_file_setup("vmstat-test", 3 * PAGE_SIZE, 0);
+	KT_ASSERT_TRUE(t, !fr.is_error());
+	file *f = fr.value();
 	auto r = mm_alloc();
 	KT_ASSERT_TRUE(t, !r.is_error());
 	mm_struct *mm = r.value();
-	static u8 image[3 * PAGE_SIZE];
-	const vm_backing *f = mm_add_backing(mm, image, sizeof(image));
-	KT_ASSERT_TRUE(t, f != nullptr);
 	const unsigned long a = 0x400000;
 	KT_ASSERT_TRUE(t, !mmap_region(mm, a, 3 * PAGE_SIZE, VM_READ | VM_WRITE, f, 0).is_error());
+	fput(f); // the VMA holds the file
 	for (unsigned long off = 0; off < 3 * PAGE_SIZE; off += PAGE_SIZE)
 		KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, a + off, FAULT_FLAG_USER), 0ul);
 	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED) - file0, 3l);
@@ -232,7 +236,8 @@ KTEST(vmstat, file_pages_mapped_then_anonymous)
 	KT_EXPECT_EQ(t, (unsigned long)do_user_addr_fault(mm, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE), 0ul);
 	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED) - file0, 2l);
 	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED) - anon0, 1l);
-	KT_EXPECT_EQ(t, static_cast<long>(mm->rss_stat[MM_FILEPAGES]), 2l);
+	KT_EXPECT_EQ(t, static_cast<long>(mm->rss_stat[MM_SHMEMPAGES]), 2l);
+	KT_EXPECT_EQ(t, static_cast<long>(mm->rss_stat[MM_ANONPAGES]), 1l);
 	mmput(mm);
 	KT_EXPECT_EQ(t, node_stat_now(NR_FILE_MAPPED), file0);
 	KT_EXPECT_EQ(t, node_stat_now(NR_ANON_MAPPED), anon0);

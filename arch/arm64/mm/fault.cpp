@@ -41,6 +41,9 @@ static UserFault do_user_fault(task_struct *t, unsigned long addr, unsigned flag
 		return UserFault::AccErr;
 	if (r & VM_FAULT_OOM)
 		return UserFault::Oom;
+	// A file page beyond EOF (Linux's do_sigbus: SIGBUS, BUS_ADRERR at the address).
+	if (r & VM_FAULT_SIGBUS)
+		return UserFault::Bus;
 	t->min_flt++;
 	return (r & VM_FAULT_SPURIOUS) ? UserFault::Retry : UserFault::Ok;
 }
