@@ -80,6 +80,22 @@ $(USER_OUT)/glibc/%.elf: $(USER_DIR)/glibc/%.c | deps
 	@echo "  GLIBCC  $<"
 	$(Q)$(USER_GLIBC_CC) -static -O2 -g -Wall -Wextra -o $@ $<
 
+# Dynamically linked glibc programs (user/glibc/dynamic/*.c, no -static) with the interpreter
+# and libc from the cross toolchain's sysroot (libc6-arm64-cross: Debian's libc6:arm64 files)
+# at Debian's paths, /lib/ld-linux-aarch64.so.1 and /lib/aarch64-linux-gnu/libc.so.6.
+USER_GLIBC_SYSROOT ?= /usr/aarch64-linux-gnu/lib
+user-glibc-dyn-progs := $(basename $(notdir $(wildcard $(USER_DIR)/glibc/dynamic/*.c)))
+ifneq ($(user-glibc-elfs),)
+ifneq ($(wildcard $(USER_GLIBC_SYSROOT)/ld-linux-aarch64.so.1),)
+user-glibc-dyn-elfs := $(addprefix $(USER_OUT)/glibc/dynamic/,$(addsuffix .elf,$(user-glibc-dyn-progs)))
+endif
+endif
+.SECONDARY: $(user-glibc-dyn-elfs)
+$(USER_OUT)/glibc/dynamic/%.elf: $(USER_DIR)/glibc/dynamic/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  GLIBCC  $< (dynamic)"
+	$(Q)$(USER_GLIBC_CC) -O2 -g -Wall -Wextra -o $@ $<
+
 # The archive holds copies without debug sections (symbols stay, for pc -> function when
 # reading a kill report); the .elf files keep everything for gdb. The file list is a make
 # variable, so adding or removing a program rebuilds the archive.
@@ -96,7 +112,10 @@ initramfs-files := /init=$(USER_STRIP)/ktest_user \
 	$(foreach p,$(filter-out mmbench ktest_user,$(user-progs)) $(user-hostile),/bin/$(p)=$(USER_STRIP)/$(p)) \
 	/bin/ktest_user_pie=$(USER_STRIP)/ktest_user_pie \
 	/bench/mmbench=$(USER_STRIP)/mmbench \
-	$(foreach p,$(user-glibc-progs),$(if $(user-glibc-elfs),/bin/glibc/$(p)=$(USER_STRIP)/glibc/$(p)))
+	$(foreach p,$(user-glibc-progs),$(if $(user-glibc-elfs),/bin/glibc/$(p)=$(USER_STRIP)/glibc/$(p))) \
+	$(foreach p,$(user-glibc-dyn-progs),$(if $(user-glibc-dyn-elfs),/bin/glibc/dynamic/$(p)=$(USER_STRIP)/glibc/dynamic/$(p))) \
+	$(if $(user-glibc-dyn-elfs),/lib/ld-linux-aarch64.so.1=$(USER_GLIBC_SYSROOT)/ld-linux-aarch64.so.1 \
+		/lib/aarch64-linux-gnu/libc.so.6=$(USER_GLIBC_SYSROOT)/libc.so.6)
 initramfs-inputs := $(foreach f,$(initramfs-files),$(lastword $(subst =, ,$(f))))
 $(BUILD)/initramfs.list: FORCE
 	@mkdir -p $(dir $@)
@@ -110,7 +129,7 @@ $(OBJ)/kernel/initramfs_data.o: $(BUILD)/initramfs.cpio
 $(OBJ)/kernel/initramfs_data.o: KASFLAGS += -DINITRAMFS_IMAGE='"$(BUILD)/initramfs.cpio"'
 
 .PHONY: user user-qemu-test
-user: $(BUILD)/initramfs.cpio $(user-elfs) $(user-glibc-elfs)
+user: $(BUILD)/initramfs.cpio $(user-elfs) $(user-glibc-elfs) $(user-glibc-dyn-elfs)
 
 # Linux's behaviour, as a reference for every program: qemu-aarch64 runs them on this host
 # (apt-get install qemu-user). Hostile programs must die with SIGSEGV (qemu reports signal 11
