@@ -13,6 +13,7 @@
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/process.h"
+#include "fs/fs.h"
 #include "kernel/reboot.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
@@ -72,7 +73,9 @@ int user_task_start(void *arg)
 {
 	auto *req = static_cast<exec_request *>(arg);
 	task_struct *t = current;
-	Result r = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
+	Result r = init_task_files(t);
+	if (!r.is_error())
+		r = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
 	{
 		// done is published and the parent woken under the queue's lock, and the parent takes
 		// that lock before req goes away: nothing here touches req after the unlock.
@@ -228,11 +231,15 @@ Result run_init_program()
 			argv[argc++] = a;
 	pr_info("Run %s as init process\n", path);
 	task_struct *t = current;
-	// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program (the file at
-	// path in the VFS: an empty image). Its kernel thread past is gone: user FP/SIMD state
-	// and thread pointers start at zero.
-	set_comm_from_path(t, path);
-	Result r = exec_image(t, path, {}, kstd::span<const char *const>(argv, argc), init_envp(), task_pt_regs(t));
+	// Linux's console_on_rootfs: fds 0-2 on /dev/console.
+	Result r = init_task_files(t);
+	if (!r.is_error()) {
+		// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program (the file at
+		// path in the VFS: an empty image). Its kernel thread past is gone: user FP/SIMD
+		// state and thread pointers start at zero.
+		set_comm_from_path(t, path);
+		r = exec_image(t, path, {}, kstd::span<const char *const>(argv, argc), init_envp(), task_pt_regs(t));
+	}
 	if (r.is_error()) {
 		if (mm_struct *mm = t->mm) {
 			switch_to_kernel_context();

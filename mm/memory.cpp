@@ -13,7 +13,7 @@
 //                carries PAGE_MAPPING_ANON in mapping while mapped (cleared with its last
 //                mapping); a page-cache page keeps its mapping/index (the cache's), and a
 //                cache page truncated while mapped (mapping cleared by the page cache) is still
-//                a file page: not anonymous. MM_SHMEMPAGES vs MM_FILEPAGES: PG_swapbacked.
+//                a file page: not anonymous. MM_SHMEMPAGES vs MM_FILEPAGES: the VMA's file.
 #include <asm/page.h>
 #include <asm/pgtable.h>
 
@@ -63,9 +63,20 @@ void free_user_pgtable_page(page *p)
 
 bool PageAnon(const page *p) { return reinterpret_cast<unsigned long>(p->mapping) & PAGE_MAPPING_ANON; }
 
-// Linux's mm_counter_file/mm_counter: which RSS counter a mapped page is in.
+// Linux's mm_counter_file/mm_counter: which RSS counter a mapped page is in. A file page is
+// the VMA's file's (or was: the cache may have let go of it while mapped, clearing its
+// flags), so its counter follows the VMA's file: MM_SHMEMPAGES for tmpfs and shared
+// anonymous memory (swap-backed), MM_FILEPAGES otherwise.
+static mm_counter vma_file_counter(const vm_area_struct *v)
+{
+	return v && v->vm_file && (v->vm_file->f_mapping->flags & AS_SHMEM) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+// A page outside any VMA (never, once VMAs are zapped before they go): by its own flags.
 static mm_counter mm_counter_file(const page *p) { return PageSwapBacked(p) ? MM_SHMEMPAGES : MM_FILEPAGES; }
-static mm_counter mm_counter_of(const page *p) { return PageAnon(p) ? MM_ANONPAGES : mm_counter_file(p); }
+static mm_counter mm_counter_in(const vm_area_struct *v, const page *p)
+{
+	return PageAnon(p) ? MM_ANONPAGES : v ? vma_file_counter(v) : mm_counter_file(p);
+}
 
 // A new anonymous page's first mapping (Linux's page_add_new_anon_rmap): nobody else sees it.
 static void page_add_new_anon_rmap(page *p)
@@ -92,15 +103,6 @@ static void page_remove_rmap(page *p)
 	mod_node_page_state(page_pgdat(p), anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
 	if (anon)
 		p->mapping = nullptr;
-}
-
-// A file page about to be mapped: a shmem page is swap-backed (Linux's shmem allocation sets
-// it), which is what keeps it in MM_SHMEMPAGES should the cache let go of it while mapped.
-static void prepare_file_page(page *p)
-{
-	address_space *m = p->mapping;
-	if (m && (m->flags & AS_SHMEM) && !PageSwapBacked(p))
-		SetPageSwapBacked(p);
 }
 
 static u64 *table_va(u64 desc) { return static_cast<u64 *>(phys_to_virt(PhysAddr(desc & PTE_ADDR_MASK))); }
@@ -170,12 +172,19 @@ static void release_batch_pages(unmap_batch &b)
 	b.nr = 0;
 }
 
-static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b)
+// What a zap covers: the VMA the range lies in (its file decides the RSS counter of file
+// pages), and for unmap_mapping_range whether private copies go too.
+struct zap_details {
+	const vm_area_struct *vma;
+	bool even_cows;
+};
+
+static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b, const zap_details &details)
 {
 	if (pte_special(pte))
 		return; // the zero page: shared, never counted, never freed
 	page *p = pfn_to_page(pte_pfn(pte));
-	mm->rss_stat[mm_counter_of(p)]--;
+	mm->rss_stat[mm_counter_in(details.vma, p)]--;
 	page_remove_rmap(p);
 	if (b.nr == unmap_batch::MAX_PAGES) {
 		// Full: no TLB may still map what is freed (Linux's tlb_flush_mmu).
@@ -199,14 +208,9 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 	}
 }
 
-// What unmap_mapping_range zaps: without even_cows, anonymous pages (private copies) stay.
-struct zap_details {
-	bool even_cows;
-};
-
 // Clears [start, end) below `table` (at `level`), queueing pages and empty tables.
 static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start, unsigned long end,
-		      unmap_batch &b, const zap_details *details = nullptr)
+		      unmap_batch &b, const zap_details &details)
 {
 	unsigned shift = pgtable_level_shift(level);
 	unsigned long size = 1ul << shift;
@@ -222,13 +226,13 @@ static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start,
 		u64 *slot = &table[pgtable_index(addr, level)];
 		u64 d = *slot;
 		if (level == 3) {
-			if (d && details && !details->even_cows && !pte_special(d) &&
+			if (d && !details.even_cows && !pte_special(d) &&
 			    PageAnon(pfn_to_page(pte_pfn(d)))) {
 				// A private copy: not the file's page, kept.
 			} else if (d) {
 				set_entry(slot, 0);
 				if (pte_present(d))
-					release_user_page(mm, d, b);
+					release_user_page(mm, d, b, details);
 			}
 		} else if (table_present(d)) {
 			u64 *child = table_va(d);
@@ -248,8 +252,18 @@ void zap_page_range(mm_struct *mm, unsigned long start, unsigned long end)
 {
 	if (start >= end)
 		return;
+	// VMA by VMA (Linux's unmap_vmas), in one batch and one TLB flush.
 	unmap_batch b;
-	zap_level(mm, mm->pgd, 0, start, end, b);
+	unsigned long a = start;
+	for (const vm_area_struct *v = find_vma(mm, start); v && v->vm_start < end && a < end; v = v->vm_next) {
+		unsigned long s = v->vm_start > a ? v->vm_start : a, e = v->vm_end < end ? v->vm_end : end;
+		if (a < s)
+			zap_level(mm, mm->pgd, 0, a, s, b, zap_details{nullptr, true});
+		zap_level(mm, mm->pgd, 0, s, e, b, zap_details{v, true});
+		a = e;
+	}
+	if (a < end)
+		zap_level(mm, mm->pgd, 0, a, end, b, zap_details{nullptr, true});
 	finish_batch(mm, start, end, b);
 }
 
@@ -361,7 +375,7 @@ Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma)
 			page *p = pfn_to_page(pte_pfn(v));
 			get_page(p);
 			page_dup_rmap(p);
-			inc_rss(dst, mm_counter_of(p));
+			inc_rss(dst, mm_counter_in(src_vma, p));
 			if (cow && pte_write(v)) {
 				// Same output address, fewer permissions: no break-before-make; the
 				// parent's TLB is flushed once at the end of dup_mm.
@@ -397,7 +411,6 @@ static void map_new_page(vm_area_struct *vma, u64 *pte, unsigned long addr, page
 // PG_dcache_clean; a shared writable mapping clears it, as the page may change).
 static void map_file_page(vm_area_struct *vma, u64 *pte, page *p, bool writable)
 {
-	prepare_file_page(p);
 	if ((vma->vm_flags & VM_EXEC) && !test_page_flag(p, PG_arch_1)) {
 		sync_icache_page(page_address(p));
 		set_page_flag(p, PG_arch_1);
@@ -405,7 +418,7 @@ static void map_file_page(vm_area_struct *vma, u64 *pte, page *p, bool writable)
 	if (writable)
 		clear_page_flag(p, PG_arch_1);
 	set_entry(pte, mk_user_pte(page_to_pfn(p), vma->vm_flags, writable));
-	inc_rss(vma->vm_mm, mm_counter_file(p));
+	inc_rss(vma->vm_mm, vma_file_counter(vma));
 	page_add_file_rmap(p);
 }
 
@@ -573,7 +586,7 @@ static vm_fault_t do_wp_page(vm_area_struct *vma, u64 *pte, unsigned long addr, 
 	inc_rss(mm, MM_ANONPAGES);
 	page_add_new_anon_rmap(np);
 	if (oldp) {
-		mm->rss_stat[mm_counter_of(oldp)]--;
+		mm->rss_stat[mm_counter_in(vma, oldp)]--;
 		page_remove_rmap(oldp);
 		put_page(oldp);
 	}
@@ -628,7 +641,7 @@ static bool mmget_not_zero(mm_struct *mm)
 static void zap_mapping_in_mm(mm_struct *mm, address_space *mapping, unsigned long first, unsigned long last,
 			      bool even_cows) TA_REQ(mm->mmap_lock)
 {
-	zap_details details{even_cows};
+	zap_details details{nullptr, even_cows};
 	for (vm_area_struct *v = vma_first(mm); v; v = vma_next(v)) {
 		if (!v->vm_file || v->vm_file->f_mapping != mapping)
 			continue;
@@ -638,7 +651,8 @@ static void zap_mapping_in_mm(mm_struct *mm, address_space *mapping, unsigned lo
 		unsigned long s = v->vm_start + ((first > vfirst ? first - vfirst : 0) << PAGE_SHIFT);
 		unsigned long e = v->vm_start + ((last < vlast ? last - vfirst + 1 : vlast - vfirst + 1) << PAGE_SHIFT);
 		unmap_batch b;
-		zap_level(mm, mm->pgd, 0, s, e, b, &details);
+		details.vma = v;
+		zap_level(mm, mm->pgd, 0, s, e, b, details);
 		finish_batch(mm, s, e, b);
 	}
 }

@@ -22,9 +22,10 @@
 //   how unmap_mapping_range finds every mapping of a truncated range.
 // - Pages: an anonymous page has PAGE_MAPPING_ANON in page->mapping while it is mapped
 //   (Linux's PageAnon; cleared when its last mapping goes, so the allocator sees a clean
-//   page); any other mapped page is a file page, counted in MM_SHMEMPAGES when it is
-//   swap-backed (tmpfs, shared anonymous memory) and MM_FILEPAGES otherwise, as Linux's
-//   mm_counter_file. _mapcount counts page-table mappings exactly; NR_ANON_MAPPED and
+//   page); any other mapped page is a file page, counted in MM_SHMEMPAGES when the VMA's
+//   file is swap-backed (AS_SHMEM: tmpfs, shared anonymous memory) and MM_FILEPAGES
+//   otherwise, as Linux's mm_counter_file (decided by the VMA, so that a page the cache let
+//   go of while mapped is still counted where it was). _mapcount counts page-table mappings exactly; NR_ANON_MAPPED and
 //   NR_FILE_MAPPED count pages mapped at least once (page_add_*_rmap).
 // - Nothing here assumes a single address space; the hardware side (ASID, TTBR0, TLB
 //   maintenance) is the arch seam in asm/pgtable.h.

@@ -66,6 +66,7 @@
 #undef EDEADLK
 #undef ENOTEMPTY
 #undef ETIMEDOUT
+#undef ELOOP
 
 // fs/fs.h (compiled into the host suite through mm/) defines the kernel's dev_t and SEEK_*
 // as Linux's kernel headers do; the host's <sys/types.h>/<cstdio> versions are parsed above.

@@ -12,12 +12,9 @@
 
 namespace {
 using cache_map = std::map<unsigned long, page *>;
-cache_map &cache_of(address_space *m)
-{
-	if (!m->i_pages)
-		m->i_pages = new cache_map;
-	return *static_cast<cache_map *>(m->i_pages);
-}
+// Each address_space's pages, kept beside it (the real xarray is not used by the fakes).
+std::map<address_space *, cache_map> caches;
+cache_map &cache_of(address_space *m) { return caches[m]; }
 std::map<unsigned, file *> fds;
 int shmem_live;
 
@@ -57,7 +54,6 @@ void host_install_fd(unsigned fd, file *f)
 WEAK void address_space_init(address_space *m, inode *host)
 {
 	m->host = host;
-	m->i_pages = nullptr;
 	m->nrpages = 0;
 	m->a_ops = nullptr;
 	m->flags = 0;
@@ -99,6 +95,7 @@ WEAK void delete_from_page_cache(page *p)
 	if (m->flags & AS_SHMEM)
 		mod_node_page_state(page_pgdat(p), NR_SHMEM, -1);
 	p->mapping = nullptr;
+	ClearPageSwapBacked(p); // as mm/filemap.cpp's
 	put_page(p);
 }
 
@@ -151,8 +148,7 @@ unsigned long host_cache_pages(address_space *m) { return cache_of(m).size(); }
 static void drop_cache(address_space *m)
 {
 	truncate_inode_pages(m, 0);
-	delete static_cast<cache_map *>(m->i_pages);
-	m->i_pages = nullptr;
+	caches.erase(m);
 }
 
 HostFile::HostFile(loff_t size, unsigned mode, bool shmem, bool no_mmap)
