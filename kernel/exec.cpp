@@ -278,20 +278,24 @@ static Result map_segments(mm_struct *mm, const elf::ElfImage &img, file *f, u64
 
 // Linux's padzero: the bytes of a segment's last file page past p_filesz belong to its bss
 // and must read as zero (the file has whatever follows there). Cleared through the user
-// mapping once the new mm is current: the write copies the page. A segment that is not
-// writable cannot be cleared; Linux reports EFAULT only for the last one.
-static Result clear_bss_tails(const elf::ElfImage &img, u64 bias)
+// mapping once the new mm is current: the write copies the page. For the highest segment the
+// whole rest of the page is cleared, past p_memsz too (ld.so's early allocator uses it and
+// expects zeros); the interpreter's always, the program's when it has a bss, as Linux's
+// load_elf_interp and load_elf_binary. A failure there (a read-only segment) is EFAULT; for
+// the other segments, it is ignored, as Linux's.
+static Result clear_bss_tails(const elf::ElfImage &img, u64 bias, bool interp)
 {
 	for (unsigned i = 0; i < img.nr_segs; i++) {
 		const elf::ElfSegment &s = img.segs[i];
-		if (s.memsz <= s.filesz || !s.filesz)
+		bool last = i == img.nr_segs - 1;
+		if (!(last && interp) && s.memsz <= s.filesz)
 			continue;
 		unsigned long from = s.file_end() + bias, to = s.file_map_end() + bias;
-		if (s.vaddr + s.memsz + bias < to)
+		if (!last && s.vaddr + s.memsz + bias < to)
 			to = s.vaddr + s.memsz + bias;
-		if (from >= to)
+		if (from >= to || !s.filesz)
 			continue;
-		if (clear_user(reinterpret_cast<void *>(from), to - from) && i == img.nr_segs - 1)
+		if (clear_user(reinterpret_cast<void *>(from), to - from) && last)
 			return Errno::EFAULT;
 	}
 	return {};
@@ -349,9 +353,9 @@ static Result exec_binprm(task_struct *task, linux_binprm *b, kstd::span<const c
 		TRY(map_segments(mm, ii, b->interp.f, interp_bias, false));
 	}
 	check_and_switch_context(mm);
-	TRY(clear_bss_tails(img, bias));
+	TRY(clear_bss_tails(img, bias, false));
 	if (b->interp.f)
-		TRY(clear_bss_tails(ii, interp_bias));
+		TRY(clear_bss_tails(ii, interp_bias, true));
 
 	unsigned long p = stack_top - sizeof(u64);
 	auto push_str = [&](const char *s) -> ErrorOr<unsigned long> {
