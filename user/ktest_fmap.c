@@ -12,7 +12,9 @@
 #include "lib/syscall.h"
 #include "lib/ulib.h"
 
+#define __NR_mkdirat 34
 #define __NR_unlinkat 35
+#define __NR_mount 40
 #define __NR_ftruncate 46
 #define __NR_close 57
 #define __NR_pread64 67
@@ -531,10 +533,24 @@ static const struct ktest_case fmap_cases[] = {
 };
 static const struct ktest_suite suites[] = {KTEST_SUITE("fmap", fmap_cases)};
 
+/* As /init on Linux nothing has mounted /proc yet: mount it (where the kernel has no proc
+ * file system, the /proc cases skip). */
+static void mount_proc(void)
+{
+	long fd = f_open("/proc/meminfo", O_RDONLY, 0);
+	if (fd >= 0) {
+		f_close(fd);
+		return;
+	}
+	syscall3(__NR_mkdirat, AT_FDCWD, "/proc", 0555);
+	syscall5(__NR_mount, "proc", "/proc", "proc", 0, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	self_path = argv[0];
 	if (argc > 1 && !strcmp(argv[1], "--sit"))
 		return sit();
+	mount_proc();
 	return ktap_run(suites, 1) ? 1 : 0;
 }
