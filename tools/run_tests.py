@@ -1134,6 +1134,27 @@ def main():
                      'rdinit=/bin/efault_kptr', 0,
                      [r'^Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000$'],
                      extra=['-initrd', 'build/initramfs.cpio'])
+            # Linux's choice of init (kernel/main.cpp): a loader archive's /init runs by default
+            # (here the built-in archive passed as -initrd, whose /init is the EL0 suite); a
+            # missing rdinit= is dropped quietly and the default list is tried; `shell` keeps
+            # the console monitor.
+            scenario('virt: a loader initramfs\'s /init is PID 1 without rdinit=', 'qemu-virt', '', 0,
+                     [r'^Run /init as init process$', r'^# Totals: pass:\d+ fail:0 ',
+                      r'^Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000$'],
+                     extra=['-initrd', 'build/initramfs.cpio'], forbid=[r'^Type \'help\''])
+            scenario('virt: no init found falls back to the kernel shell', 'qemu-virt', 'rdinit=/no/such/init', 0,
+                     [r'^No working init found\.  Try passing init= option to kernel\.', r'^Type \'help\'',
+                      r'reboot: Power down \(status 0\)'],
+                     stdin_data='poweroff\n', extra=['-initrd', 'build/initramfs.cpio'],
+                     forbid=[r'^Run /init as init process$', r'Failed to execute'])
+            scenario('virt: the shell parameter keeps the kernel shell as PID 1', 'qemu-virt', 'shell rdinit=/init', 0,
+                     [r'^Kernel shell requested \(shell\): no init program started$', r'^kernel> ps$',
+                      r'^\s+1\s.*\binit\b', r'reboot: Power down \(status 0\)'],
+                     stdin_data='ps\npoweroff\n', extra=['-initrd', 'build/initramfs.cpio'],
+                     forbid=[r'as init process$'])
+            scenario('virt: a failing init= is reported and the kernel shell runs', 'qemu-virt', 'init=/bin', 0,
+                     [r'^Requested init /bin failed \(error -13\)\.$', r'^Type \'help\''],
+                     stdin_data='poweroff\n')
             print('== target: the same EL0 programs on Debian\'s Linux', flush=True)
             subprocess.run(['tools/setup.sh'], cwd=TOP, env=dict(os.environ, SETUP_BENCH='1'))
             linux_tests()
