@@ -192,12 +192,20 @@ def applets_from_binary(data):
     return [(a, INSTALL_DIRS[l]) for a, l in zip(best, tables[0])]
 
 
-def applets_from_qemu(path):
-    """[(applet, dir)] from `busybox --list-full` under qemu-aarch64, or None without it."""
+def applets_from_qemu(root):
+    """[(applet, dir)] from `busybox --list-full` under qemu-aarch64 (with the unpacked packages
+    as its sysroot, for a dynamically linked busybox's ld.so and libc), or None without
+    qemu-aarch64 or when it cannot run there (a dynamic busybox without libc6: said so)."""
     qemu = shutil.which('qemu-aarch64') or shutil.which('qemu-aarch64-static')
     if not qemu:
         return None
-    out = run([qemu, path, '--list-full'])
+    r = subprocess.run([qemu, '-L', root, os.path.join(root, 'bin', 'busybox'), '--list-full'],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        log('busybox --list-full does not run under qemu-aarch64 (%s): the applet list is the '
+            "binary's alone" % (r.stderr.strip().splitlines() or ['status %d' % r.returncode])[-1])
+        return None
+    out = r.stdout
     res = []
     for line in out.split():
         d, _, a = line.rpartition('/')
@@ -211,7 +219,7 @@ def setup_busybox(tree, root, rcs_text):
     if not node or node[0] != 'file':
         raise Error('--init busybox: no bin/busybox in the packages (add busybox-static)')
     applets = applets_from_binary(node[2])
-    check = applets_from_qemu(os.path.join(root, 'bin', 'busybox'))
+    check = applets_from_qemu(root)
     if check is not None and sorted(check) != sorted(applets):
         diff = sorted(set(check) ^ set(applets))[:5]
         raise Error('the applets read from the binary differ from busybox --list-full: %s' % diff)
