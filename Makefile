@@ -263,6 +263,7 @@ Environment of tools/setup.sh (make test and make bench set theirs)
   SETUP_BENCH=1        also that package's Linux Image, for make bench
   SETUP_FIRMWARE=1     also Debian's raspi-firmware files, for make sdcard
   SETUP_CROSS=1        also the aarch64 glibc cross compiler and qemu-user
+  SETUP_INITRAMFS=1    also the arm64 package lists make initramfs downloads from
   SETUP_VERBOSE=1      say so when everything is present
 Environment of the test runner and the bench: QEMU_TIMEOUT=seconds per QEMU run (default 180),
 BENCH_VARIANTS=slub (the bench's SLUB column only), BENCH_ONLY=procbench (only user/procbench,
@@ -299,6 +300,7 @@ $(BUILD)/initramfs-busybox.pkgs: FORCE
 	@mkdir -p $(dir $@)
 	$(Q)echo '$(INITRAMFS_PACKAGES)' > $@.tmp; if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 $(INITRAMFS_BUSYBOX): tools/mkinitramfs.py tools/mkcpio.py $(BUILD)/initramfs-busybox.pkgs | deps
+	$(Q)SETUP_INITRAMFS=1 tools/setup.sh
 	@echo "  CPIO    $@"
 	$(Q)python3 tools/mkinitramfs.py -o $@ $(foreach p,$(INITRAMFS_PACKAGES),-p $(p))
 initramfs: $(INITRAMFS_BUSYBOX)
