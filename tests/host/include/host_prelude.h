@@ -65,6 +65,7 @@
 #undef EPIPE
 #undef EDEADLK
 #undef ENOTEMPTY
+#undef ELOOP
 #undef ETIMEDOUT
 #undef ELOOP
 
