@@ -542,8 +542,10 @@ static void mount_proc(void)
 		f_close(fd);
 		return;
 	}
-	syscall3(__NR_mkdirat, AT_FDCWD, "/proc", 0555);
-	syscall5(__NR_mount, "proc", "/proc", "proc", 0, 0);
+	long made = syscall3(__NR_mkdirat, AT_FDCWD, "/proc", 0555);
+	/* Leave nothing behind when there is no proc file system (the ledger counts dentries). */
+	if (syscall5(__NR_mount, "proc", "/proc", "proc", 0, 0) != 0 && made == 0)
+		syscall3(__NR_unlinkat, AT_FDCWD, "/proc", 0x200 /* AT_REMOVEDIR */);
 }
 
 int main(int argc, char **argv, char **envp)
