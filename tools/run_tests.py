@@ -560,6 +560,29 @@ def linux_boot(name, elf, append):
     return run_qemu(name, cmd)
 
 
+# Dynamically linked glibc programs (user/glibc/dynamic/<name>.c) on Linux as /init, with the
+# interpreter and libc.so.6 from the cross sysroot at Debian's paths, as in this kernel's
+# initramfs (user/rules.mk).
+LINUX_GLIBC_DYNAMIC_PROGRAMS = [('hello', r'^hello_dyn: ok$')]
+GLIBC_SYSROOT_LIB = '/usr/aarch64-linux-gnu/lib'
+
+
+def linux_boot_dynamic(name, elf):
+    """linux_boot for a dynamically linked program: its interpreter and libc go in too."""
+    import mkcpio
+    files = {}
+    for dest, src in (('/init', elf), ('/lib/ld-linux-aarch64.so.1', GLIBC_SYSROOT_LIB + '/ld-linux-aarch64.so.1'),
+                      ('/lib/aarch64-linux-gnu/libc.so.6', GLIBC_SYSROOT_LIB + '/libc.so.6')):
+        with open(src, 'rb') as f:
+            files[dest] = (0o755, f.read())
+    initrd = os.path.join(LOGS, re.sub(r'\W+', '_', name) + '.cpio')
+    mkcpio.write(initrd, mkcpio.archive(files, {'/dev/console': (0o600, 5, 1)}))
+    cmd = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none', '-display', 'none',
+           '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', LINUX_IMAGE, '-initrd', initrd,
+           '-append', 'console=ttyAMA0 rdinit=/init panic=-1']
+    return run_qemu(name, cmd)
+
+
 def user_fault_report(out):
     """(comm, the report's lines) of the first "comm[pid]: unhandled exception:" in a log."""
     lines = [strip_ts(l.rstrip('\r')) for l in out.splitlines()]
@@ -634,6 +657,19 @@ def linux_tests():
         if 'Attempted to kill init! exitcode=0x00000000' not in out:
             problems.append('glibc/%s did not exit 0 on Linux' % prog)
         record('linux: static glibc %s runs as on this kernel' % prog, not problems, '; '.join(problems))
+    for prog, ok_line in LINUX_GLIBC_DYNAMIC_PROGRAMS:
+        elf = os.path.join(user, 'glibc', 'dynamic', prog + '.elf')
+        if make(os.path.relpath(elf, TOP)).returncode != 0 or not os.path.exists(elf):
+            record('linux: build glibc/dynamic/%s' % prog, False, 'make failed (aarch64-linux-gnu-gcc missing?)')
+            continue
+        status, out, secs = linux_boot_dynamic('linux-glibc-dynamic-' + prog, elf)
+        plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+        problems = []
+        if not re.search(ok_line, plain, re.M):
+            problems.append('no /%s/' % ok_line)
+        if 'Attempted to kill init! exitcode=0x00000000' not in out:
+            problems.append('glibc/dynamic/%s did not exit 0 on Linux' % prog)
+        record('linux: dynamic glibc %s runs as on this kernel' % prog, not problems, '; '.join(problems))
     # The user-fault report: the same program killed on both kernels, compared line by line
     # with Linux's own output (arm64_show_signal + __show_regs; Linux prints it only with
     # debug.exception-trace=1, this kernel always).
