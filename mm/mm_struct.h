@@ -226,8 +226,9 @@ vm_area_struct *vma_next(const vm_area_struct *v);
 vm_area_struct *vma_first(const mm_struct *mm);
 // Maps [addr, addr+len) (page aligned, already validated, free of VMAs) with flags; a file
 // mapping (file != nullptr) starts at file page pgoff, takes its own reference on the file and
-// calls f_op->mmap (ENODEV without one, or its error), else gets generic_file_vm_ops. Merges
-// with compatible neighbours. ENOMEM.
+// calls f_op->mmap (ENODEV without one, or its error), which sets vm_ops (generic_file_mmap),
+// leaves them null (anonymous memory, as Linux's vma_set_anonymous: /dev/zero private) or
+// calls shmem_zero_setup. Merges with compatible neighbours. ENOMEM.
 ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,
 				   file *file, unsigned long pgoff);
 // Unmaps [start, start+len): splits VMAs at the edges, frees pages and empty page tables.
@@ -325,6 +326,9 @@ extern const vm_operations_struct generic_file_vm_ops;
 // A file system's f_op->mmap for page-cache files (Linux's generic_file_mmap): sets
 // generic_file_vm_ops. Always 0.
 int generic_file_mmap(file *f, vm_area_struct *vma);
+// For a device's f_op->mmap (Linux's shmem_zero_setup, /dev/zero MAP_SHARED): the VMA maps a
+// new unlinked shmem file of its size instead of the device. 0 or -ENOMEM.
+int shmem_zero_setup(vm_area_struct *vma);
 // PageAnon: an anonymous page (page->mapping carries PAGE_MAPPING_ANON).
 bool PageAnon(const page *p);
 

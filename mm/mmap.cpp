@@ -474,15 +474,14 @@ static ErrorOr<unsigned long> __mmap_region(mm_struct *mm, unsigned long addr, u
 		v->vm_file = get_file(file);
 		v->vm_ops = ops;
 		if (!ops) {
-			// Linux's call_mmap: the file sets up the VMA (its vm_ops); the generic page
-			// cache ops when it sets none.
+			// Linux's call_mmap: the file sets up the VMA: its vm_ops (generic_file_mmap for
+			// page-cache files), or none for anonymous memory behind a device (/dev/zero's
+			// private mappings), or another file (shmem_zero_setup).
 			int e = file->f_op && file->f_op->mmap ? file->f_op->mmap(file, v) : -int(Errno::ENODEV);
 			if (e) {
 				vm_area_free(v);
 				return static_cast<Errno>(-e);
 			}
-			if (!v->vm_ops)
-				v->vm_ops = &generic_file_vm_ops;
 		}
 		vma_link_file(v);
 	}
@@ -491,6 +490,20 @@ static ErrorOr<unsigned long> __mmap_region(mm_struct *mm, unsigned long addr, u
 	// The file's ops may differ from the generic ones the merge probe assumed.
 	vma_merge_neighbours(mm, v);
 	return addr;
+}
+
+int shmem_zero_setup(vm_area_struct *vma)
+{
+	auto z = shmem_file_setup("dev/zero", static_cast<loff_t>(vma->vm_end - vma->vm_start), vma->vm_flags);
+	if (z.is_error())
+		return -static_cast<int>(z.error().code());
+	// Called from f_op->mmap, before the VMA is on any i_mmap list: only the reference moves.
+	if (vma->vm_file)
+		fput(vma->vm_file);
+	vma->vm_file = z.value(); // the VMA takes shmem_file_setup's reference
+	vma->vm_pgoff = 0;
+	vma->vm_ops = &generic_file_vm_ops;
+	return 0;
 }
 
 ErrorOr<unsigned long> mmap_region(mm_struct *mm, unsigned long addr, unsigned long len, unsigned long vm_flags,

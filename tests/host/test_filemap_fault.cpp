@@ -380,3 +380,38 @@ TEST_CASE("filemap fault: mmap(fd) and msync errno as Linux")
 	}
 	f.finish();
 }
+
+TEST_CASE("filemap fault: a device's mmap may leave the VMA anonymous or make it shmem (/dev/zero)")
+{
+	FaultFixture f;
+	{
+		HostFile zero(0, FMODE_READ | FMODE_WRITE, false);
+		zero.fops.mmap = [](file *, vm_area_struct *v) { return (v->vm_flags & VM_SHARED) ? shmem_zero_setup(v) : 0; };
+		host_install_fd(8, &zero.f);
+		long p = ksys_mmap(f.mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 8, 0);
+		REQUIRE(p > 0);
+		vm_area_struct *v = find_vma(f.mm, p);
+		REQUIRE(v);
+		CHECK(v->vm_file == &zero.f);
+		CHECK(v->vm_ops == nullptr);
+		REQUIRE(f.touch(p, false) == 0);
+		CHECK(pte_page(f.pte(p)) == zero_page());
+		REQUIRE(f.touch(p, true) == 0);
+		CHECK(PageAnon(pte_page(f.pte(p))));
+		CHECK(f.mm->rss_stat[MM_ANONPAGES] == 1);
+		long s = ksys_mmap(f.mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 8, 0);
+		REQUIRE(s > 0);
+		vm_area_struct *w = find_vma(f.mm, s);
+		REQUIRE(w);
+		CHECK(w->vm_file != &zero.f);
+		CHECK(host_shmem_files_live() == 1);
+		CHECK(zero.f.f_count == 2); // the private VMA's and the fd's; the shared VMA moved to shmem
+		REQUIRE(f.touch(s + PAGE_SIZE, true) == 0);
+		CHECK(f.mm->rss_stat[MM_SHMEMPAGES] == 1);
+		host_install_fd(8, nullptr);
+		mmput(f.mm);
+		f.mm = mm_alloc().value();
+		CHECK(zero.f.f_count == 1);
+	}
+	f.finish();
+}
