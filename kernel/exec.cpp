@@ -36,6 +36,7 @@
 #include "mm/memory_model.h"
 #include "mm/mm_struct.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 
 extern "C" const u8 __initramfs_start[] __attribute__((weak));
 extern "C" const u8 __initramfs_end[] __attribute__((weak));
@@ -172,7 +173,8 @@ static Result read_elf_headers(file *f, const char *name, elf::ElfImage *out)
 	}
 	if (need < elf::EHDR_SIZE)
 		need = elf::EHDR_SIZE;
-	u8 *buf = static_cast<u8 *>(vmalloc(need));
+	// Small (a page for any usual program): kmalloc, not vmalloc's page-table work per exec.
+	u8 *buf = static_cast<u8 *>(kmalloc(need, GFP_KERNEL));
 	if (!buf)
 		return Errno::ENOMEM;
 	pos = 0;
@@ -187,7 +189,7 @@ static Result read_elf_headers(file *f, const char *name, elf::ElfImage *out)
 		else
 			*out = parsed.value();
 	}
-	vfree(buf);
+	kfree(buf);
 	return r;
 }
 
@@ -212,7 +214,7 @@ static Result prepare_binprm(linux_binprm *b, file *f, const char *name)
 	if (!b->prog.img.has_interp)
 		return {};
 	const elf::ElfImage &img = b->prog.img;
-	char *path = static_cast<char *>(vmalloc(img.interp_size));
+	char *path = static_cast<char *>(kmalloc(img.interp_size, GFP_KERNEL));
 	if (!path)
 		return Errno::ENOMEM;
 	loff_t pos = static_cast<loff_t>(img.interp_offset);
@@ -235,7 +237,7 @@ static Result prepare_binprm(linux_binprm *b, file *f, const char *name)
 		if (read_elf_headers(b->interp.f, path, &b->interp.img).is_error())
 			r = static_cast<Errno>(80); // ELIBBAD
 	}
-	vfree(path);
+	kfree(path);
 	return r;
 }
 

@@ -172,19 +172,27 @@ static void release_batch_pages(unmap_batch &b)
 	b.nr = 0;
 }
 
-// What a zap covers: the VMA the range lies in (its file decides the RSS counter of file
-// pages), and for unmap_mapping_range whether private copies go too.
+// What a zap covers: a cursor over the VMAs of the range in address order (the VMA's file
+// decides the RSS counter of a file page), and for unmap_mapping_range whether private copies
+// go too.
 struct zap_details {
-	const vm_area_struct *vma;
+	const vm_area_struct *cur;
 	bool even_cows;
+	// The VMA holding addr (addresses only grow during a zap), or nullptr.
+	const vm_area_struct *vma_at(unsigned long addr)
+	{
+		while (cur && cur->vm_end <= addr)
+			cur = cur->vm_next;
+		return cur && cur->vm_start <= addr ? cur : nullptr;
+	}
 };
 
-static void release_user_page(mm_struct *mm, u64 pte, unmap_batch &b, const zap_details &details)
+static void release_user_page(mm_struct *mm, u64 pte, unsigned long addr, unmap_batch &b, zap_details &details)
 {
 	if (pte_special(pte))
 		return; // the zero page: shared, never counted, never freed
 	page *p = pfn_to_page(pte_pfn(pte));
-	mm->rss_stat[mm_counter_in(details.vma, p)]--;
+	mm->rss_stat[PageAnon(p) ? MM_ANONPAGES : mm_counter_in(details.vma_at(addr), p)]--;
 	page_remove_rmap(p);
 	if (b.nr == unmap_batch::MAX_PAGES) {
 		// Full: no TLB may still map what is freed (Linux's tlb_flush_mmu).
@@ -210,7 +218,7 @@ static void finish_batch(mm_struct *mm, unsigned long start, unsigned long end, 
 
 // Clears [start, end) below `table` (at `level`), queueing pages and empty tables.
 static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start, unsigned long end,
-		      unmap_batch &b, const zap_details &details)
+		      unmap_batch &b, zap_details &details)
 {
 	unsigned shift = pgtable_level_shift(level);
 	unsigned long size = 1ul << shift;
@@ -219,22 +227,29 @@ static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start,
 	// range below this table holds nothing, however much of it is left (exit and exec zap
 	// [0, TASK_SIZE), which would otherwise visit every slot of every table).
 	const page *tp = table_page_of(table);
+	if (level == 3) {
+		// The leaf table: a tight scan of its slots in [start, end), which lies within it.
+		unsigned i = pgtable_index(start, 3), n = i + static_cast<unsigned>((end - start) >> PAGE_SHIFT);
+		for (; i < n && tp->private_ != 0; i++) {
+			u64 d = table[i];
+			if (!d)
+				continue;
+			// Without even_cows a private copy (not the file's page) is kept.
+			if (!details.even_cows && !pte_special(d) && PageAnon(pfn_to_page(pte_pfn(d))))
+				continue;
+			set_entry(&table[i], 0);
+			if (pte_present(d))
+				release_user_page(mm, d, (start & ~((1ul << 21) - 1)) + (unsigned long)i * PAGE_SIZE, b, details);
+		}
+		return;
+	}
 	while (addr < end && tp->private_ != 0) {
 		unsigned long next = (addr & ~(size - 1)) + size;
 		if (next > end || next == 0)
 			next = end;
 		u64 *slot = &table[pgtable_index(addr, level)];
 		u64 d = *slot;
-		if (level == 3) {
-			if (d && !details.even_cows && !pte_special(d) &&
-			    PageAnon(pfn_to_page(pte_pfn(d)))) {
-				// A private copy: not the file's page, kept.
-			} else if (d) {
-				set_entry(slot, 0);
-				if (pte_present(d))
-					release_user_page(mm, d, b, details);
-			}
-		} else if (table_present(d)) {
+		if (table_present(d)) {
 			u64 *child = table_va(d);
 			zap_level(mm, child, level + 1, addr, next, b, details);
 			page *cp = virt_to_page(child);
@@ -252,18 +267,11 @@ void zap_page_range(mm_struct *mm, unsigned long start, unsigned long end)
 {
 	if (start >= end)
 		return;
-	// VMA by VMA (Linux's unmap_vmas), in one batch and one TLB flush.
+	// One pass (tables that empty are skipped at once); the VMA of each file page is found
+	// by a cursor moving with the address.
 	unmap_batch b;
-	unsigned long a = start;
-	for (const vm_area_struct *v = find_vma(mm, start); v && v->vm_start < end && a < end; v = v->vm_next) {
-		unsigned long s = v->vm_start > a ? v->vm_start : a, e = v->vm_end < end ? v->vm_end : end;
-		if (a < s)
-			zap_level(mm, mm->pgd, 0, a, s, b, zap_details{nullptr, true});
-		zap_level(mm, mm->pgd, 0, s, e, b, zap_details{v, true});
-		a = e;
-	}
-	if (a < end)
-		zap_level(mm, mm->pgd, 0, a, end, b, zap_details{nullptr, true});
+	zap_details details{find_vma(mm, start), true};
+	zap_level(mm, mm->pgd, 0, start, end, b, details);
 	finish_batch(mm, start, end, b);
 }
 
@@ -651,7 +659,7 @@ static void zap_mapping_in_mm(mm_struct *mm, address_space *mapping, unsigned lo
 		unsigned long s = v->vm_start + ((first > vfirst ? first - vfirst : 0) << PAGE_SHIFT);
 		unsigned long e = v->vm_start + ((last < vlast ? last - vfirst + 1 : vlast - vfirst + 1) << PAGE_SHIFT);
 		unmap_batch b;
-		details.vma = v;
+		details.cur = v;
 		zap_level(mm, mm->pgd, 0, s, e, b, details);
 		finish_batch(mm, s, e, b);
 	}

@@ -68,7 +68,7 @@ def qemu_out(argv, timeout, stdin_text=None):
         return out + '\nbench: QEMU timed out after %d s\n' % timeout
 
 
-def boot_both(elf, rdinit, label):
+def boot_both(elf, rdinit, label, extra_files=None):
     """The same static binary as /init on this kernel (rdinit: its initramfs path, from
     build/initramfs.cpio) and on Debian's arm64 Linux (elf, alone in a cpio as /init), both
     under -icount shift=0 on QEMU virt with 1 GiB and one CPU. Returns (ours, Linux's) output;
@@ -78,7 +78,12 @@ def boot_both(elf, rdinit, label):
     with open(elf, 'rb') as f:
         prog = f.read()
     # /dev/console (5, 1) so that Linux gives init a console to print on.
-    mkcpio.write(initrd, mkcpio.archive({'/init': (0o755, prog)}, {'/dev/console': (0o600, 5, 1)}))
+    files = {'/init': (0o755, prog)}
+    # Further files for Linux's archive (DEST: host path), e.g. a dynamic program and its libraries.
+    for dest, src in (extra_files or {}).items():
+        with open(src, 'rb') as f:
+            files[dest] = (0o755, f.read())
+    mkcpio.write(initrd, mkcpio.archive(files, {'/dev/console': (0o600, 5, 1)}))
     base = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-smp', '1', '-nic', 'none',
             '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-icount', 'shift=0']
     ours = qemu_out(base + ['-kernel', os.path.join(TOP, 'build', 'qemu-virt', 'Image'),
@@ -200,7 +205,13 @@ def run_fmapbench():
     (issue 14; target: at most 1/2 of Linux's instructions)."""
     subprocess.run(['make', '--no-print-directory', '-s', 'build/user/fmapbench.elf', 'build/user/stripped/fmapbench'],
                    cwd=TOP, check=True)
-    ours, theirs = boot_both(os.path.join(TOP, 'build', 'user', 'stripped', 'fmapbench'), '/bin/fmapbench', 'fmapbench')
+    subprocess.run(['make', '--no-print-directory', '-s', 'build/user/stripped/glibc/dynamic/hello'], cwd=TOP)
+    lib = '/usr/aarch64-linux-gnu/lib'
+    extra = {'/bin/glibc/dynamic/hello': os.path.join(TOP, 'build', 'user', 'stripped', 'glibc', 'dynamic', 'hello'),
+             '/lib/ld-linux-aarch64.so.1': lib + '/ld-linux-aarch64.so.1',
+             '/lib/aarch64-linux-gnu/libc.so.6': lib + '/libc.so.6'}
+    ours, theirs = boot_both(os.path.join(TOP, 'build', 'user', 'stripped', 'fmapbench'), '/bin/fmapbench', 'fmapbench',
+                             extra)
     def figs(out):
         return {m.group(1): (float(m.group(2)), int(m.group(3)))
                 for m in re.finditer(r'^FMAPBENCH (\w+) ns_per_op=([\d.]+) ops=\d+ total_ns=\d+ faults=(-?\d+)', out, re.M)}
