@@ -188,7 +188,10 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 		return Errno::E2BIG;
 
 	mm_struct *mm = TRY(mm_alloc());
-	task->mm = mm;
+	{
+		SpinLockGuard g(task->alloc_lock);
+		task->mm = mm;
+	}
 	TRY(map_segments(mm, img, image, bias));
 	mm->start_brk = mm->brk = img.hi + bias;
 	unsigned long stack_top = STACK_TOP;
@@ -461,14 +464,20 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 		return r;
 	}
 	mm_struct *old = t->mm;
-	t->mm = nullptr;
+	{
+		SpinLockGuard g(t->alloc_lock);
+		t->mm = nullptr;
+	}
 	pt_regs regs;
 	Result res = exec_image(t, a.path, image, kstd::span<const char *const>(a.argv, a.argc),
 				kstd::span<const char *const>(a.envp, a.envc), &regs);
 	if (res.is_error()) {
 		// Not past the point of no return: the caller goes on in its own address space.
 		mm_struct *nw = t->mm;
-		t->mm = old;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = old;
+		}
 		if (old)
 			check_and_switch_context(old);
 		mmput(nw);
@@ -479,10 +488,16 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	// vfork parent), done in it, then it goes.
 	mm_struct *nw = t->mm;
 	if (old) {
-		t->mm = old;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = old;
+		}
 		check_and_switch_context(old);
 		exec_mm_release(t);
-		t->mm = nw;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = nw;
+		}
 		check_and_switch_context(nw);
 		mmput(old);
 	}

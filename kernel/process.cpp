@@ -249,7 +249,10 @@ Result run_init_program()
 	if (r.is_error()) {
 		if (mm_struct *mm = t->mm) {
 			switch_to_kernel_context();
-			t->mm = nullptr;
+			{
+				SpinLockGuard g(t->alloc_lock);
+				t->mm = nullptr;
+			}
 			mmput(mm);
 		}
 		pr_err("Failed to execute %s (error %d)\n", path, r.error().neg());
