@@ -1,8 +1,8 @@
 // Process, console, time, signal-bookkeeping and miscellaneous syscalls.
 //
-// File descriptors 0, 1 and 2 are the console tty (kernel/tty.h: the line discipline, termios
-// and job-control ioctls); there are no other files yet, so other descriptors are EBADF. The
-// signal syscalls are in kernel/sys_signal.cpp.
+// The console tty's file operations (kernel/tty.h: the line discipline, termios and job-control
+// ioctls) behind /dev/console; the file syscalls are in fs/. The signal syscalls are in
+// kernel/sys_signal.cpp.
 #include <asm/arch_timer.h>
 #include <asm/uaccess.h>
 
@@ -22,11 +22,11 @@
 #include "fs/proc/proc_fs.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
+#include "fs/fs.h"
 
-static constexpr long EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22;
+static constexpr long EFAULT_ = -14, EINVAL_ = -22;
 
 static task_struct *cur() { return current_task(); }
-static bool is_console_fd(u64 fd) { return fd <= 2; }
 template <typename T> static bool get_user(T &dst, u64 uaddr)
 {
 	return copy_from_user(&dst, reinterpret_cast<const void *>(uaddr), sizeof(T)) == 0;
@@ -75,8 +75,6 @@ static long user_console_put(const char *buf, usize n)
 	return static_cast<long>(n);
 }
 
-// Linux's MAX_RW_COUNT (INT_MAX rounded down to a page): the most one read/write moves.
-static constexpr u64 MAX_RW_COUNT = 0x7ffff000;
 
 static long console_write_user(u64 ubuf, u64 len)
 {
@@ -110,65 +108,9 @@ static long console_write_user(u64 ubuf, u64 len)
 	return static_cast<long>(done);
 }
 
-long sys_write(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (static_cast<i64>(len) < 0)
-		return EINVAL_;
-	// Linux's vfs_write clamps first, then writes up to the first fault and returns that.
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	return console_write_user(ubuf, len);
-}
-
-struct k_iovec {
-	u64 base, len;
-};
-static constexpr u64 UIO_MAXIOV = 1024;
-
-// Validates the whole iovec array (readable, lengths summing to at most SSIZE_MAX) before
-// any transfer, as Linux's import_iovec does.
-static long check_iov(u64 uiov, u64 cnt)
-{
-	if (cnt > UIO_MAXIOV)
-		return EINVAL_;
-	u64 total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return EFAULT_;
-		if (static_cast<i64>(v.len) < 0 || total + v.len < total || static_cast<i64>(total + v.len) < 0)
-			return EINVAL_;
-		total += v.len;
-	}
-	return 0;
-}
-
-long sys_writev(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (long r = check_iov(uiov, cnt))
-		return r;
-	long total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return total ? total : EFAULT_;
-		long r = console_write_user(v.base, v.len);
-		if (r < 0)
-			return total ? total : r;
-		total += r;
-		if (static_cast<u64>(r) < v.len)
-			break;
-	}
-	return total;
-}
-
 // Reads fd 0-2 through the tty's line discipline (kernel/tty.h): a line in canonical mode,
 // VMIN/VTIME in raw mode; -ERESTARTSYS when a signal came first, -EAGAIN with O_NONBLOCK.
-static long console_read_user(u64 ubuf, u64 len)
+static long console_read_user(u64 ubuf, u64 len, bool nonblock)
 {
 	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
 		return EFAULT_;
@@ -182,135 +124,67 @@ static long console_read_user(u64 ubuf, u64 len)
 		d->uaddr += n;
 		return 0;
 	};
-	constexpr u32 O_NONBLOCK = 04000;
-	return tty_read(copy, &dst, len, tty_file_flags() & O_NONBLOCK, false);
+	return tty_read(copy, &dst, len, nonblock, false);
 }
 
-long sys_read(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
+// The console as a file (Linux's tty_fops on /dev/console and /dev/tty): reads through the
+// line discipline, writes through OPOST with the KTEST prefix, the tty ioctls. A stream: no
+// positions (ESPIPE for lseek/pread).
+static long console_read_iter(file *f, iov_iter *to, loff_t *)
 {
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (static_cast<i64>(len) < 0)
-		return EINVAL_;
-	if (len == 0)
-		return 0;
-	return console_read_user(ubuf, len);
-}
-
-long sys_readv(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (long r = check_iov(uiov, cnt))
-		return r;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return EFAULT_;
-		if (v.len)
-			return console_read_user(v.base, v.len);
-	}
+	if (!to->user)
+		return EINVAL_; // only user space reads the console
+	// readv: the first non-empty segment gets the line (Linux's tty reads one buffer at a time).
+	for (unsigned long i = 0; i < to->nr_segs; i++)
+		if (to->iov[i].iov_len)
+			return console_read_user(to->iov[i].iov_base, to->iov[i].iov_len, f->f_flags & O_NONBLOCK);
 	return 0;
 }
 
-long sys_close(u64 fd, u64, u64, u64, u64, u64) { return is_console_fd(fd) ? 0 : EBADF_; }
-
-// No file system yet: every path lookup ends in ENOENT once the path itself was readable
-// (glibc's readlinkat("/proc/self/exe") at start-up takes that quietly).
-static long lookup_path(u64 upath)
+static long console_write_iter(file *, iov_iter *from, loff_t *)
 {
-	constexpr long PATH_MAX = 4096;
-	char chunk[256];
-	for (long off = 0; off < PATH_MAX; off += sizeof(chunk)) {
-		long n = strncpy_from_user(chunk, reinterpret_cast<const char *>(upath + off), sizeof(chunk));
-		if (n < 0)
-			return EFAULT_;
-		if (n < static_cast<long>(sizeof(chunk)))
-			return -2; // ENOENT ("" is ENOENT too)
+	if (!from->user)
+		return user_console_put(reinterpret_cast<const char *>(from->kbuf), from->count);
+	long total = 0;
+	usize left = from->count;
+	for (unsigned long i = 0; i < from->nr_segs && left; i++) {
+		u64 len = from->iov[i].iov_len < left ? from->iov[i].iov_len : left;
+		if (!len)
+			continue;
+		long r = console_write_user(from->iov[i].iov_base, len);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		left -= static_cast<usize>(r);
+		if (static_cast<u64>(r) < len)
+			break;
 	}
-	return -36; // ENAMETOOLONG
+	return total;
 }
 
-long sys_openat(u64, u64 upath, u64, u64, u64, u64) { return lookup_path(upath); }
+static long console_ioctl(file *, unsigned cmd, unsigned long arg) { return tty_ioctl(cmd, arg); }
 
-long sys_readlinkat(u64, u64 upath, u64, u64 bufsiz, u64, u64)
+static int console_open(inode *, file *f)
 {
-	if (static_cast<i64>(bufsiz) <= 0)
-		return EINVAL_;
-	return lookup_path(upath);
+	// stream_open: no positions on a tty.
+	f->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS);
+	f->f_mode |= FMODE_STREAM;
+	return 0;
 }
 
-long sys_ioctl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	// ioctl's cmd is an unsigned int: the upper half of the register is not part of it.
-	return tty_ioctl(static_cast<u32>(cmd), arg);
-}
-
-// fcntl on the console's fds: the file status flags (F_GETFL/F_SETFL, O_NONBLOCK and O_APPEND
-// settable, as Linux's SETFL_MASK allows for a tty) are the console file's, shared by fds 0-2;
-// close-on-exec is per descriptor. Other commands need a file table.
-long sys_fcntl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
-{
-	constexpr u64 F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
-	constexpr u32 O_RDWR = 2, O_APPEND = 02000, O_NONBLOCK = 04000;
-	static u8 cloexec[3];
-	if (!is_console_fd(fd))
-		return EBADF_;
-	switch (static_cast<u32>(cmd)) {
-	case F_GETFD:
-		return __atomic_load_n(&cloexec[fd], __ATOMIC_RELAXED);
-	case F_SETFD:
-		__atomic_store_n(&cloexec[fd], static_cast<u8>(arg & 1), __ATOMIC_RELAXED);
-		return 0;
-	case F_GETFL:
-		return O_RDWR | tty_file_flags();
-	case F_SETFL:
-		tty_set_file_flags(static_cast<u32>(arg) & (O_APPEND | O_NONBLOCK));
-		return 0;
-	default:
-		return EINVAL_;
-	}
-}
-
-// struct stat (asm-generic, 128 bytes) for the console: a character device.
-struct k_stat {
-	u64 dev, ino;
-	u32 mode, nlink, uid, gid;
-	u64 rdev, pad1;
-	i64 size;
-	i32 blksize, pad2;
-	i64 blocks;
-	i64 atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-	u32 unused[2];
+const file_operations console_fops = {
+	.read_iter = console_read_iter,
+	.write_iter = console_write_iter,
+	.unlocked_ioctl = console_ioctl,
+	.open = console_open,
 };
-static_assert(sizeof(k_stat) == 128);
 
-static long stat_console(u64 fd, u64 ust)
+// /dev/tty (5:0), /dev/console (5:1) and the UART's own node (ttyAMA0, 204:64) all reach the
+// one console tty.
+void console_chrdev_init()
 {
-	k_stat st{};
-	st.dev = 0x16;
-	st.ino = 3 + fd;
-	st.mode = 0020620; // S_IFCHR | 0620
-	st.nlink = 1;
-	st.rdev = (204 << 8) | 64; // ttyAMA0
-	st.blksize = 1024;
-	return put_user(st, ust) ? 0 : EFAULT_;
-}
-
-long sys_fstat(u64 fd, u64 ust, u64, u64, u64, u64) { return is_console_fd(fd) ? stat_console(fd, ust) : EBADF_; }
-
-long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
-{
-	constexpr u64 AT_EMPTY_PATH = 0x1000;
-	char c;
-	long n = strncpy_from_user(&c, reinterpret_cast<const char *>(upath), 1);
-	if (n < 0)
-		return EFAULT_;
-	if (n == 0 && (flags & AT_EMPTY_PATH))
-		return is_console_fd(dfd) ? stat_console(dfd, ust) : EBADF_;
-	return -2; // ENOENT: no file system yet
+	(void)register_chrdev_region(5, 0, 2, "/dev/tty", &console_fops);
+	(void)register_chrdev_region(204, 64, 1, "ttyAMA", &console_fops);
 }
 
 // --- process -------------------------------------------------------------------------------------
