@@ -11,6 +11,7 @@
 
 #include "core/cpumask.h"
 #include "fs/fs.h"
+#include "fs/internal.h"
 #include "fs/proc/format.h"
 #include "fs/proc/internal.h"
 #include "fs/proc/proc_fs.h"
@@ -24,6 +25,7 @@
 #include "mm/mm_struct.h"
 #include "mm/oom.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
 #include "mm/sparse.h"
 #include "mm/struct_page.h"
 #include "mm/vmstat.h"
@@ -422,6 +424,63 @@ long pid_comm_write(void *arg, const char *buf, usize len)
 	return static_cast<long>(len);
 }
 
+// --- mounts ---------------------------------------------------------------------------------------------------
+
+// Linux's show_vfsmnt: "device mountpoint type options 0 0", the path relative to the task's
+// root with " \t\n\\" escaped as octal. The mounts are taken with a reference under the
+// namespace lock and printed after it (d_path takes that lock itself).
+struct mount_list {
+	vfsmount *m[64];
+	unsigned n;
+};
+
+int pid_mounts_show(seq_file *m, void *arg)
+{
+	task_ref t(arg);
+	if (!t.t)
+		return ESRCH_NEG;
+	mount_list l{};
+	for_each_mount(
+		[](void *ctx, vfsmount *mnt) {
+			auto *ml = static_cast<mount_list *>(ctx);
+			if (ml->n < 64) {
+				mntget(mnt);
+				ml->m[ml->n++] = mnt;
+			}
+		},
+		&l);
+	path root;
+	get_fs_root(t.t->fs ? t.t->fs : init_fs(), &root);
+	char *buf = static_cast<char *>(kmalloc(PATH_MAX, GFP_KERNEL));
+	for (unsigned i = 0; i < l.n; i++) {
+		vfsmount *mnt = l.m[i];
+		if (buf) {
+			path mp{mnt->mnt_parent, mnt->mnt_mountpoint};
+			auto p = d_path(mp, root, buf, PATH_MAX);
+			if (!p.is_error()) {
+				seq_escape(m, mnt->mnt_devname, " \t\n\\");
+				seq_putc(m, ' ');
+				seq_escape(m, p.value(), " \t\n\\");
+				seq_printf(m, " %s rw", mnt->mnt_sb->s_type->name);
+				if (mnt->mnt_sb->s_type == root.mnt->mnt_sb->s_type && mnt == root.mnt) {
+					// Linux's shmem_show_options for the root tmpfs.
+					u64 blocks, bfree, files, ffree;
+					shmem_statfs(mnt->mnt_sb, &blocks, &bfree, &files, &ffree);
+					seq_printf(m, ",size=%lluk,nr_inodes=%llu,inode64", static_cast<unsigned long long>(blocks * 4),
+						   static_cast<unsigned long long>(files));
+				} else {
+					seq_puts(m, ",relatime");
+				}
+				seq_puts(m, " 0 0\n");
+			}
+		}
+		mntput(mnt);
+	}
+	kfree(buf);
+	path_put(&root);
+	return buf ? 0 : -12;
+}
+
 // --- oom -----------------------------------------------------------------------------------------------------
 
 int pid_oom_score_show(seq_file *m, void *arg)
@@ -537,6 +596,7 @@ const proc_entry proc_pid_entries[] = {
 	{"comm", S_IFREG | 0644, pid_comm_show, pid_comm_write},
 	{"environ", S_IFREG | 0400, pid_environ_show, nullptr},
 	{"maps", S_IFREG | 0444, pid_maps_show, nullptr},
+	{"mounts", S_IFREG | 0444, pid_mounts_show, nullptr},
 	{"oom_score", S_IFREG | 0444, pid_oom_score_show, nullptr},
 	{"oom_score_adj", S_IFREG | 0644, pid_oom_score_adj_show, pid_oom_score_adj_write},
 	{"smaps", S_IFREG | 0444, pid_smaps_show, nullptr},

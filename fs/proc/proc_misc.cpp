@@ -414,6 +414,13 @@ long printk_write(void *, const char *buf, usize len)
 	return static_cast<long>(len);
 }
 
+int filesystems_show(seq_file *m, void *)
+{
+	for (file_system_type *t = filesystems_list(); t; t = t->next)
+		seq_printf(m, "%s\t%s\n", (t->fs_flags & FS_REQUIRES_DEV) ? "" : "nodev", t->name);
+	return 0;
+}
+
 } // namespace
 
 void utsname_nodename(char buf[65])
@@ -426,6 +433,7 @@ void utsname_nodename(char buf[65])
 const proc_entry proc_root_entries[] = {
 	{"buddyinfo", S_IFREG | 0444, buddyinfo_show, nullptr},
 	{"cmdline", S_IFREG | 0444, cmdline_show, nullptr},
+	{"filesystems", S_IFREG | 0444, filesystems_show, nullptr},
 	{"interrupts", S_IFREG | 0444, interrupts_show, nullptr},
 	{"iomem", S_IFREG | 0444, iomem_show, nullptr},
 	{"loadavg", S_IFREG | 0444, loadavg_show, nullptr},
