@@ -140,6 +140,17 @@ void fill_snapshot(task_struct *t, mm_struct *mm, proc_task_snapshot *s)
 	s->cpu = t->cpu;
 	s->exit_code = t->exit_code;
 	s->umask = 022;
+	s->fdsize = 64;
+	{
+		// Linux's task_lock around task->fs and task->files (exit and exec change them).
+		SpinLockGuard g(t->alloc_lock);
+		if (t->fs)
+			s->umask = __atomic_load_n(&t->fs->umask, __ATOMIC_RELAXED);
+		if (files_struct *files = t->files) {
+			SpinLockGuard fg(files->lock);
+			s->fdsize = static_cast<int>(files->max_fds);
+		}
+	}
 	s->min_flt = t->min_flt;
 	s->maj_flt = t->maj_flt;
 	s->utime_ns = t->utime_ns;
@@ -148,7 +159,6 @@ void fill_snapshot(task_struct *t, mm_struct *mm, proc_task_snapshot *s)
 	s->nivcsw = t->nivcsw;
 	s->start_time_ns = counter_to_ns(t->start_counter);
 	s->no_new_privs = t->no_new_privs;
-	s->fdsize = 64;
 	s->tty_nr = 0;
 	s->tpgid = -1;
 	unsigned nr_ids = 0;
@@ -450,7 +460,16 @@ int pid_mounts_show(seq_file *m, void *arg)
 		},
 		&l);
 	path root;
-	get_fs_root(t.t->fs ? t.t->fs : init_fs(), &root);
+	bool have_root = false;
+	{
+		SpinLockGuard g(t.t->alloc_lock);
+		if (t.t->fs) {
+			get_fs_root(t.t->fs, &root);
+			have_root = true;
+		}
+	}
+	if (!have_root)
+		get_fs_root(init_fs(), &root);
 	char *buf = static_cast<char *>(kmalloc(PATH_MAX, GFP_KERNEL));
 	for (unsigned i = 0; i < l.n; i++) {
 		vfsmount *mnt = l.m[i];
