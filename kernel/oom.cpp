@@ -690,7 +690,15 @@ unsigned long oom_score_of(task_struct *p)
 	oom_candidate c;
 	{
 		SpinLockGuard g(tasklist_lock);
-		c = candidate_of(p, find_task_mm(p));
+		// The thread's alloc_lock keeps its mm from going while it is read (exit_mm clears
+		// ->mm under it before the mmput): a reader of /proc may race with the exit.
+		task_struct *mmt = find_task_mm(p);
+		if (mmt) {
+			SpinLockGuard a(mmt->alloc_lock);
+			c = candidate_of(p, mmt->mm ? mmt : nullptr);
+		} else {
+			c = candidate_of(p, nullptr);
+		}
 	}
 	// Linux's oom_badness gives LONG_MIN to oom_unkillable_task (init, kernel threads) too.
 	if (c.unkillable || c.is_init || !c.has_mm)
