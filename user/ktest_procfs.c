@@ -337,6 +337,58 @@ static void t_enoent_and_esrch(void)
 	EXPECT_EQ(p_open(path, O_RDONLY), -ENOENT);
 }
 
+static volatile int thread_stop;
+static int thread_wait(void *p)
+{
+	(void)p;
+	while (!__atomic_load_n(&thread_stop, __ATOMIC_ACQUIRE))
+		syscall0(__NR_sched_yield);
+	return 0;
+}
+
+/* A thread's /proc/<tid> exists and describes the thread (Pid is its tid, Tgid the process,
+ * Threads counts both), and /proc lists only the process. */
+static void t_thread_dirs(void)
+{
+	size_t sz = 16 * 4096;
+	char *stack = (char *)sys_mmap(0, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE_ANON, -1, 0);
+	ASSERT(!is_err((long)stack));
+	static volatile int ctid;
+	ctid = -1;
+	thread_stop = 0;
+	/* CLONE_VM|FS|FILES|SIGHAND|THREAD, CLONE_CHILD_CLEARTID */
+	long tid = raw_clone(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x200000, stack + sz, 0, 0, &ctid,
+			     thread_wait, 0);
+	ASSERT(tid > 0);
+	char path[48], l[64], want[64];
+	snprintf(path, sizeof(path), "/proc/%ld/status", tid);
+	EXPECT(slurp(path, big, sizeof(big)) > 0);
+	snprintf(want, sizeof(want), "Pid:\t%ld", tid);
+	EXPECT(find_line(big, "Pid:", l, sizeof(l)) && strcmp(l, want) == 0);
+	snprintf(want, sizeof(want), "Tgid:\t%ld", sys_getpid());
+	EXPECT(find_line(big, "Tgid:", l, sizeof(l)) && strcmp(l, want) == 0);
+	EXPECT(find_line(big, "Threads:", l, sizeof(l)) && strcmp(l, "Threads:\t2") == 0);
+	long fd = p_open("/proc", O_RDONLY | O_DIRECTORY);
+	ASSERT(fd >= 0);
+	char tidname[16];
+	snprintf(tidname, sizeof(tidname), "%ld", tid);
+	int listed = 0;
+	for (;;) {
+		long r = syscall3(__NR_getdents64, fd, big2, sizeof(big2));
+		if (r <= 0)
+			break;
+		for (long off = 0; off < r; off += *(unsigned short *)(big2 + off + 16))
+			listed |= strcmp(big2 + off + 19, tidname) == 0;
+	}
+	p_close(fd);
+	EXPECT(!listed);
+	__atomic_store_n(&thread_stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 100000 && __atomic_load_n(&ctid, __ATOMIC_ACQUIRE) != 0; i++)
+		syscall0(__NR_sched_yield);
+	EXPECT_EQ(ctid, 0);
+	sys_munmap(stack, sz);
+}
+
 static const struct ktest_case procfs_cases[] = {
 	{"meminfo", t_meminfo},
 	{"self_status", t_self_status},
@@ -346,6 +398,7 @@ static const struct ktest_case procfs_cases[] = {
 	{"oom_score_adj", t_oom_score_adj},
 	{"sysctl", t_sysctl},
 	{"enoent_and_esrch", t_enoent_and_esrch},
+	{"thread_dirs", t_thread_dirs},
 };
 
 static const struct ktest_suite suites[] = {

@@ -84,15 +84,15 @@ ErrorOr<inode *> proc_new_inode(super_block *sb, umode_t mode, const proc_inode 
 	return ino;
 }
 
-// A tgid that names a live process (a thread group's leader).
+// A live task with this id. Linux's /proc/<tid> resolves for every thread too (readdir lists
+// only the thread-group leaders), and its files describe that thread.
 bool tgid_alive(int pid)
 {
 	task_struct *t = find_get_task_by_pid(pid);
 	if (!t)
 		return false;
-	bool leader = t->tgid == pid;
 	put_task_struct(t);
-	return leader;
+	return true;
 }
 
 bool parse_pid(const char *name, u32 len, int *pid)
