@@ -9,6 +9,9 @@ struct task_struct;
 inline constexpr long EINVAL_NEG = -22;
 
 
+// fs/char_dev.cpp: every registered character device region's major and name (chrdevs_lock).
+void for_each_chrdev(void (*fn)(void *ctx, u32 major, const char *name), void *ctx);
+
 // Nanoseconds since the counter started (boot): uptime, and the base of task start times.
 u64 proc_uptime_ns();
 // Installs the counters mm reads through hooks (meminfo's Committed_AS). Idempotent.

@@ -414,6 +414,46 @@ long printk_write(void *, const char *buf, usize len)
 	return static_cast<long>(len);
 }
 
+// Linux's chrdev_show/blkdev_show: "%3d %s" per region by major, then the (empty) block list.
+// Copied out under the device table's lock, printed after it.
+struct chrdev_copy {
+	struct {
+		u32 major;
+		char name[32];
+	} e[64];
+	unsigned n;
+};
+int devices_show(seq_file *m, void *)
+{
+	auto *c = static_cast<chrdev_copy *>(kmalloc(sizeof(chrdev_copy), GFP_KERNEL));
+	if (!c)
+		return -12;
+	c->n = 0;
+	for_each_chrdev(
+		[](void *ctx, u32 major, const char *name) {
+			auto *cc = static_cast<chrdev_copy *>(ctx);
+			if (cc->n == 64)
+				return;
+			cc->e[cc->n].major = major;
+			kstd::strlcpy(cc->e[cc->n].name, name, sizeof(cc->e[0].name));
+			cc->n++;
+		},
+		c);
+	// By major, registration order within one (a stable insertion sort).
+	for (unsigned i = 1; i < c->n; i++)
+		for (unsigned j = i; j > 0 && c->e[j].major < c->e[j - 1].major; j--) {
+			auto t = c->e[j];
+			c->e[j] = c->e[j - 1];
+			c->e[j - 1] = t;
+		}
+	seq_puts(m, "Character devices:\n");
+	for (unsigned i = 0; i < c->n; i++)
+		seq_printf(m, "%3u %s\n", c->e[i].major, c->e[i].name);
+	seq_puts(m, "\nBlock devices:\n");
+	kfree(c);
+	return 0;
+}
+
 int filesystems_show(seq_file *m, void *)
 {
 	for (file_system_type *t = filesystems_list(); t; t = t->next)
@@ -433,6 +473,7 @@ void utsname_nodename(char buf[65])
 const proc_entry proc_root_entries[] = {
 	{"buddyinfo", S_IFREG | 0444, buddyinfo_show, nullptr},
 	{"cmdline", S_IFREG | 0444, cmdline_show, nullptr},
+	{"devices", S_IFREG | 0444, devices_show, nullptr},
 	{"filesystems", S_IFREG | 0444, filesystems_show, nullptr},
 	{"interrupts", S_IFREG | 0444, interrupts_show, nullptr},
 	{"iomem", S_IFREG | 0444, iomem_show, nullptr},
