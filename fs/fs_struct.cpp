@@ -106,8 +106,12 @@ void exit_files(task_struct *t)
 {
 	files_struct *files = t->files;
 	fs_struct *fs = t->fs;
-	t->files = nullptr;
-	t->fs = nullptr;
+	{
+		// /proc reads another task's fs and files under its alloc_lock (Linux's task_lock).
+		SpinLockGuard g(t->alloc_lock);
+		t->files = nullptr;
+		t->fs = nullptr;
+	}
 	put_files_struct(files);
 	put_fs_struct(fs);
 }
@@ -147,7 +151,10 @@ Result exec_unshare_files(task_struct *t)
 	if (!old || __atomic_load_n(&old->count, __ATOMIC_ACQUIRE) == 1)
 		return Result{};
 	files_struct *nf = TRY(dup_fd(old));
-	t->files = nf;
+	{
+		SpinLockGuard g(t->alloc_lock);
+		t->files = nf;
+	}
 	put_files_struct(old);
 	return Result{};
 }

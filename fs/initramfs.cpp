@@ -3,6 +3,7 @@
 // loader's archive adds to and overrides the built-in files, as on Linux.
 #include "core/printk.h"
 #include "fs/internal.h"
+#include "fs/proc/proc_fs.h"
 #include "kernel/process.h"
 #include "kstd/string.h"
 #include "lib/cpio.h"
@@ -225,6 +226,24 @@ static kstd::span<const u8> loader_initrd()
 }
 void console_chrdev_init();
 
+static Result mount_proc()
+{
+	path root;
+	get_fs_root(init_fs(), &root);
+	Result mk = vfs_mkdirat(root, root, "proc", 0555);
+	if (mk.is_error() && mk.error().code() != Errno::EEXIST) {
+		path_put(&root);
+		return mk;
+	}
+	auto p = vfs_path_lookup(root, root, "proc", LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
+	path_put(&root);
+	if (p.is_error())
+		return p.error();
+	Result r = do_mount(p.value(), "proc", "proc", 0, nullptr);
+	path_put(&p.value());
+	return r;
+}
+
 Result vfs_init()
 {
 	TRY(init_tmpfs());
@@ -262,5 +281,11 @@ Result vfs_init()
 		if (Result r = unpack_initramfs(rd.data(), rd.size()); r.is_error())
 			pr_err("Initramfs unpacking failed: %s\n", r.error().name());
 	}
+	// /proc (fs/proc): registered here and mounted on /proc, so init finds it as a Linux
+	// system's init scripts leave it (an archive's own /proc directory is the mount point).
+	if (Result r = proc_root_init(); r.is_error())
+		pr_err("proc: cannot register: %s\n", r.error().name());
+	else if (Result m = mount_proc(); m.is_error())
+		pr_err("proc: cannot mount on /proc: %s\n", m.error().name());
 	return Result{};
 }

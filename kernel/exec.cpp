@@ -337,7 +337,10 @@ static Result exec_binprm(task_struct *task, linux_binprm *b, kstd::span<const c
 		bias = TRY(elf::elf_load_bias(img, b->interp.f ? ELF_ET_DYN_BASE_INTERP : elf::ELF_ET_DYN_BASE));
 
 	mm_struct *mm = TRY(mm_alloc());
-	task->mm = mm;
+	{
+		SpinLockGuard g(task->alloc_lock);
+		task->mm = mm;
+	}
 	TRY(map_segments(mm, img, b->prog.f, bias, true));
 	mm->start_brk = mm->brk = img.hi + bias;
 	unsigned long stack_top = STACK_TOP;
@@ -663,7 +666,10 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 		return r;
 	}
 	mm_struct *old = t->mm;
-	t->mm = nullptr;
+	{
+		SpinLockGuard g(t->alloc_lock);
+		t->mm = nullptr;
+	}
 	pt_regs regs;
 	Result res = exec_binprm(t, &b, kstd::span<const char *const>(a.argv, a.argc),
 				 kstd::span<const char *const>(a.envp, a.envc), &regs);
@@ -671,7 +677,10 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	if (res.is_error()) {
 		// Not past the point of no return: the caller goes on in its own address space.
 		mm_struct *nw = t->mm;
-		t->mm = old;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = old;
+		}
 		if (old)
 			check_and_switch_context(old);
 		mmput(nw);
@@ -682,10 +691,16 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	// vfork parent), done in it, then it goes.
 	mm_struct *nw = t->mm;
 	if (old) {
-		t->mm = old;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = old;
+		}
 		check_and_switch_context(old);
 		exec_mm_release(t);
-		t->mm = nw;
+		{
+			SpinLockGuard g(t->alloc_lock);
+			t->mm = nw;
+		}
 		check_and_switch_context(nw);
 		mmput(old);
 	}

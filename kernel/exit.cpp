@@ -57,7 +57,10 @@ void exit_mm(task_struct *t)
 		return;
 	t->exit.maxrss_kb = mm->hiwater_rss * (PAGE_SIZE / 1024);
 	switch_to_kernel_context();
-	t->mm = nullptr;
+	{
+		SpinLockGuard g(t->alloc_lock);
+		t->mm = nullptr;
+	}
 	mmput(mm);
 	exit_oom_victim(t); // an OOM victim's memory is back: the OOM killer may go on
 }

@@ -9,6 +9,7 @@
 #include "core/printk.h"
 #include "kernel/shell.h"
 #include "kstd/string.h"
+#include "lib/seq_file.h"
 
 extern "C" const IrqchipDriver __start_irqchip_drivers[], __stop_irqchip_drivers[];
 
@@ -448,37 +449,41 @@ Result irq_init(of::DeviceTree dt)
 // Linux's /proc/interrupts (kernel/irq/proc.c show_interrupts, then arm64's
 // arch_show_interrupts): a CPUn column per online CPU; per line the virq, the per-CPU counts,
 // the chip, the hwirq, the trigger and the action's name; the IPI lines; Err.
-static int cmd_interrupts(int, char **)
+void show_interrupts(seq_file *m)
 {
 	int prec = 3;
 	for (unsigned j = 1000; prec < 10 && j <= NR_IRQS; j *= 10)
 		prec++;
-	console_printf("%*s", prec + 8, "");
+	seq_printf(m, "%*s", prec + 8, "");
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		if (cpu_online(cpu))
-			console_printf("CPU%-8u", cpu);
-	console_printf("\n");
+			seq_printf(m, "CPU%-8u", cpu);
+	seq_putc(m, '\n');
 	for (unsigned v = 1; v < NR_IRQS; v++) {
 		IrqDesc *d = desc_of(v);
 		if (!d || !d->handler)
 			continue;
-		console_printf("%*u: ", prec, v);
+		seq_printf(m, "%*u: ", prec, v);
 		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 			if (cpu_online(cpu))
-				console_printf("%10lu ", (unsigned long)irq_count_cpu(v, cpu));
+				seq_printf(m, "%10lu ", (unsigned long)irq_count_cpu(v, cpu));
 		const IrqChip *chip = d->domain->chip;
-		console_printf(" %8s %*u %-8s  %s\n", chip->hwirq_chip_name ? chip->hwirq_chip_name(d->hwirq) : chip->name,
+		seq_printf(m, " %8s %*u %-8s  %s\n", chip->hwirq_chip_name ? chip->hwirq_chip_name(d->hwirq) : chip->name,
 			       prec, d->hwirq, type_name(d->type),
 			       d->name ? d->name : "");
 	}
 	for (unsigned i = 0; i < nr_ipi_stats; i++) {
-		console_printf("%*s%u:%s", prec - 1, "IPI", i, prec >= 4 ? " " : "");
+		seq_printf(m, "%*s%u:%s", prec - 1, "IPI", i, prec >= 4 ? " " : "");
 		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 			if (cpu_online(cpu))
-				console_printf("%10lu ", (unsigned long)__atomic_load_n(&ipi_stats[i].count[cpu], __ATOMIC_RELAXED));
-		console_printf("      %s\n", ipi_stats[i].name);
+				seq_printf(m, "%10lu ", (unsigned long)__atomic_load_n(&ipi_stats[i].count[cpu], __ATOMIC_RELAXED));
+		seq_printf(m, "      %s\n", ipi_stats[i].name);
 	}
-	console_printf("%*s: %10lu\n", prec, "Err", (unsigned long)irq_err_count());
+	seq_printf(m, "%*s: %10lu\n", prec, "Err", (unsigned long)irq_err_count());
+}
+static int cmd_interrupts(int, char **)
+{
+	seq_show_to_sink(console_printf, static_cast<void (*)(seq_file *)>(show_interrupts));
 	return 0;
 }
 CONSOLE_CMD(cmd_interrupts_rec, "interrupts", "interrupt counts per virq (as /proc/interrupts)", cmd_interrupts);

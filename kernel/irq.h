@@ -100,6 +100,9 @@ Result irq_unmask_unrequested(unsigned virq);
 u64 irq_count(unsigned virq);
 u64 irq_count_cpu(unsigned virq, unsigned cpu);
 u64 irq_err_count();      // interrupts without a handler
+// /proc/interrupts' generator (the console command and the /proc file).
+struct seq_file;
+void show_interrupts(seq_file *m);
 u64 irq_spurious_count(); // acknowledges that found nothing pending
 
 // Inter-processor interrupts, listed after the device lines as arm64's arch_show_interrupts

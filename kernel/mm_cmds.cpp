@@ -1,8 +1,10 @@
 // The memory manager's console commands: Linux's /proc/meminfo, buddyinfo, pagetypeinfo,
-// zoneinfo, vmstat, slabinfo and vmallocinfo in their formats, and the allocators' on-demand
-// checkers (`check`, `slabvalidate`). mm/ provides the reporters; this file is only the UI.
+// zoneinfo, vmstat, slabinfo and vmallocinfo (each the /proc file's own generator, streamed to
+// the console without timestamps), `proc` for any /proc file, and the allocators' on-demand
+// checkers (`check`, `slabvalidate`). mm/ and fs/proc provide the generators; this is the UI.
 #include "kernel/console.h"
 #include "kernel/shell.h"
+#include "fs/proc/proc_fs.h"
 #include "kstd/string.h"
 #include "lib/parse.h"
 #include "mm/cma.h"
@@ -14,11 +16,24 @@
 #include "mm/vmstat.h"
 
 // /proc text is command output: written to the console as it is, not logged through printk.
-static int cmd_meminfo(int, char **) { show_meminfo(console_printf); return 0; }
-static int cmd_buddyinfo(int, char **) { show_buddyinfo(console_printf); return 0; }
-static int cmd_pagetypeinfo(int, char **) { show_pagetypeinfo(console_printf); return 0; }
-static int cmd_zoneinfo(int, char **) { show_zoneinfo(console_printf); return 0; }
-static int cmd_vmstat(int, char **) { show_vmstat(console_printf); return 0; }
+// Each command runs the /proc file's own generator (fs/proc/proc_fs.h), streamed.
+static int console_show_proc(const char *path, void *arg = nullptr)
+{
+	const proc_entry *e = arg ? nullptr : proc_find_root_entry(path);
+	if (!e)
+		e = proc_lookup_path(path, &arg);
+	if (!e || !e->show) {
+		console_printf("proc: %s: no such file\n", path);
+		return 1;
+	}
+	seq_show_to_sink(console_printf, e->show, arg);
+	return 0;
+}
+static int cmd_meminfo(int, char **) { return console_show_proc("meminfo"); }
+static int cmd_buddyinfo(int, char **) { return console_show_proc("buddyinfo"); }
+static int cmd_pagetypeinfo(int, char **) { return console_show_proc("pagetypeinfo"); }
+static int cmd_zoneinfo(int, char **) { return console_show_proc("zoneinfo"); }
+static int cmd_vmstat(int, char **) { return console_show_proc("vmstat"); }
 static int cmd_check(int, char **)
 {
 	unsigned long bad = check_page_alloc();
@@ -32,11 +47,7 @@ CONSOLE_CMD(cmd_zoneinfo_rec, "zoneinfo", "/proc/zoneinfo", cmd_zoneinfo);
 CONSOLE_CMD(cmd_vmstat_rec, "vmstat", "/proc/vmstat", cmd_vmstat);
 CONSOLE_CMD(cmd_check_rec, "check", "verify every free list and counter of the page allocator", cmd_check);
 
-static int cmd_slabinfo(int, char **)
-{
-	slabinfo_show(console_printf);
-	return 0;
-}
+static int cmd_slabinfo(int, char **) { return console_show_proc("slabinfo"); }
 CONSOLE_CMD(cmd_slabinfo_rec, "slabinfo", "/proc/slabinfo (version 2.1)", cmd_slabinfo);
 
 static int cmd_slabvalidate(int argc, char **argv)
@@ -66,11 +77,47 @@ static int cmd_slabvalidate(int argc, char **argv)
 }
 CONSOLE_CMD(cmd_slabvalidate_rec, "slabvalidate", "check every slab of a cache (SLUB validate)", cmd_slabvalidate);
 
-static int cmd_vmallocinfo(int, char **)
+static int cmd_vmallocinfo(int, char **) { return console_show_proc("vmallocinfo"); }
+
+// Any /proc file by its path ("proc 1/status", "proc self/maps", "proc sys/vm/min_free_kbytes"),
+// and a write to it: "proc sys/vm/min_free_kbytes 4096".
+static int cmd_proc(int argc, char **argv)
 {
-	show_vmallocinfo(console_printf);
+	if (argc < 2 || argc > 3) {
+		console_printf("usage: proc <path> [value]\n");
+		for (unsigned i = 0; i < nr_proc_root_entries; i++)
+			console_printf("  %s\n", proc_root_entries[i].name);
+		console_printf("  <pid>|self/{");
+		for (unsigned i = 0; i < nr_proc_pid_entries; i++)
+			console_printf("%s%s", i ? "," : "", proc_pid_entries[i].name);
+		console_printf("}\n");
+		return 1;
+	}
+	if (argc == 2)
+		return console_show_proc(argv[1]);
+	void *arg = nullptr;
+	const proc_entry *e = proc_find_root_entry(argv[1]);
+	if (!e)
+		e = proc_lookup_path(argv[1], &arg);
+	if (!e || !e->write) {
+		console_printf("proc: %s: %s\n", argv[1], e ? "not writable" : "no such file");
+		return 1;
+	}
+	char buf[128];
+	usize n = kstd::strlcpy(buf, argv[2], sizeof(buf) - 1);
+	if (n >= sizeof(buf) - 1) {
+		console_printf("proc: value too long\n");
+		return 1;
+	}
+	buf[n++] = '\n';
+	long r = e->write(arg, buf, n);
+	if (r < 0) {
+		console_printf("proc: write %s: error %ld\n", argv[1], -r);
+		return 1;
+	}
 	return 0;
 }
+CONSOLE_CMD(cmd_proc_rec, "proc", "proc <path> [value]: print (or write) a /proc file", cmd_proc);
 CONSOLE_CMD(cmd_vmallocinfo_rec, "vmallocinfo", "/proc/vmallocinfo", cmd_vmallocinfo);
 
 // Linux's debugfs cma/<area>/ files, one "file: value" line each.

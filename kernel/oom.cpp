@@ -683,3 +683,29 @@ oom_stats oom_get_stats()
 }
 
 void oom_reaper_wait_idle() { wait_event(oom_reaper_idle_wait, reaper_idle()); }
+
+unsigned long oom_score_of(task_struct *p)
+{
+	unsigned long totalpages = totalram_pages();
+	oom_candidate c;
+	{
+		SpinLockGuard g(tasklist_lock);
+		// The thread's alloc_lock keeps its mm from going while it is read (exit_mm clears
+		// ->mm under it before the mmput): a reader of /proc may race with the exit.
+		task_struct *mmt = find_task_mm(p);
+		if (mmt) {
+			SpinLockGuard a(mmt->alloc_lock);
+			c = candidate_of(p, mmt->mm ? mmt : nullptr);
+		} else {
+			c = candidate_of(p, nullptr);
+		}
+	}
+	// Linux's oom_badness gives LONG_MIN to oom_unkillable_task (init, kernel threads) too.
+	if (c.unkillable || c.is_init || !c.has_mm)
+		return 0;
+	long badness = oom_badness_points(c, totalpages);
+	if (badness == OOM_POINTS_MIN)
+		return 0;
+	long points = (1000 + badness * 1000 / static_cast<long>(totalpages)) * 2 / 3;
+	return points < 0 ? 0 : static_cast<unsigned long>(points);
+}

@@ -42,6 +42,10 @@ bool pagefault_out_of_memory();
 // Sets the oom_score_adj of the process with this pid (OOM_SCORE_ADJ_MIN..MAX): 0, -ESRCH,
 // -EINVAL (Linux's /proc/PID/oom_score_adj write).
 int oom_set_score_adj(int pid, int adj);
+// /proc/PID/oom_score (Linux 6.1's proc_oom_score): the badness the OOM killer would give the
+// process, scaled to 0..2000 * 2/3; 0 for what it never chooses (kernel threads, PID 1,
+// OOM_SCORE_ADJ_MIN, a process without an mm).
+unsigned long oom_score_of(task_struct *p);
 
 // Victims killed and reaped since boot (tests).
 struct oom_stats {

@@ -222,7 +222,10 @@ Result run_init_process(const char *path)
 	if (r.is_error()) {
 		if (mm_struct *mm = t->mm) {
 			switch_to_kernel_context();
-			t->mm = nullptr;
+			{
+				SpinLockGuard g(t->alloc_lock);
+				t->mm = nullptr;
+			}
 			mmput(mm);
 		}
 		// PID 1 stays the kernel's init thread (the next init candidate, or the shell).

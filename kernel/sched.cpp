@@ -4,6 +4,7 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/fork.h"
+#include "fs/proc/proc_fs.h"
 
 #include <asm/arch_timer.h>
 #include <asm/irqflags.h>
@@ -484,6 +485,7 @@ void task_list_add(task_struct *t) TA_REQ(tasklist_lock)
 {
 	list_add_tail(&t->tasks, &task_list);
 	tasks_alive++;
+	proc_task_linked(t); // /proc/stat's processes, /proc/loadavg's last pid
 }
 
 // Linux's pid allocator without the idr: the next free number above the last one, wrapping

@@ -251,6 +251,9 @@ struct task_struct {
 	// Where this task last put its signal-return trampoline page (arch/arm64/signal.cpp;
 	// checked before each use, so a stale value after exec or fork is harmless).
 	u64 sigtramp;
+	// Linux's task_lock (alloc_lock): held while ->mm changes (exit_mm, exec) so that another
+	// task can take a reference to it (fs/proc's get_task_mm).
+	SpinLock alloc_lock;
 };
 static_assert(__builtin_offsetof(task_struct, ti_flags) == TSK_TI_FLAGS);
 static_assert(_TIF_WORK_MASK == 7, "arch/arm64/entry.S tests bits 0-2 of ti_flags");

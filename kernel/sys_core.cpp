@@ -19,6 +19,7 @@
 #include "kernel/wait.h"
 #include "drivers/arch_timer.h"
 #include "kernel/version.h"
+#include "fs/proc/proc_fs.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
 #include "fs/fs.h"
@@ -462,7 +463,9 @@ long sys_uname(u64 ubuf, u64, u64, u64, u64, u64)
 		memcpy(u[i], s, n < 64 ? n : 64);
 	};
 	set(0, "Linux");
-	set(1, "(none)");
+	char nodename[65];
+	utsname_nodename(nodename); // /proc/sys/kernel/hostname
+	set(1, nodename);
 	set(2, "6.1.0-mmkernel");
 	set(3, kernel_version);
 	set(4, "aarch64");

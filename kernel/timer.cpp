@@ -6,6 +6,7 @@
 #include "drivers/arch_timer.h"
 #include "kernel/irq.h"
 #include "kernel/wait.h"
+#include "fs/proc/proc_fs.h"
 
 namespace {
 
@@ -90,6 +91,7 @@ void update_process_times(u64 jiffies)
 {
 	run_local_timers(jiffies);
 	scheduler_tick();
+	proc_account_tick(); // /proc/stat cputime and the load average
 }
 
 namespace {

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "kstd/types.h"
+#include "lib/seq_file.h"
 #include "mm/gfp.h"
 
 struct kmem_cache;
@@ -161,8 +162,9 @@ char *kstrdup(const char *s, gfp_t gfp);
 void kmem_cache_init();
 // Name of the allocator in this build ("SLUB" or "SLOB").
 const char *slab_allocator_name();
-// /proc/slabinfo (version 2.1) through out (console_printf in the kernel).
+// /proc/slabinfo (version 2.1)'s generator, and its text streamed to out.
 using slab_printf_t = int (*)(const char *fmt, ...);
+void slabinfo_show(seq_file *m);
 void slabinfo_show(slab_printf_t out);
 // Walks every slab of the cache checking objects, free lists and counters; returns the number
 // of slabs checked. Problems are reported and counted in slab_errors (SLUB; 0 slabs on SLOB).

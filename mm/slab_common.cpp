@@ -328,16 +328,16 @@ template <class A> unsigned long SlabCommon<A>::total_live_objects()
 	return n;
 }
 
-template <class A> void SlabCommon<A>::slabinfo_show(slab_printf_t out)
+template <class A> void SlabCommon<A>::slabinfo_show(seq_file *m)
 {
-	out("slabinfo - version: 2.1\n");
-	out("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
 	    " : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
 	list_for_each(pos, &caches) {
 		kmem_cache *s = list_entry(pos, kmem_cache, list);
 		slabinfo si{};
 		A::get_slabinfo(s, si);
-		out("%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n", s->name,
+		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n", s->name,
 		    si.active_objs, si.num_objs, s->size, si.objects_per_slab, 1 << si.cache_order, 0u, 0u, 0u,
 		    si.active_slabs, si.num_slabs, 0ul);
 	}
@@ -403,7 +403,8 @@ void kmem_cache_init()
 	fault_inject_arm_hook = mm_fault_inject_changed;
 }
 const char *slab_allocator_name() { return active_slab::allocator_name(); }
-void slabinfo_show(slab_printf_t out) { active_slab::slabinfo_show(out); }
+void slabinfo_show(seq_file *m) { active_slab::slabinfo_show(m); }
+void slabinfo_show(slab_printf_t out) { seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(slabinfo_show)); }
 long validate_slab_cache(kmem_cache *s) { return active_slab::validate(s); }
 kmem_cache *kmem_cache_find(const char *name) { return active_slab::find(name); }
 unsigned long kmem_cache_live_objects(kmem_cache *s) { return active_slab::live_objects(s); }

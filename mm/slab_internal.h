@@ -84,7 +84,11 @@ public:
 	static kmem_cache *find(const char *name);
 	static unsigned long live_objects(kmem_cache *s) { return A::live_objects(s); }
 	static unsigned long total_live_objects();
-	static void slabinfo_show(slab_printf_t out);
+	static void slabinfo_show(seq_file *m);
+	static void slabinfo_show(slab_printf_t out)
+	{
+		seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(slabinfo_show));
+	}
 	static long validate(kmem_cache *s) { return A::validate(s); }
 	static unsigned nr_caches();
 	static const char *allocator_name() { return A::name; }

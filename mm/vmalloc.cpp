@@ -334,7 +334,7 @@ vmalloc_meminfo vmalloc_get_meminfo()
 	return m;
 }
 
-void show_vmallocinfo(printf_sink_t out)
+void show_vmallocinfo(seq_file *m)
 {
 	if (!vmalloc_ready)
 		return;
@@ -349,6 +349,7 @@ void show_vmallocinfo(printf_sink_t out)
 			format_vmallocinfo_line(line, sizeof(line), &va->vm);
 			cursor = va->va_end;
 		}
-		out("%s\n", line);
+		seq_puts(m, line);
+		seq_putc(m, '\n');
 	}
 }

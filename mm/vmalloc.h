@@ -26,6 +26,7 @@
 #include "kstd/list.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
+#include "lib/seq_file.h"
 #include "mm/gfp.h"
 
 struct page;
@@ -197,8 +198,13 @@ struct vmalloc_stats {
 vmalloc_stats vmalloc_get_stats();
 // Runs the tree walker under the lock; returns the number of violations.
 unsigned long vmalloc_check();
-// /proc/vmallocinfo.
-void show_vmallocinfo(printf_sink_t out);
+// /proc/vmallocinfo's generator (the console command and the /proc file), and its text
+// streamed to a sink.
+void show_vmallocinfo(seq_file *m);
+inline void show_vmallocinfo(printf_sink_t out)
+{
+	seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_vmallocinfo));
+}
 // meminfo's Vmalloc lines: the size of the vmalloc space and the pages vmalloc() allocated
 // for its areas (Linux's VMALLOC_TOTAL and vmalloc_nr_pages()).
 struct vmalloc_meminfo {

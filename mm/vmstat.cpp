@@ -244,9 +244,25 @@ long si_mem_available()
 // Linux's sysctl_overcommit_ratio default: CommitLimit = RAM * 50% + swap.
 static constexpr unsigned long overcommit_ratio = 50;
 
-void show_meminfo(printf_sink_t out)
+unsigned long (*meminfo_committed_as)() = nullptr;
+
+// Linux 6.1's meminfo_proc_show: each line is the name padded to 16 columns (the padding is
+// part of the name, as Linux's strings), the value in KiB right-aligned in 8, " kB".
+static void show_val_kb(seq_file *m, const char *name, unsigned long pages)
 {
-	auto kb = [out](const char *name, unsigned long pages) { out("%-16s%8lu kB\n", name, K(pages)); };
+	seq_printf(m, "%-16s", name);
+	seq_put_decimal_ull_width(m, nullptr, K(pages), 8);
+	seq_write(m, " kB\n", 4);
+}
+
+void show_meminfo(seq_file *m)
+{
+	auto kb = [m](const char *name, unsigned long pages) { show_val_kb(m, name, pages); };
+	auto kb_raw = [m](const char *name, unsigned long kbytes) {
+		seq_printf(m, "%-16s", name);
+		seq_put_decimal_ull_width(m, nullptr, kbytes, 8);
+		seq_write(m, " kB\n", 4);
+	};
 	unsigned long lru[NR_UNEVICTABLE - NR_LRU_BASE + 1];
 	for (int i = NR_LRU_BASE; i <= NR_UNEVICTABLE; i++)
 		lru[i - NR_LRU_BASE] = global_node_stat(i);
@@ -282,7 +298,7 @@ void show_meminfo(printf_sink_t out)
 	kb("Slab:", sreclaimable + sunreclaim);
 	kb("SReclaimable:", sreclaimable);
 	kb("SUnreclaim:", sunreclaim);
-	out("%-16s%8lu kB\n", "KernelStack:", global_node_stat(NR_KERNEL_STACK_KB));
+	kb_raw("KernelStack:", global_node_stat(NR_KERNEL_STACK_KB));
 	kb("PageTables:", global_node_stat(NR_PAGETABLE));
 	kb("SecPageTables:", global_node_stat(NR_SECONDARY_PAGETABLE));
 	kb("NFS_Unstable:", 0);
@@ -290,13 +306,13 @@ void show_meminfo(printf_sink_t out)
 	kb("WritebackTmp:", global_node_stat(NR_WRITEBACK_TEMP));
 	// No hugetlb pages are ever reserved, so the limit is RAM * ratio (Linux's vm_commit_limit).
 	kb("CommitLimit:", totalram * overcommit_ratio / 100);
-	kb("Committed_AS:", 0);
+	kb("Committed_AS:", meminfo_committed_as ? meminfo_committed_as() : 0);
 	vmalloc_meminfo vm = vmalloc_get_meminfo();
-	out("%-16s%8lu kB\n", "VmallocTotal:", vm.total_kb);
+	kb_raw("VmallocTotal:", vm.total_kb);
 	kb("VmallocUsed:", vm.used_pages);
 	kb("VmallocChunk:", 0);
 	kb("Percpu:", 0);
-	out("HardwareCorrupted: %5lu kB\n", 0UL);
+	seq_printf(m, "HardwareCorrupted: %5lu kB\n", 0UL);
 	kb("AnonHugePages:", global_node_stat(NR_ANON_THPS));
 	kb("ShmemHugePages:", global_node_stat(NR_SHMEM_THPS));
 	kb("ShmemPmdMapped:", global_node_stat(NR_SHMEM_PMDMAPPED));
@@ -304,87 +320,72 @@ void show_meminfo(printf_sink_t out)
 	kb("FilePmdMapped:", global_node_stat(NR_FILE_PMDMAPPED));
 	kb("CmaTotal:", totalcma_pages);
 	kb("CmaFree:", global_zone_stat(NR_FREE_CMA_PAGES));
-	out("HugePages_Total:   %5lu\n"
-	    "HugePages_Free:    %5lu\n"
-	    "HugePages_Rsvd:    %5lu\n"
-	    "HugePages_Surp:    %5lu\n",
-	    0UL, 0UL, 0UL, 0UL);
+	seq_printf(m,
+		   "HugePages_Total:   %5lu\n"
+		   "HugePages_Free:    %5lu\n"
+		   "HugePages_Rsvd:    %5lu\n"
+		   "HugePages_Surp:    %5lu\n",
+		   0UL, 0UL, 0UL, 0UL);
 	// The size a default hugetlb page has with 4 KiB pages (a PMD), as Linux prints it.
-	out("%-16s%8lu kB\n", "Hugepagesize:", (PAGE_SIZE << pageblock_order) >> 10);
+	kb_raw("Hugepagesize:", (PAGE_SIZE << pageblock_order) >> 10);
 	kb("Hugetlb:", 0);
 }
 
-// One output line built in pieces, written with a single call so that any sink (the console,
-// printk, a test buffer) gets whole lines.
-struct line_buf {
-	char b[320];
-	int n = 0;
-	[[gnu::format(printf, 2, 3)]] void add(const char *fmt, ...)
-	{
-		va_list ap;
-		va_start(ap, fmt);
-		n += kstd::vscnprintf(b + n, sizeof(b) - static_cast<usize>(n), fmt, ap);
-		va_end(ap);
-	}
-	void put(printf_sink_t out)
-	{
-		out("%s\n", b);
-		n = 0;
-		b[0] = '\0';
-	}
-};
-
-void show_buddyinfo(printf_sink_t out)
+// Linux's frag_show_print: one line per populated zone.
+void show_buddyinfo(seq_file *m)
 {
 	for_each_populated_zone(z) {
-		line_buf l;
-		l.add("Node %d, zone %8s ", z->node, z->name);
+		seq_printf(m, "Node %d, zone %8s ", z->node, z->name);
 		for (unsigned order = 0; order < MAX_ORDER; order++)
-			l.add("%6lu ", __atomic_load_n(&z->free_area[order].nr_free, __ATOMIC_RELAXED));
-		l.put(out);
+			seq_printf(m, "%6lu ", __atomic_load_n(&z->free_area[order].nr_free, __ATOMIC_RELAXED));
+		seq_putc(m, '\n');
 	}
 }
 
-void show_pagetypeinfo(printf_sink_t out)
+void show_pagetypeinfo(seq_file *m)
 {
-	out("Page block order: %u\n", pageblock_order);
-	out("Pages per block:  %lu\n", pageblock_nr_pages);
-	out("\n");
+	seq_printf(m, "Page block order: %u\n", pageblock_order);
+	seq_printf(m, "Pages per block:  %lu\n", pageblock_nr_pages);
+	seq_putc(m, '\n');
 	for_each_online_pgdat(pgdat) {
-		line_buf l;
-		l.add("%-43s ", "Free pages count per migrate type at order");
+		seq_printf(m, "%-43s ", "Free pages count per migrate type at order");
 		for (unsigned order = 0; order < MAX_ORDER; order++)
-			l.add("%6u ", order);
-		l.put(out);
+			seq_printf(m, "%6u ", order);
+		seq_putc(m, '\n');
 		for (int j = 0; j < MAX_NR_ZONES; j++) {
 			zone *z = &pgdat->node_zones[j];
 			if (!populated_zone(z))
 				continue;
 			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
-				l.add("Node %4d, zone %8s, type %12s ", pgdat->node_id, z->name, migratetype_names[mt]);
+				// Counted under the zone lock, printed after it (a streaming seq_file may
+				// write to the console).
+				unsigned long count[MAX_ORDER];
+				bool overflow[MAX_ORDER];
 				{
 					SpinLockGuard g(z->lock);
 					for (unsigned order = 0; order < MAX_ORDER; order++) {
 						// Linux caps the walk at 100000 entries and prints ">100000".
-						unsigned long count = 0;
-						bool overflow = false;
+						count[order] = 0;
+						overflow[order] = false;
 						list_for_each(pos, &z->free_area[order].free_list[mt]) {
-							if (++count >= 100000) {
-								overflow = true;
+							if (++count[order] >= 100000) {
+								overflow[order] = true;
 								break;
 							}
 						}
-						l.add("%s%6lu ", overflow ? ">" : "", count);
 					}
 				}
-				l.put(out);
+				seq_printf(m, "Node %4d, zone %8s, type %12s ", pgdat->node_id, z->name, migratetype_names[mt]);
+				for (unsigned order = 0; order < MAX_ORDER; order++)
+					seq_printf(m, "%s%6lu ", overflow[order] ? ">" : "", count[order]);
+				seq_putc(m, '\n');
 			}
 		}
-		out("\n");
-		l.add("%-23s", "Number of blocks type ");
+		seq_putc(m, '\n');
+		seq_printf(m, "%-23s", "Number of blocks type ");
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-			l.add("%12s ", migratetype_names[mt]);
-		l.put(out);
+			seq_printf(m, "%12s ", migratetype_names[mt]);
+		seq_putc(m, '\n');
 		for (int j = 0; j < MAX_NR_ZONES; j++) {
 			zone *z = &pgdat->node_zones[j];
 			if (!populated_zone(z))
@@ -400,86 +401,88 @@ void show_pagetypeinfo(printf_sink_t out)
 				if (mt < MIGRATE_TYPES)
 					count[mt]++;
 			}
-			l.add("Node %d, zone %8s ", pgdat->node_id, z->name);
+			seq_printf(m, "Node %d, zone %8s ", pgdat->node_id, z->name);
 			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-				l.add("%12lu ", count[mt]);
-			l.put(out);
+				seq_printf(m, "%12lu ", count[mt]);
+			seq_putc(m, '\n');
 		}
 	}
 }
 
 // Linux 6.1's zoneinfo_show_print: the node's counters under its first populated zone; an
 // empty zone ends after its protection line; pagesets of online CPUs only.
-void show_zoneinfo(printf_sink_t out)
+void show_zoneinfo(seq_file *m)
 {
 	for_each_online_pgdat(pgdat) {
 		bool first_populated = true;
 		for (int j = 0; j < MAX_NR_ZONES; j++) {
 			zone *z = &pgdat->node_zones[j];
-			out("Node %d, zone %8s\n", pgdat->node_id, z->name);
+			seq_printf(m, "Node %d, zone %8s\n", pgdat->node_id, z->name);
 			if (populated_zone(z) && first_populated) {
 				first_populated = false;
-				out("  per-node stats\n");
+				seq_puts(m, "  per-node stats\n");
 				for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
-					out("      %-12s %lu\n", node_stat_names[i], node_stat(pgdat, i));
+					seq_printf(m, "      %-12s %lu\n", node_stat_names[i], node_stat(pgdat, i));
 			}
-			out("  pages free     %lu\n"
-			    "        boost    %lu\n"
-			    "        min      %lu\n"
-			    "        low      %lu\n"
-			    "        high     %lu\n"
-			    "        spanned  %lu\n"
-			    "        present  %lu\n"
-			    "        managed  %lu\n"
-			    "        cma      %lu\n",
-			    zone_stat(z, NR_FREE_PAGES), z->watermark_boost, min_wmark_pages(z), low_wmark_pages(z),
-			    high_wmark_pages(z), z->spanned_pages, z->present_pages, zone_managed_pages(z), z->cma_pages);
-			line_buf l;
-			l.add("        protection: (%ld", z->lowmem_reserve[0]);
+			seq_printf(m,
+				   "  pages free     %lu\n"
+				   "        boost    %lu\n"
+				   "        min      %lu\n"
+				   "        low      %lu\n"
+				   "        high     %lu\n"
+				   "        spanned  %lu\n"
+				   "        present  %lu\n"
+				   "        managed  %lu\n"
+				   "        cma      %lu\n",
+				   zone_stat(z, NR_FREE_PAGES), z->watermark_boost, min_wmark_pages(z), low_wmark_pages(z),
+				   high_wmark_pages(z), z->spanned_pages, z->present_pages, zone_managed_pages(z), z->cma_pages);
+			seq_printf(m, "        protection: (%ld", z->lowmem_reserve[0]);
 			for (int i = 1; i < MAX_NR_ZONES; i++)
-				l.add(", %ld", z->lowmem_reserve[i]);
-			l.add(")");
-			l.put(out);
+				seq_printf(m, ", %ld", z->lowmem_reserve[i]);
+			seq_puts(m, ")\n");
 			if (!populated_zone(z))
 				continue;
 			for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
-				out("      %-12s %lu\n", zone_stat_names[i], zone_stat(z, i));
+				seq_printf(m, "      %-12s %lu\n", zone_stat_names[i], zone_stat(z, i));
 			for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
-				out("      %-12s %lu\n", numa_stat_names[i], zone_numa_event_state(z, static_cast<numa_stat_item>(i)));
-			out("  pagesets\n");
+				seq_printf(m, "      %-12s %lu\n", numa_stat_names[i],
+					   zone_numa_event_state(z, static_cast<numa_stat_item>(i)));
+			seq_puts(m, "  pagesets\n");
 			for_each_online_cpu(cpu) {
 				const per_cpu_pages *pcp = &z->pcp[cpu];
-				out("    cpu: %u\n"
-				    "              count: %d\n"
-				    "              high:  %d\n"
-				    "              batch: %d\n"
-				    "  vm stats threshold: %d\n",
-				    cpu, __atomic_load_n(&pcp->count, __ATOMIC_RELAXED), pcp->high, pcp->batch,
-				    z->per_cpu_zonestats[cpu].stat_threshold);
+				seq_printf(m,
+					   "    cpu: %u\n"
+					   "              count: %d\n"
+					   "              high:  %d\n"
+					   "              batch: %d\n"
+					   "  vm stats threshold: %d\n",
+					   cpu, __atomic_load_n(&pcp->count, __ATOMIC_RELAXED), pcp->high, pcp->batch,
+					   z->per_cpu_zonestats[cpu].stat_threshold);
 			}
 			// No reclaim yet, so no node is ever marked unreclaimable.
-			out("  node_unreclaimable:  %u\n"
-			    "  start_pfn:           %lu\n",
-			    0u, z->zone_start_pfn);
+			seq_printf(m,
+				   "  node_unreclaimable:  %u\n"
+				   "  start_pfn:           %lu\n",
+				   0u, z->zone_start_pfn);
 		}
 	}
 }
 
-void show_vmstat(printf_sink_t out)
+void show_vmstat(seq_file *m)
 {
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
-		out("%s %lu\n", zone_stat_names[i], global_zone_stat(i));
+		seq_printf(m, "%s %lu\n", zone_stat_names[i], global_zone_stat(i));
 	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
-		out("%s %lu\n", numa_stat_names[i], global_numa_event_state(static_cast<numa_stat_item>(i)));
+		seq_printf(m, "%s %lu\n", numa_stat_names[i], global_numa_event_state(static_cast<numa_stat_item>(i)));
 	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
-		out("%s %lu\n", node_stat_names[i], global_node_stat(i));
+		seq_printf(m, "%s %lu\n", node_stat_names[i], global_node_stat(i));
 	// Dirty-page throttling (global_dirty_limits) comes with writeback; until then no limit.
-	out("nr_dirty_threshold %lu\n", 0UL);
-	out("nr_dirty_background_threshold %lu\n", 0UL);
+	seq_printf(m, "nr_dirty_threshold %lu\n", 0UL);
+	seq_printf(m, "nr_dirty_background_threshold %lu\n", 0UL);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		out("%s %lu\n", vm_event_names[i], global_vm_event(static_cast<vm_event_item>(i)));
+		seq_printf(m, "%s %lu\n", vm_event_names[i], global_vm_event(static_cast<vm_event_item>(i)));
 	// Linux keeps printing this removed counter so that old tools still find it.
-	out("nr_unstable 0\n");
+	seq_puts(m, "nr_unstable 0\n");
 }
 
 // show_mem()'s free-area part, as warn_alloc prints it.

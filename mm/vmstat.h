@@ -19,6 +19,7 @@
 #include "core/cpumask.h"
 #include "core/printk.h"
 #include "kstd/util.h"
+#include "lib/seq_file.h"
 #include "mm/mmzone.h"
 
 #define FOR_ALL_ZONES(x) x##_DMA, x##_DMA32, x##_NORMAL, x##_MOVABLE
@@ -219,14 +220,26 @@ extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
 // Linux's si_mem_available(): free minus reserves plus the reclaimable part of caches.
 long si_mem_available();
 
-// Text dumps in the formats of /proc/meminfo, /proc/buddyinfo, /proc/pagetypeinfo,
-// /proc/zoneinfo and /proc/vmstat, written line by line to `out` (console_printf for the
-// console commands: plain text, not logged; printk where the log wants them).
-void show_meminfo(printf_sink_t out);
-void show_buddyinfo(printf_sink_t out);
-void show_pagetypeinfo(printf_sink_t out);
-void show_zoneinfo(printf_sink_t out);
-void show_vmstat(printf_sink_t out);
+// The generators of /proc/meminfo, /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo and
+// /proc/vmstat (Linux 6.1's text): the /proc files and the console commands of the same names
+// both run them. The printf_sink_t forms stream the same text to a sink (printk where the log
+// wants it, a test's capture).
+void show_meminfo(seq_file *m);
+void show_buddyinfo(seq_file *m);
+void show_pagetypeinfo(seq_file *m);
+void show_zoneinfo(seq_file *m);
+void show_vmstat(seq_file *m);
+inline void show_meminfo(printf_sink_t out) { seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_meminfo)); }
+inline void show_buddyinfo(printf_sink_t out) { seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_buddyinfo)); }
+inline void show_pagetypeinfo(printf_sink_t out)
+{
+	seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_pagetypeinfo));
+}
+inline void show_zoneinfo(printf_sink_t out) { seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_zoneinfo)); }
+inline void show_vmstat(printf_sink_t out) { seq_show_to_sink(out, static_cast<void (*)(seq_file *)>(show_vmstat)); }
+// Committed_AS in pages (Linux's vm_committed_as): the kernel layer, which sees every address
+// space, installs the counter; nullptr (host tests, early boot) reads as 0.
+extern unsigned long (*meminfo_committed_as)();
 
 // Linux's unusable free space index and fragmentation index (x1000, as debugfs prints them:
 // -1000 means "enough free blocks of this order exist") for one zone and order.

@@ -609,6 +609,7 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/ktest_fs", Want::Exit0},
 	{"/bin/ktest_fmap", Want::Exit0},
 	{"/bin/glibc/dynamic/hello", Want::Exit0},
+	{"/bin/ktest_procfs", Want::Exit0},
 };
 
 KTEST(el0, initramfs_programs)
