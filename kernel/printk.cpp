@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "core/params.h"
 #include "kernel/printk_internal.h"
+#include "kernel/wait.h"
 #include "core/spinlock.h"
 #include "kstd/string.h"
 #include "lib/format.h"
@@ -29,6 +30,16 @@ static char log_buf[LOG_BUF_LEN] TA_GUARDED(logbuf_lock);
 static u64 log_next TA_GUARDED(logbuf_lock); // total bytes ever written; position = log_next % LOG_BUF_LEN
 static bool line_open TA_GUARDED(logbuf_lock); // the last line has no '\n' yet (KERN_CONT continues it)
 static int line_level TA_GUARDED(logbuf_lock);
+// Records for /dev/kmsg: every line is one, numbered from 0 at boot (Linux's printk_info seq).
+// log_first is the position of the oldest record still whole in the ring, log_first_seq its
+// number; log_seq counts the records begun (the last is unfinished while line_open).
+static u64 log_first TA_GUARDED(logbuf_lock);
+static u64 log_first_seq TA_GUARDED(logbuf_lock);
+static u64 log_seq TA_GUARDED(logbuf_lock);
+// A record was finished since the tick last woke /dev/kmsg's readers (printk cannot wake
+// them itself: it runs under any lock, the scheduler's included).
+static bool log_wake_pending;
+static wait_queue_head log_wait;
 static u64 boot_counter;
 static Console *console;
 
@@ -36,8 +47,18 @@ void printk_set_time_base(u64 counter) { boot_counter = counter; }
 
 static void log_putc(char c) TA_REQ(logbuf_lock)
 {
+	// The byte about to go is the oldest record's first: that record is lost.
+	if (log_next - log_first >= LOG_BUF_LEN) {
+		u64 q = log_first;
+		while (q < log_next && log_buf[q % LOG_BUF_LEN] != '\n')
+			q++;
+		log_first = q + 1;
+		log_first_seq++;
+	}
 	log_buf[log_next % LOG_BUF_LEN] = c;
 	log_next++;
+	if (c == '\n')
+		__atomic_store_n(&log_wake_pending, true, __ATOMIC_RELEASE);
 }
 
 static bool level_printed(int level) { return ignore_loglevel || level < console_loglevel; }
@@ -101,6 +122,7 @@ extern "C" int vprintk(const char *fmt, va_list ap)
 		if (!line_open) {
 			char ts[32];
 			log_putc(static_cast<char>('0' + level)); // level byte, read back by dmesg
+			log_seq++;
 			usize tl = format_timestamp(ts, sizeof(ts));
 			emit(level, ts, tl, printk_time);
 			line_open = true;
@@ -138,7 +160,8 @@ template <typename Fn> static void for_each_log_line(Fn fn) TA_REQ(logbuf_lock)
 	}
 	static char line[1100];
 	while (start < log_next) {
-		int level = log_buf[start % LOG_BUF_LEN] - '0';
+		// The record's prio byte: '0' + (facility << 3 | level), facility 0 for the kernel's.
+		int level = (static_cast<u8>(log_buf[start % LOG_BUF_LEN]) - '0') & 7;
 		start++;
 		usize n = 0;
 		while (start < log_next) {
@@ -209,3 +232,134 @@ static Result set_printk_time(const char *val)
 }
 // printk.time=0|1 (Linux: kernel/printk/printk.c module_param_named(time, printk_time, ...)).
 EARLY_PARAM("printk.time", set_printk_time);
+
+// --- /dev/kmsg (Linux's devkmsg_read format over the same ring) -----------------------------
+
+void kmsg_cursor_first(kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	c->seq = log_first_seq;
+	c->pos = log_first;
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+void kmsg_cursor_end(kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	if (line_open) {
+		// The unfinished record is the next one a reader gets: find where it starts.
+		u64 q = log_next;
+		while (q > log_first && log_buf[(q - 1) % LOG_BUF_LEN] != '\n')
+			q--;
+		c->seq = log_seq - 1;
+		c->pos = q;
+	} else {
+		c->seq = log_seq;
+		c->pos = log_next;
+	}
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+static bool kmsg_complete(const kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
+	return c->seq < log_seq - (line_open ? 1 : 0);
+}
+
+int kmsg_poll_state(const kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	int r = c->seq < log_first_seq ? 2 : kmsg_complete(c) ? 1 : 0;
+	logbuf_lock.unlock_irqrestore(flags);
+	return r;
+}
+
+long kmsg_read_record(kmsg_cursor *c, char *out, usize size)
+{
+	constexpr long EAGAIN_ = -11, EPIPE_ = -32;
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	if (c->seq < log_first_seq) {
+		c->seq = log_first_seq;
+		c->pos = log_first;
+		logbuf_lock.unlock_irqrestore(flags);
+		return EPIPE_;
+	}
+	if (!kmsg_complete(c)) {
+		logbuf_lock.unlock_irqrestore(flags);
+		return EAGAIN_;
+	}
+	u64 q = c->pos;
+	auto at = [&](u64 i) TA_REQ(logbuf_lock) { return log_buf[i % LOG_BUF_LEN]; };
+	int prio = static_cast<u8>(at(q++)) - '0';
+	// "[%5lu.%06lu] " as vprintk wrote it, back to microseconds.
+	u64 sec = 0, usec = 0;
+	if (at(q) == '[') {
+		q++;
+		while (at(q) == ' ')
+			q++;
+		while (at(q) >= '0' && at(q) <= '9')
+			sec = sec * 10 + u64(at(q++) - '0');
+		if (at(q) == '.')
+			q++;
+		while (at(q) >= '0' && at(q) <= '9')
+			usec = usec * 10 + u64(at(q++) - '0');
+		if (at(q) == ']')
+			q++;
+		if (at(q) == ' ')
+			q++;
+	}
+	usize n = kstd::scnprintf(out, size, "%d,%lu,%lu,-;", prio, (unsigned long)c->seq,
+				  (unsigned long)(sec * 1000000 + usec));
+	// The text with Linux's msg_add_ext_text escaping: control characters, DEL and above,
+	// and the backslash as \xNN.
+	static const char hex[] = "0123456789abcdef";
+	for (; at(q) != '\n'; q++) {
+		u8 ch = static_cast<u8>(at(q));
+		if (ch < ' ' || ch >= 127 || ch == '\\') {
+			if (n + 4 < size) {
+				out[n++] = '\\';
+				out[n++] = 'x';
+				out[n++] = hex[ch >> 4];
+				out[n++] = hex[ch & 15];
+			}
+		} else if (n + 1 < size) {
+			out[n++] = static_cast<char>(ch);
+		}
+	}
+	if (n + 1 <= size)
+		out[n++] = '\n';
+	c->seq++;
+	c->pos = q + 1;
+	logbuf_lock.unlock_irqrestore(flags);
+	return static_cast<long>(n);
+}
+
+wait_queue_head *kmsg_wait_queue() { return &log_wait; }
+
+void printk_tick()
+{
+	if (__atomic_load_n(&log_wake_pending, __ATOMIC_ACQUIRE) &&
+	    __atomic_exchange_n(&log_wake_pending, false, __ATOMIC_ACQ_REL))
+		wake_up(&log_wait);
+}
+
+void printk_user_record(int prio, const char *text, usize n)
+{
+	int level = prio & 7;
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	if (line_open) {
+		emit(line_level, "\n", 1);
+		line_open = false;
+	}
+	char ts[32];
+	log_putc(static_cast<char>('0' + prio));
+	log_seq++;
+	usize tl = format_timestamp(ts, sizeof(ts));
+	emit(level, ts, tl, printk_time);
+	// One record per line: a newline inside the text ends it (Linux keeps it in the record).
+	for (usize i = 0; i < n; i++)
+		if (text[i] == '\n')
+			n = i;
+	emit(level, text, n);
+	emit(level, "\n", 1);
+	logbuf_lock.unlock_irqrestore(flags);
+}

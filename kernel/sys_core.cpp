@@ -47,7 +47,7 @@ void set_user_console_prefix(const char *prefix)
 
 // Writes through the tty (OPOST, ^S/^Q), with the KTEST runner's line prefix. The bytes of
 // buf written (short only when a signal ended a wait for ^Q), or -ERESTARTSYS for none.
-static long user_console_put(const char *buf, usize n)
+long user_console_put(const char *buf, usize n)
 {
 	auto put = [](const char *s, usize len) { return tty_write(reinterpret_cast<const u8 *>(s), len); };
 	if (!user_prefix)

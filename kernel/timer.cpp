@@ -5,6 +5,7 @@
 #include "core/tick.h"
 #include "drivers/arch_timer.h"
 #include "kernel/irq.h"
+#include "kernel/printk_internal.h"
 #include "kernel/wait.h"
 
 namespace {
@@ -90,6 +91,7 @@ void update_process_times(u64 jiffies)
 {
 	run_local_timers(jiffies);
 	scheduler_tick();
+	printk_tick();
 }
 
 namespace {
