@@ -632,7 +632,7 @@ long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64)
 	file *fw = wr.value();
 	fw->private_data = p;
 	stream_open(fw, FMODE_WRITE);
-	auto rd = alloc_file_pseudo(ino, name, O_RDONLY | (flags & (O_NONBLOCK | O_DIRECT)), &pipefifo_fops);
+	auto rd = alloc_file_pseudo(ino, name, O_RDONLY | (flags & O_NONBLOCK), &pipefifo_fops);
 	if (rd.is_error()) {
 		// The write end's release drops its side and one `files`; the other is the read
 		// end's that never came.

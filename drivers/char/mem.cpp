@@ -79,7 +79,8 @@ long read_iter_random(file *, iov_iter *to, loff_t *)
 	return ret ? static_cast<long>(ret) : EFAULT_;
 }
 
-__poll_t random_poll(file *, poll_table_struct *) { return EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM; }
+// Linux's random_poll: readable once seeded (always, here), writable only before.
+__poll_t random_poll(file *, poll_table_struct *) { return EPOLLIN | EPOLLRDNORM; }
 
 long random_ioctl(file *, unsigned cmd, unsigned long arg)
 {
