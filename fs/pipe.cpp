@@ -602,17 +602,9 @@ void stream_open(file *f, unsigned rw)
 
 } // namespace
 
-long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64)
+Result create_pipe_files(file *res[2], unsigned flags)
 {
-	if (flags & ~u64(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
-		return EINVAL_;
-	inode *ino;
-	{
-		auto r = get_pipe_inode();
-		if (r.is_error())
-			return r.error().neg();
-		ino = r.value();
-	}
+	inode *ino = TRY(get_pipe_inode());
 	pipe_inode_info *p = ino->i_pipe;
 	// What /proc/<pid>/fd shows (Linux's pipefs_dname).
 	char name[32];
@@ -627,7 +619,7 @@ long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64)
 		free_pipe_info(p);
 		iput(ino);
 		iput(ino);
-		return wr.error().neg();
+		return wr.error();
 	}
 	file *fw = wr.value();
 	fw->private_data = p;
@@ -643,12 +635,25 @@ long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64)
 		put_pipe_info(ino, p);
 		iput(ino);
 		fput(fw);
-		return rd.error().neg();
+		return rd.error();
 	}
 	file *fr = rd.value();
 	fr->private_data = p;
 	stream_open(fr, FMODE_READ);
+	res[0] = fr;
+	res[1] = fw;
+	return {};
+}
 
+long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64)
+{
+	if (flags & ~u64(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return EINVAL_;
+	file *res[2];
+	Result r = create_pipe_files(res, static_cast<unsigned>(flags));
+	if (r.is_error())
+		return r.error().neg();
+	file *fr = res[0], *fw = res[1];
 	unsigned fdflags = flags & O_CLOEXEC;
 	auto fd0 = get_unused_fd_flags(fdflags);
 	if (fd0.is_error()) {

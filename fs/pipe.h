@@ -61,6 +61,9 @@ extern const file_operations pipefifo_fops;
 // pipe2(fds, flags): O_CLOEXEC, O_NONBLOCK, O_DIRECT (packet mode); EINVAL, EMFILE, ENFILE,
 // ENOMEM, EFAULT.
 long sys_pipe2(u64 ufds, u64 flags, u64, u64, u64, u64);
+// The two ends of a new pipe (Linux's create_pipe_files): res[0] reads, res[1] writes; flags
+// O_NONBLOCK and O_DIRECT. ENOMEM.
+[[nodiscard]] Result create_pipe_files(file *res[2], unsigned flags);
 // fcntl's F_SETPIPE_SZ / F_GETPIPE_SZ on f (Linux's pipe_fcntl): the pipe's size in bytes, or
 // -EBADF when f is not a pipe or FIFO, -EINVAL, -EPERM, -EBUSY (the data would not fit), -ENOMEM.
 long pipe_fcntl(file *f, unsigned cmd, unsigned long arg);
