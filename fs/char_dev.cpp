@@ -10,6 +10,9 @@
 #include "core/spinlock.h"
 #include "fs/fs.h"
 #include "fs/pipe.h"
+#include "lib/format.h"
+
+Result vfs_mknodat(const path &root, const path &start, const char *name, umode_t mode, dev_t dev);
 
 namespace {
 
@@ -136,5 +139,17 @@ void init_special_inode(inode *ino, umode_t mode, dev_t rdev)
 	} else {
 		printk(KERN_DEBUG "init_special_inode: bogus i_mode (%o) for inode %lu\n", mode,
 		       static_cast<unsigned long>(ino->i_ino));
+	}
+}
+
+void chr_dev_create_nodes(const path &root)
+{
+	for (unsigned i = 0; i < nr_chr_dev_nodes; i++) {
+		const chr_dev_node &n = chr_dev_nodes[i];
+		char name[40];
+		kstd::scnprintf(name, sizeof(name), "dev/%s", n.name);
+		Result r = vfs_mknodat(root, root, name, S_IFCHR | n.mode, MKDEV(n.major, n.minor));
+		if (r.is_error() && r.error().code() != Errno::EEXIST)
+			pr_warn("devtmpfs: cannot create /%s: %s\n", name, r.error().name());
 	}
 }

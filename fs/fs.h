@@ -25,6 +25,7 @@
 #include "kstd/list.h"
 #include "kstd/result.h"
 #include "kstd/types.h"
+#include "mm/xarray.h"
 
 struct inode;
 struct dentry;
@@ -210,7 +211,7 @@ struct address_space_operations {
 // NR_SHMEM for tmpfs).
 struct address_space {
 	inode *host;
-	void *i_pages;          // the xarray root (mm/filemap.cpp owns the node format)
+	xarray i_pages;         // page-cache pages by index (i_pages_lock)
 	unsigned long nrpages;  // pages in the cache
 	const address_space_operations *a_ops;
 	unsigned long flags;    // AS_* (below)
@@ -261,6 +262,10 @@ struct dentry {
 	list_head d_child;   // in d_parent->d_subdirs (dcache_lock)
 	list_head d_subdirs; // children (dcache_lock)
 	void *d_fsdata;
+	// Position among its siblings for readdir: sequence numbers from the parent's counter,
+	// increasing in list order, so a directory read survives entries removed meanwhile.
+	unsigned long d_index;
+	unsigned long d_next_index; // for children (a directory's)
 	char d_iname[DNAME_INLINE_LEN];
 };
 inline constexpr unsigned DCACHE_MOUNTED = 0x10000;   // a mount is on this dentry
@@ -426,7 +431,31 @@ struct kstat {
 };
 void generic_fillattr(inode *ino, kstat *st);
 
+// --- helpers for simple file systems (Linux's libfs) ------------------------------------------------
+// dcache_readdir lists the positive children of a directory whose entries live only in the
+// dcache; simple_dir_operations is the directory file of such a file system.
+int dcache_readdir(file *f, dir_context *ctx);
+loff_t generic_file_llseek(file *f, loff_t off, int whence);
+loff_t default_llseek(file *f, loff_t off, int whence);
+extern const file_operations simple_dir_operations;
+// A mount of t not attached to the tree (internal: the shm mount); ENOMEM or mount's error.
+ErrorOr<vfsmount *> kern_mount(file_system_type *t);
+
 // --- boot -----------------------------------------------------------------------------------------------
 // Creates the caches, registers tmpfs, mounts the root (rootfs is a tmpfs) and unpacks the
 // initramfs into it; ENOMEM or a malformed archive (reported, the root stays usable).
 [[nodiscard]] Result vfs_init();
+// Registers the character devices (drivers/char/chr_dev.h: mem's 1:*, 5:0 /dev/tty, 5:1
+// /dev/console) before vfs_init creates their /dev nodes (drivers/char/mem.cpp).
+void console_chrdev_init();
+// The task's files at its start as a user process launched by the kernel (init and the
+// console's `run`): a copy of the kernel's root/cwd and a table with /dev/console as fds 0, 1
+// and 2 (Linux's console_on_rootfs). ENOMEM; without a console the table stays empty, with
+// Linux's warning.
+[[nodiscard]] Result init_task_files(task_struct *t);
+// exit (Linux's exit_files/exit_fs) and fork (copy_files/copy_fs with CLONE_FILES/CLONE_FS).
+void exit_files(task_struct *t);
+[[nodiscard]] Result copy_files(unsigned long clone_flags, task_struct *parent, task_struct *child);
+// execve: unshares a table shared with another process, then closes close-on-exec descriptors.
+[[nodiscard]] Result exec_unshare_files(task_struct *t);
+void exec_close_files(task_struct *t);

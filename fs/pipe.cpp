@@ -610,14 +610,14 @@ Result create_pipe_files(file *res[2], unsigned flags)
 	char name[32];
 	kstd::scnprintf(name, sizeof(name), "pipe:[%lu]", static_cast<unsigned long>(ino->i_ino));
 	// Two files on the one inode, each with its own reference (alloc_file_pseudo consumes
-	// one): the write end keeps O_DIRECT (packets are made by writers), both O_NONBLOCK.
+	// one, also when it fails): the write end keeps O_DIRECT (packets are made by writers),
+	// both O_NONBLOCK.
 	igrab(ino);
 	auto wr = alloc_file_pseudo(ino, name, O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)), &pipefifo_fops);
 	if (wr.is_error()) {
-		// Neither file exists: the pipe is ours to free, and both references go.
+		// Neither file exists: the pipe is ours to free, and the other reference goes.
 		ino->i_pipe = nullptr;
 		free_pipe_info(p);
-		iput(ino);
 		iput(ino);
 		return wr.error();
 	}
@@ -633,7 +633,6 @@ Result create_pipe_files(file *res[2], unsigned flags)
 			p->readers = 0;
 		}
 		put_pipe_info(ino, p);
-		iput(ino);
 		fput(fw);
 		return rd.error();
 	}

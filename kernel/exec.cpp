@@ -22,6 +22,7 @@
 #include "kernel/process.h"
 #include "kstd/string.h"
 #include "lib/cpio.h"
+#include "fs/fs.h"
 #include "lib/elf.h"
 #include "lib/of/of.h"
 #include "mm/memory_model.h"
@@ -281,7 +282,7 @@ Result exec_image(task_struct *task, const char *name, kstd::span<const u8> imag
 
 namespace {
 
-constexpr usize PATH_MAX = 4096;
+constexpr usize EXEC_PATH_MAX = static_cast<usize>(PATH_MAX);
 
 const char *path_basename_of(const char *path)
 {
@@ -407,7 +408,7 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 {
 	task_struct *t = current;
 	// One vmalloc'ed block: the path, the strings, then the two pointer tables.
-	constexpr usize STR_CAP = PATH_MAX + MAX_ARG_TOTAL;
+	constexpr usize STR_CAP = EXEC_PATH_MAX + MAX_ARG_TOTAL;
 	constexpr usize PTRS = MAX_ARG_PTRS + 2;
 	usize size = STR_CAP + 2 * PTRS * sizeof(char *);
 	void *mem = vmalloc(size);
@@ -418,8 +419,8 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	a.cap = STR_CAP;
 	a.argv = reinterpret_cast<const char **>(a.buf + STR_CAP);
 	a.envp = a.argv + PTRS;
-	long r = strncpy_from_user(a.buf, reinterpret_cast<const char *>(upath), PATH_MAX);
-	if (r >= 0 && usize(r) == PATH_MAX)
+	long r = strncpy_from_user(a.buf, reinterpret_cast<const char *>(upath), EXEC_PATH_MAX);
+	if (r >= 0 && usize(r) == EXEC_PATH_MAX)
 		r = -int(Errno::ENAMETOOLONG);
 	else if (r == 0)
 		r = -int(Errno::ENOENT);
@@ -456,6 +457,10 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	}
 	if (!r)
 		r = de_thread(t);
+	if (!r) {
+		if (Result u = exec_unshare_files(t); u.is_error())
+			r = u.error().neg();
+	}
 	if (r) {
 		vfree(mem);
 		return r;
@@ -490,6 +495,7 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	t->flags &= ~PF_FORKNOEXEC;
 	vfree(mem);
 	flush_signal_handlers(t);
+	exec_close_files(t);
 	t->sas_ss_sp = t->sas_ss_size = 0;
 	t->sas_ss_flags = 0;
 	fpsimd_flush_thread();

@@ -10,6 +10,7 @@
 // Reaping (wait4, waitid, and the kernel's own wait_task_zombie) folds the child's resource
 // use into the parent's signal_struct (RUSAGE_CHILDREN, times()) and drops the task.
 #include "kernel/exit.h"
+#include "fs/fs.h"
 
 #include <asm/pgtable.h>
 #include <asm/uaccess.h>
@@ -298,6 +299,7 @@ void do_exit(long code)
 		disassociate_ctty(true);
 	mm_release(t);
 	exit_mm(t);
+	exit_files(t);
 	// No preemption from here to the last switch: a parent woken below must find us gone or
 	// going, never runnable with work left (it waits for on_cpu to clear).
 	preempt_disable();

@@ -15,6 +15,7 @@
 #include "core/printk.h"
 #include "kernel/exit.h"
 #include "kernel/fork.h"
+#include "fs/fs.h"
 #include "kernel/signal.h"
 #include "kernel/wait.h"
 #include "kstd/string.h"
@@ -136,12 +137,19 @@ ErrorOr<task_struct *> copy_process(const kernel_clone_args &args)
 		}
 	}
 	auto fail = [&](Errno e) -> ErrorOr<task_struct *> {
+		exit_files(p);
 		if (p->mm)
 			mmput(p->mm);
 		p->mm = nullptr;
 		free_unlinked_task(p);
 		return e;
 	};
+
+	// Descriptors, root and cwd (CLONE_FILES/CLONE_FS share them).
+	p->files = nullptr;
+	p->fs = nullptr;
+	if (Result r = copy_files(flags, cur, p); r.is_error())
+		return fail(r.error().code());
 
 	// Signal handlers and the process.
 	if (flags & CLONE_SIGHAND) {
@@ -166,6 +174,8 @@ ErrorOr<task_struct *> copy_process(const kernel_clone_args &args)
 		p->signal->oom_score_adj = cur->signal->oom_score_adj;
 		p->signal->rlim_nproc = cur->signal->rlim_nproc;
 		p->signal->rlim_nproc_max = cur->signal->rlim_nproc_max;
+		p->signal->rlim_nofile = cur->signal->rlim_nofile;
+		p->signal->rlim_nofile_max = cur->signal->rlim_nofile_max;
 	}
 
 	int pid;

@@ -27,6 +27,7 @@
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/version.h"
+#include "fs/fs.h"
 #include "lib/stack_protector.h"
 #include "mm/cma.h"
 #include "mm/page_alloc.h"
@@ -164,6 +165,11 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void start_kernel(u6
 	parse_kernel_params(boot_command_line());
 
 	(void)bcm2835_wdt_init(dt); // the Pis' only way to restart or power off
+	// The file systems and rootfs, with the initramfs unpacked (Linux's vfs_caches_init and
+	// populate_rootfs). Without them user programs have no files but still run.
+	console_chrdev_init();
+	if (Result r = vfs_init(); r.is_error())
+		pr_err("VFS: cannot set up the root file system: %s\n", r.error().name());
 
 	crashtest_run_selected();
 	if (bench_run_selected()) // before the tick: instruction counts without interrupt noise

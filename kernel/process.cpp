@@ -13,6 +13,7 @@
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
 #include "kernel/process.h"
+#include "fs/fs.h"
 #include "kernel/reboot.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
@@ -72,7 +73,9 @@ int user_task_start(void *arg)
 {
 	auto *req = static_cast<exec_request *>(arg);
 	task_struct *t = current;
-	Result r = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
+	Result r = init_task_files(t);
+	if (!r.is_error())
+		r = exec_image(t, req->name, req->image, req->argv, req->envp, task_pt_regs(t));
 	{
 		// done is published and the parent woken under the queue's lock, and the parent takes
 		// that lock before req goes away: nothing here touches req after the unlock.
@@ -239,6 +242,8 @@ Result run_init_program()
 	auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, path);
 	Result r = e.is_error() ? Result(e.error()) : !e.value().is_reg() ? Result(Errno::EACCES) : Result{};
 	task_struct *t = current;
+	if (!r.is_error())
+		r = init_task_files(t); // Linux's console_on_rootfs: fds 0-2 on /dev/console
 	if (!r.is_error()) {
 		// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program. Its kernel
 		// thread past is gone: user FP/SIMD state and thread pointers start at zero.

@@ -535,6 +535,8 @@ task_struct *create_task(const char *name, int (*fn)(void *), void *arg, unsigne
 	t->signal->oom_score_adj = creator->signal->oom_score_adj;
 	t->signal->rlim_nproc = creator->signal->rlim_nproc;
 	t->signal->rlim_nproc_max = creator->signal->rlim_nproc_max;
+	t->signal->rlim_nofile = creator->signal->rlim_nofile;
+	t->signal->rlim_nofile_max = creator->signal->rlim_nofile_max;
 
 	task_struct *parent = current;
 	int pid;

@@ -139,6 +139,7 @@ struct signal_struct {
 	int pgrp, session;            // process group and session ids (pids)
 	int oom_score_adj;            // -1000..1000, inherited across fork
 	u64 rlim_nproc, rlim_nproc_max; // RLIMIT_NPROC (tasks, checked by fork)
+	u64 rlim_nofile = 1024, rlim_nofile_max = 4096; // RLIMIT_NOFILE (Linux's INR_OPEN_CUR/MAX)
 	// What reaped children (and their children) used, for RUSAGE_CHILDREN and times().
 	u64 cutime_ns, cstime_ns;
 	unsigned long cmin_flt, cmaj_flt, cnvcsw, cnivcsw, cmaxrss_kb;
@@ -187,6 +188,9 @@ struct task_struct {
 	void *stack; // THREAD_SIZE bytes, THREAD_ALIGN aligned (vmalloc'ed, guarded)
 
 	mm_struct *mm;
+	// Files (fs/): the descriptor table and root/cwd/umask; nullptr for kernel threads.
+	struct files_struct *files;
+	struct fs_struct *fs;
 	task_struct *real_parent; // who forked it (PID 1 after reparenting)
 	task_struct *parent;      // whom it reports to (the same: no ptrace)
 	task_struct *group_leader;

@@ -1,8 +1,8 @@
 // Process, console, time, signal-bookkeeping and miscellaneous syscalls.
 //
-// File descriptors 0, 1 and 2 are the console tty (kernel/tty.h: the line discipline, termios
-// and job-control ioctls); there are no other files yet, so other descriptors are EBADF. The
-// signal syscalls are in kernel/sys_signal.cpp.
+// The console's output prefix for the KTEST runner (the console file itself is
+// drivers/char/mem.cpp's); the file syscalls are in fs/. The signal syscalls are in
+// kernel/sys_signal.cpp.
 #include <asm/arch_timer.h>
 #include <asm/uaccess.h>
 
@@ -21,11 +21,11 @@
 #include "kernel/version.h"
 #include "kstd/string.h"
 #include "mm/mm_struct.h"
+#include "fs/fs.h"
 
-static constexpr long EBADF_ = -9, EFAULT_ = -14, EINVAL_ = -22;
+static constexpr long EFAULT_ = -14, EINVAL_ = -22;
 
 static task_struct *cur() { return current_task(); }
-static bool is_console_fd(u64 fd) { return fd <= 2; }
 template <typename T> static bool get_user(T &dst, u64 uaddr)
 {
 	return copy_from_user(&dst, reinterpret_cast<const void *>(uaddr), sizeof(T)) == 0;
@@ -74,243 +74,8 @@ long user_console_put(const char *buf, usize n)
 	return static_cast<long>(n);
 }
 
-// Linux's MAX_RW_COUNT (INT_MAX rounded down to a page): the most one read/write moves.
-static constexpr u64 MAX_RW_COUNT = 0x7ffff000;
 
-static long console_write_user(u64 ubuf, u64 len)
-{
-	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
-		return EFAULT_;
-	// Linux's tty write (iterate_tty_write): the buffer goes in chunks of 2048 bytes, and a
-	// chunk that cannot be copied whole ends the write: what earlier chunks wrote is returned,
-	// or -EFAULT when it was the first (recorded on Debian's Linux 6.1: a write running into an
-	// unmapped page within its first 2048 bytes is -EFAULT, and nothing of it is printed).
-	constexpr u64 TTY_CHUNK = 2048;
-	char buf[256];
-	u64 done = 0;
-	while (done < len) {
-		u64 chunk = len - done < TTY_CHUNK ? len - done : TTY_CHUNK;
-		if (fault_in_user(ubuf + done, chunk, false) != chunk)
-			return done ? static_cast<long>(done) : EFAULT_;
-		for (u64 off = 0; off < chunk;) {
-			u64 n = chunk - off < sizeof(buf) ? chunk - off : sizeof(buf);
-			u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done + off), n);
-			if (left) // unmapped since fault_in_user: as above, stop at the chunk
-				return done ? static_cast<long>(done) : EFAULT_;
-			long w = user_console_put(buf, n);
-			if (w < 0)
-				return done + off ? static_cast<long>(done + off) : w;
-			if (static_cast<u64>(w) < n)
-				return static_cast<long>(done + off + w);
-			off += n;
-		}
-		done += chunk;
-	}
-	return static_cast<long>(done);
-}
-
-long sys_write(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (static_cast<i64>(len) < 0)
-		return EINVAL_;
-	// Linux's vfs_write clamps first, then writes up to the first fault and returns that.
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	return console_write_user(ubuf, len);
-}
-
-struct k_iovec {
-	u64 base, len;
-};
-static constexpr u64 UIO_MAXIOV = 1024;
-
-// Validates the whole iovec array (readable, lengths summing to at most SSIZE_MAX) before
-// any transfer, as Linux's import_iovec does.
-static long check_iov(u64 uiov, u64 cnt)
-{
-	if (cnt > UIO_MAXIOV)
-		return EINVAL_;
-	u64 total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return EFAULT_;
-		if (static_cast<i64>(v.len) < 0 || total + v.len < total || static_cast<i64>(total + v.len) < 0)
-			return EINVAL_;
-		total += v.len;
-	}
-	return 0;
-}
-
-long sys_writev(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (long r = check_iov(uiov, cnt))
-		return r;
-	long total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return total ? total : EFAULT_;
-		long r = console_write_user(v.base, v.len);
-		if (r < 0)
-			return total ? total : r;
-		total += r;
-		if (static_cast<u64>(r) < v.len)
-			break;
-	}
-	return total;
-}
-
-// Reads fd 0-2 through the tty's line discipline (kernel/tty.h): a line in canonical mode,
-// VMIN/VTIME in raw mode; -ERESTARTSYS when a signal came first, -EAGAIN with O_NONBLOCK.
-static long console_read_user(u64 ubuf, u64 len)
-{
-	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
-		return EFAULT_;
-	struct Dst {
-		u64 uaddr;
-	} dst{ubuf};
-	auto copy = [](void *ctx, const u8 *buf, usize n) -> long {
-		auto *d = static_cast<Dst *>(ctx);
-		if (copy_to_user(reinterpret_cast<void *>(d->uaddr), buf, n))
-			return EFAULT_;
-		d->uaddr += n;
-		return 0;
-	};
-	constexpr u32 O_NONBLOCK = 04000;
-	return tty_read(copy, &dst, len, tty_file_flags() & O_NONBLOCK, false);
-}
-
-long sys_read(u64 fd, u64 ubuf, u64 len, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (static_cast<i64>(len) < 0)
-		return EINVAL_;
-	if (len == 0)
-		return 0;
-	return console_read_user(ubuf, len);
-}
-
-long sys_readv(u64 fd, u64 uiov, u64 cnt, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	if (long r = check_iov(uiov, cnt))
-		return r;
-	for (u64 i = 0; i < cnt; i++) {
-		k_iovec v;
-		if (!get_user(v, uiov + i * sizeof(k_iovec)))
-			return EFAULT_;
-		if (v.len)
-			return console_read_user(v.base, v.len);
-	}
-	return 0;
-}
-
-long sys_close(u64 fd, u64, u64, u64, u64, u64) { return is_console_fd(fd) ? 0 : EBADF_; }
-
-// No file system yet: every path lookup ends in ENOENT once the path itself was readable
-// (glibc's readlinkat("/proc/self/exe") at start-up takes that quietly).
-static long lookup_path(u64 upath)
-{
-	constexpr long PATH_MAX = 4096;
-	char chunk[256];
-	for (long off = 0; off < PATH_MAX; off += sizeof(chunk)) {
-		long n = strncpy_from_user(chunk, reinterpret_cast<const char *>(upath + off), sizeof(chunk));
-		if (n < 0)
-			return EFAULT_;
-		if (n < static_cast<long>(sizeof(chunk)))
-			return -2; // ENOENT ("" is ENOENT too)
-	}
-	return -36; // ENAMETOOLONG
-}
-
-long sys_openat(u64, u64 upath, u64, u64, u64, u64) { return lookup_path(upath); }
-
-long sys_readlinkat(u64, u64 upath, u64, u64 bufsiz, u64, u64)
-{
-	if (static_cast<i64>(bufsiz) <= 0)
-		return EINVAL_;
-	return lookup_path(upath);
-}
-
-long sys_ioctl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
-{
-	if (!is_console_fd(fd))
-		return EBADF_;
-	// ioctl's cmd is an unsigned int: the upper half of the register is not part of it.
-	return tty_ioctl(static_cast<u32>(cmd), arg);
-}
-
-// fcntl on the console's fds: the file status flags (F_GETFL/F_SETFL, O_NONBLOCK and O_APPEND
-// settable, as Linux's SETFL_MASK allows for a tty) are the console file's, shared by fds 0-2;
-// close-on-exec is per descriptor. Other commands need a file table.
-long sys_fcntl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
-{
-	constexpr u64 F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
-	constexpr u32 O_RDWR = 2, O_APPEND = 02000, O_NONBLOCK = 04000;
-	static u8 cloexec[3];
-	if (!is_console_fd(fd))
-		return EBADF_;
-	switch (static_cast<u32>(cmd)) {
-	case F_GETFD:
-		return __atomic_load_n(&cloexec[fd], __ATOMIC_RELAXED);
-	case F_SETFD:
-		__atomic_store_n(&cloexec[fd], static_cast<u8>(arg & 1), __ATOMIC_RELAXED);
-		return 0;
-	case F_GETFL:
-		return O_RDWR | tty_file_flags();
-	case F_SETFL:
-		tty_set_file_flags(static_cast<u32>(arg) & (O_APPEND | O_NONBLOCK));
-		return 0;
-	default:
-		return EINVAL_;
-	}
-}
-
-// struct stat (asm-generic, 128 bytes) for the console: a character device.
-struct k_stat {
-	u64 dev, ino;
-	u32 mode, nlink, uid, gid;
-	u64 rdev, pad1;
-	i64 size;
-	i32 blksize, pad2;
-	i64 blocks;
-	i64 atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-	u32 unused[2];
-};
-static_assert(sizeof(k_stat) == 128);
-
-static long stat_console(u64 fd, u64 ust)
-{
-	k_stat st{};
-	st.dev = 0x16;
-	st.ino = 3 + fd;
-	st.mode = 0020620; // S_IFCHR | 0620
-	st.nlink = 1;
-	st.rdev = (204 << 8) | 64; // ttyAMA0
-	st.blksize = 1024;
-	return put_user(st, ust) ? 0 : EFAULT_;
-}
-
-long sys_fstat(u64 fd, u64 ust, u64, u64, u64, u64) { return is_console_fd(fd) ? stat_console(fd, ust) : EBADF_; }
-
-long sys_newfstatat(u64 dfd, u64 upath, u64 ust, u64 flags, u64, u64)
-{
-	constexpr u64 AT_EMPTY_PATH = 0x1000;
-	char c;
-	long n = strncpy_from_user(&c, reinterpret_cast<const char *>(upath), 1);
-	if (n < 0)
-		return EFAULT_;
-	if (n == 0 && (flags & AT_EMPTY_PATH))
-		return is_console_fd(dfd) ? stat_console(dfd, ust) : EBADF_;
-	return -2; // ENOENT: no file system yet
-}
+// The console as a file (/dev/console, /dev/tty) is drivers/char/mem.cpp's console_fops.
 
 // --- process -------------------------------------------------------------------------------------
 long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->tgid; }

@@ -161,7 +161,7 @@ static k_rlimit get_limit(unsigned res)
 	if (res == RLIMIT_STACK)
 		return {cur_mm()->rlimit_stack, RLIM_INFINITY};
 	if (res == RLIMIT_NOFILE)
-		return {1024, 4096};
+		return {current_task()->signal->rlim_nofile, current_task()->signal->rlim_nofile_max};
 	if (res == RLIMIT_NPROC) // per process (signal_struct), checked by fork
 		return {current_task()->signal->rlim_nproc, current_task()->signal->rlim_nproc_max};
 	return {RLIM_INFINITY, RLIM_INFINITY};
@@ -174,6 +174,9 @@ static long do_prlimit(unsigned res, const k_rlimit *nw, k_rlimit *old)
 	if (nw) {
 		if (nw->cur > nw->max)
 			return EINVAL_;
+		// fs.nr_open (1048576): no descriptor table grows beyond it (Linux's EPERM).
+		if (res == RLIMIT_NOFILE && nw->max > 1048576)
+			return -1; // EPERM
 		// Programs run as root (CAP_SYS_RESOURCE): any hard limit may be set. Only the
 		// soft stack limit is kept (per address space); hard limits read back as infinite.
 	}
@@ -181,6 +184,10 @@ static long do_prlimit(unsigned res, const k_rlimit *nw, k_rlimit *old)
 		*old = get_limit(res);
 	if (nw && res == RLIMIT_STACK)
 		cur_mm()->rlimit_stack = nw->cur;
+	if (nw && res == RLIMIT_NOFILE) {
+		current_task()->signal->rlim_nofile = nw->cur;
+		current_task()->signal->rlim_nofile_max = nw->max;
+	}
 	if (nw && res == RLIMIT_NPROC) {
 		current_task()->signal->rlim_nproc = nw->cur;
 		current_task()->signal->rlim_nproc_max = nw->max;

@@ -29,6 +29,15 @@ enum : unsigned {
 	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
 	// Pipes and polling (fs/pipe.cpp, fs/select.cpp).
 	__NR_pipe2 = 59, __NR_pselect6 = 72, __NR_ppoll = 73,
+	// Files (fs/).
+	__NR_getcwd = 17, __NR_dup = 23, __NR_dup3 = 24, __NR_mknodat = 33, __NR_mkdirat = 34, __NR_unlinkat = 35,
+	__NR_symlinkat = 36, __NR_linkat = 37, __NR_renameat = 38, __NR_umount2 = 39, __NR_mount = 40,
+	__NR_statfs = 43, __NR_fstatfs = 44, __NR_truncate = 45, __NR_ftruncate = 46, __NR_faccessat = 48,
+	__NR_chdir = 49, __NR_fchdir = 50, __NR_chroot = 51, __NR_fchmod = 52, __NR_fchmodat = 53,
+	__NR_fchownat = 54, __NR_fchown = 55, __NR_getdents64 = 61, __NR_lseek = 62, __NR_pread64 = 67,
+	__NR_pwrite64 = 68, __NR_preadv = 69, __NR_pwritev = 70, __NR_sendfile = 71, __NR_sync = 81,
+	__NR_fsync = 82, __NR_fdatasync = 83, __NR_utimensat = 88, __NR_umask = 166, __NR_syncfs = 267,
+	__NR_renameat2 = 276, __NR_statx = 291, __NR_close_range = 436, __NR_faccessat2 = 439,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -105,3 +114,45 @@ long sys_rt_sigsuspend(u64, u64, u64, u64, u64, u64);
 long sys_rt_sigpending(u64, u64, u64, u64, u64, u64);
 long sys_rt_sigtimedwait(u64, u64, u64, u64, u64, u64);
 long sys_rt_sigreturn(u64, u64, u64, u64, u64, u64);
+
+// Files (fs/open.cpp).
+long sys_getcwd(u64, u64, u64, u64, u64, u64);
+long sys_dup(u64, u64, u64, u64, u64, u64);
+long sys_dup3(u64, u64, u64, u64, u64, u64);
+long sys_mknodat(u64, u64, u64, u64, u64, u64);
+long sys_mkdirat(u64, u64, u64, u64, u64, u64);
+long sys_unlinkat(u64, u64, u64, u64, u64, u64);
+long sys_symlinkat(u64, u64, u64, u64, u64, u64);
+long sys_linkat(u64, u64, u64, u64, u64, u64);
+long sys_renameat(u64, u64, u64, u64, u64, u64);
+long sys_renameat2(u64, u64, u64, u64, u64, u64);
+long sys_umount2(u64, u64, u64, u64, u64, u64);
+long sys_mount(u64, u64, u64, u64, u64, u64);
+long sys_statfs(u64, u64, u64, u64, u64, u64);
+long sys_fstatfs(u64, u64, u64, u64, u64, u64);
+long sys_truncate(u64, u64, u64, u64, u64, u64);
+long sys_ftruncate(u64, u64, u64, u64, u64, u64);
+long sys_faccessat(u64, u64, u64, u64, u64, u64);
+long sys_faccessat2(u64, u64, u64, u64, u64, u64);
+long sys_chdir(u64, u64, u64, u64, u64, u64);
+long sys_fchdir(u64, u64, u64, u64, u64, u64);
+long sys_chroot(u64, u64, u64, u64, u64, u64);
+long sys_fchmod(u64, u64, u64, u64, u64, u64);
+long sys_fchmodat(u64, u64, u64, u64, u64, u64);
+long sys_fchownat(u64, u64, u64, u64, u64, u64);
+long sys_fchown(u64, u64, u64, u64, u64, u64);
+long sys_getdents64(u64, u64, u64, u64, u64, u64);
+long sys_lseek(u64, u64, u64, u64, u64, u64);
+long sys_pread64(u64, u64, u64, u64, u64, u64);
+long sys_pwrite64(u64, u64, u64, u64, u64, u64);
+long sys_preadv(u64, u64, u64, u64, u64, u64);
+long sys_pwritev(u64, u64, u64, u64, u64, u64);
+long sys_sendfile(u64, u64, u64, u64, u64, u64);
+long sys_sync(u64, u64, u64, u64, u64, u64);
+long sys_syncfs(u64, u64, u64, u64, u64, u64);
+long sys_fsync(u64, u64, u64, u64, u64, u64);
+long sys_fdatasync(u64, u64, u64, u64, u64, u64);
+long sys_utimensat(u64, u64, u64, u64, u64, u64);
+long sys_umask(u64, u64, u64, u64, u64, u64);
+long sys_statx(u64, u64, u64, u64, u64, u64);
+long sys_close_range(u64, u64, u64, u64, u64, u64);

@@ -107,7 +107,8 @@ ErrorOr<bool> Reader::next(Entry &out)
 				return bad(pos, "070702 checksum mismatch for ", name);
 		}
 		out = Entry{name, name_len, v[INO], v[MODE], v[UID], v[GID], v[NLINK], v[MTIME],
-			    v[DEVMAJOR], v[DEVMINOR], kstd::span<const u8>(b + data_off, v[FILESIZE]), pos};
+			    v[DEVMAJOR], v[DEVMINOR], kstd::span<const u8>(b + data_off, v[FILESIZE]), pos,
+			    v[RDEVMAJOR], v[RDEVMINOR]};
 		// Padding cut short at the end of the buffer leaves pos_ beyond it: the next call
 		// then reports the missing trailer.
 		pos_ = next;

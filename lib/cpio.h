@@ -41,10 +41,17 @@ struct Entry {
 	u32 devminor;
 	kstd::span<const u8> data; // file contents (a symlink's target)
 	usize offset; // of the header in the archive, for messages
+	u32 rdevmajor = 0; // a device node's device number
+	u32 rdevminor = 0;
 
 	bool is_reg() const { return (mode & S_IFMT) == S_IFREG; }
 	bool is_dir() const { return (mode & S_IFMT) == S_IFDIR; }
 	bool is_symlink() const { return (mode & S_IFMT) == S_IFLNK; }
+	bool is_special() const
+	{
+		u32 t = mode & S_IFMT;
+		return t == 0020000 || t == 0060000 || t == 0010000 || t == 0140000;
+	}
 };
 
 // Walks the entries of an archive in order. The trailer is not returned as an entry.

@@ -47,6 +47,7 @@ const char *errno_name(Errno e)
 		E(EPIPE)
 		E(EDEADLK)
 		E(ENOTEMPTY)
+		E(ELOOP)
 		E(ETIMEDOUT)
 #undef E
 	}

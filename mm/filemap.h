@@ -51,3 +51,11 @@ void mapping_for_each_page(address_space *m, void (*fn)(void *ctx, page *p), voi
 // An unlinked tmpfs file of `size` bytes on the kernel's internal shm mount (Linux's
 // shmem_file_setup): MAP_SHARED anonymous memory is a mapping of one. ENOMEM.
 ErrorOr<file *> shmem_file_setup(const char *name, loff_t size, unsigned long flags);
+
+// tmpfs (mm/shmem.cpp): the file system type, its registration with the internal shm mount,
+// and statfs figures (pages and inodes: total and free).
+struct file_system_type;
+struct super_block;
+extern file_system_type shmem_fs_type;
+[[nodiscard]] Result init_tmpfs();
+void shmem_statfs(super_block *sb, u64 *blocks, u64 *bfree, u64 *files, u64 *ffree);

@@ -16,6 +16,10 @@ struct chr_dev_node {
 extern const chr_dev_node chr_dev_nodes[];
 extern const unsigned nr_chr_dev_nodes;
 
+// Creates the nodes of chr_dev_nodes under root's /dev (Linux's devtmpfs, reduced to a fixed
+// table): vfs_init calls it after making /dev. An existing node is left as it is.
+void chr_dev_create_nodes(const path &root);
+
 // Registers mem (1:*: null, zero, full, random, urandom, kmsg) and the tty devices (5:0, 5:1).
 // Called once at boot, before /dev is populated; ENOMEM/EBUSY is reported and returned.
 [[nodiscard]] Result chr_dev_init();

@@ -438,7 +438,12 @@ Result chr_dev_init()
 		r = register_chrdev_region(TTYAUX_MAJOR, 0, 1, "/dev/tty", &dev_tty_fops);
 	if (!r.is_error())
 		r = register_chrdev_region(TTYAUX_MAJOR, 1, 1, "/dev/console", &console_fops);
+	// The UART's own node reaches the one console tty too (Linux's ttyAMA, 204:64).
+	if (!r.is_error())
+		r = register_chrdev_region(204, 64, 1, "ttyAMA", &console_fops);
 	if (r.is_error())
 		pr_err("chr_dev_init: registering the character devices failed: %s\n", r.error().name());
 	return r;
 }
+
+void console_chrdev_init() { (void)chr_dev_init(); }

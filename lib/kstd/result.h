@@ -45,6 +45,7 @@ enum class Errno : int {
 	EPIPE = 32,
 	EDEADLK = 35,
 	ENOTEMPTY = 39,
+	ELOOP = 40,
 	ETIMEDOUT = 110,
 };
 
