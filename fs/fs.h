@@ -328,6 +328,9 @@ struct file {
 	address_space *f_mapping;
 	void *private_data;
 	rw_semaphore f_pos_lock; // FMODE_ATOMIC_POS: read/write/lseek on a shared file
+	// Linux's f_version, for FIFOs: a reader opened before any writer sees no EPOLLHUP until
+	// a writer came (fs/pipe.cpp).
+	u64 f_version;
 };
 
 // --- references ----------------------------------------------------------------------------------

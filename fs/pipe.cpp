@@ -325,7 +325,9 @@ __poll_t pipe_poll(file *f, poll_table_struct *pt) TA_NO_THREAD_SAFETY_ANALYSIS
 	if (f->f_mode & FMODE_READ) {
 		if (!pipe_empty(head, tail))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (!ld(p->writers))
+		// A FIFO reader that opened before any writer came has f_version == w_counter:
+		// no hang-up until a writer came and went (Linux's pipe_poll).
+		if (!ld(p->writers) && f->f_version != ld(p->w_counter))
 			mask |= EPOLLHUP;
 	}
 	if (f->f_mode & FMODE_WRITE) {
@@ -426,8 +428,10 @@ int fifo_open(inode *ino, file *f)
 		p->r_counter++;
 		if (p->readers++ == 0)
 			wake_up_partner(p);
-		if (!p->writers && !nonblocking(f)) {
-			if (wait_for_partner(p, &p->w_counter))
+		if (!p->writers) {
+			if (nonblocking(f))
+				f->f_version = p->w_counter; // suppress EPOLLHUP until a writer came
+			else if (wait_for_partner(p, &p->w_counter))
 				ret = -ERESTARTSYS;
 		}
 		if (ret)

@@ -411,11 +411,18 @@ static long mknod_(const char *path, unsigned mode, unsigned major, unsigned min
 static void test_fifo(void)
 {
 	const char *path = "/ktest_pipe.d/fifo";
+	char b0[4];
 	ASSERT_EQ(mknod_(path, S_IFIFO | 0600, 0, 0), 0);
 	/* Without a reader, a non-blocking writer's open is ENXIO; a non-blocking reader opens. */
 	EXPECT_EQ(open_(path, O_WRONLY | O_NONBLOCK), -ENXIO);
 	long r = open_(path, O_RDONLY | O_NONBLOCK);
 	ASSERT(r >= 0);
+	/* No writer yet, but none has gone either: no POLLHUP for this reader. */
+	struct pollfd pf = {(int)r, POLLIN, 0};
+	struct timespec z = {0, 0};
+	EXPECT_EQ(syscall5(__NR_ppoll, &pf, 1, &z, 0, 8), 0);
+	EXPECT_EQ(pf.revents, 0);
+	EXPECT_EQ(sys_read((int)r, b0, sizeof(b0)), 0); /* and read sees end of file */
 	long w = open_(path, O_WRONLY | O_NONBLOCK);
 	ASSERT(w >= 0);
 	EXPECT_EQ(sys_write((int)w, "fifo", 4), 4);
@@ -424,6 +431,9 @@ static void test_fifo(void)
 	EXPECT(memcmp(b, "fifo", 4) == 0);
 	close_((int)w);
 	EXPECT_EQ(sys_read((int)r, b, sizeof(b)), 0);
+	/* The writer came and went: now it is a hang-up. */
+	EXPECT_EQ(syscall5(__NR_ppoll, &pf, 1, &z, 0, 8), 1);
+	EXPECT_EQ(pf.revents, POLLHUP);
 	close_((int)r);
 	/* Blocking opens meet: the child's writer open waits for the parent's reader. */
 	long pid = fork_();
