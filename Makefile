@@ -81,7 +81,7 @@ LIBFDT := $(DEPS)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
-.PHONY: all kernel run test host-test target-test bench fuzz sdcard help deps clean distclean compile_commands.json check-layers
+.PHONY: all kernel run initramfs test host-test target-test bench fuzz sdcard help deps clean distclean compile_commands.json check-layers
 
 .DEFAULT_GOAL := all
 all: kernel
@@ -211,9 +211,12 @@ Building (the default goal is `kernel`; every build first runs tools/setup.sh, s
   make sdcard BOARD=rpi3b|rpi4b   build/<board>/sdcard.img (+ .bmap), then read back and checked
   make sdcard-check    only the read-back check of build/<board>/sdcard.img
   make compile_commands.json      for clangd
+  make initramfs       build/initramfs-busybox.cpio: Debian's arm64 INITRAMFS_PACKAGES, busybox
+                       as /init (tools/mkinitramfs.py; the .debs are kept in build/initramfs-debs)
   make deps            tools/setup.sh alone: installs what is missing, quiet when all is present
 Running
-  make run             boot BOARD under QEMU on this terminal ('poweroff' or Ctrl-A X to leave)
+  make run             boot BOARD under QEMU on this terminal ('poweroff' or Ctrl-A X to leave);
+                       INITRD=file passes an initramfs (-initrd), e.g. build/initramfs-busybox.cpio
   make qemu-cmd        print the QEMU command line for BOARD (used by tools/run_tests.py)
 Testing
   make test            everything: layers, host suite, fuzz smoke, target boots on all boards,
@@ -248,6 +251,9 @@ Variables (on the command line: make run BOARD=rpi3b CMDLINE="ktest=all")
   VIRT_OPTS=           appended to -M virt (e.g. ,virtualization=on for EL2 entry, ,gic-version=3)
   RPI4_DTB=rpi4b-1g|2g|4g|8g    the DTB for BOARD=rpi4b (default rpi4b-2g)
   CMDLINE=             appended to the kernel command line of make run (docs/kernel-parameters.md)
+  INITRD=              the initramfs make run passes to QEMU (-initrd); the kernel runs its /init
+  INITRAMFS_PACKAGES=  the Debian packages of make initramfs (default busybox-static; e.g.
+                       "libc6 busybox" for a dynamically linked busybox)
   QEMU=                the QEMU binary (default qemu-system-aarch64)
   SDCARD_DTB=, SDCARD_INITRD=, SDCARD_CMDLINE=   the SD card's DTB, initrd, extra cmdline.txt
   FUZZ_SECONDS=, FUZZ_SMOKE_SECONDS=              fuzzing time
@@ -257,6 +263,7 @@ Environment of tools/setup.sh (make test and make bench set theirs)
   SETUP_BENCH=1        also that package's Linux Image, for make bench
   SETUP_FIRMWARE=1     also Debian's raspi-firmware files, for make sdcard
   SETUP_CROSS=1        also the aarch64 glibc cross compiler and qemu-user
+  SETUP_INITRAMFS=1    also the arm64 package lists make initramfs downloads from
   SETUP_VERBOSE=1      say so when everything is present
 Environment of the test runner and the bench: QEMU_TIMEOUT=seconds per QEMU run (default 180),
 BENCH_VARIANTS=slub (the bench's SLUB column only), BENCH_ONLY=procbench (only user/procbench,
@@ -281,9 +288,25 @@ distclean: clean
 QEMU ?= qemu-system-aarch64
 CMDLINE ?=
 QEMU_COMMON := -display none -monitor none -no-reboot -semihosting-config enable=on,target=native
-QEMU_CMD = $(QEMU) $(QEMU_BOARD_ARGS) $(QEMU_COMMON) $(if $(BOARD_DTB),-dtb $(BOARD_DTB))
+INITRD ?=
+QEMU_CMD = $(QEMU) $(QEMU_BOARD_ARGS) $(QEMU_COMMON) $(if $(BOARD_DTB),-dtb $(BOARD_DTB)) $(if $(INITRD),-initrd $(INITRD))
 
-run: deps kernel
+# An initramfs of Debian's arm64 packages with busybox as /init (tools/mkinitramfs.py). The
+# packages are fetched once into build/initramfs-debs; the archive is rebuilt when the tools
+# or the package list change.
+INITRAMFS_PACKAGES ?= busybox-static
+INITRAMFS_BUSYBOX := $(BUILD)/initramfs-busybox.cpio
+$(BUILD)/initramfs-busybox.pkgs: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '$(INITRAMFS_PACKAGES)' > $@.tmp; if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(INITRAMFS_BUSYBOX): tools/mkinitramfs.py tools/mkcpio.py $(BUILD)/initramfs-busybox.pkgs | deps
+	$(Q)SETUP_INITRAMFS=1 tools/setup.sh
+	@echo "  CPIO    $@"
+	$(Q)python3 tools/mkinitramfs.py -o $@ $(foreach p,$(INITRAMFS_PACKAGES),-p $(p))
+initramfs: $(INITRAMFS_BUSYBOX)
+
+# make run INITRD=build/initramfs-busybox.cpio builds that archive first.
+run: deps kernel $(filter $(INITRAMFS_BUSYBOX),$(INITRD))
 	@echo "Booting $(BOARD) (QEMU $(QEMU_MACHINE)); 'poweroff' or Ctrl-A X to leave" >&2
 	$(Q)$(QEMU_CMD) -append "semihosting $(CMDLINE)"; s=$$?; \
 	  if [ $$s -ne 0 ]; then echo "QEMU exited with status $$s" >&2; fi; exit $$s

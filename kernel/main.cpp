@@ -23,6 +23,7 @@
 #include "core/params.h"
 #include "core/printk.h"
 #include "kernel/printk_internal.h"
+#include "kernel/process.h"
 #include "kernel/reboot.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
@@ -38,7 +39,8 @@
 
 void crashtest_run_selected(); // tests/target/crashtest.cpp
 void el0_init();                // arch/arm64/syscall.cpp
-Result run_init_program();      // kernel/process.cpp: init=/rdinit=
+Result run_init_process(const char *path); // kernel/process.cpp: PID 1 execs path
+extern "C" const u8 __initramfs_start[] __attribute__((weak)); // kernel/initramfs_data.S
 
 using initcall_t = void (*)();
 extern "C" initcall_t __init_array_start[], __init_array_end[];
@@ -104,6 +106,121 @@ static void mm_core_init()
 	vmalloc_init();
 }
 
+// The first program (Linux's init/main.c): rdinit= names it in the initramfs (default
+// /init), init= on the root file system, which here is the same tmpfs the initramfs was
+// unpacked into. The words after `--` and the unknown words are its arguments, unknown
+// name=value words its environment. `shell` keeps the kernel's console monitor as PID 1.
+static const char *execute_command;         // init=
+static const char *ramdisk_execute_command; // rdinit=
+static bool keep_kernel_shell;              // shell
+static Result set_init(const char *v)
+{
+	if (!v || !*v)
+		return Errno::EINVAL;
+	execute_command = v;
+	return {};
+}
+static Result set_rdinit(const char *v)
+{
+	if (!v || !*v)
+		return Errno::EINVAL;
+	ramdisk_execute_command = v;
+	return {};
+}
+static Result set_shell(const char *v)
+{
+	if (v)
+		return Errno::EINVAL; // a bare word
+	keep_kernel_shell = true;
+	return {};
+}
+KERNEL_PARAM("init", set_init);
+KERNEL_PARAM("rdinit", set_rdinit);
+KERNEL_PARAM("shell", set_shell);
+
+// Linux's init_eaccess: path is on the root file system (symlinks followed) and is a file init
+// could execute. ENOENT (or the lookup's error) when absent, EACCES when not an executable file.
+static Result init_eaccess(const char *path)
+{
+	auto f = filp_open(path, O_PATH, 0);
+	if (f.is_error())
+		return f.error();
+	umode_t mode = f.value()->f_inode->i_mode;
+	fput(f.value());
+	if (!S_ISREG(mode) || !(mode & 0111))
+		return Errno::EACCES;
+	return {};
+}
+
+// Linux's try_to_run_init_process: a candidate that is not there is skipped quietly.
+static bool try_to_run_init_process(const char *path)
+{
+	Result r = init_eaccess(path);
+	if (r.is_error() && r.error().code() == Errno::ENOENT)
+		return false;
+	if (!r.is_error())
+		r = run_init_process(path);
+	if (r.is_error()) {
+		if (r.error().code() != Errno::ENOENT)
+			pr_err("Starting init: %s exists but couldn't execute it (error %d)\n", path, r.error().neg());
+		return false;
+	}
+	return true;
+}
+
+// The kernel's own archive (kernel/initramfs_data.S) holds the test programs, and its /init is
+// the EL0 self-test suite, which the console's `run /init` starts: it is not an init to boot
+// into. An archive from the boot loader (QEMU -initrd, the Pi's initramfs) is a root file
+// system, whose /init runs by default as on Linux.
+static bool initramfs_from_loader()
+{
+	kstd::span<const u8> rd = initramfs_image();
+	return !rd.empty() && rd.data() != __initramfs_start;
+}
+
+// Linux's kernel_init's choice of the first program, in its order: rdinit= (default /init,
+// skipped when absent), then init=, then /sbin/init, /etc/init, /bin/init and /bin/sh. Where
+// Linux panics (init= failed, no init at all) the console monitor runs instead. True when PID 1
+// now is the program.
+static bool start_init_program()
+{
+	if (keep_kernel_shell) {
+		pr_notice("Kernel shell requested (shell): no init program started\n");
+		return false;
+	}
+	bool from_loader = initramfs_from_loader();
+	const char *rdinit = ramdisk_execute_command;
+	if (!rdinit && from_loader)
+		rdinit = "/init";
+	// A path the root file system does not have is dropped without a word (Linux's
+	// kernel_init_freeable); one that is there but fails to run is reported.
+	if (rdinit && init_eaccess(rdinit).is_error())
+		rdinit = nullptr;
+	if (rdinit) {
+		Result r = run_init_process(rdinit);
+		if (!r.is_error())
+			return true;
+		pr_err("Failed to execute %s (error %d)\n", rdinit, r.error().neg());
+	}
+	if (execute_command) {
+		Result r = run_init_process(execute_command);
+		if (!r.is_error())
+			return true;
+		pr_err("Requested init %s failed (error %d).\n", execute_command, r.error().neg());
+		return false;
+	}
+	// Without a loader archive and without init=/rdinit= nothing was asked for: the built-in
+	// archive's programs are run from the console.
+	if (!from_loader && !ramdisk_execute_command)
+		return false;
+	for (const char *p : {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh"})
+		if (try_to_run_init_process(p))
+			return true;
+	pr_err("No working init found.  Try passing init= option to kernel. See Linux "
+	       "Documentation/admin-guide/init.rst for guidance.\n");
+	return false;
+}
+
 // PID 1 (Linux's kernel_init): the self-tests when asked for, the init program, then the
 // console monitor. A kernel thread, so that everything it starts is scheduled beside it.
 static int kernel_init(void *)
@@ -111,10 +228,8 @@ static int kernel_init(void *)
 	oom_init(); // Linux's subsys_initcall(oom_init): the oom_reaper thread
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());
-	// With init= or rdinit=, PID 1 becomes that program (returning 0 enters it at EL0, as
-	// ret_from_fork does for any user task); when it cannot be started, the console monitor
-	// runs instead (Linux would try other inits, then panic: here there is the shell).
-	if (!run_init_program().is_error())
+	// Returning 0 enters the program at EL0, as ret_from_fork does for any user task.
+	if (start_init_program())
 		return 0;
 	pr_notice("Type 'help' for the list of console commands.\n");
 	shell_run();

@@ -204,33 +204,10 @@ void print_exit_info(const char *path, const exit_info &e)
 			       (unsigned long)e.addr, (unsigned long)e.pc);
 }
 
-// rdinit= (Linux: the program in the initramfs) and init= (Linux: on the root file system,
-// which here is the initramfs too); rdinit= wins when both are given. The unknown words and
-// the words after `--` are its arguments, unknown name=value words its environment.
-static const char *init_path;
-static const char *rdinit_path;
-static Result set_init(const char *v)
+// Linux's run_init_process: PID 1 (a kernel thread until now) becomes the program at path,
+// with init's arguments and environment from the command line (kernel/main.cpp picks the path).
+Result run_init_process(const char *path)
 {
-	if (!v || !*v)
-		return Errno::EINVAL;
-	init_path = v;
-	return {};
-}
-static Result set_rdinit(const char *v)
-{
-	if (!v || !*v)
-		return Errno::EINVAL;
-	rdinit_path = v;
-	return {};
-}
-KERNEL_PARAM("init", set_init);
-KERNEL_PARAM("rdinit", set_rdinit);
-
-Result run_init_program()
-{
-	const char *path = rdinit_path ? rdinit_path : init_path;
-	if (!path)
-		return Errno::ENOENT;
 	const char *argv[MAX_INIT_ARGS + 1];
 	usize argc = 0;
 	argv[argc++] = path;
@@ -244,6 +221,8 @@ Result run_init_program()
 	task_struct *t = current;
 	if (!r.is_error())
 		r = init_task_files(t); // Linux's console_on_rootfs: fds 0-2 on /dev/console
+	char saved_comm[sizeof(t->comm)];
+	memcpy(saved_comm, t->comm, sizeof(saved_comm));
 	if (!r.is_error()) {
 		// Linux's kernel_execve in kernel_init: PID 1 itself becomes the program. Its kernel
 		// thread past is gone: user FP/SIMD state and thread pointers start at zero.
@@ -257,7 +236,8 @@ Result run_init_program()
 			t->mm = nullptr;
 			mmput(mm);
 		}
-		pr_err("Failed to execute %s (error %d)\n", path, r.error().neg());
+		// PID 1 stays the kernel's init thread (the next init candidate, or the shell).
+		memcpy(t->comm, saved_comm, sizeof(saved_comm));
 		return r;
 	}
 	t->flags &= ~PF_KTHREAD;

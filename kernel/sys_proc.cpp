@@ -1,10 +1,14 @@
 // prctl (Linux's kernel/sys.c), the options processes use today.
+#include <asm/arch_timer.h>
 #include <asm/uaccess.h>
 
 #include "kernel/process.h"
 #include "kernel/syscalls.h"
 #include "kernel/signal.h"
 #include "kstd/string.h"
+#include "drivers/arch_timer.h"
+#include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 
 namespace {
 constexpr long EINVAL_ = -22, EFAULT_ = -14;
@@ -69,4 +73,28 @@ long sys_prctl(u64 option, u64 arg2, u64 arg3, u64 arg4, u64 arg5, u64)
 		(void)PR_SET_CHILD_SUBREAPER;
 		return EINVAL_;
 	}
+}
+
+// sysinfo(2) (Linux's do_sysinfo): uptime, memory in mem_unit (1) bytes, the number of
+// tasks. There is no load average yet (the loads read 0) and no swap.
+long sys_sysinfo(u64 uinfo, u64, u64, u64, u64, u64)
+{
+	struct {
+		i64 uptime;
+		u64 loads[3];
+		u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		u16 procs, pad;
+		u32 pad2;
+		u64 totalhigh, freehigh;
+		u32 mem_unit;
+		char f[4];
+	} info{};
+	static_assert(sizeof(info) == 112, "struct sysinfo on arm64");
+	info.uptime = static_cast<i64>(arch_counter_get_cntpct() / arch_timer_get_cntfrq());
+	info.totalram = totalram_pages() * PAGE_SIZE;
+	info.freeram = nr_free_pages() * PAGE_SIZE;
+	info.sharedram = global_node_page_state_snapshot(NR_SHMEM) * PAGE_SIZE;
+	info.procs = static_cast<u16>(nr_tasks_alive());
+	info.mem_unit = 1;
+	return copy_to_user(reinterpret_cast<void *>(uinfo), &info, sizeof(info)) ? -14 : 0;
 }

@@ -11,6 +11,7 @@ struct Table {
 	constexpr Table()
 	{
 		fn[__NR_ioctl] = sys_ioctl;
+		fn[__NR_sysinfo] = sys_sysinfo;
 		fn[__NR_getcwd] = sys_getcwd;
 		fn[__NR_dup] = sys_dup;
 		fn[__NR_dup3] = sys_dup3;

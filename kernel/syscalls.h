@@ -38,6 +38,7 @@ enum : unsigned {
 	__NR_pwrite64 = 68, __NR_preadv = 69, __NR_pwritev = 70, __NR_sendfile = 71, __NR_sync = 81,
 	__NR_fsync = 82, __NR_fdatasync = 83, __NR_utimensat = 88, __NR_umask = 166, __NR_syncfs = 267,
 	__NR_renameat2 = 276, __NR_statx = 291, __NR_close_range = 436, __NR_faccessat2 = 439,
+	__NR_sysinfo = 179,
 };
 
 long invoke_syscall(u64 nr, pt_regs *regs);
@@ -156,3 +157,4 @@ long sys_utimensat(u64, u64, u64, u64, u64, u64);
 long sys_umask(u64, u64, u64, u64, u64, u64);
 long sys_statx(u64, u64, u64, u64, u64, u64);
 long sys_close_range(u64, u64, u64, u64, u64, u64);
+long sys_sysinfo(u64, u64, u64, u64, u64, u64);

@@ -11,12 +11,14 @@ so the same inputs always give the same archive (the kernel image embeds it). Na
 stored without the leading "/", as `find . | cpio -o -H newc` run in the root would.
 
 From Python: archive(files, char_devices) returns the same bytes, where files maps DEST to
-(MODE, data) and char_devices maps DEST to (MODE, major, minor), e.g. /dev/console.
+(MODE, data) and char_devices maps DEST to (MODE, major, minor), e.g. /dev/console; the
+optional symlinks maps DEST to its target and dirs maps DEST to a directory's MODE (a directory
+with no entries, or one whose mode is not 755, e.g. /tmp's 1777).
 """
 import os
 import sys
 
-S_IFDIR, S_IFREG, S_IFCHR = 0o040000, 0o100000, 0o020000
+S_IFDIR, S_IFREG, S_IFCHR, S_IFLNK = 0o040000, 0o100000, 0o020000, 0o120000
 
 
 class CpioError(ValueError):
@@ -49,8 +51,9 @@ def check_mode(mode, what):
     return mode
 
 
-def archive(files, char_devices=None):
-    """The archive's bytes: files {DEST: (mode, data)}, char_devices {DEST: (mode, major, minor)}."""
+def archive(files, char_devices=None, symlinks=None, dirs=None):
+    """The archive's bytes: files {DEST: (mode, data)}, char_devices {DEST: (mode, major, minor)},
+    symlinks {DEST: target}, dirs {DEST: mode}."""
     nodes = {}
     for dest, (mode, data) in files.items():
         nodes[check_dest(dest)] = (S_IFREG | check_mode(mode, dest), data, (0, 0))
@@ -61,7 +64,20 @@ def archive(files, char_devices=None):
         if not (0 <= major < 1 << 32 and 0 <= minor < 1 << 32):
             raise CpioError(f"bad device number {major}:{minor} for {dest}")
         nodes[name] = (S_IFCHR | check_mode(mode, dest), b"", (major, minor))
-    dirs = set()
+    for dest, target in (symlinks or {}).items():
+        name = check_dest(dest)
+        if name in nodes:
+            raise CpioError(f"{dest} given twice")
+        if not target or "\0" in target:
+            raise CpioError(f"bad symlink target {target!r} for {dest}")
+        nodes[name] = (S_IFLNK | 0o777, target.encode(), (0, 0))
+    dir_modes = {}
+    for dest, mode in (dirs or {}).items():
+        name = check_dest(dest)
+        if name in nodes:
+            raise CpioError(f"/{name} is both a file and a directory")
+        dir_modes[name] = check_mode(mode, dest)
+    dirs = set(dir_modes)
     for name in nodes:
         parts = name.split("/")[:-1]
         for i in range(1, len(parts) + 1):
@@ -75,7 +91,7 @@ def archive(files, char_devices=None):
     for name in sorted(dirs | set(nodes)):
         ino += 1
         if name in dirs:
-            out += entry(ino, name, S_IFDIR | 0o755, 2, b"")
+            out += entry(ino, name, S_IFDIR | dir_modes.get(name, 0o755), 2, b"")
         else:
             mode, data, rdev = nodes[name]
             out += entry(ino, name, mode, 1, data, rdev)

@@ -582,7 +582,7 @@ def normalize_report(comm, lines):
 
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
-LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty', 'ktest_signal', 'ktest_pipe']
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty', 'ktest_signal', 'ktest_fs', 'ktest_pipe']
 # Static glibc programs (user/glibc/<name>.c) run on Linux as /init: (name, line that says ok).
 LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('pthread_counter', r'^pthread_counter: ok$'),
                         ('signals', r'^signals: all passed$')]
@@ -756,6 +756,180 @@ def host_tests():
         record('host: ' + n, False)
     if r.returncode != 0 and failed == 0:
         record('host: suite exit status', False, 'exit %d' % r.returncode)
+
+
+# --- Debian's busybox as PID 1 (tests/busybox/*.sh), on Linux 6.1 and on this kernel ---------
+# The initramfs is tools/mkinitramfs.py's (busybox-static, its applet symlinks) with the
+# scripts as /tests/*.sh; PID 1 is busybox's sh running /tests/run.sh, which prints each
+# script's output between "=== BEGIN name" and "=== END name status N". Linux's output is
+# recorded in tests/linux-6.1/busybox-tests.txt (busybox_record_linux() rewrites it).
+
+BUSYBOX_TESTS = os.path.join(TOP, 'tests', 'busybox')
+BUSYBOX_LINUX_RECORD = os.path.join(TOP, 'tests', 'linux-6.1', 'busybox-tests.txt')
+BUSYBOX_APPEND = 'rdinit=/bin/sh -- /tests/run.sh'
+# syscall numbers (asm-generic/unistd.h) busybox calls, for naming what this kernel lacks.
+SYSCALL_NAMES = {17: 'getcwd', 19: 'eventfd2', 20: 'epoll_create1', 23: 'dup', 24: 'dup3', 25: 'fcntl',
+                 29: 'ioctl', 34: 'mkdirat', 35: 'unlinkat', 36: 'symlinkat', 37: 'linkat', 38: 'renameat',
+                 40: 'mount', 39: 'umount2', 43: 'statfs', 46: 'ftruncate', 48: 'faccessat', 49: 'chdir',
+                 50: 'fchdir', 52: 'fchmod', 53: 'fchmodat', 54: 'fchownat', 56: 'openat', 57: 'close',
+                 59: 'pipe2', 61: 'getdents64', 62: 'lseek', 63: 'read', 64: 'write', 65: 'readv',
+                 66: 'writev', 67: 'pread64', 68: 'pwrite64', 71: 'sendfile', 72: 'pselect6', 73: 'ppoll',
+                 78: 'readlinkat', 79: 'newfstatat', 80: 'fstat', 81: 'sync', 82: 'fsync', 88: 'utimensat',
+                 142: 'reboot', 160: 'uname', 166: 'umask', 167: 'prctl', 179: 'sysinfo', 222: 'mmap',
+                 226: 'mprotect', 233: 'madvise', 260: 'wait4', 261: 'prlimit64', 291: 'statx',
+                 293: 'rseq', 439: 'faccessat2'}
+# Missing and harmless: glibc probes rseq and carries on without it (as on Linux < 4.18).
+SYSCALLS_OPTIONAL = {293}
+
+
+def busybox_tests_initramfs():
+    """build/test-logs/busybox-tests.cpio: busybox-static as tools/mkinitramfs.py builds it, with
+    tests/busybox/*.sh as /tests/*.sh; None (and a failed result) when it cannot be built."""
+    os.makedirs(LOGS, exist_ok=True)
+    out = os.path.join(LOGS, 'busybox-tests.cpio')
+    cmd = [sys.executable, os.path.join(TOP, 'tools', 'mkinitramfs.py'), '-o', out]
+    for f in sorted(os.listdir(BUSYBOX_TESTS)):
+        if f.endswith('.sh'):
+            cmd += ['--file', '/tests/%s=%s:644' % (f, os.path.join(BUSYBOX_TESTS, f))]
+    r = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True)
+    if r.returncode != 0:
+        record('busybox: build the test initramfs (tools/mkinitramfs.py)', False,
+               (r.stderr or r.stdout).strip()[-500:])
+        return None
+    return out
+
+
+def linux_boot_initrd(name, initrd, append):
+    """Boots Debian's Linux on QEMU virt with initrd as its initramfs (quiet: only what the
+    programs print and the final panic)."""
+    cmd = ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '1G', '-nic', 'none', '-display', 'none',
+           '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', LINUX_IMAGE, '-initrd', initrd,
+           '-append', 'console=ttyAMA0 panic=-1 quiet ' + append]
+    return run_qemu(name, cmd)
+
+
+KERNEL_LINE = re.compile(r'^\[\s*\d+\.\d+\] ')
+
+
+def busybox_sections(out):
+    """{name: (output lines, exit status)} of run.sh's markers, and whether it got to its end.
+    Kernel log lines (timestamped) are left out: they are not the scripts' output."""
+    sections, cur, lines = {}, None, []
+    done = False
+    for l in out.splitlines():
+        l = l.rstrip('\r')
+        if KERNEL_LINE.match(l):
+            continue
+        m = re.match(r'^=== BEGIN (\S+)$', l)
+        if m:
+            cur, lines = m.group(1), []
+            continue
+        m = re.match(r'^=== END (\S+) status (\d+)$', l)
+        if m and cur == m.group(1):
+            sections[cur] = (lines, int(m.group(2)))
+            cur = None
+            continue
+        if l == '=== busybox tests: done':
+            done = True
+        elif cur is not None:
+            lines.append(l)
+    return sections, done
+
+
+def busybox_format(sections):
+    text = ''
+    for n in sorted(sections):
+        lines, status = sections[n]
+        text += '=== BEGIN %s\n%s=== END %s status %d\n' % (n, ''.join(l + '\n' for l in lines), n, status)
+    return text
+
+
+def busybox_record_linux():
+    """Reruns the scripts on Linux and rewrites tests/linux-6.1/busybox-tests.txt."""
+    initrd = busybox_tests_initramfs()
+    status, out, secs = linux_boot_initrd('linux-busybox-tests', initrd, BUSYBOX_APPEND)
+    sections, done = busybox_sections(out)
+    if not done:
+        raise SystemExit('Linux did not finish the busybox tests: see build/test-logs/linux-busybox-tests.log')
+    with open(BUSYBOX_LINUX_RECORD, 'w') as f:
+        f.write(busybox_format(sections))
+    print('%s: %d sections (%.0f s)' % (os.path.relpath(BUSYBOX_LINUX_RECORD, TOP), len(sections), secs))
+
+
+def busybox_missing_features(out):
+    """What this kernel lacks that busybox needed, from its log: the syscalls it reported as not
+    implemented (syscall.log_unknown), an init it could not execute. Empty: nothing named."""
+    missing = []
+    for m in re.finditer(r'\]\s+\S+\[\d+\]: syscall (\d+) not implemented', out):
+        n = int(m.group(1))
+        what = 'syscall %d (%s)' % (n, SYSCALL_NAMES.get(n, '?'))
+        if n not in SYSCALLS_OPTIONAL and what not in missing:
+            missing.append(what)
+    m = re.search(r'Failed to execute (\S+) \(error (-?\d+)\)', out)
+    if m:
+        missing.append('exec of %s as init (error %s)' % (m.group(1), m.group(2)))
+    return missing
+
+
+def busybox_tests():
+    """The busybox scripts on Linux (every script exits 0, and the output is the recorded one),
+    then on this kernel, compared with Linux's script by script. While this kernel lacks a
+    feature busybox needs and its log names it (an unimplemented syscall, init not executable),
+    this kernel's half is skipped with that reason; anything else that differs is a failure."""
+    if not os.path.exists(LINUX_IMAGE):
+        record('busybox: Debian\'s Linux Image', False, 'missing %s (tools/setup.sh with SETUP_BENCH=1)'
+               % os.path.relpath(LINUX_IMAGE, TOP))
+        return
+    initrd = busybox_tests_initramfs()
+    if not initrd:
+        return
+    status, out, secs = linux_boot_initrd('linux-busybox-tests', initrd, BUSYBOX_APPEND)
+    linux, done = busybox_sections(out)
+    problems = [] if done else ['run.sh did not finish%s' % (' (timeout)' if status is None else '')]
+    problems += ['%s exited %d' % (n, st) for n, (l, st) in sorted(linux.items()) if st != 0]
+    if 'Attempted to kill init! exitcode=0x00000000' not in out:
+        problems.append('init did not exit 0')
+    record('busybox: the scripts run as PID 1 on Linux 6.1', not problems, '; '.join(problems))
+    with open(BUSYBOX_LINUX_RECORD) as f:
+        recorded = f.read()
+    same = busybox_format(linux) == recorded
+    record('busybox: Linux 6.1 prints the recorded tests/linux-6.1/busybox-tests.txt', same,
+           '' if same else 'differs (build/test-logs/linux-busybox-tests.log); rerun busybox_record_linux() '
+           'if the scripts changed')
+    cmd = qemu_cmd('qemu-virt', INITRD=initrd)
+    if cmd is None:
+        record('busybox: qemu-virt command line', False, 'make qemu-cmd failed')
+        return
+    # 'poweroff' for the console monitor, which runs when no init could be started (the
+    # scripts' stdin is /dev/null: the typed-ahead line reaches none of them).
+    status, out, secs = run_qemu('virt-busybox-tests', cmd + ['-append', 'semihosting syscall.log_unknown ' + BUSYBOX_APPEND],
+                                 'poweroff\n')
+    ours, done = busybox_sections(out)
+    missing = busybox_missing_features(out)
+    if missing and not done:
+        print('SKIP: busybox tests on this kernel: it lacks %s (build/test-logs/virt-busybox-tests.log)'
+              % ', '.join(missing), flush=True)
+        return
+    for n in sorted(linux):
+        name = 'busybox: %s as on Linux 6.1' % n
+        if n not in ours:
+            record(name, False, 'no output%s' % ((' (the kernel lacks %s)' % ', '.join(missing)) if missing else ''))
+            continue
+        (a, sa), (b, sb) = linux[n], ours[n]
+        diff = [(i + 1, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        detail = ''
+        if sa != sb:
+            detail = 'exit status %d, Linux %d' % (sb, sa)
+        elif diff:
+            detail = 'line %d: %r, Linux %r' % (diff[0][0], diff[0][2], diff[0][1])
+        elif len(a) != len(b):
+            detail = '%d lines, Linux %d' % (len(b), len(a))
+        if detail and missing:
+            detail += ' (this kernel lacks %s)' % ', '.join(missing)
+        record(name, not detail, detail)
+    record('busybox: run.sh ends and init exits 0 on this kernel',
+           done and 'Attempted to kill init! exitcode=0x00000000' in out and status == 0,
+           'status %s%s' % (status, '' if done else ', run.sh did not finish'))
 
 
 def main():
@@ -965,9 +1139,32 @@ def main():
                      'rdinit=/bin/efault_kptr', 0,
                      [r'^Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000$'],
                      extra=['-initrd', 'build/initramfs.cpio'])
+            # Linux's choice of init (kernel/main.cpp): a loader archive's /init runs by default
+            # (here the built-in archive passed as -initrd, whose /init is the EL0 suite); a
+            # missing rdinit= is dropped quietly and the default list is tried; `shell` keeps
+            # the console monitor.
+            scenario('virt: a loader initramfs\'s /init is PID 1 without rdinit=', 'qemu-virt', '', 0,
+                     [r'^Run /init as init process$', r'^# Totals: pass:\d+ fail:0 ',
+                      r'^Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000$'],
+                     extra=['-initrd', 'build/initramfs.cpio'], forbid=[r'^Type \'help\''])
+            scenario('virt: no init found falls back to the kernel shell', 'qemu-virt', 'rdinit=/no/such/init', 0,
+                     [r'^No working init found\.  Try passing init= option to kernel\.', r'^Type \'help\'',
+                      r'reboot: Power down \(status 0\)'],
+                     stdin_data='poweroff\n', extra=['-initrd', 'build/initramfs.cpio'],
+                     forbid=[r'^Run /init as init process$', r'Failed to execute'])
+            scenario('virt: the shell parameter keeps the kernel shell as PID 1', 'qemu-virt', 'shell rdinit=/init', 0,
+                     [r'^Kernel shell requested \(shell\): no init program started$', r'^kernel> ps$',
+                      r'^\s+1\s.*\binit\b', r'reboot: Power down \(status 0\)'],
+                     stdin_data='ps\npoweroff\n', extra=['-initrd', 'build/initramfs.cpio'],
+                     forbid=[r'as init process$'])
+            scenario('virt: a failing init= is reported and the kernel shell runs', 'qemu-virt', 'init=/bin', 0,
+                     [r'^Requested init /bin failed \(error -13\)\.$', r'^Type \'help\''],
+                     stdin_data='poweroff\n')
             print('== target: the same EL0 programs on Debian\'s Linux', flush=True)
             subprocess.run(['tools/setup.sh'], cwd=TOP, env=dict(os.environ, SETUP_BENCH='1'))
             linux_tests()
+            print('== target: Debian\'s busybox as PID 1, on Linux and this kernel', flush=True)
+            busybox_tests()
             print('== target: page allocator configurations', flush=True)
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (1G)', '1G')
             memory_agreement('virt: Memory line, meminfo, buddyinfo and memblock agree (4G)', '4G')

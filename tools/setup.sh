@@ -15,6 +15,8 @@
 #   - SETUP_FIRMWARE=1 (make sdcard): build/deps/raspi-firmware, Debian's raspi-firmware files,
 #     extracted (never installed: its maintainer scripts want to manage /boot/firmware)
 #   - SETUP_CROSS=1 (make test): Debian's aarch64 glibc cross compiler and qemu-user
+#   - SETUP_INITRAMFS=1 (make initramfs): the arm64 architecture and package lists, for
+#     tools/mkinitramfs.py's apt-get download of arm64 .debs
 #   - SETUP_VERBOSE=1: say so when everything is present
 #
 # What it may change on the system (as root only, each announced first): apt packages
@@ -34,7 +36,7 @@ is_root() { [ "$(id -u)" = 0 ]; }
 # The exact command that redoes this run as root, with the same SETUP_* options.
 root_command() {
 	local envs=() v
-	for v in SETUP_LINUX_DTBS SETUP_BENCH SETUP_FIRMWARE SETUP_CROSS; do
+	for v in SETUP_LINUX_DTBS SETUP_BENCH SETUP_FIRMWARE SETUP_CROSS SETUP_INITRAMFS; do
 		[ "${!v:-0}" = 0 ] || envs+=("$v=${!v}")
 	done
 	echo "sudo ${envs[*]:+env ${envs[*]} }$top/tools/setup.sh"
@@ -248,6 +250,14 @@ linux_pkg_files() {
 }
 linux_pkg_files
 
+# SETUP_INITRAMFS=1 (make initramfs): tools/mkinitramfs.py downloads Debian's arm64 packages
+# itself (apt-get download, no root); it needs the arm64 architecture and its package lists.
+if [ "${SETUP_INITRAMFS:-0}" = 1 ]; then
+	ensure_arm64_arch
+	if ! apt-cache show --no-all-versions busybox-static:arm64 >/dev/null 2>&1; then
+		apt_update
+	fi
+fi
 if [ "${SETUP_FIRMWARE:-0}" = 1 ]; then
 	extract_deb raspi-firmware "$deps/raspi-firmware" usr/lib/raspi-firmware/start4.elf
 fi

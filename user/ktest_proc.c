@@ -570,7 +570,31 @@ static void t_prctl_name(void)
 	sys_munmap((void *)sh, PAGE_SIZE);
 }
 
+/* sysinfo(2): memory figures in mem_unit bytes, at least this task, EFAULT for a bad buffer. */
+static void t_sysinfo(void)
+{
+	struct {
+		long uptime;
+		unsigned long loads[3];
+		unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		unsigned short procs, pad;
+		unsigned int pad2;
+		unsigned long totalhigh, freehigh;
+		unsigned int mem_unit;
+		char f[4];
+	} si;
+	memset(&si, 0xff, sizeof(si));
+	EXPECT_EQ(syscall1(179, &si), 0);
+	EXPECT_EQ(si.mem_unit, 1);
+	EXPECT(si.totalram > (64ul << 20) && si.totalram <= (1ul << 30));
+	EXPECT(si.freeram > 0 && si.freeram < si.totalram);
+	EXPECT(si.procs >= 1);
+	EXPECT_EQ(si.totalhigh, 0);
+	EXPECT_EQ(syscall1(179, (void *)8), -EFAULT);
+}
+
 static const struct ktest_case proc_cases[] = {
+	{"sysinfo", t_sysinfo},
 	{"fork_returns_twice", t_fork_returns_twice},
 	{"cow_isolation_and_fault_counts", t_cow_isolation_and_fault_counts},
 	{"wait_status_encoding", t_wait_status_encoding},

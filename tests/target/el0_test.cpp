@@ -606,6 +606,7 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/ktest_tty", Want::Exit0},
 	{"/bin/ktest_signal", Want::Exit0},
 	{"/bin/glibc/signals", Want::Exit0},
+	{"/bin/ktest_fs", Want::Exit0},
 	{"/bin/ktest_pipe", Want::Exit0},
 };
 

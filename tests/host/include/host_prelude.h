@@ -65,4 +65,5 @@
 #undef EPIPE
 #undef EDEADLK
 #undef ENOTEMPTY
+#undef ELOOP
 #undef ETIMEDOUT
