@@ -541,6 +541,20 @@ static void test_ppoll_sigmask(void)
 	EXPECT_EQ(now & M(SIGUSR1), M(SIGUSR1));
 	/* A wrong sigset size is EINVAL. */
 	EXPECT_EQ(syscall5(__NR_ppoll, &f, 1, &zero_ts, &unblocked, 4), -EINVAL);
+	/* pselect6's sixth argument {sigset pointer, size} does the same. */
+	ASSERT_EQ(syscall2(__NR_kill, sys_getpid(), SIGUSR1), 0);
+	struct {
+		const unsigned long *p;
+		unsigned long size;
+	} pack = {&unblocked, 8}, badpack = {&unblocked, 16};
+	unsigned long in = 1ul << p[0];
+	EXPECT_EQ(syscall6(__NR_pselect6, p[0] + 1, &in, 0, 0, 0, &pack), -EINTR);
+	EXPECT_EQ(sig_count[SIGUSR1], 2);
+	EXPECT_EQ(syscall4(__NR_rt_sigprocmask, SIG_BLOCK, 0, &now, 8), 0);
+	EXPECT_EQ(now & M(SIGUSR1), M(SIGUSR1));
+	in = 1ul << p[0];
+	EXPECT_EQ(syscall6(__NR_pselect6, p[0] + 1, &in, 0, 0, &zero_ts, &badpack), -EINVAL);
+	EXPECT_EQ(syscall6(__NR_pselect6, p[0] + 1, &in, 0, 0, &zero_ts, (void *)8), -EFAULT);
 	syscall4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
 	sigaction_(SIGUSR1, (void *)0);
 	close_(p[0]);
