@@ -775,6 +775,26 @@ static void test_dev_console_tty(void)
 	EXPECT_EQ(syscall2(__NR_fstat, fd, &st), 0);
 	EXPECT_EQ(st.st_rdev, (5 << 8) | 1);
 	close_((int)fd);
+	/* The boot's /dev/console (Linux: the test's initramfs has it; here vfs_init makes it). */
+	EXPECT_EQ(syscall4(79 /* newfstatat */, AT_FDCWD, "/dev/console", &st, 0), 0);
+	EXPECT_EQ(st.st_mode, S_IFCHR | 0600);
+	EXPECT_EQ(st.st_rdev, (5 << 8) | 1);
+	/* The rest of /dev where the kernel made it (devtmpfs's modes, not the umask's). */
+	static const struct {
+		const char *path;
+		unsigned mode, rdev;
+	} nodes[] = {{"/dev/null", 0666, 0x103}, {"/dev/zero", 0666, 0x105}, {"/dev/full", 0666, 0x107},
+		     {"/dev/random", 0666, 0x108}, {"/dev/urandom", 0666, 0x109}, {"/dev/kmsg", 0644, 0x10b},
+		     {"/dev/tty", 0666, 0x500}};
+	int present = 0;
+	for (unsigned i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		if (syscall4(79, AT_FDCWD, nodes[i].path, &st, 0) != 0)
+			continue;
+		present++;
+		EXPECT_EQ(st.st_mode, S_IFCHR | nodes[i].mode);
+		EXPECT_EQ(st.st_rdev, nodes[i].rdev);
+	}
+	ktap_log("%d of the /dev nodes present", present);
 	/* /dev/tty is the controlling tty, and this program has none (on both kernels). */
 	EXPECT_EQ(open_dev("tty", 5, 0, O_RDWR), -ENXIO);
 }
