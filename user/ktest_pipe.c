@@ -823,9 +823,50 @@ static const struct ktest_case pipe_cases[] = {
 	{"efault", test_efault},
 	{"fifo", test_fifo},
 };
+/* 300 round trips where each side waits in ppoll/pselect6 (no timeout) before it reads: a
+ * lost wake-up would stop the exchange. */
+static void test_poll_pingpong(void)
+{
+	enum { ROUNDS = 300 };
+	int to[2], from[2];
+	ASSERT_EQ(pipe2_(to, 0), 0);
+	ASSERT_EQ(pipe2_(from, 0), 0);
+	long pid = fork_();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		unsigned char c;
+		for (int i = 0; i < ROUNDS; i++) {
+			unsigned long in = 1ul << to[0];
+			if (syscall6(__NR_pselect6, to[0] + 1, &in, 0, 0, 0, 0) != 1 || in != 1ul << to[0])
+				child_exit(1);
+			if (sys_read(to[0], &c, 1) != 1)
+				child_exit(2);
+			c++;
+			if (sys_write(from[1], &c, 1) != 1)
+				child_exit(3);
+		}
+		child_exit(0);
+	}
+	unsigned char c = 0;
+	int ok = 1;
+	for (int i = 0; i < ROUNDS && ok; i++) {
+		struct pollfd f = {from[0], POLLIN, 0};
+		unsigned char want = (unsigned char)(c + 1);
+		ok = sys_write(to[1], &c, 1) == 1 && ppoll_(&f, 1, 0, 0) == 1 && f.revents == POLLIN &&
+		     sys_read(from[0], &c, 1) == 1 && c == want;
+	}
+	EXPECT(ok);
+	EXPECT_EQ(reap(pid), 0);
+	close_(to[0]);
+	close_(to[1]);
+	close_(from[0]);
+	close_(from[1]);
+}
+
 static const struct ktest_case poll_cases[] = {
 	{"poll_readiness", test_poll_readiness},
 	{"poll_wakeup", test_poll_wakeup},
+	{"poll_pingpong", test_poll_pingpong},
 	{"ppoll_sigmask", test_ppoll_sigmask},
 	{"pselect6", test_pselect},
 };
