@@ -608,6 +608,7 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/glibc/signals", Want::Exit0},
 	{"/bin/ktest_fs", Want::Exit0},
 	{"/bin/ktest_pipe", Want::Exit0},
+	{"/bin/glibc/pipes", Want::Exit0},
 };
 
 KTEST(el0, initramfs_programs)
