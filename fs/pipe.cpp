@@ -38,8 +38,8 @@ struct PipeFs {
 		INIT_LIST_HEAD(&sb.s_inodes);
 		sb.s_magic = PIPEFS_MAGIC;
 		sb.s_op = &pipefs_ops;
-		// Linux's pipefs has an anonymous device (0:N from get_anon_bdev); 0:12 is what
-		// Debian's 6.1 shows for it after boot (stat -L /proc/self/fd/N of a pipe).
+		// Linux's pipefs has an anonymous device (0:N from get_anon_bdev); 0:12 is what a
+		// pipe's fstat shows on Debian's 6.1 (ktest_pipe logs it on both kernels).
 		sb.s_dev = MKDEV(0, 12);
 	}
 };

@@ -144,6 +144,8 @@ static void test_basic(void)
 	EXPECT_EQ(st.st_mode & S_IFMT, S_IFIFO);
 	EXPECT_EQ(st.st_mode & 0777, 0600);
 	EXPECT_EQ(st.st_size, 0);
+	EXPECT_EQ(st.st_blksize, 4096);
+	ktap_log("pipe st_dev %lu:%lu", (st.st_dev >> 8) & 0xfff, (st.st_dev & 0xff) | ((st.st_dev >> 12) & ~0xfful));
 	EXPECT_EQ(close_(p[0]), 0);
 	EXPECT_EQ(close_(p[1]), 0);
 }
