@@ -486,6 +486,13 @@ const file_operations pipefifo_fops = {
 	.fsync = nullptr,
 };
 
+usize pipe_dname(const inode *ino, char *buf, usize size)
+{
+	if (ino->i_sb != &pipefs.sb)
+		return 0;
+	return static_cast<usize>(kstd::scnprintf(buf, size, "pipe:[%lu]", static_cast<unsigned long>(ino->i_ino)));
+}
+
 long pipe_live_count() { return __atomic_load_n(&live_pipes, __ATOMIC_RELAXED); }
 
 pipe_inode_info *get_pipe_info(file *f)
@@ -612,7 +619,7 @@ Result create_pipe_files(file *res[2], unsigned flags)
 	pipe_inode_info *p = ino->i_pipe;
 	// What /proc/<pid>/fd shows (Linux's pipefs_dname).
 	char name[32];
-	kstd::scnprintf(name, sizeof(name), "pipe:[%lu]", static_cast<unsigned long>(ino->i_ino));
+	(void)pipe_dname(ino, name, sizeof(name));
 	// Two files on the one inode, each with its own reference (alloc_file_pseudo consumes
 	// one, also when it fails): the write end keeps O_DIRECT (packets are made by writers),
 	// both O_NONBLOCK.

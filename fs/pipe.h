@@ -70,5 +70,9 @@ long pipe_fcntl(file *f, unsigned cmd, unsigned long arg);
 // The pipe of an open pipe or FIFO, or nullptr (Linux's get_pipe_info).
 pipe_inode_info *get_pipe_info(file *f);
 
+// The name /proc/<pid>/fd shows for a pipe2 pipe, "pipe:[<ino>]" (Linux's pipefs_dname):
+// its length in buf, or 0 when ino is not one (a FIFO has its path).
+usize pipe_dname(const inode *ino, char *buf, usize size);
+
 // Test ledger: pipe_inode_info structures alive (each with its pages).
 long pipe_live_count();

@@ -5,6 +5,7 @@
 #include "fs/fs.h"
 #include "fs/pipe.h"
 #include "kstd/string.h"
+#include "lib/format.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 
@@ -30,6 +31,13 @@ KTEST(pipe, fill_drain_and_ledger)
 	file *p[2];
 	KT_ASSERT_TRUE(t, !create_pipe_files(p, O_NONBLOCK).is_error());
 	KT_EXPECT_EQ(t, pipe_live_count(), before.pipes + 1);
+	// Both ends are one pseudo inode, named as Linux's /proc/<pid>/fd shows it.
+	KT_EXPECT_TRUE(t, p[0]->f_inode == p[1]->f_inode);
+	KT_EXPECT_TRUE(t, S_ISFIFO(p[0]->f_inode->i_mode));
+	char name[32], want[32];
+	kstd::scnprintf(want, sizeof(want), "pipe:[%lu]", static_cast<unsigned long>(p[0]->f_inode->i_ino));
+	KT_EXPECT_EQ(t, pipe_dname(p[0]->f_inode, name, sizeof(name)), strlen(want));
+	KT_EXPECT_TRUE(t, strcmp(name, want) == 0);
 	// The empty pipe's objects (inode, files, ring) sit in slab pages: the baseline below.
 	Ledger empty = ledger();
 	static u8 buf[PAGE_SIZE];
