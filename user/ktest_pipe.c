@@ -770,9 +770,32 @@ static void test_dev_console_tty(void)
 	EXPECT_EQ(ioctl_((int)fd, TCGETS, termios), 0);
 	EXPECT_EQ(sys_write((int)fd, "", 0), 0);
 	EXPECT_EQ(lseek_((int)fd, 0, SEEK_SET), -ESPIPE);
-	struct pollfd f = {(int)fd, POLLOUT, 0};
+	struct pollfd f = {(int)fd, POLLIN | POLLOUT, 0};
+	/* Readable only once a whole line is in (canonical mode): input typed with TIOCSTI, with
+	 * echo off so that the output stays clean, and the saved termios put back after. */
+	struct {
+		unsigned c_iflag, c_oflag, c_cflag, c_lflag;
+		unsigned char c_line, c_cc[19];
+	} saved, t;
+	ASSERT_EQ(ioctl_((int)fd, TCGETS, &saved), 0);
+	t = saved;
+	t.c_lflag = (t.c_lflag | 02 /* ICANON */) & ~010u /* ECHO */;
+	ASSERT_EQ(ioctl_((int)fd, 0x540B /* TCFLSH */, (void *)0 /* TCIFLUSH */), 0);
+	ASSERT_EQ(ioctl_((int)fd, 0x5402 /* TCSETS */, &t), 0);
 	EXPECT_EQ(ppoll_(&f, 1, &zero_ts, 0), 1);
 	EXPECT_EQ(f.revents, POLLOUT);
+	EXPECT_EQ(ioctl_((int)fd, 0x5412 /* TIOCSTI */, "a"), 0);
+	EXPECT_EQ(ppoll_(&f, 1, &zero_ts, 0), 1);
+	EXPECT_EQ(f.revents, POLLOUT); /* half a line */
+	EXPECT_EQ(ioctl_((int)fd, 0x5412, "\n"), 0);
+	EXPECT_EQ(ppoll_(&f, 1, &zero_ts, 0), 1);
+	EXPECT_EQ(f.revents, POLLIN | POLLOUT);
+	char line[8] = {0};
+	EXPECT_EQ(sys_read((int)fd, line, sizeof(line)), 2);
+	EXPECT(memcmp(line, "a\n", 2) == 0);
+	EXPECT_EQ(ppoll_(&f, 1, &zero_ts, 0), 1);
+	EXPECT_EQ(f.revents, POLLOUT);
+	EXPECT_EQ(ioctl_((int)fd, 0x5402, &saved), 0);
 	struct kstat st;
 	EXPECT_EQ(syscall2(__NR_fstat, fd, &st), 0);
 	EXPECT_EQ(st.st_rdev, (5 << 8) | 1);
