@@ -167,13 +167,15 @@ bool set_timeout(i64 *end, i64 sec, i64 nsec)
 	return true;
 }
 
-// Sleeps until triggered or `end` (0: no limit... never called for a zero timeout); false
-// when the time ran out.
+// Sleeps until triggered, a signal or `end` (nullptr: no limit; never called for a zero
+// timeout); false when the time ran out.
 bool poll_schedule_timeout(poll_wqueues *pwq, const i64 *end)
 {
 	bool timed_out = false;
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (!__atomic_load_n(&pwq->triggered, __ATOMIC_ACQUIRE)) {
+	// The state first, then the tests: a wake-up or a signal after them finds the task
+	// sleeping and wakes it (schedule() here does not look at pending signals itself).
+	if (!__atomic_load_n(&pwq->triggered, __ATOMIC_ACQUIRE) && !signal_pending(current)) {
 		if (!end) {
 			schedule();
 		} else {
