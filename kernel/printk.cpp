@@ -11,6 +11,9 @@
 #include "core/params.h"
 #include "kernel/printk_internal.h"
 #include "kernel/wait.h"
+#include "mm/gfp.h"
+#include "mm/slab.h"
+#include <asm/uaccess.h>
 #include "core/spinlock.h"
 #include "kstd/string.h"
 #include "lib/format.h"
@@ -243,9 +246,16 @@ void kmsg_cursor_first(kmsg_cursor *c)
 	logbuf_lock.unlock_irqrestore(flags);
 }
 
+static void kmsg_cursor_end_locked(kmsg_cursor *c) TA_REQ(logbuf_lock);
 void kmsg_cursor_end(kmsg_cursor *c)
 {
 	irqflags_t flags = logbuf_lock.lock_irqsave();
+	kmsg_cursor_end_locked(c);
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+static void kmsg_cursor_end_locked(kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
 	if (line_open) {
 		// The unfinished record is the next one a reader gets: find where it starts.
 		u64 q = log_next;
@@ -257,7 +267,6 @@ void kmsg_cursor_end(kmsg_cursor *c)
 		c->seq = log_seq;
 		c->pos = log_next;
 	}
-	logbuf_lock.unlock_irqrestore(flags);
 }
 
 static bool kmsg_complete(const kmsg_cursor *c) TA_REQ(logbuf_lock)
@@ -334,6 +343,209 @@ long kmsg_read_record(kmsg_cursor *c, char *out, usize size)
 }
 
 wait_queue_head *kmsg_wait_queue() { return &log_wait; }
+
+// --- syslog(2) (Linux's do_syslog) --------------------------------------------------------------
+
+// SYSLOG_ACTION_CLEAR's mark (where READ_ALL starts) and SYSLOG_ACTION_READ's position.
+static kmsg_cursor clear_cursor TA_GUARDED(logbuf_lock);
+static kmsg_cursor syslog_cursor TA_GUARDED(logbuf_lock);
+static int saved_console_loglevel = -1;
+static constexpr int MINIMUM_CONSOLE_LOGLEVEL = 1;
+
+// A cursor still in the ring (moved to the oldest record when its own was overwritten).
+static void cursor_valid(kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
+	if (c->seq < log_first_seq) {
+		c->seq = log_first_seq;
+		c->pos = log_first;
+	}
+}
+
+// Record c as syslog text, "<prio>[    s.uuuuuu] text\n" (the time as printk.time says),
+// into out when it is not null; its length, or 0 when c is at the end. Advances c.
+static usize syslog_record(kmsg_cursor *c, char *out, usize size) TA_REQ(logbuf_lock)
+{
+	cursor_valid(c);
+	if (!kmsg_complete(c))
+		return 0;
+	u64 q = c->pos;
+	char head[8];
+	usize n = kstd::scnprintf(head, sizeof(head), "<%d>", static_cast<u8>(log_buf[q++ % LOG_BUF_LEN]) - '0');
+	if (out)
+		memcpy(out, head, n < size ? n : size);
+	bool skip_time = !printk_time && log_buf[q % LOG_BUF_LEN] == '[';
+	for (;; q++) {
+		char ch = log_buf[q % LOG_BUF_LEN];
+		if (skip_time) {
+			if (ch == ' ' && log_buf[(q - 1) % LOG_BUF_LEN] == ']')
+				skip_time = false;
+			continue;
+		}
+		if (out && n < size)
+			out[n] = ch;
+		n++;
+		if (ch == '\n')
+			break;
+	}
+	c->seq++;
+	c->pos = q + 1;
+	return n;
+}
+
+// Copies records from *c on into buf while they fit whole (at least the start of one when
+// `partial`): bytes copied, or -EFAULT when nothing was. text is one record's room.
+static long syslog_copy(kmsg_cursor *c, char *buf, long len, char *text, usize text_size, bool partial)
+{
+	long done = 0;
+	for (;;) {
+		kmsg_cursor next;
+		usize n;
+		{
+			irqflags_t f = logbuf_lock.lock_irqsave();
+			next = *c;
+			n = syslog_record(&next, text, text_size);
+			logbuf_lock.unlock_irqrestore(f);
+		}
+		if (n > text_size)
+			n = text_size;
+		if (!n || (done + long(n) > len && !(partial && done == 0)))
+			return done;
+		usize m = done + long(n) <= len ? n : usize(len - done);
+		// Copied with the lock dropped: a fault on the user buffer may sleep.
+		if (copy_to_user(buf + done, text, m))
+			return done ? done : -14; // EFAULT
+		*c = next;
+		done += long(m);
+		if (done >= len)
+			return done;
+	}
+}
+
+void kmsg_cursor_clear(kmsg_cursor *c)
+{
+	irqflags_t f = logbuf_lock.lock_irqsave();
+	cursor_valid(&clear_cursor);
+	*c = clear_cursor;
+	logbuf_lock.unlock_irqrestore(f);
+}
+
+long sys_syslog(u64 type, u64 ubuf, u64 ulen, u64, u64, u64)
+{
+	constexpr long EINVAL_ = -22, EFAULT_ = -14, ENOMEM_ = -12;
+	enum { CLOSE, OPEN, READ, READ_ALL, READ_CLEAR, CLEAR, CONSOLE_OFF, CONSOLE_ON, CONSOLE_LEVEL,
+	       SIZE_UNREAD, SIZE_BUFFER };
+	int len = static_cast<int>(ulen);
+	auto *buf = reinterpret_cast<char *>(ubuf);
+	constexpr usize TEXT = 1200; // one record: the level, the time and up to 1024 characters
+	int t = static_cast<int>(type);
+	switch (t) {
+	case CLOSE:
+	case OPEN:
+		return 0;
+	case READ:
+	case READ_ALL:
+	case READ_CLEAR: {
+		if (!buf || len < 0)
+			return EINVAL_;
+		if (!len)
+			return 0;
+		if (!access_ok(buf, static_cast<usize>(len)))
+			return EFAULT_;
+		char *text = static_cast<char *>(kmalloc(TEXT, GFP_KERNEL));
+		if (!text)
+			return ENOMEM_;
+		long r;
+		if (t == READ) {
+			// Waits for a record, then takes what fits (a first record longer than len is
+			// cut; Linux hands out the rest at the next read).
+			auto ready = [] {
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				cursor_valid(&syslog_cursor);
+				bool ok = kmsg_complete(&syslog_cursor);
+				logbuf_lock.unlock_irqrestore(f);
+				return ok;
+			};
+			r = wait_event_interruptible(log_wait, ready());
+			if (!r) {
+				kmsg_cursor c;
+				{
+					irqflags_t f = logbuf_lock.lock_irqsave();
+					c = syslog_cursor;
+					logbuf_lock.unlock_irqrestore(f);
+				}
+				r = syslog_copy(&c, buf, len, text, TEXT, true);
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				syslog_cursor = c; // one reader at a time is the caller's business (klogd)
+				logbuf_lock.unlock_irqrestore(f);
+			}
+		} else {
+			// The newest records that fit, from the clear mark on (Linux's
+			// find_first_fitting_seq), then READ_CLEAR moves the mark to the end.
+			kmsg_cursor c;
+			{
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				cursor_valid(&clear_cursor);
+				kmsg_cursor w = clear_cursor;
+				u64 total = 0;
+				for (usize n; (n = syslog_record(&w, nullptr, 0));)
+					total += n;
+				c = clear_cursor;
+				while (total > u64(len)) {
+					usize n = syslog_record(&c, nullptr, 0);
+					if (!n)
+						break;
+					total -= n;
+				}
+				logbuf_lock.unlock_irqrestore(f);
+			}
+			r = syslog_copy(&c, buf, len, text, TEXT, false);
+			if (t == READ_CLEAR && r >= 0) {
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				kmsg_cursor_end_locked(&clear_cursor);
+				logbuf_lock.unlock_irqrestore(f);
+			}
+		}
+		kfree(text);
+		return r;
+	}
+	case CLEAR: {
+		irqflags_t f = logbuf_lock.lock_irqsave();
+		kmsg_cursor_end_locked(&clear_cursor);
+		logbuf_lock.unlock_irqrestore(f);
+		return 0;
+	}
+	case CONSOLE_OFF:
+		if (saved_console_loglevel == -1)
+			saved_console_loglevel = console_loglevel;
+		console_loglevel = MINIMUM_CONSOLE_LOGLEVEL;
+		return 0;
+	case CONSOLE_ON:
+		if (saved_console_loglevel != -1) {
+			console_loglevel = saved_console_loglevel;
+			saved_console_loglevel = -1;
+		}
+		return 0;
+	case CONSOLE_LEVEL:
+		if (len < 1 || len > 8)
+			return EINVAL_;
+		console_loglevel = len < MINIMUM_CONSOLE_LOGLEVEL ? MINIMUM_CONSOLE_LOGLEVEL : len;
+		saved_console_loglevel = -1; // implicitly re-enables the console
+		return 0;
+	case SIZE_UNREAD: {
+		irqflags_t f = logbuf_lock.lock_irqsave();
+		kmsg_cursor w = syslog_cursor;
+		long total = 0;
+		for (usize n; (n = syslog_record(&w, nullptr, 0));)
+			total += long(n);
+		logbuf_lock.unlock_irqrestore(f);
+		return total;
+	}
+	case SIZE_BUFFER:
+		return static_cast<long>(LOG_BUF_LEN);
+	default:
+		return EINVAL_;
+	}
+}
 
 void printk_tick()
 {

@@ -17,6 +17,8 @@ struct kmsg_cursor {
 // The oldest record still in the ring, and the next one to be written (SEEK_SET/SEEK_END).
 void kmsg_cursor_first(kmsg_cursor *c);
 void kmsg_cursor_end(kmsg_cursor *c);
+// Where syslog(SYSLOG_ACTION_CLEAR) left the log (SEEK_DATA; the oldest record before any).
+void kmsg_cursor_clear(kmsg_cursor *c);
 // Formats record c->seq as Linux's /dev/kmsg line "prio,seq,usec,-;text\n" into out and moves
 // c past it: the length (truncated to size), -EAGAIN when it is not written yet, -EPIPE when it
 // was overwritten (c moves to the oldest record).

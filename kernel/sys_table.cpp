@@ -113,6 +113,7 @@ struct Table {
 		fn[__NR_pipe2] = sys_pipe2;
 		fn[__NR_pselect6] = sys_pselect6;
 		fn[__NR_ppoll] = sys_ppoll;
+		fn[__NR_syslog] = sys_syslog;
 		fn[__NR_setpgid] = sys_setpgid;
 		fn[__NR_getpgid] = sys_getpgid;
 		fn[__NR_getsid] = sys_getsid;

@@ -761,6 +761,73 @@ static void test_dev_kmsg(void)
 	close_((int)wr);
 }
 
+/* syslog(2), busybox dmesg's interface to the same log: "<prio>[time] text\n" lines. */
+static void test_syslog(void)
+{
+	enum { READ_ALL = 3, CONSOLE_LEVEL = 8, SIZE_UNREAD = 9, SIZE_BUFFER = 10 };
+	long size = syscall3(116, SIZE_BUFFER, 0, 0);
+	ktap_log("log buffer %ld bytes", size);
+	EXPECT(size >= 4096);
+	EXPECT(syscall3(116, SIZE_UNREAD, 0, 0) >= 0);
+	long wr = open_dev("kmsg", 1, 11, O_WRONLY);
+	ASSERT(wr >= 0);
+	const char *probe = "<15>ktest_pipe: syslog probe\n";
+	EXPECT_EQ(sys_write((int)wr, probe, strlen(probe)), (long)strlen(probe));
+	static char all[1 << 17];
+	long n = syscall3(116, READ_ALL, all, sizeof(all) - 1);
+	ASSERT(n > 0);
+	all[n] = 0;
+	EXPECT_EQ(all[0], '<');
+	EXPECT_EQ(all[n - 1], '\n');
+	char *hit = 0;
+	for (char *l = all; l < all + n;) {
+		char *e = strchr(l, '\n');
+		if (!e)
+			break;
+		if (e - l > 26 && strncmp(e - 26, "] ktest_pipe: syslog probe", 26) == 0)
+			hit = l;
+		if (l[0] != '<')
+			hit = 0, l = all + n; /* malformed: fail below */
+		else
+			l = e + 1;
+	}
+	if (!hit)
+		ktap_log("last: %s", n > 200 ? all + n - 200 : all);
+	ASSERT(hit != 0);
+	EXPECT(strncmp(hit, "<15>[", 5) == 0);
+	/* A small buffer gets the newest records that fit whole. */
+	const char *last = "<15>kp\n";
+	EXPECT_EQ(sys_write((int)wr, last, strlen(last)), (long)strlen(last));
+	char small[64];
+	n = syscall3(116, READ_ALL, small, sizeof(small));
+	EXPECT(n > 4 && n <= (long)sizeof(small));
+	if (n > 4) {
+		EXPECT_EQ(small[0], '<');
+		EXPECT(memcmp(small + n - 4, "] kp", 4) == 0 || memcmp(small + n - 5, "] kp\n", 5) == 0);
+	}
+	close_((int)wr);
+	/* SYSLOG_ACTION_READ takes unread records (there are: nobody read since boot), whole. */
+	long unread = syscall3(116, SIZE_UNREAD, 0, 0);
+	EXPECT(unread > 0);
+	n = syscall3(116, 2 /* READ */, all, 4096);
+	EXPECT(n > 0 && n <= 4096);
+	if (n > 0) {
+		EXPECT_EQ(all[0], '<');
+		EXPECT_EQ(all[n - 1], '\n');
+		EXPECT_EQ(syscall3(116, SIZE_UNREAD, 0, 0), unread - n);
+	}
+	/* Bad arguments. */
+	EXPECT_EQ(syscall3(116, 2, 0, 10), -EINVAL);
+	EXPECT_EQ(syscall3(116, READ_ALL, 0, 10), -EINVAL);
+	EXPECT_EQ(syscall3(116, READ_ALL, all, -1), -EINVAL);
+	EXPECT_EQ(syscall3(116, READ_ALL, all, 0), 0);
+	EXPECT_EQ(syscall3(116, READ_ALL, 8, 100), -EFAULT);
+	EXPECT_EQ(syscall3(116, CONSOLE_LEVEL, 0, 0), -EINVAL);
+	EXPECT_EQ(syscall3(116, CONSOLE_LEVEL, 0, 9), -EINVAL);
+	EXPECT_EQ(syscall3(116, 11, 0, 0), -EINVAL);
+	EXPECT_EQ(syscall3(116, -1, 0, 0), -EINVAL);
+}
+
 /* The console as a character device: a tty (TCGETS works), seekless, always writable. */
 static void test_dev_console_tty(void)
 {
@@ -899,6 +966,7 @@ static const struct ktest_case dev_cases[] = {
 	{"null_zero_full", test_dev_null_zero_full},
 	{"random", test_dev_random},
 	{"kmsg", test_dev_kmsg},
+	{"syslog", test_syslog},
 	{"console_tty", test_dev_console_tty},
 };
 static const struct ktest_suite suites[] = {

@@ -268,8 +268,10 @@ loff_t devkmsg_llseek(file *f, loff_t offset, int whence)
 	WriteGuard g(u->lock);
 	switch (whence) {
 	case SEEK_SET:
-	case SEEK_DATA: // after SYSLOG_ACTION_CLEAR; nothing clears the log here
 		kmsg_cursor_first(&u->cursor);
+		return 0;
+	case SEEK_DATA: // the first record after syslog's SYSLOG_ACTION_CLEAR
+		kmsg_cursor_clear(&u->cursor);
 		return 0;
 	case SEEK_END:
 		kmsg_cursor_end(&u->cursor);
