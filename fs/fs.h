@@ -328,6 +328,9 @@ struct file {
 	address_space *f_mapping;
 	void *private_data;
 	rw_semaphore f_pos_lock; // FMODE_ATOMIC_POS: read/write/lseek on a shared file
+	// Linux's f_version, for FIFOs: a reader opened before any writer sees no EPOLLHUP until
+	// a writer came (fs/pipe.cpp).
+	u64 f_version;
 };
 
 // --- references ----------------------------------------------------------------------------------
@@ -445,8 +448,8 @@ ErrorOr<vfsmount *> kern_mount(file_system_type *t);
 // Creates the caches, registers tmpfs, mounts the root (rootfs is a tmpfs) and unpacks the
 // initramfs into it; ENOMEM or a malformed archive (reported, the root stays usable).
 [[nodiscard]] Result vfs_init();
-// Registers the console tty's device numbers (5:0 /dev/tty, 5:1 /dev/console) before
-// vfs_init creates /dev/console (kernel/sys_core.cpp).
+// Registers the character devices (drivers/char/chr_dev.h: mem's 1:*, 5:0 /dev/tty, 5:1
+// /dev/console) before vfs_init creates their /dev nodes (drivers/char/mem.cpp).
 void console_chrdev_init();
 // The task's files at its start as a user process launched by the kernel (init and the
 // console's `run`): a copy of the kernel's root/cwd and a table with /dev/console as fds 0, 1

@@ -9,6 +9,7 @@
 #include "lib/cpio.h"
 #include "lib/of/of.h"
 #include "mm/memory_model.h"
+#include "drivers/char/chr_dev.h"
 #include "kstd/new.h"
 #include "mm/slab.h"
 
@@ -269,6 +270,7 @@ Result vfs_init()
 	// init has a console even with an archive that lacks them; /root too.
 	(void)vfs_mkdirat(root, root, "dev", 0755);
 	(void)vfs_mknodat(root, root, "dev/console", S_IFCHR | 0600, MKDEV(5, 1));
+	chr_dev_create_nodes(root); // null, zero, full, random, urandom, kmsg, tty
 	(void)vfs_mkdirat(root, root, "root", 0700);
 	path_put(&root);
 	if (__initramfs_start && __initramfs_end && +__initramfs_end > +__initramfs_start) {

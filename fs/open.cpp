@@ -5,6 +5,7 @@
 
 #include "core/panic.h"
 #include "fs/internal.h"
+#include "fs/pipe.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/syscalls.h"
@@ -406,10 +407,8 @@ static long do_iter(file *f, iov_iter *it, bool write, loff_t *ppos)
 	else if (!use_fpos)
 		*ppos = pos;
 	pos_unlock(f, lock);
-	// A write to a pipe or socket with no reader raises SIGPIPE (Linux's pipe_write sends it;
-	// drivers here return -EPIPE and the VFS sends it for them).
-	if (write && r == err(Errno::EPIPE))
-		send_sig(SIGPIPE, current, 0);
+	// SIGPIPE is the writer's business (fs/pipe.cpp's pipe_write sends it, as Linux's): an
+	// -EPIPE from elsewhere raises nothing.
 	return r;
 }
 
@@ -611,9 +610,7 @@ long sys_sendfile(u64 out_fd, u64 in_fd, u64 uoff, u64 count, u64, u64)
 		return err(Errno::EFAULT);
 	if (done)
 		return done;
-	if (ret == err(Errno::EPIPE))
-		send_sig(SIGPIPE, current, 0);
-	return ret;
+	return ret; // a pipe's EPIPE came with its SIGPIPE from pipe_write
 }
 
 // --- directories -------------------------------------------------------------------------------------
@@ -1389,6 +1386,9 @@ long sys_fcntl(u64 fd, u64 cmd, u64 arg, u64, u64, u64)
 		__atomic_store_n(&f.f->f_flags, (nf & SETFL_MASK) | (f.f->f_flags & ~SETFL_MASK), __ATOMIC_RELAXED);
 		return 0;
 	}
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ:
+		return pipe_fcntl(f.f, c, arg);
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

@@ -10,6 +10,10 @@
 #include "kernel/console.h"
 #include "core/params.h"
 #include "kernel/printk_internal.h"
+#include "kernel/wait.h"
+#include "mm/gfp.h"
+#include "mm/slab.h"
+#include <asm/uaccess.h>
 #include "core/spinlock.h"
 #include "kstd/string.h"
 #include "lib/format.h"
@@ -29,6 +33,16 @@ static char log_buf[LOG_BUF_LEN] TA_GUARDED(logbuf_lock);
 static u64 log_next TA_GUARDED(logbuf_lock); // total bytes ever written; position = log_next % LOG_BUF_LEN
 static bool line_open TA_GUARDED(logbuf_lock); // the last line has no '\n' yet (KERN_CONT continues it)
 static int line_level TA_GUARDED(logbuf_lock);
+// Records for /dev/kmsg: every line is one, numbered from 0 at boot (Linux's printk_info seq).
+// log_first is the position of the oldest record still whole in the ring, log_first_seq its
+// number; log_seq counts the records begun (the last is unfinished while line_open).
+static u64 log_first TA_GUARDED(logbuf_lock);
+static u64 log_first_seq TA_GUARDED(logbuf_lock);
+static u64 log_seq TA_GUARDED(logbuf_lock);
+// A record was finished since the tick last woke /dev/kmsg's readers (printk cannot wake
+// them itself: it runs under any lock, the scheduler's included).
+static bool log_wake_pending;
+static wait_queue_head log_wait;
 static u64 boot_counter;
 static Console *console;
 
@@ -36,8 +50,18 @@ void printk_set_time_base(u64 counter) { boot_counter = counter; }
 
 static void log_putc(char c) TA_REQ(logbuf_lock)
 {
+	// The byte about to go is the oldest record's first: that record is lost.
+	if (log_next - log_first >= LOG_BUF_LEN) {
+		u64 q = log_first;
+		while (q < log_next && log_buf[q % LOG_BUF_LEN] != '\n')
+			q++;
+		log_first = q + 1;
+		log_first_seq++;
+	}
 	log_buf[log_next % LOG_BUF_LEN] = c;
 	log_next++;
+	if (c == '\n')
+		__atomic_store_n(&log_wake_pending, true, __ATOMIC_RELEASE);
 }
 
 static bool level_printed(int level) { return ignore_loglevel || level < console_loglevel; }
@@ -101,6 +125,7 @@ extern "C" int vprintk(const char *fmt, va_list ap)
 		if (!line_open) {
 			char ts[32];
 			log_putc(static_cast<char>('0' + level)); // level byte, read back by dmesg
+			log_seq++;
 			usize tl = format_timestamp(ts, sizeof(ts));
 			emit(level, ts, tl, printk_time);
 			line_open = true;
@@ -138,7 +163,8 @@ template <typename Fn> static void for_each_log_line(Fn fn) TA_REQ(logbuf_lock)
 	}
 	static char line[1100];
 	while (start < log_next) {
-		int level = log_buf[start % LOG_BUF_LEN] - '0';
+		// The record's prio byte: '0' + (facility << 3 | level), facility 0 for the kernel's.
+		int level = (static_cast<u8>(log_buf[start % LOG_BUF_LEN]) - '0') & 7;
 		start++;
 		usize n = 0;
 		while (start < log_next) {
@@ -209,3 +235,343 @@ static Result set_printk_time(const char *val)
 }
 // printk.time=0|1 (Linux: kernel/printk/printk.c module_param_named(time, printk_time, ...)).
 EARLY_PARAM("printk.time", set_printk_time);
+
+// --- /dev/kmsg (Linux's devkmsg_read format over the same ring) -----------------------------
+
+void kmsg_cursor_first(kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	c->seq = log_first_seq;
+	c->pos = log_first;
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+static void kmsg_cursor_end_locked(kmsg_cursor *c) TA_REQ(logbuf_lock);
+void kmsg_cursor_end(kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	kmsg_cursor_end_locked(c);
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+static void kmsg_cursor_end_locked(kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
+	if (line_open) {
+		// The unfinished record is the next one a reader gets: find where it starts.
+		u64 q = log_next;
+		while (q > log_first && log_buf[(q - 1) % LOG_BUF_LEN] != '\n')
+			q--;
+		c->seq = log_seq - 1;
+		c->pos = q;
+	} else {
+		c->seq = log_seq;
+		c->pos = log_next;
+	}
+}
+
+static bool kmsg_complete(const kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
+	return c->seq < log_seq - (line_open ? 1 : 0);
+}
+
+int kmsg_poll_state(const kmsg_cursor *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	int r = c->seq < log_first_seq ? 2 : kmsg_complete(c) ? 1 : 0;
+	logbuf_lock.unlock_irqrestore(flags);
+	return r;
+}
+
+long kmsg_read_record(kmsg_cursor *c, char *out, usize size)
+{
+	constexpr long EAGAIN_ = -11, EPIPE_ = -32;
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	if (c->seq < log_first_seq) {
+		c->seq = log_first_seq;
+		c->pos = log_first;
+		logbuf_lock.unlock_irqrestore(flags);
+		return EPIPE_;
+	}
+	if (!kmsg_complete(c)) {
+		logbuf_lock.unlock_irqrestore(flags);
+		return EAGAIN_;
+	}
+	u64 q = c->pos;
+	auto at = [&](u64 i) TA_REQ(logbuf_lock) { return log_buf[i % LOG_BUF_LEN]; };
+	int prio = static_cast<u8>(at(q++)) - '0';
+	// "[%5lu.%06lu] " as vprintk wrote it, back to microseconds.
+	u64 sec = 0, usec = 0;
+	if (at(q) == '[') {
+		q++;
+		while (at(q) == ' ')
+			q++;
+		while (at(q) >= '0' && at(q) <= '9')
+			sec = sec * 10 + u64(at(q++) - '0');
+		if (at(q) == '.')
+			q++;
+		while (at(q) >= '0' && at(q) <= '9')
+			usec = usec * 10 + u64(at(q++) - '0');
+		if (at(q) == ']')
+			q++;
+		if (at(q) == ' ')
+			q++;
+	}
+	usize n = kstd::scnprintf(out, size, "%d,%lu,%lu,-;", prio, (unsigned long)c->seq,
+				  (unsigned long)(sec * 1000000 + usec));
+	// The text with Linux's msg_add_ext_text escaping: control characters, DEL and above,
+	// and the backslash as \xNN.
+	static const char hex[] = "0123456789abcdef";
+	for (; at(q) != '\n'; q++) {
+		u8 ch = static_cast<u8>(at(q));
+		if (ch < ' ' || ch >= 127 || ch == '\\') {
+			if (n + 4 < size) {
+				out[n++] = '\\';
+				out[n++] = 'x';
+				out[n++] = hex[ch >> 4];
+				out[n++] = hex[ch & 15];
+			}
+		} else if (n + 1 < size) {
+			out[n++] = static_cast<char>(ch);
+		}
+	}
+	if (n + 1 <= size)
+		out[n++] = '\n';
+	c->seq++;
+	c->pos = q + 1;
+	logbuf_lock.unlock_irqrestore(flags);
+	return static_cast<long>(n);
+}
+
+wait_queue_head *kmsg_wait_queue() { return &log_wait; }
+
+// --- syslog(2) (Linux's do_syslog) --------------------------------------------------------------
+
+// SYSLOG_ACTION_CLEAR's mark (where READ_ALL starts) and SYSLOG_ACTION_READ's position.
+static kmsg_cursor clear_cursor TA_GUARDED(logbuf_lock);
+static kmsg_cursor syslog_cursor TA_GUARDED(logbuf_lock);
+static int saved_console_loglevel = -1;
+static constexpr int MINIMUM_CONSOLE_LOGLEVEL = 1;
+
+// A cursor still in the ring (moved to the oldest record when its own was overwritten).
+static void cursor_valid(kmsg_cursor *c) TA_REQ(logbuf_lock)
+{
+	if (c->seq < log_first_seq) {
+		c->seq = log_first_seq;
+		c->pos = log_first;
+	}
+}
+
+// Record c as syslog text, "<prio>[    s.uuuuuu] text\n" (the time as printk.time says),
+// into out when it is not null; its length, or 0 when c is at the end. Advances c.
+static usize syslog_record(kmsg_cursor *c, char *out, usize size) TA_REQ(logbuf_lock)
+{
+	cursor_valid(c);
+	if (!kmsg_complete(c))
+		return 0;
+	u64 q = c->pos;
+	char head[8];
+	usize n = kstd::scnprintf(head, sizeof(head), "<%d>", static_cast<u8>(log_buf[q++ % LOG_BUF_LEN]) - '0');
+	if (out)
+		memcpy(out, head, n < size ? n : size);
+	bool skip_time = !printk_time && log_buf[q % LOG_BUF_LEN] == '[';
+	for (;; q++) {
+		char ch = log_buf[q % LOG_BUF_LEN];
+		if (skip_time) {
+			if (ch == ' ' && log_buf[(q - 1) % LOG_BUF_LEN] == ']')
+				skip_time = false;
+			continue;
+		}
+		if (out && n < size)
+			out[n] = ch;
+		n++;
+		if (ch == '\n')
+			break;
+	}
+	c->seq++;
+	c->pos = q + 1;
+	return n;
+}
+
+// Copies records from *c on into buf while they fit whole (at least the start of one when
+// `partial`): bytes copied, or -EFAULT when nothing was. text is one record's room.
+static long syslog_copy(kmsg_cursor *c, char *buf, long len, char *text, usize text_size, bool partial)
+{
+	long done = 0;
+	for (;;) {
+		kmsg_cursor next;
+		usize n;
+		{
+			irqflags_t f = logbuf_lock.lock_irqsave();
+			next = *c;
+			n = syslog_record(&next, text, text_size);
+			logbuf_lock.unlock_irqrestore(f);
+		}
+		if (n > text_size)
+			n = text_size;
+		if (!n || (done + long(n) > len && !(partial && done == 0)))
+			return done;
+		usize m = done + long(n) <= len ? n : usize(len - done);
+		// Copied with the lock dropped: a fault on the user buffer may sleep.
+		if (copy_to_user(buf + done, text, m))
+			return done ? done : -14; // EFAULT
+		*c = next;
+		done += long(m);
+		if (done >= len)
+			return done;
+	}
+}
+
+void kmsg_cursor_clear(kmsg_cursor *c)
+{
+	irqflags_t f = logbuf_lock.lock_irqsave();
+	cursor_valid(&clear_cursor);
+	*c = clear_cursor;
+	logbuf_lock.unlock_irqrestore(f);
+}
+
+long sys_syslog(u64 type, u64 ubuf, u64 ulen, u64, u64, u64)
+{
+	constexpr long EINVAL_ = -22, EFAULT_ = -14, ENOMEM_ = -12;
+	enum { CLOSE, OPEN, READ, READ_ALL, READ_CLEAR, CLEAR, CONSOLE_OFF, CONSOLE_ON, CONSOLE_LEVEL,
+	       SIZE_UNREAD, SIZE_BUFFER };
+	int len = static_cast<int>(ulen);
+	auto *buf = reinterpret_cast<char *>(ubuf);
+	constexpr usize TEXT = 1200; // one record: the level, the time and up to 1024 characters
+	int t = static_cast<int>(type);
+	switch (t) {
+	case CLOSE:
+	case OPEN:
+		return 0;
+	case READ:
+	case READ_ALL:
+	case READ_CLEAR: {
+		if (!buf || len < 0)
+			return EINVAL_;
+		if (!len)
+			return 0;
+		if (!access_ok(buf, static_cast<usize>(len)))
+			return EFAULT_;
+		char *text = static_cast<char *>(kmalloc(TEXT, GFP_KERNEL));
+		if (!text)
+			return ENOMEM_;
+		long r;
+		if (t == READ) {
+			// Waits for a record, then takes what fits (a first record longer than len is
+			// cut; Linux hands out the rest at the next read).
+			auto ready = [] {
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				cursor_valid(&syslog_cursor);
+				bool ok = kmsg_complete(&syslog_cursor);
+				logbuf_lock.unlock_irqrestore(f);
+				return ok;
+			};
+			r = wait_event_interruptible(log_wait, ready());
+			if (!r) {
+				kmsg_cursor c;
+				{
+					irqflags_t f = logbuf_lock.lock_irqsave();
+					c = syslog_cursor;
+					logbuf_lock.unlock_irqrestore(f);
+				}
+				r = syslog_copy(&c, buf, len, text, TEXT, true);
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				syslog_cursor = c; // one reader at a time is the caller's business (klogd)
+				logbuf_lock.unlock_irqrestore(f);
+			}
+		} else {
+			// The newest records that fit, from the clear mark on (Linux's
+			// find_first_fitting_seq), then READ_CLEAR moves the mark to the end.
+			kmsg_cursor c;
+			{
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				cursor_valid(&clear_cursor);
+				kmsg_cursor w = clear_cursor;
+				u64 total = 0;
+				for (usize n; (n = syslog_record(&w, nullptr, 0));)
+					total += n;
+				c = clear_cursor;
+				while (total > u64(len)) {
+					usize n = syslog_record(&c, nullptr, 0);
+					if (!n)
+						break;
+					total -= n;
+				}
+				logbuf_lock.unlock_irqrestore(f);
+			}
+			r = syslog_copy(&c, buf, len, text, TEXT, false);
+			if (t == READ_CLEAR && r >= 0) {
+				irqflags_t f = logbuf_lock.lock_irqsave();
+				kmsg_cursor_end_locked(&clear_cursor);
+				logbuf_lock.unlock_irqrestore(f);
+			}
+		}
+		kfree(text);
+		return r;
+	}
+	case CLEAR: {
+		irqflags_t f = logbuf_lock.lock_irqsave();
+		kmsg_cursor_end_locked(&clear_cursor);
+		logbuf_lock.unlock_irqrestore(f);
+		return 0;
+	}
+	case CONSOLE_OFF:
+		if (saved_console_loglevel == -1)
+			saved_console_loglevel = console_loglevel;
+		console_loglevel = MINIMUM_CONSOLE_LOGLEVEL;
+		return 0;
+	case CONSOLE_ON:
+		if (saved_console_loglevel != -1) {
+			console_loglevel = saved_console_loglevel;
+			saved_console_loglevel = -1;
+		}
+		return 0;
+	case CONSOLE_LEVEL:
+		if (len < 1 || len > 8)
+			return EINVAL_;
+		console_loglevel = len < MINIMUM_CONSOLE_LOGLEVEL ? MINIMUM_CONSOLE_LOGLEVEL : len;
+		saved_console_loglevel = -1; // implicitly re-enables the console
+		return 0;
+	case SIZE_UNREAD: {
+		irqflags_t f = logbuf_lock.lock_irqsave();
+		kmsg_cursor w = syslog_cursor;
+		long total = 0;
+		for (usize n; (n = syslog_record(&w, nullptr, 0));)
+			total += long(n);
+		logbuf_lock.unlock_irqrestore(f);
+		return total;
+	}
+	case SIZE_BUFFER:
+		return static_cast<long>(LOG_BUF_LEN);
+	default:
+		return EINVAL_;
+	}
+}
+
+void printk_tick()
+{
+	if (__atomic_load_n(&log_wake_pending, __ATOMIC_ACQUIRE) &&
+	    __atomic_exchange_n(&log_wake_pending, false, __ATOMIC_ACQ_REL))
+		wake_up(&log_wait);
+}
+
+void printk_user_record(int prio, const char *text, usize n)
+{
+	int level = prio & 7;
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	if (line_open) {
+		emit(line_level, "\n", 1);
+		line_open = false;
+	}
+	char ts[32];
+	log_putc(static_cast<char>('0' + prio));
+	log_seq++;
+	usize tl = format_timestamp(ts, sizeof(ts));
+	emit(level, ts, tl, printk_time);
+	// One record per line: a newline inside the text ends it (Linux keeps it in the record).
+	for (usize i = 0; i < n; i++)
+		if (text[i] == '\n')
+			n = i;
+	emit(level, text, n);
+	emit(level, "\n", 1);
+	logbuf_lock.unlock_irqrestore(flags);
+}

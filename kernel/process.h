@@ -43,6 +43,9 @@ kstd::span<const u8> initramfs_image();
 // Prefixes every line user programs write to the console (nullptr: none). The KTEST runner
 // uses "    # " so that a program's own KTAP output nests as diagnostics.
 void set_user_console_prefix(const char *prefix);
+// Writes user output to the console through the tty, with that prefix (the console file's
+// write): bytes written (short only when a signal ended a wait for ^Q), or -ERESTARTSYS.
+long user_console_put(const char *buf, usize n);
 
 // Prints "comm[pid]: exited with status N" / the kill reason (console command output).
 void print_exit_info(const char *path, const exit_info &e);

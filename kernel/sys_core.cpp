@@ -1,7 +1,7 @@
 // Process, console, time, signal-bookkeeping and miscellaneous syscalls.
 //
-// The console tty's file operations (kernel/tty.h: the line discipline, termios and job-control
-// ioctls) behind /dev/console; the file syscalls are in fs/. The signal syscalls are in
+// The console's output prefix for the KTEST runner (the console file itself is
+// drivers/char/mem.cpp's); the file syscalls are in fs/. The signal syscalls are in
 // kernel/sys_signal.cpp.
 #include <asm/arch_timer.h>
 #include <asm/uaccess.h>
@@ -48,7 +48,7 @@ void set_user_console_prefix(const char *prefix)
 
 // Writes through the tty (OPOST, ^S/^Q), with the KTEST runner's line prefix. The bytes of
 // buf written (short only when a signal ended a wait for ^Q), or -ERESTARTSYS for none.
-static long user_console_put(const char *buf, usize n)
+long user_console_put(const char *buf, usize n)
 {
 	auto put = [](const char *s, usize len) { return tty_write(reinterpret_cast<const u8 *>(s), len); };
 	if (!user_prefix)
@@ -76,116 +76,7 @@ static long user_console_put(const char *buf, usize n)
 }
 
 
-static long console_write_user(u64 ubuf, u64 len)
-{
-	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
-		return EFAULT_;
-	// Linux's tty write (iterate_tty_write): the buffer goes in chunks of 2048 bytes, and a
-	// chunk that cannot be copied whole ends the write: what earlier chunks wrote is returned,
-	// or -EFAULT when it was the first (recorded on Debian's Linux 6.1: a write running into an
-	// unmapped page within its first 2048 bytes is -EFAULT, and nothing of it is printed).
-	constexpr u64 TTY_CHUNK = 2048;
-	char buf[256];
-	u64 done = 0;
-	while (done < len) {
-		u64 chunk = len - done < TTY_CHUNK ? len - done : TTY_CHUNK;
-		if (fault_in_user(ubuf + done, chunk, false) != chunk)
-			return done ? static_cast<long>(done) : EFAULT_;
-		for (u64 off = 0; off < chunk;) {
-			u64 n = chunk - off < sizeof(buf) ? chunk - off : sizeof(buf);
-			u64 left = copy_from_user(buf, reinterpret_cast<const void *>(ubuf + done + off), n);
-			if (left) // unmapped since fault_in_user: as above, stop at the chunk
-				return done ? static_cast<long>(done) : EFAULT_;
-			long w = user_console_put(buf, n);
-			if (w < 0)
-				return done + off ? static_cast<long>(done + off) : w;
-			if (static_cast<u64>(w) < n)
-				return static_cast<long>(done + off + w);
-			off += n;
-		}
-		done += chunk;
-	}
-	return static_cast<long>(done);
-}
-
-// Reads fd 0-2 through the tty's line discipline (kernel/tty.h): a line in canonical mode,
-// VMIN/VTIME in raw mode; -ERESTARTSYS when a signal came first, -EAGAIN with O_NONBLOCK.
-static long console_read_user(u64 ubuf, u64 len, bool nonblock)
-{
-	if (!access_ok(reinterpret_cast<void *>(ubuf), len))
-		return EFAULT_;
-	struct Dst {
-		u64 uaddr;
-	} dst{ubuf};
-	auto copy = [](void *ctx, const u8 *buf, usize n) -> long {
-		auto *d = static_cast<Dst *>(ctx);
-		if (copy_to_user(reinterpret_cast<void *>(d->uaddr), buf, n))
-			return EFAULT_;
-		d->uaddr += n;
-		return 0;
-	};
-	return tty_read(copy, &dst, len, nonblock, false);
-}
-
-// The console as a file (Linux's tty_fops on /dev/console and /dev/tty): reads through the
-// line discipline, writes through OPOST with the KTEST prefix, the tty ioctls. A stream: no
-// positions (ESPIPE for lseek/pread).
-static long console_read_iter(file *f, iov_iter *to, loff_t *)
-{
-	if (!to->user)
-		return EINVAL_; // only user space reads the console
-	// readv: the first non-empty segment gets the line (Linux's tty reads one buffer at a time).
-	for (unsigned long i = 0; i < to->nr_segs; i++)
-		if (to->iov[i].iov_len)
-			return console_read_user(to->iov[i].iov_base, to->iov[i].iov_len, f->f_flags & O_NONBLOCK);
-	return 0;
-}
-
-static long console_write_iter(file *, iov_iter *from, loff_t *)
-{
-	if (!from->user)
-		return user_console_put(reinterpret_cast<const char *>(from->kbuf), from->count);
-	long total = 0;
-	usize left = from->count;
-	for (unsigned long i = 0; i < from->nr_segs && left; i++) {
-		u64 len = from->iov[i].iov_len < left ? from->iov[i].iov_len : left;
-		if (!len)
-			continue;
-		long r = console_write_user(from->iov[i].iov_base, len);
-		if (r < 0)
-			return total ? total : r;
-		total += r;
-		left -= static_cast<usize>(r);
-		if (static_cast<u64>(r) < len)
-			break;
-	}
-	return total;
-}
-
-static long console_ioctl(file *, unsigned cmd, unsigned long arg) { return tty_ioctl(cmd, arg); }
-
-static int console_open(inode *, file *f)
-{
-	// stream_open: no positions on a tty.
-	f->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS);
-	f->f_mode |= FMODE_STREAM;
-	return 0;
-}
-
-const file_operations console_fops = {
-	.read_iter = console_read_iter,
-	.write_iter = console_write_iter,
-	.unlocked_ioctl = console_ioctl,
-	.open = console_open,
-};
-
-// /dev/tty (5:0), /dev/console (5:1) and the UART's own node (ttyAMA0, 204:64) all reach the
-// one console tty.
-void console_chrdev_init()
-{
-	(void)register_chrdev_region(5, 0, 2, "/dev/tty", &console_fops);
-	(void)register_chrdev_region(204, 64, 1, "ttyAMA", &console_fops);
-}
+// The console as a file (/dev/console, /dev/tty) is drivers/char/mem.cpp's console_fops.
 
 // --- process -------------------------------------------------------------------------------------
 long sys_getpid(u64, u64, u64, u64, u64, u64) { return cur()->tgid; }

@@ -111,6 +111,10 @@ struct Table {
 		fn[__NR_prlimit64] = sys_prlimit64;
 		fn[__NR_getrandom] = sys_getrandom;
 		fn[__NR_fcntl] = sys_fcntl;
+		fn[__NR_pipe2] = sys_pipe2;
+		fn[__NR_pselect6] = sys_pselect6;
+		fn[__NR_ppoll] = sys_ppoll;
+		fn[__NR_syslog] = sys_syslog;
 		fn[__NR_setpgid] = sys_setpgid;
 		fn[__NR_getpgid] = sys_getpgid;
 		fn[__NR_getsid] = sys_getsid;

@@ -27,6 +27,8 @@ enum : unsigned {
 	// Signals and interval timers (kernel/sys_signal.cpp, kernel/itimer.cpp, arch/arm64/signal.cpp).
 	__NR_getitimer = 102, __NR_setitimer = 103, __NR_restart_syscall = 128, __NR_sigaltstack = 132,
 	__NR_rt_sigsuspend = 133, __NR_rt_sigpending = 136, __NR_rt_sigtimedwait = 137, __NR_rt_sigreturn = 139,
+	// Pipes and polling (fs/pipe.cpp, fs/select.cpp).
+	__NR_pipe2 = 59, __NR_pselect6 = 72, __NR_ppoll = 73, __NR_syslog = 116,
 	// Files (fs/).
 	__NR_getcwd = 17, __NR_dup = 23, __NR_dup3 = 24, __NR_mknodat = 33, __NR_mkdirat = 34, __NR_unlinkat = 35,
 	__NR_symlinkat = 36, __NR_linkat = 37, __NR_renameat = 38, __NR_umount2 = 39, __NR_mount = 40,
@@ -101,6 +103,10 @@ long sys_gettid(u64, u64, u64, u64, u64, u64);
 long sys_getuid(u64, u64, u64, u64, u64, u64);
 long sys_getrandom(u64, u64, u64, u64, u64, u64);
 long sys_fcntl(u64, u64, u64, u64, u64, u64);
+long sys_pipe2(u64, u64, u64, u64, u64, u64);
+long sys_ppoll(u64, u64, u64, u64, u64, u64);
+long sys_pselect6(u64, u64, u64, u64, u64, u64);
+long sys_syslog(u64, u64, u64, u64, u64, u64);
 long sys_setpgid(u64, u64, u64, u64, u64, u64);
 long sys_getpgid(u64, u64, u64, u64, u64, u64);
 long sys_getsid(u64, u64, u64, u64, u64, u64);

@@ -5,6 +5,7 @@
 #include "core/tick.h"
 #include "drivers/arch_timer.h"
 #include "kernel/irq.h"
+#include "kernel/printk_internal.h"
 #include "kernel/wait.h"
 #include "fs/proc/proc_fs.h"
 
@@ -92,6 +93,7 @@ void update_process_times(u64 jiffies)
 	run_local_timers(jiffies);
 	scheduler_tick();
 	proc_account_tick(); // /proc/stat cputime and the load average
+	printk_tick();
 }
 
 namespace {

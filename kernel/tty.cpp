@@ -446,6 +446,31 @@ long tty_write(const u8 *buf, usize n)
 	return static_cast<long>(done);
 }
 
+wait_queue_head *tty_poll_queue() { return &con.read_wait; }
+
+bool tty_input_ready()
+{
+	ksigset_t sigs;
+	int to;
+	bool ready;
+	{
+		SpinLockGuard g(con.lock);
+		con.pull_device();
+		con.ingest(!con.ld.icanon());
+		usize amt = 1;
+		if (!con.ld.icanon()) {
+			const tty::termios &t = con.ld.get_termios();
+			if (!t.c_cc[tty::VTIME] && t.c_cc[tty::VMIN])
+				amt = t.c_cc[tty::VMIN];
+		}
+		ready = con.ld.input_available(amt);
+		sigs = con.take_signals(&to);
+	}
+	if (sigs)
+		post_receive(sigs, to);
+	return ready;
+}
+
 u32 tty_file_flags() { return __atomic_load_n(&con.file_flags, __ATOMIC_RELAXED); }
 void tty_set_file_flags(u32 f) { __atomic_store_n(&con.file_flags, f, __ATOMIC_RELAXED); }
 

@@ -48,6 +48,11 @@ long tty_read(TtyCopyFn copy, void *ctx, usize len, bool nonblock, bool stop_on_
 long tty_write(const u8 *buf, usize n);
 // ioctl on a console fd; -ENOTTY for what a tty does not know.
 long tty_ioctl(u64 cmd, u64 arg);
+// poll on a console file (Linux's n_tty_poll): the queue input and mode changes wake, and
+// whether a read would find input now (a line, or VMIN bytes raw, as n_tty polls).
+struct wait_queue_head;
+wait_queue_head *tty_poll_queue();
+bool tty_input_ready();
 // The console file's status flags (O_NONBLOCK; fds 0-2 are one open file, as init's
 // inherited /dev/console).
 u32 tty_file_flags();

@@ -33,7 +33,10 @@ void wake_up_locked(wait_queue_head *wq) TA_REQ(wq->lock)
 	// sleep (its condition still false) needs no requeue.
 	list_for_each(pos, &wq->head) {
 		wait_queue_entry *w = list_entry(pos, wait_queue_entry, entry);
-		try_to_wake_up(w->task, TASK_NORMAL);
+		if (w->func)
+			w->func(w);
+		else
+			try_to_wake_up(w->task, TASK_NORMAL);
 	}
 }
 

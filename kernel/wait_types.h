@@ -12,6 +12,10 @@ struct task_struct;
 struct wait_queue_entry {
 	task_struct *task = nullptr;
 	list_head entry = LIST_HEAD_INIT(entry);
+	// Called by wake_up instead of waking `task` when set (Linux's wait_queue_func_t): poll's
+	// entries (fs/select.cpp) record the wake-up for their poller, which may be sleeping on
+	// many queues at once. Runs under the queue's lock, IRQs off; must not sleep or requeue.
+	void (*func)(wait_queue_entry *w) = nullptr;
 };
 
 // A one-shot timer on the tick (kernel/wait.h has the operations; here so that signal_struct

@@ -137,6 +137,7 @@ PROCBENCH_TARGETS = {
     'sched_yield_pingpong': 1 / 3,
     'futex_pingpong': 1 / 3,
     'signal_roundtrip': 1 / 3,
+    'pipe_pingpong': 1 / 2,  # issue 14's target
 }
 
 

@@ -605,10 +605,11 @@ def normalize_report(comm, lines):
 
 
 # User KTAP programs (user/<name>.c) that also run on Debian's Linux as /init.
-LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty', 'ktest_signal', 'ktest_fs', 'ktest_fmap', 'ktest_procfs']
+LINUX_USER_SUITES = ['ktest_proc', 'ktest_futex', 'ktest_tty', 'ktest_signal', 'ktest_fs', 'ktest_fmap', 'ktest_procfs',
+                     'ktest_pipe']
 # Static glibc programs (user/glibc/<name>.c) run on Linux as /init: (name, line that says ok).
 LINUX_GLIBC_PROGRAMS = [('proc', r'^proc: ok$'), ('pthread_counter', r'^pthread_counter: ok$'),
-                        ('signals', r'^signals: all passed$')]
+                        ('signals', r'^signals: all passed$'), ('pipes', r'^pipes: ok$')]
 
 
 def linux_tests():

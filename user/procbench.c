@@ -19,6 +19,8 @@
  *     futex_pingpong       two threads pass a turn with FUTEX_WAIT/FUTEX_WAKE (per round trip)
  *     signal_roundtrip     kill(getpid(), SIGUSR1) into a handler that returns through an
  *                          SA_RESTORER trampoline calling rt_sigreturn (per signal)
+ *     pipe_pingpong        two processes on one CPU pass one byte back and forth through two
+ *                          pipes with blocking read/write (per round trip; issue 14)
  * Before the futex and signal figures a probe runs in a child process with a watchdog: a
  * kernel that lacks the feature (ENOSYS, EDEADLK for a wait nobody could end, a handler that
  * is never called, a signal that kills instead) is reported as unsupported, never measured.
@@ -270,6 +272,62 @@ static void bench_sched_yield_pingpong(void)
 	per_op(buf, sizeof(buf), "csw", u1.csw - u0.csw + u1.ccsw - u0.ccsw, iters);
 	printf("%s\n", buf);
 	sys_munmap(pp, PAGE_SIZE);
+}
+
+/* lmbench's lat_pipe: a byte to the child through one pipe and back through another. */
+static void bench_pipe_pingpong(void)
+{
+	const char *name = "pipe_pingpong";
+	int to[2], from[2];
+	long r = syscall2(59 /* pipe2 */, to, 0);
+	if (r == -ENOSYS) {
+		printf("PROCBENCH %s unsupported reason=pipe2_ENOSYS\n", name);
+		return;
+	}
+	if (r || (r = syscall2(59, from, 0))) {
+		fail("pipe2", r);
+		return;
+	}
+	long pid = sys_fork();
+	if (pid < 0) {
+		fail("fork", pid);
+		return;
+	}
+	char c = 0;
+	if (pid == 0) {
+		for (unsigned long i = 0; i <= iters; i++)
+			if (sys_read(to[0], &c, 1) != 1 || sys_write(from[1], &c, 1) != 1)
+				p_exit_group(1);
+		p_exit_group(0);
+	}
+	/* One round trip first: the child is running and its pages are in. */
+	if (sys_write(to[1], &c, 1) != 1 || sys_read(from[0], &c, 1) != 1) {
+		fail("pipe warm-up", 0);
+		return;
+	}
+	struct usage u0 = usage_now();
+	uint64_t t0 = read_cntvct();
+	for (unsigned long i = 0; i < iters; i++)
+		if (sys_write(to[1], &c, 1) != 1 || sys_read(from[0], &c, 1) != 1) {
+			fail("pipe round trip", (long)i);
+			break;
+		}
+	uint64_t t1 = read_cntvct();
+	int st = -1;
+	if (sys_wait4(pid, &st, 0) != pid || st != 0) {
+		fail("pipe child", st);
+		return;
+	}
+	struct usage u1 = usage_now();
+	for (int i = 0; i < 2; i++) {
+		syscall1(57 /* close */, to[i]);
+		syscall1(57, from[i]);
+	}
+	report(name, t1 - t0, iters);
+	char buf[128] = "";
+	snprintf(buf, sizeof(buf), "PROCBENCH-INFO %s", name);
+	per_op(buf, sizeof(buf), "csw", u1.csw - u0.csw + u1.ccsw - u0.ccsw, iters);
+	printf("%s\n", buf);
 }
 
 /* Runs fn in a child process with a watchdog: its wait status, or -1 when it had not ended
@@ -531,6 +589,7 @@ int main(int argc, char **argv, char **envp)
 		{"fork_exec_exit_wait", bench_fork_exec_exit_wait},
 		{"fork_exit_wait_64m", bench_fork_exit_wait_64m},
 		{"sched_yield_pingpong", bench_sched_yield_pingpong},
+		{"pipe_pingpong", bench_pipe_pingpong},
 		/* The two that need futex and signal handlers come last: a kernel whose support
 		 * is partial can only hang these, after the others have been printed. */
 		{"futex_pingpong", bench_futex_pingpong},

@@ -610,6 +610,8 @@ const InitramfsProgram initramfs_programs[] = {
 	{"/bin/ktest_fmap", Want::Exit0},
 	{"/bin/glibc/dynamic/hello", Want::Exit0},
 	{"/bin/ktest_procfs", Want::Exit0},
+	{"/bin/ktest_pipe", Want::Exit0},
+	{"/bin/glibc/pipes", Want::Exit0},
 };
 
 KTEST(el0, initramfs_programs)
