@@ -712,8 +712,9 @@ long ksys_mmap(mm_struct *mm, unsigned long addr, unsigned long len, unsigned lo
 	// The file, with a reference for the duration of the call (Linux's ksys_mmap_pgoff).
 	file *f = nullptr;
 	if (!(flags & MAP_ANONYMOUS)) {
+		// Linux's fget takes an unsigned int: the upper bits of the argument are ignored.
 		f = fget(static_cast<unsigned>(fd));
-		if (!f || fd > 0x7fffffffu)
+		if (!f)
 			return err(Errno::EBADF);
 	}
 	long r = do_mmap(mm, f, addr, len, prot, flags, off >> PAGE_SHIFT);
