@@ -506,6 +506,77 @@ struct exec_args {
 	const char *path;
 };
 
+// Linux's binfmt_script: a file starting with "#!" runs its interpreter with argv
+// [interpreter, optional argument, the script's path, argv[1..]]. The line is read from the
+// first BINPRM_BUF_SIZE bytes; a name cut off there is ENOEXEC. 1: not a script (f is an
+// ELF candidate), 0: *path is now the interpreter, or -errno.
+constexpr usize BINPRM_BUF_SIZE = 256;
+long load_script(exec_args &a, file *f, const char *script, const char **path, usize str_cap)
+{
+	char buf[BINPRM_BUF_SIZE + 1];
+	loff_t pos = 0;
+	long n = kernel_read(f, buf, BINPRM_BUF_SIZE, &pos);
+	if (n < 0)
+		return n;
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return 1;
+	buf[n] = 0;
+	char *end = static_cast<char *>(memchr(buf, '\n', usize(n)));
+	if (end)
+		*end = 0;
+	char *c = buf + 2;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (!*c)
+		return -int(Errno::ENOEXEC); // no interpreter
+	char *interp = c;
+	while (*c && *c != ' ' && *c != '\t')
+		c++;
+	if (!end && !*c)
+		return -int(Errno::ENOEXEC); // the name may go on past the buffer
+	char *arg = nullptr;
+	if (*c) {
+		*c++ = 0;
+		while (*c == ' ' || *c == '\t')
+			c++;
+		if (*c) {
+			arg = c;
+			// The argument is the rest of the line, trailing blanks cut (Linux's
+			// binfmt_script keeps inner spaces: one argument).
+			char *e = c + strlen(c);
+			while (e > arg && (e[-1] == ' ' || e[-1] == '\t'))
+				*--e = 0;
+		}
+	}
+	usize extra = arg ? 2 : 1;
+	if (a.argc + a.envc + extra >= MAX_ARG_PTRS)
+		return -int(Errno::E2BIG);
+	auto save = [&](const char *str) -> const char * {
+		usize len = strlen(str) + 1;
+		if (a.used + len > str_cap)
+			return nullptr;
+		char *dst = a.buf + a.used;
+		memcpy(dst, str, len);
+		a.used += len;
+		return dst;
+	};
+	const char *si = save(interp);
+	const char *sa = arg ? save(arg) : nullptr;
+	const char *sp = save(script);
+	if (!si || (arg && !sa) || !sp)
+		return -int(Errno::E2BIG);
+	// argv[0] is replaced by the interpreter (+ argument) and the script's path.
+	memmove(a.argv + extra + 1, a.argv + 1, (a.argc - 1) * sizeof(char *));
+	a.argv[0] = si;
+	if (arg)
+		a.argv[1] = sa;
+	a.argv[extra] = sp;
+	a.argc += extra;
+	a.argv[a.argc] = nullptr;
+	*path = si;
+	return 0;
+}
+
 long copy_strings(exec_args &a, u64 uvec, const char **out, usize &count)
 {
 	count = 0;
@@ -643,16 +714,27 @@ long sys_execve(u64 upath, u64 uargv, u64 uenvp, u64, u64, u64)
 	// caller goes: a file that is no program leaves the caller as it was (ENOEXEC, EACCES,
 	// ENOENT, ELIBBAD).
 	linux_binprm b{};
-	if (!r) {
-		auto f = open_exec(a.path);
+	const char *exec_path = a.path;
+	// Scripts nest (an interpreter that is itself a script) up to Linux's 5 levels: ELOOP.
+	for (int depth = 0; !r; depth++) {
+		auto f = open_exec(exec_path);
 		if (f.is_error()) {
 			r = f.error().neg();
-		} else {
-			Result p = prepare_binprm(&b, f.value(), a.path);
-			fput(f.value()); // b holds its own
-			if (p.is_error())
-				r = p.error().neg();
+			break;
 		}
+		long sc = load_script(a, f.value(), exec_path, &exec_path, STR_CAP);
+		if (sc <= 0) {
+			fput(f.value());
+			r = sc;
+			if (!r && depth >= 4)
+				r = -int(Errno::ELOOP);
+			continue;
+		}
+		Result p = prepare_binprm(&b, f.value(), exec_path);
+		fput(f.value()); // b holds its own
+		if (p.is_error())
+			r = p.error().neg();
+		break;
 	}
 	if (!r)
 		r = de_thread(t);

@@ -576,7 +576,72 @@ static void t_umask_access_statx(void)
 	f_unlink(DIR "/m");
 }
 
+#define __NR_fchmodat 53
+#define ENOEXEC 8
+static const char *self_path(void)
+{
+	struct kstat st;
+	return f_stat("/bin/ktest_fs", &st) == 0 ? "/bin/ktest_fs" : "/init";
+}
+
+/* Runs path with one argument "x" in a child: its exit status, or 256 + errno of execve. */
+static int run_child(const char *path)
+{
+	volatile int *err = (volatile int *)sys_mmap(0, 4096, 3, 0x21, -1, 0);
+	*err = 0;
+	long pid = f_fork();
+	if (pid == 0) {
+		const char *argv[] = {"argv0-is-replaced", "x", 0};
+		long r = syscall3(__NR_execve, path, argv, 0);
+		*err = (int)-r;
+		f_exit(0);
+	}
+	int st = -1;
+	f_wait(pid, &st);
+	int res = *err ? 256 + *err : (st >> 8) & 0xff;
+	sys_munmap((void *)err, 4096);
+	return res;
+}
+
+static void t_exec_scripts(void)
+{
+	char text[128];
+	/* #! with an argument: argv is [interpreter, "--script-arg", script, "x"]. */
+	snprintf(text, sizeof(text), "#!%s   --script-arg  \n", self_path());
+	EXPECT_EQ(write_file(DIR "/s1", text, (long)strlen(text)), (long)strlen(text));
+	EXPECT_EQ(run_child(DIR "/s1"), 256 + EACCES); /* 0644: not executable */
+	EXPECT_EQ(syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s1", 0755, 0), 0);
+	EXPECT_EQ(run_child(DIR "/s1"), 42);
+	/* A script whose interpreter is a script: the inner one sees the outer as its script. */
+	snprintf(text, sizeof(text), "#!" DIR "/s1\n");
+	EXPECT_EQ(write_file(DIR "/s2", text, (long)strlen(text)), (long)strlen(text));
+	syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s2", 0755, 0);
+	EXPECT_EQ(run_child(DIR "/s2"), 43);
+	/* A script that is its own interpreter loops: ELOOP. */
+	snprintf(text, sizeof(text), "#!" DIR "/s3\n");
+	EXPECT_EQ(write_file(DIR "/s3", text, (long)strlen(text)), (long)strlen(text));
+	syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s3", 0755, 0);
+	EXPECT_EQ(run_child(DIR "/s3"), 256 + ELOOP);
+	/* "#!" alone, and neither ELF nor script: ENOEXEC. */
+	EXPECT_EQ(write_file(DIR "/s4", "#!\n", 3), 3);
+	syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s4", 0755, 0);
+	EXPECT_EQ(run_child(DIR "/s4"), 256 + ENOEXEC);
+	EXPECT_EQ(write_file(DIR "/s5", "plain text\n", 11), 11);
+	syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s5", 0755, 0);
+	EXPECT_EQ(run_child(DIR "/s5"), 256 + ENOEXEC);
+	/* A missing interpreter: ENOENT. */
+	EXPECT_EQ(write_file(DIR "/s6", "#!/no/such/interp\n", 18), 18);
+	syscall4(__NR_fchmodat, AT_FDCWD, DIR "/s6", 0755, 0);
+	EXPECT_EQ(run_child(DIR "/s6"), 256 + ENOENT);
+	for (int i = 1; i <= 6; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), DIR "/s%d", i);
+		f_unlink(p);
+	}
+}
+
 static const struct ktest_case fs_cases[] = {
+	{"exec_scripts", t_exec_scripts},
 	{"create_write_read", t_create_write_read},
 	{"holes_pread_pwrite_append", t_holes_pread_pwrite_append},
 	{"excl_trunc_ftruncate", t_excl_trunc_ftruncate},
@@ -600,6 +665,15 @@ static const struct ktest_suite suites[] = {
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
+	/* As a script's interpreter: [self, "--script-arg", script, "x"] is s1 run directly (42),
+	 * [self, "--script-arg", s1, s2, "x"] s1 as s2's interpreter (43). */
+	if (argc >= 2 && strcmp(argv[1], "--script-arg") == 0) {
+		if (argc == 4 && !strcmp(argv[2], DIR "/s1") && !strcmp(argv[3], "x"))
+			return 42;
+		if (argc == 5 && !strcmp(argv[2], DIR "/s1") && !strcmp(argv[3], DIR "/s2") && !strcmp(argv[4], "x"))
+			return 43;
+		return 1;
+	}
 	if (argc == 3 && strcmp(argv[1], "--check-fd") == 0) {
 		long r = f_fcntl((long)strtoul(argv[2], 0, 10), F_GETFD, 0);
 		return r == -EBADF ? 0 : 1;

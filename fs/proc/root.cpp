@@ -206,6 +206,10 @@ const char *proc_get_link(dentry *d, char *buf, usize size)
 // Positions: 0 ".", 1 "..", 2.. the table's names and "self", then PID_POS + tgid.
 constexpr loff_t PID_POS = 1ll << 32;
 
+// A nonzero d_ino for an entry not yet looked up: glibc's readdir skips entries whose d_ino is
+// 0 (deleted files), so procfs must never report one (Linux gives each its inode's number).
+u64 readdir_ino(loff_t pos) { return 0x80000000ull + static_cast<u64>(pos); }
+
 bool emit_dots(file *f, dir_context *ctx)
 {
 	dentry *dir = f->f_path.dentry;
@@ -272,7 +276,7 @@ int proc_dir_readdir(file *f, dir_context *ctx)
 		unsigned idx = static_cast<unsigned>(ctx->pos - 2);
 		if (!nth_child(pi->prefix, idx, name, sizeof(name), &type))
 			break;
-		if (!ctx->actor(ctx, name, static_cast<int>(strlen(name)), ctx->pos, 0, type))
+		if (!ctx->actor(ctx, name, static_cast<int>(strlen(name)), ctx->pos, readdir_ino(ctx->pos), type))
 			return 0;
 		ctx->pos++;
 	}
@@ -280,7 +284,7 @@ int proc_dir_readdir(file *f, dir_context *ctx)
 		return 0;
 	if (ctx->pos < PID_POS) {
 		// "self" after the table's names (its position is the one after the last of them).
-		if (!ctx->actor(ctx, "self", 4, ctx->pos, 0, DT_LNK))
+		if (!ctx->actor(ctx, "self", 4, ctx->pos, readdir_ino(ctx->pos), DT_LNK))
 			return 0;
 		ctx->pos = PID_POS;
 	}
@@ -315,7 +319,7 @@ int proc_dir_readdir(file *f, dir_context *ctx)
 		for (unsigned i = 0; i < c.n; i++) {
 			char num[12];
 			int len = kstd::snprintf(num, sizeof(num), "%d", batch[i]);
-			if (!ctx->actor(ctx, num, len, PID_POS + batch[i], 0, DT_DIR))
+			if (!ctx->actor(ctx, num, len, PID_POS + batch[i], readdir_ino(PID_POS + batch[i]), DT_DIR))
 				return 0;
 			ctx->pos = PID_POS + batch[i] + 1;
 		}
@@ -330,7 +334,7 @@ int proc_pid_dir_readdir(file *f, dir_context *ctx)
 		return 0;
 	while (ctx->pos - 2 < nr_proc_pid_entries) {
 		const proc_entry &e = proc_pid_entries[ctx->pos - 2];
-		if (!ctx->actor(ctx, e.name, static_cast<int>(strlen(e.name)), ctx->pos, 0, fs_umode_to_dtype(e.mode)))
+		if (!ctx->actor(ctx, e.name, static_cast<int>(strlen(e.name)), ctx->pos, readdir_ino(ctx->pos), fs_umode_to_dtype(e.mode)))
 			return 0;
 		ctx->pos++;
 	}
