@@ -248,6 +248,10 @@ ErrorOr<char *> d_path(const path &p, const path &root, char *buf, usize size)
 		s -= len;
 		memcpy(s, d->d_name.name, len);
 		*--s = '/';
+		// A dentry that is its own parent outside any mount's root is a disconnected one (an
+		// internal shmem file): its name is all of its path, as Linux's d_dname for them.
+		if (d->d_parent == d)
+			break;
 		d = d->d_parent;
 	}
 	if (s == end) {

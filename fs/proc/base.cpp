@@ -40,10 +40,13 @@ constexpr int ESRCH_NEG = -3;
 constexpr unsigned long VM_MAYREAD = 0x10, VM_MAYWRITE = 0x20, VM_MAYEXEC = 0x40, VM_MAYSHARE = 0x80;
 unsigned long linux_vm_flags(unsigned long f)
 {
-	f |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	// VMAs carry Linux's VM_MAY* bits (mm/mmap.cpp); a VMA without any (made by a kernel
+	// path that set none) reads as Linux's default of all three.
+	if (!(f & (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)))
+		f |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (f & VM_SHARED)
 		f |= VM_MAYSHARE;
-	else if ((f & VM_WRITE) && !(f & VM_NORESERVE))
+	else if ((f & VM_WRITE) && !(f & VM_NORESERVE) && !(f & VM_MAYSHARE))
 		f |= VM_ACCOUNT;
 	return f;
 }
@@ -254,19 +257,34 @@ int pid_statm_show(seq_file *m, void *arg)
 // Linux's show_map_vma naming for VMAs without a file: [heap] over the brk area, [stack] over
 // the initial stack. A file-backed VMA here maps an in-memory program image, which has no path
 // to print (its device and inode are 0 as an anonymous one's).
-proc_vma_info vma_info(const mm_struct *mm, const vm_area_struct *v)
+// One VMA's maps header (Linux's show_map_vma): a file mapping names the file by its path
+// from the reader's root (" (deleted)" once unlinked; shared anonymous memory is Linux's
+// "/dev/zero (deleted)") with the file system's device and the inode number.
+proc_vma_info vma_info(const mm_struct *mm, const vm_area_struct *v, char *buf, usize size)
 {
 	proc_vma_info i{};
 	i.start = v->vm_start;
 	i.end = v->vm_end;
 	i.vm_flags = linux_vm_flags(v->vm_flags);
 	i.pgoff_bytes = v->vm_file ? static_cast<unsigned long long>(v->vm_pgoff) << 12 : 0;
-	if (!v->vm_file) {
-		if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk)
-			i.name = "[heap]";
-		else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
-			i.name = "[stack]";
+	if (v->vm_file) {
+		inode *ino = v->vm_file->f_inode;
+		i.dev_major = MAJOR(ino->i_sb->s_dev);
+		i.dev_minor = MINOR(ino->i_sb->s_dev);
+		i.ino = ino->i_ino;
+		fs_struct *fs = current->fs ? current->fs : init_fs();
+		path root;
+		get_fs_root(fs, &root);
+		auto p = d_path(v->vm_file->f_path, root, buf, size);
+		path_put(&root);
+		if (!p.is_error())
+			i.name = p.value();
+		return i;
 	}
+	if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk)
+		i.name = "[heap]";
+	else if (v->vm_start <= mm->start_stack && v->vm_end >= mm->start_stack)
+		i.name = "[stack]";
 	return i;
 }
 
@@ -326,8 +344,11 @@ int show_maps_of(seq_file *m, void *arg, maps_kind kind)
 	ReadGuard g(mm.mm->mmap_lock);
 	mem_size_stats total{};
 	unsigned long first = 0, last = 0;
+	char *pathbuf = static_cast<char *>(kmalloc(PATH_MAX, GFP_KERNEL));
+	if (!pathbuf)
+		return -12; // ENOMEM
 	for (vm_area_struct *v = vma_first(mm.mm); v; v = vma_next(v)) {
-		proc_vma_info i = vma_info(mm.mm, v);
+		proc_vma_info i = vma_info(mm.mm, v, pathbuf, PATH_MAX);
 		if (kind == maps_kind::maps) {
 			show_map_vma(m, i);
 			continue;
@@ -350,6 +371,7 @@ int show_maps_of(seq_file *m, void *arg, maps_kind kind)
 		total.pss_shmem += mss.pss_shmem;
 		total.pss_dirty += mss.pss_dirty;
 	}
+	kfree(pathbuf);
 	if (kind == maps_kind::rollup)
 		show_smaps_rollup(m, first, last, total);
 	return 0;
