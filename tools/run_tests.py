@@ -947,18 +947,33 @@ def busybox_tests():
     record('busybox: Linux 6.1 prints the recorded tests/linux-6.1/busybox-tests.txt', same,
            '' if same else 'differs (build/test-logs/linux-busybox-tests.log); rerun busybox_record_linux() '
            'if the scripts changed')
-    cmd = qemu_cmd('qemu-virt', INITRD=initrd)
+    # The same scripts on every board (the Pis' console is their UART under QEMU raspi3b/4b).
+    for board in BUSYBOX_BOARDS:
+        busybox_on_board(board, initrd, linux)
+
+
+BUSYBOX_BOARDS = ['qemu-virt', 'rpi3b', 'rpi4b']
+
+
+def busybox_on_board(board, initrd, linux):
+    """This kernel's half of busybox_tests() on one board: every script's output and status
+    as Linux's, and init's exit 0 at the end."""
+    tag = '' if board == 'qemu-virt' else ' on %s' % board
+    cmd = qemu_cmd(board, INITRD=initrd)
     if cmd is None:
-        record('busybox: qemu-virt command line', False, 'make qemu-cmd failed')
+        record('busybox: %s command line' % board, False, 'make qemu-cmd failed')
         return
+    if '-append' in cmd:
+        i = cmd.index('-append')
+        cmd = cmd[:i] + cmd[i + 2:]
     # 'poweroff' for the console monitor, which runs when no init could be started (the
     # scripts' stdin is /dev/null: the typed-ahead line reaches none of them).
-    status, out, secs = run_qemu('virt-busybox-tests', cmd + ['-append', 'semihosting syscall.log_unknown ' + BUSYBOX_APPEND],
+    status, out, secs = run_qemu('%s-busybox-tests' % board, cmd + ['-append', 'semihosting syscall.log_unknown ' + BUSYBOX_APPEND],
                                  'poweroff\n')
     ours, done = busybox_sections(out)
     missing = busybox_missing_features(out)
     for n in sorted(linux):
-        name = 'busybox: %s as on Linux 6.1' % n
+        name = 'busybox: %s as on Linux 6.1%s' % (n, tag)
         if n not in ours:
             record(name, False, 'no output%s' % ((' (the kernel lacks %s)' % ', '.join(missing)) if missing else ''))
             continue
@@ -974,7 +989,7 @@ def busybox_tests():
         if detail and missing:
             detail += ' (this kernel lacks %s)' % ', '.join(missing)
         record(name, not detail, detail)
-    record('busybox: run.sh ends and init exits 0 on this kernel',
+    record('busybox: run.sh ends and init exits 0 on this kernel%s' % tag,
            done and 'Attempted to kill init! exitcode=0x00000000' in out and status == 0,
            'status %s%s' % (status, '' if done else ', run.sh did not finish'))
 
