@@ -58,6 +58,12 @@ void free_dentry(dentry *d)
 }
 } // namespace
 
+void dcache_reset_for_test()
+{
+	dentry_cachep = nullptr;
+	nr_dentries = 0;
+}
+
 long vfs_dentry_count() { return __atomic_load_n(&nr_dentries, __ATOMIC_RELAXED); }
 
 ErrorOr<dentry *> d_alloc(dentry *parent, const qstr &name)

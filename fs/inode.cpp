@@ -97,4 +97,10 @@ void generic_fillattr(inode *ino, kstat *st)
 	st->blocks = ino->i_blocks;
 }
 
+void inode_reset_for_test()
+{
+	inode_cachep = nullptr;
+	nr_inodes = 0;
+}
+
 long vfs_inode_count() { return __atomic_load_n(&nr_inodes, __ATOMIC_RELAXED); }

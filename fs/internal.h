@@ -102,6 +102,12 @@ struct vfs_counts {
 	long inodes, dentries, files, mounts;
 };
 vfs_counts vfs_object_counts();
+long vfs_inode_count();
+long vfs_dentry_count();
+long vfs_mount_count();
+// Host tests: forget the object caches (after the slab allocator itself was reset).
+void inode_reset_for_test();
+void dcache_reset_for_test();
 
 #include "mm/filemap.h" // tmpfs (mm/shmem.cpp)
 // Unpacks a newc cpio into the root (Linux's unpack_to_rootfs).

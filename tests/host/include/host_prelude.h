@@ -66,8 +66,14 @@
 #undef EDEADLK
 #undef ENOTEMPTY
 #undef ELOOP
+#undef RENAME_NOREPLACE
+#undef RENAME_EXCHANGE
+#undef RENAME_WHITEOUT
 #undef ETIMEDOUT
 #undef ELOOP
+#undef RENAME_NOREPLACE
+#undef RENAME_EXCHANGE
+#undef RENAME_WHITEOUT
 
 // fs/fs.h (compiled into the host suite through mm/) defines the kernel's dev_t and SEEK_*
 // as Linux's kernel headers do; the host's <sys/types.h>/<cstdio> versions are parsed above.
