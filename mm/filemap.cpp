@@ -190,8 +190,13 @@ long generic_perform_write(file *f, iov_iter *from, loff_t *pos)
 			return done ? done : pg.error().neg();
 		page *p = pg.value();
 		usize copied = copy_page_from_iter(p, off, bytes, from);
-		if (copied)
+		if (copied) {
 			SetPageDirty(p);
+			// New bytes may be instructions: the next executable mapping of the page must
+			// clean the D-cache and invalidate the I-cache again (Linux's flush_dcache_page
+			// clearing PG_dcache_clean).
+			clear_page_flag(p, PG_arch_1);
+		}
 		put_page(p);
 		*pos += static_cast<loff_t>(copied);
 		done += static_cast<long>(copied);
