@@ -123,6 +123,7 @@ struct NameiFixture {
 		REQUIRE(!m.is_error());
 		mnt = m.value();
 		root = {mnt, dget(mnt->mnt_root)};
+		mntget(mnt); // the path's own reference; kern_mount's is dropped at the end
 	}
 	void mkdir(const char *p) { REQUIRE(!vfs_mkdirat(root, root, p, S_IFDIR | 0755).is_error()); }
 	void symlink(const char *t, const char *p) { REQUIRE(!vfs_symlinkat(root, root, p, t).is_error()); }
