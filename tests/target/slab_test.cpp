@@ -252,7 +252,12 @@ KTEST(slab, krealloc_ksize_kcalloc)
 
 KTEST(slab, dma_and_reclaimable)
 {
-	kmem_cache *r = kmem_cache_create("test_reclaimable", 200, 0, SLAB_RECLAIM_ACCOUNT, nullptr);
+	// Objects of a pageblock each: every slab page is a whole block taken for the request's
+	// migratetype (a smaller page may legitimately sit in another type's block: Linux's
+	// fallback moves a stolen block's free pages to the requester's free list without
+	// claiming the block, and a page of those says nothing about the request).
+	constexpr unsigned BLOCK = PAGE_SIZE << pageblock_order;
+	kmem_cache *r = kmem_cache_create("test_reclaimable", BLOCK, 0, SLAB_RECLAIM_ACCOUNT, nullptr);
 	KT_ASSERT_TRUE(t, r != nullptr);
 	void *o = kmem_cache_alloc(r, GFP_KERNEL);
 	KT_ASSERT_TRUE(t, o != nullptr);
