@@ -8,28 +8,72 @@
  * much was left, never an oops. Callers check the range with access_ok() first
  * (asm/uaccess.h), so a kernel address never reaches these.
  *
- * Register use: x0 destination, x1 source, x2 count; x3-x5 scratch. No stack.
+ * No stack is used.
  */
 #include <asm/assembler.h>
 
 #define EFAULT 14
 
 	.text
+/*
+ * The copies run in three phases on the *user* side's alignment, so that a fault can only
+ * happen on the first access to a page and the count left is exact to the byte: single
+ * bytes until the user address is 8-byte aligned, 8-byte words until it is 64-byte aligned,
+ * then 64-byte blocks (which never straddle a page: 64 divides 4096), then words and bytes
+ * for the tail. The kernel side may be unaligned (normal memory). A fault resumes at 9:,
+ * which returns x2, the bytes not yet copied at the start of the faulting access.
+ *
+ * Register use: x0 destination, x1 source, x2 count left; x4-x11 data.
+ */
+
 /* unsigned long __arch_copy_from_user(void *to, const void __user *from, unsigned long n)
  * Returns: bytes not copied (0 on success). */
 ENTRY(__arch_copy_from_user)
 	cbz	x2, 3f
-	tst	x1, #7			// 8 bytes at a time when the user side is aligned
-	b.ne	2f
-1:	cmp	x2, #8
+4:	tst	x1, #7			// bytes until the user side is word aligned
+	b.eq	5f
+10:	ldtrb	w4, [x1]
+	strb	w4, [x0], #1
+	add	x1, x1, #1
+	subs	x2, x2, #1
+	b.ne	4b
+	b	3f
+5:	tst	x1, #63			// words until it is block aligned
+	b.eq	6f
+	cmp	x2, #8
 	b.lo	2f
-10:	ldtr	x4, [x1]
+11:	ldtr	x4, [x1]
+	str	x4, [x0], #8
+	add	x1, x1, #8
+	sub	x2, x2, #8
+	b	5b
+6:	cmp	x2, #64			// 64-byte blocks
+	b.lo	1f
+12:	ldtr	x4, [x1]
+	ldtr	x5, [x1, #8]
+	ldtr	x6, [x1, #16]
+	ldtr	x7, [x1, #24]
+	ldtr	x8, [x1, #32]
+	ldtr	x9, [x1, #40]
+	ldtr	x10, [x1, #48]
+	ldtr	x11, [x1, #56]
+	stp	x4, x5, [x0]
+	stp	x6, x7, [x0, #16]
+	stp	x8, x9, [x0, #32]
+	stp	x10, x11, [x0, #48]
+	add	x0, x0, #64
+	add	x1, x1, #64
+	sub	x2, x2, #64
+	b	6b
+1:	cmp	x2, #8			// the tail: words, then bytes
+	b.lo	2f
+13:	ldtr	x4, [x1]
 	str	x4, [x0], #8
 	add	x1, x1, #8
 	sub	x2, x2, #8
 	b	1b
 2:	cbz	x2, 3f
-11:	ldtrb	w4, [x1]
+14:	ldtrb	w4, [x1]
 	strb	w4, [x0], #1
 	add	x1, x1, #1
 	sub	x2, x2, #1
@@ -40,24 +84,64 @@ ENTRY(__arch_copy_from_user)
 	ret
 	_asm_extable 10b, 9b
 	_asm_extable 11b, 9b
+	_asm_extable 12b, 9b
+	_asm_extable 13b, 9b
+	_asm_extable 14b, 9b
 END(__arch_copy_from_user)
 
 /* unsigned long __arch_copy_to_user(void __user *to, const void *from, unsigned long n)
  * Returns: bytes not copied. */
 ENTRY(__arch_copy_to_user)
 	cbz	x2, 3f
-	tst	x0, #7
-	b.ne	2f
-1:	cmp	x2, #8
+4:	tst	x0, #7			// bytes until the user side is word aligned
+	b.eq	5f
+	ldrb	w4, [x1]
+10:	sttrb	w4, [x0]
+	add	x1, x1, #1
+	add	x0, x0, #1
+	subs	x2, x2, #1
+	b.ne	4b
+	b	3f
+5:	tst	x0, #63			// words until it is block aligned
+	b.eq	6f
+	cmp	x2, #8
 	b.lo	2f
-	ldr	x4, [x1], #8
-10:	sttr	x4, [x0]
+	ldr	x4, [x1]
+11:	sttr	x4, [x0]
+	add	x1, x1, #8
+	add	x0, x0, #8
+	sub	x2, x2, #8
+	b	5b
+6:	cmp	x2, #64			// 64-byte blocks: the first store of a block is the one
+	b.lo	1f			// that can fault (a new page), before any of it is written
+	ldp	x4, x5, [x1]
+	ldp	x6, x7, [x1, #16]
+	ldp	x8, x9, [x1, #32]
+	ldp	x10, x11, [x1, #48]
+12:	sttr	x4, [x0]
+	sttr	x5, [x0, #8]
+	sttr	x6, [x0, #16]
+	sttr	x7, [x0, #24]
+	sttr	x8, [x0, #32]
+	sttr	x9, [x0, #40]
+	sttr	x10, [x0, #48]
+	sttr	x11, [x0, #56]
+	add	x1, x1, #64
+	add	x0, x0, #64
+	sub	x2, x2, #64
+	b	6b
+1:	cmp	x2, #8			// the tail: words, then bytes
+	b.lo	2f
+	ldr	x4, [x1]
+13:	sttr	x4, [x0]
+	add	x1, x1, #8
 	add	x0, x0, #8
 	sub	x2, x2, #8
 	b	1b
 2:	cbz	x2, 3f
-	ldrb	w4, [x1], #1
-11:	sttrb	w4, [x0]
+	ldrb	w4, [x1]
+14:	sttrb	w4, [x0]
+	add	x1, x1, #1
 	add	x0, x0, #1
 	sub	x2, x2, #1
 	b	2b
@@ -67,6 +151,9 @@ ENTRY(__arch_copy_to_user)
 	ret
 	_asm_extable 10b, 9b
 	_asm_extable 11b, 9b
+	_asm_extable 12b, 9b
+	_asm_extable 13b, 9b
+	_asm_extable 14b, 9b
 END(__arch_copy_to_user)
 
 /* long __arch_strncpy_from_user(char *dst, const char __user *src, long count)
