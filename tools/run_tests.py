@@ -959,6 +959,11 @@ def busybox_on_board(board, initrd, linux):
     """This kernel's half of busybox_tests() on one board: every script's output and status
     as Linux's, and init's exit 0 at the end."""
     tag = '' if board == 'qemu-virt' else ' on %s' % board
+    # 'make qemu-cmd' only prints the command line: on a clean clone the Pi kernels are not
+    # built yet when this runs (their own target section comes later).
+    if make('kernel', 'BOARD=' + board).returncode != 0:
+        record('busybox: build the kernel for %s' % board, False, 'build failed')
+        return
     cmd = qemu_cmd(board, INITRD=initrd)
     if cmd is None:
         record('busybox: %s command line' % board, False, 'make qemu-cmd failed')
