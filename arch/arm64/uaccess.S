@@ -112,12 +112,15 @@ ENTRY(__arch_copy_to_user)
 	add	x0, x0, #8
 	sub	x2, x2, #8
 	b	5b
-6:	cmp	x2, #64			// 64-byte blocks: the first store of a block is the one
-	b.lo	1f			// that can fault (a new page), before any of it is written
-	ldp	x4, x5, [x1]
-	ldp	x6, x7, [x1, #16]
-	ldp	x8, x9, [x1, #32]
-	ldp	x10, x11, [x1, #48]
+6:	subs	x2, x2, #64		// 64-byte blocks; x2 runs 64 behind while they go
+	b.lo	7f
+	// The first store of a block is the one that can fault (a new page), before any of it
+	// is written: x0 is block aligned, so a block never straddles a page. The loads go
+	// first with x1 post-incremented, so the loop carries only the store side's add.
+8:	ldp	x4, x5, [x1], #64
+	ldp	x6, x7, [x1, #-48]
+	ldp	x8, x9, [x1, #-32]
+	ldp	x10, x11, [x1, #-16]
 12:	sttr	x4, [x0]
 	sttr	x5, [x0, #8]
 	sttr	x6, [x0, #16]
@@ -126,10 +129,10 @@ ENTRY(__arch_copy_to_user)
 	sttr	x9, [x0, #40]
 	sttr	x10, [x0, #48]
 	sttr	x11, [x0, #56]
-	add	x1, x1, #64
 	add	x0, x0, #64
-	sub	x2, x2, #64
-	b	6b
+	subs	x2, x2, #64
+	b.hs	8b
+7:	add	x2, x2, #64
 1:	cmp	x2, #8			// the tail: words, then bytes
 	b.lo	2f
 	ldr	x4, [x1]
@@ -149,9 +152,11 @@ ENTRY(__arch_copy_to_user)
 	ret
 9:	mov	x0, x2
 	ret
+15:	add	x0, x2, #64		// a fault in a block: x2 ran 64 behind (nothing of it written)
+	ret
 	_asm_extable 10b, 9b
 	_asm_extable 11b, 9b
-	_asm_extable 12b, 9b
+	_asm_extable 12b, 15b
 	_asm_extable 13b, 9b
 	_asm_extable 14b, 9b
 END(__arch_copy_to_user)
