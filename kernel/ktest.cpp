@@ -6,6 +6,7 @@
 #include "core/params.h"
 #include "core/printk.h"
 #include "kstd/string.h"
+#include "kernel/ledger.h"
 #include "kernel/sched.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -28,33 +29,6 @@ static Result set_ktest(const char *v)
 }
 EARLY_PARAM("ktest", set_ktest);
 
-// The memory ledgers compared around every suite. The runner reads them from the allocators'
-// snapshot functions; the allocators know nothing of the runner. Order matters: taking the
-// slab ledger shrinks every cache and drains the per-CPU page lists, so the free-page count read
-// after it does not see slabs SLUB merely keeps cached.
-static u64 ledger_free_pages()
-{
-	// Pages in the buddy plus those cached on per-CPU lists, plus pages bad_page() took out of
-	// circulation on purpose (a test that corrupts a page loses it from the free count, but no
-	// page may vanish unaccounted).
-	page_alloc_ledger l = page_alloc_ledger_snapshot();
-	return static_cast<u64>(l.free_total + l.pcp_total + l.bad_pages);
-}
-static u64 ledger_tasks() { return static_cast<u64>(nr_tasks_alive()); }
-static u64 ledger_vmalloc_areas() { return static_cast<u64>(vmalloc_get_stats().nr_areas); }
-static u64 ledger_kernel_pgtables() { return static_cast<u64>(kernel_pgtable_pages()); }
-
-static constexpr struct {
-	const char *name;
-	u64 (*fn)();
-} ledgers[] = {
-	{"slab objects", slab_ledger_objects},
-	{"free pages", ledger_free_pages},
-	{"tasks", ledger_tasks},
-	{"vmalloc areas", ledger_vmalloc_areas},
-	{"vmalloc page tables", ledger_kernel_pgtables},
-};
-static constexpr int nr_ledgers = sizeof(ledgers) / sizeof(ledgers[0]);
 
 void KTest::fail_at(const char *file, int line, const char *fmt, ...)
 {
@@ -145,9 +119,7 @@ int ktest_run(const char *sel)
 		printk(KERN_INFO "    KTAP version 1\n");
 		printk(KERN_INFO "    # Subtest: %s\n", s->suite);
 		printk(KERN_INFO "    1..%d\n", ncases);
-		u64 before[nr_ledgers];
-		for (int i = 0; i < nr_ledgers; i++)
-			before[i] = ledgers[i].fn();
+		memory_ledger before = memory_ledger_snapshot();
 		int pass = 0, fail = 0, skip = 0, no = 0;
 		for (const KTestCase *c = s; c < __stop_ktest_suites; c++) {
 			if (strcmp(c->suite, s->suite) != 0)
@@ -166,15 +138,9 @@ int ktest_run(const char *sel)
 				printk(KERN_INFO "    ok %d %s\n", no, c->name);
 			}
 		}
-		bool ledger_ok = true;
-		for (int i = 0; i < nr_ledgers; i++) {
-			u64 after = ledgers[i].fn();
-			if (after != before[i]) {
-				printk(KERN_INFO "    # %s: ledger %s changed: %llu -> %llu\n", s->suite, ledgers[i].name,
-				       (unsigned long long)before[i], (unsigned long long)after);
-				ledger_ok = false;
-			}
-		}
+		char prefix[64];
+		kstd::snprintf(prefix, sizeof(prefix), "    # %s: ", s->suite);
+		bool ledger_ok = memory_ledger_compare(before, memory_ledger_snapshot(), prefix);
 		printk(KERN_INFO "# %s: pass:%d fail:%d skip:%d total:%d\n", s->suite, pass, fail, skip, no);
 		suite_no++;
 		bool suite_ok = fail == 0 && ledger_ok;

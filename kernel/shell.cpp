@@ -5,11 +5,11 @@
 
 #include "kernel/console.h"
 #include "kernel/irq.h"
+#include "kernel/ledger.h"
 #include "kernel/process.h"
 #include "kernel/signal.h"
 #include "kernel/tty.h"
 #include "core/params.h"
-#include "lib/cpio.h"
 #include "lib/parse.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -106,26 +106,21 @@ void shell_run()
 	}
 }
 
-// `run /path args`: the program runs in its own process group, the console's foreground while
+// `run /path args`: the program (a file in the VFS, as Linux's kernel_execve finds it: the
+// initramfs is unpacked there) runs in its own process group, the console's foreground while
 // it runs (^C reaches it, not the shell), and the shell waits for it. It joins its group just
 // after its exec: until then it is in the shell's group, which was the foreground, so a ^C
-// typed meanwhile reaches it as well.
+// typed meanwhile reaches it as well. The memory ledger (kernel/ledger.h: free pages, live slab
+// objects, tasks, vmalloc areas) is taken before and after: whatever the program did, all of
+// it must be given back once it is reaped, and a change is reported.
 static int cmd_run(int argc, char **argv)
 {
 	if (argc < 2) {
 		console_printf("usage: run /path [args...]\n");
 		return 1;
 	}
-	kmem_cache_shrink_all();
-	unsigned long free_before = nr_free_pages();
-	kstd::span<const u8> rd = initramfs_image();
-	auto e = rd.empty() ? ErrorOr<cpio::Entry>(Errno::ENOENT) : cpio::find(rd, argv[1]);
-	if (e.is_error() || !e.value().is_reg()) {
-		console_printf("run: %s: %s\n", argv[1], e.is_error() ? e.error().name() : "EACCES");
-		return 1;
-	}
-	auto t = spawn_program_image(argv[1], e.value().data, kstd::span<const char *const>(argv + 1, argc - 1),
-				     init_envp());
+	memory_ledger before = memory_ledger_snapshot();
+	auto t = spawn_program_image(argv[1], {}, kstd::span<const char *const>(argv + 1, argc - 1), init_envp());
 	if (t.is_error()) {
 		console_printf("run: %s: %s\n", argv[1], t.error().name());
 		return 1;
@@ -137,12 +132,14 @@ static int cmd_run(int argc, char **argv)
 	exit_info info = reap_program(task);
 	tty_shell_take_console(); // the shell's group again (and the console, if the program took it)
 	print_exit_info(argv[1], info);
-	kmem_cache_shrink_all();
-	if (nr_free_pages() != free_before)
-		console_printf("run: free pages %lu before, %lu after\n", free_before, nr_free_pages());
+	memory_ledger after = memory_ledger_snapshot();
+	if (memory_ledger_compare(before, after, "run: "))
+		console_printf("run: ledger exact: %llu slab objects, %llu free pages, %llu tasks\n",
+			       (unsigned long long)after.v[0], (unsigned long long)after.v[1],
+			       (unsigned long long)after.v[2]);
 	return info.kind == ExitKind::Exited ? info.status : 128 + info.signal;
 }
-CONSOLE_CMD(run_cmd, "run", "run /path [args]: run a program from the initramfs in the foreground", cmd_run);
+CONSOLE_CMD(run_cmd, "run", "run /path [args]: run a program in the foreground, the memory ledger checked", cmd_run);
 
 // Signal names as kill -l lists them (asm-generic/signal.h numbers).
 static const char *const signal_names[] = {
