@@ -510,13 +510,18 @@ static void test_poll_wakeup(void)
 		/* Wait for the parent's go, so that it is (likely) asleep in ppoll by then. */
 		if (sys_read(q[0], &c, 1) != 1)
 			child_exit(1);
-		child_exit(sys_write(p[1], "w", 1) == 1 ? 0 : 2);
+		if (sys_write(p[1], "w", 1) != 1)
+			child_exit(2);
+		/* The write end stays open until the parent has polled: its close (the exit) would
+		 * add POLLHUP, depending on who ran first. */
+		child_exit(sys_read(q[0], &c, 1) == 1 ? 0 : 3);
 	}
 	close_(p[1]);
 	EXPECT_EQ(sys_write(q[1], "g", 1), 1);
 	struct pollfd f = {p[0], POLLIN, 0};
 	EXPECT_EQ(ppoll_(&f, 1, 0, 0), 1);
 	EXPECT_EQ(f.revents, POLLIN);
+	EXPECT_EQ(sys_write(q[1], "e", 1), 1);
 	EXPECT_EQ(reap(pid), 0);
 	close_(p[0]);
 	close_(q[0]);
