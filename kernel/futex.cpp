@@ -136,7 +136,10 @@ long get_futex_key(u64 uaddr, bool shared, Access rw, futex_key *key)
 // The current mm is the one the user word lives in: the non-faulting read under a bucket lock.
 bool get_value_nofault(u32 *v, u64 uaddr)
 {
-	return __arch_copy_from_user(v, reinterpret_cast<const void *>(uaddr), sizeof(u32)) == 0;
+	pagefault_disable();
+	bool ok = __arch_copy_from_user(v, reinterpret_cast<const void *>(uaddr), sizeof(u32)) == 0;
+	pagefault_enable();
+	return ok;
 }
 // The faulting read, no lock held.
 bool get_user_u32(u32 *v, u64 uaddr)
@@ -504,7 +507,10 @@ int futex_atomic_op_inuser(u32 encoded_op, u64 uaddr)
 		oparg = static_cast<int>(1u << oparg);
 	}
 	int oldval;
-	if (int r = arch_futex_atomic_op_inuser(op, oparg, &oldval, uaddr))
+	pagefault_disable(); // under both buckets' locks: a fault is faulted in by the caller
+	int r = arch_futex_atomic_op_inuser(op, oparg, &oldval, uaddr);
+	pagefault_enable();
+	if (r)
 		return r;
 	switch (cmp) {
 	case FUTEX_OP_CMP_EQ:
@@ -696,7 +702,9 @@ int handle_futex_death(u64 uaddr, task_struct *t, bool pi, Death kind)
 		// one waiter even when OWNER_DIED was set already (a recursive death).
 		u32 mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 		u32 nval;
+		pagefault_disable(); // a fault is faulted in below, then the cmpxchg tried again
 		int err = futex_atomic_cmpxchg_inatomic(&nval, uaddr, uval, mval);
+		pagefault_enable();
 		if (err == EFAULT_) {
 			if (!fault_in_writeable(uaddr))
 				return -1;

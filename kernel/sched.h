@@ -230,6 +230,10 @@ struct task_struct {
 	// (arch/arm64/mm/fault.cpp kills a task whose fault never resolves).
 	u64 last_fault_pc, last_fault_addr, last_fault_esr;
 	unsigned fault_repeats;
+	// Linux's pagefault_disabled: while raised, a uaccess fault is not resolved but fixed up at
+	// once (-EFAULT), for the code that reads user memory under a lock and faults in after
+	// dropping it (the futex word under its hash bucket's lock).
+	unsigned pagefault_disabled;
 	u64 clear_child_tid;
 	u64 robust_list, robust_len;
 	u64 start_counter;
@@ -322,6 +326,17 @@ static inline void preempt_enable_no_resched()
 {
 	asm volatile("" ::: "memory");
 	current->preempt_count--;
+}
+
+static inline void pagefault_disable()
+{
+	current->pagefault_disabled++;
+	asm volatile("" ::: "memory"); // raised before the access it covers
+}
+static inline void pagefault_enable()
+{
+	asm volatile("" ::: "memory");
+	current->pagefault_disabled--;
 }
 
 static inline void set_current_state(unsigned state)

@@ -371,6 +371,12 @@ static void do_kernel_fault(pt_regs *regs, u64 esr, u64 far)
 		regs->pc = reinterpret_cast<u64>(__probe_exec_fault);
 		return;
 	}
+	// A uaccess routine touching a user page that is not there yet (or not writable: CoW) is
+	// an ordinary fault of the process, resolved and the access retried; only what the mm
+	// cannot resolve takes the fixup.
+	if (ec == ESR_ELx_EC_DABT_CUR && far < TASK_SIZE && search_exception_tables(regs->pc) &&
+	    do_el1_uaccess_fault(regs, esr, far))
+		return;
 	if (fixup_exception(regs))
 		return;
 	printk_bust_locks();

@@ -3,11 +3,13 @@
 // (do_user_addr_fault in mm/memory.cpp) resolve it, and turns what it cannot resolve into a
 // signal with Linux's si_code and si_addr (kernel/signal.h force_sig_fault: a handler runs, or
 // the task is killed with Linux's report when there is none).
+#include <asm/irqflags.h>
 #include <asm/pgtable.h>
 #include <asm/ptrace.h>
 #include <asm/traps.h>
 #include <asm/uaccess.h>
 
+#include "core/panic.h"
 #include "core/printk.h"
 #include "kernel/oom.h"
 #include "kernel/process.h"
@@ -72,6 +74,21 @@ static void set_thread_esr(task_struct *t, u64 address, u64 esr)
 	t->fault_code = esr;
 }
 
+// Linux's "repeated fault" guard shared by EL0 faults and uaccess faults: the very same fault
+// (pc, address, syndrome) coming back FAULT_REPEAT_LIMIT times with nothing to change means
+// something the page tables do not show refuses it. True once the limit is reached.
+static bool fault_repeats_too_often(task_struct *t, const pt_regs *regs, u64 far, u64 esr)
+{
+	constexpr unsigned FAULT_REPEAT_LIMIT = 1024;
+	if (regs->pc == t->last_fault_pc && far == t->last_fault_addr && esr == t->last_fault_esr)
+		return ++t->fault_repeats >= FAULT_REPEAT_LIMIT;
+	t->last_fault_pc = regs->pc;
+	t->last_fault_addr = far;
+	t->last_fault_esr = esr;
+	t->fault_repeats = 1;
+	return false;
+}
+
 void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 {
 	task_struct *t = current_task();
@@ -107,20 +124,12 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 		// control such as SCTLR_EL1.WXN, a table the handler misreads): report and kill
 		// instead of faulting forever with the console dead. A race or a stale TLB entry
 		// resolves on the first retry.
-		constexpr unsigned FAULT_REPEAT_LIMIT = 1024;
-		if (regs->pc == t->last_fault_pc && far == t->last_fault_addr && esr == t->last_fault_esr) {
-			if (++t->fault_repeats >= FAULT_REPEAT_LIMIT) {
-				fault_name(esr, name, sizeof(name));
-				pr_err("%s[%d]: %s at 0x%016lx (pc 0x%016lx) not resolved after %u retries\n", t->comm, t->pid,
-				       name, (unsigned long)far, (unsigned long)regs->pc, FAULT_REPEAT_LIMIT);
-				set_thread_esr(t, far, esr);
-				force_sig_fault(SIGSEGV, SEGV_ACCERR, far, "unresolvable fault", esr, regs);
-			}
-		} else {
-			t->last_fault_pc = regs->pc;
-			t->last_fault_addr = far;
-			t->last_fault_esr = esr;
-			t->fault_repeats = 1;
+		if (fault_repeats_too_often(t, regs, far, esr)) {
+			fault_name(esr, name, sizeof(name));
+			pr_err("%s[%d]: %s at 0x%016lx (pc 0x%016lx) not resolved after %u retries\n", t->comm, t->pid,
+			       name, (unsigned long)far, (unsigned long)regs->pc, t->fault_repeats);
+			set_thread_esr(t, far, esr);
+			force_sig_fault(SIGSEGV, SEGV_ACCERR, far, "unresolvable fault", esr, regs);
 		}
 		return;
 	}
@@ -151,6 +160,41 @@ void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr)
 		force_sig_fault(SIGSEGV, SEGV_ACCERR, far, name, esr, regs);
 		return;
 	}
+}
+
+bool do_el1_uaccess_fault(pt_regs *regs, u64 esr, u64 far)
+{
+	task_struct *t = current_task();
+	unsigned fsc = esr & 0x3f;
+	bool translation_or_perm = (fsc & 0x3c) == 0x04 || (fsc & 0x3c) == 0x08 || (fsc & 0x3c) == 0x0c;
+	if (!t || !t->mm || far >= TASK_SIZE || !translation_or_perm || t->pagefault_disabled)
+		return false;
+	// Linux's faulthandler_disabled(): with IRQs off or preemption disabled the fault cannot
+	// sleep (mmap_lock, a page allocation), so the copy comes up short instead. A caller that
+	// copies to user memory under a spinlock is a bug: say where, once.
+	if (arch_irqs_disabled_flags(static_cast<irqflags_t>(regs->pstate)) || t->preempt_count) {
+		static bool warned;
+		if (!warned) {
+			warned = true;
+			pr_warn("uaccess fault at %#lx with IRQs off or preemption disabled (pc %pS): -EFAULT\n",
+				(unsigned long)far, reinterpret_cast<void *>(regs->pc));
+			dump_stack();
+		}
+		return false;
+	}
+	unsigned flags = FAULT_FLAG_USER;
+	if ((esr & (1u << 6)) && !(esr & (1u << 8))) // WnR, not a cache maintenance op
+		flags |= FAULT_FLAG_WRITE;
+	// Linux's local_daif_inherit: the interrupted context (a syscall) had IRQs on, and the
+	// fault may sleep; the exception return masks them again before it restores SPSR.
+	arch_local_irq_enable();
+	UserFault r = do_user_fault(t, far, flags);
+	arch_local_irq_disable();
+	if (r == UserFault::Ok) {
+		t->fault_repeats = 0;
+		return true;
+	}
+	return r == UserFault::Retry && !fault_repeats_too_often(t, regs, far, esr);
 }
 
 unsigned long fault_in_user(unsigned long addr, unsigned long n, bool write)

@@ -39,5 +39,9 @@ extern void (*handle_arch_irq)(pt_regs *regs);
 // A data (instr false) or instruction abort from EL0 (arch/arm64/mm/fault.cpp); returns when
 // the fault was resolved, otherwise kills the task with a report.
 void do_el0_mem_abort(pt_regs *regs, u64 esr, bool instr);
+// A data abort at EL1 on a user address by an instruction with an exception-table entry (the
+// uaccess routines): resolved as the user's own fault would be (Linux's do_page_fault from
+// EL1). True: retry the instruction; false: take the fixup (a short copy, -EFAULT).
+bool do_el1_uaccess_fault(pt_regs *regs, u64 esr, u64 far);
 // EL0 synchronous exceptions (syscalls, user faults) are routed here once user space exists.
 extern void (*el0_sync_handler)(pt_regs *regs);

@@ -1,9 +1,10 @@
 // Kernel access to user memory (Linux's asm/uaccess.h names and return conventions).
 //
-// Every function checks the whole range against the user half first (access_ok), then faults
-// the pages in through the current process's mm (so a first touch by the kernel is an
-// ordinary demand fault, counted like one), then copies with unprivileged loads/stores whose
-// faults are fixed up (arch/arm64/uaccess.S). A bad pointer - kernel address, unmapped, no
+// Every function checks the whole range against the user half first (access_ok), then copies
+// with unprivileged loads/stores (arch/arm64/uaccess.S). A fault on the way is the process's
+// own (arch/arm64/mm/fault.cpp do_el1_uaccess_fault: a first touch by the kernel is an
+// ordinary demand fault, counted like one, and the access is retried); what the mm cannot
+// resolve is fixed up through the exception table. A bad pointer - kernel address, unmapped, no
 // permission, straddling into an unmapped page - yields a short copy / -EFAULT, never an oops.
 // Callable only from a process context (a syscall) with current_task() set.
 #pragma once
@@ -24,7 +25,8 @@ inline bool access_ok(const void *p, unsigned long n)
 }
 
 // Faults in [addr, addr+n) of the current mm for reading or writing; returns the number of
-// leading bytes that are accessible (n when all are). arch/arm64/mm/fault.cpp.
+// leading bytes that are accessible (n when all are). arch/arm64/mm/fault.cpp. For the futex
+// code, which must fault in outside its atomic sections (Linux's fault_in_user_writeable).
 unsigned long fault_in_user(unsigned long addr, unsigned long n, bool write);
 
 // Bytes not copied (0: success). The caller turns a short copy into -EFAULT.
@@ -32,26 +34,21 @@ inline unsigned long copy_from_user(void *to, const void *from, unsigned long n)
 {
 	if (!access_ok(from, n))
 		return n;
-	unsigned long ok = fault_in_user(reinterpret_cast<unsigned long>(from), n, false);
-	unsigned long left = __arch_copy_from_user(to, from, ok);
-	return left + (n - ok);
+	return __arch_copy_from_user(to, from, n);
 }
 
 inline unsigned long copy_to_user(void *to, const void *from, unsigned long n)
 {
 	if (!access_ok(to, n))
 		return n;
-	unsigned long ok = fault_in_user(reinterpret_cast<unsigned long>(to), n, true);
-	unsigned long left = __arch_copy_to_user(to, from, ok);
-	return left + (n - ok);
+	return __arch_copy_to_user(to, from, n);
 }
 
 inline unsigned long clear_user(void *to, unsigned long n)
 {
 	if (!access_ok(to, n))
 		return n;
-	unsigned long ok = fault_in_user(reinterpret_cast<unsigned long>(to), n, true);
-	return __arch_clear_user(to, ok) + (n - ok);
+	return __arch_clear_user(to, n);
 }
 
 // Copies a NUL-terminated string of at most count bytes: its length, count when it is not
