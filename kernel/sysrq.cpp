@@ -523,3 +523,75 @@ long sysrq_trigger_write(void *, const char *buf, usize len)
 		__handle_sysrq(static_cast<u8>(buf[0]), false);
 	return static_cast<long>(len);
 }
+
+// --- self-tests (ktest=sysrq) ----------------------------------------------------------------
+
+#include "core/ktest.h"
+
+namespace sysrq {
+
+int test_calls, test_key;
+void test_handler(int key)
+{
+	test_calls++;
+	test_key = key;
+}
+const sysrq_key_op test_op = {test_handler, "test(G)", "Self-test key", SYSRQ_ENABLE_DUMP};
+const sysrq_key_op other_op = {test_handler, "other(G)", "Other key", SYSRQ_ENABLE_DUMP};
+
+int errno_of(Result r) { return r.is_error() ? r.error().neg() : 0; }
+
+} // namespace sysrq
+
+// The GDB stub's API: a free key takes one op, a taken one refuses a second, only the owner
+// unregisters, and the key runs its op with itself as the argument.
+KTEST(sysrq, register_unregister)
+{
+	KT_EXPECT_EQ(t, errno_of(register_sysrq_key('!', &test_op)), -22); // EINVAL: no such slot
+	KT_EXPECT_EQ(t, errno_of(register_sysrq_key('G', nullptr)), -22);
+	KT_EXPECT_EQ(t, errno_of(register_sysrq_key('b', &test_op)), -16); // EBUSY: reboot's
+	KT_ASSERT_TRUE(t, !register_sysrq_key('G', &test_op).is_error());
+	KT_EXPECT_EQ(t, errno_of(register_sysrq_key('G', &other_op)), -16);
+	test_calls = 0;
+	__handle_sysrq('G', false);
+	KT_EXPECT_EQ(t, test_calls, 1);
+	KT_EXPECT_EQ(t, test_key, 'G');
+	KT_EXPECT_EQ(t, errno_of(unregister_sysrq_key('G', &other_op)), -16);
+	KT_EXPECT_TRUE(t, !unregister_sysrq_key('G', &test_op).is_error());
+	__handle_sysrq('G', false); // the help line now
+	KT_EXPECT_EQ(t, test_calls, 1);
+	KT_EXPECT_EQ(t, errno_of(unregister_sysrq_key('G', &test_op)), -16);
+}
+
+// kernel.sysrq: a group bit enables its keys, 1 all, 0 none; /proc/sysrq-trigger's path
+// (check_mask false) runs the key whatever the mask.
+KTEST(sysrq, enable_mask)
+{
+	if (sysrq_always_enabled) {
+		t.skip("sysrq_always_enabled overrides the mask");
+		return;
+	}
+	int saved = sysrq_enabled;
+	KT_ASSERT_TRUE(t, !register_sysrq_key('G', &test_op).is_error());
+	test_calls = 0;
+	sysrq_toggle_support(SYSRQ_ENABLE_DUMP);
+	handle_sysrq('G');
+	KT_EXPECT_EQ(t, test_calls, 1);
+	sysrq_toggle_support(SYSRQ_DEFAULT_ENABLE); // 438 has no DUMP bit
+	handle_sysrq('G');
+	KT_EXPECT_EQ(t, test_calls, 1);
+	__handle_sysrq('G', false);
+	KT_EXPECT_EQ(t, test_calls, 2);
+	sysrq_toggle_support(1);
+	handle_sysrq('G');
+	KT_EXPECT_EQ(t, test_calls, 3);
+	sysrq_toggle_support(0);
+	KT_EXPECT_EQ(t, sysrq_mask(), 0);
+	handle_sysrq('G');
+	KT_EXPECT_EQ(t, test_calls, 3);
+	sysrq_toggle_support(saved);
+	KT_EXPECT_TRUE(t, !unregister_sysrq_key('G', &test_op).is_error());
+}
+
+// Process context has no interrupted registers (SysRq-p then prints none, as Linux's).
+KTEST(sysrq, no_irq_regs_in_process_context) { KT_EXPECT_TRUE(t, get_irq_regs() == nullptr); }

@@ -1252,6 +1252,7 @@ def main():
                      [r'^  DMA      \[mem 0x0000000040000000-0x00000000ffffffff\]$', r'^  DMA32    empty$',
                       r'^  Normal   \[mem 0x0000000100000000-0x000000013fffffff\]$'], MEM='4G')
             proc_formats('virt: meminfo/vmstat/zoneinfo in Linux 6.1\'s fields and format, plain console text')
+            sysrq_tests('qemu-virt')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
             # kstrtobool's other spelling: the allocator and the linear map read one parsed flag.
@@ -1298,6 +1299,7 @@ def main():
                 record('build: kernel BOARD=%s' % board, False, 'build failed')
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
+            sysrq_tests(board)  # on the PL011 (console=serial0): the mini UART sees no BREAK
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',
