@@ -1532,6 +1532,14 @@ def sysrq_tests(board='qemu-virt'):
     sysrq_session('%s: SysRq: kernel.sysrq 438 refuses m and takes s; /proc/sysrq-trigger ignores the mask; 0 makes the key input' % tag,
                   cmd, steps, patterns, forbid=[r'sysrq: HELP', r'Oops'])
 
+    # Linux's sysctl.<path>= on the command line: kernel.sysrq=8 is DUMP alone.
+    steps = [(r'^kernel> $', 'proc sys/kernel/sysrq\n'), (r'^8\n(?s:.*)^kernel> $', SYSRQ_BREAK + 's'),
+             (r'This sysrq operation is disabled\.\n', SYSRQ_BREAK + 'm'), (r'pages cma reserved\n', 'poweroff\n')]
+    sysrq_session('%s: SysRq: sysctl.kernel.sysrq=8 on the command line enables m and not s' % tag,
+                  sysrq_cmd(board, 'sysctl.kernel.sysrq=8'), steps,
+                  [r'^kernel> ' + ts + r'sysrq: This sysrq operation is disabled\.$', r'^sysrq: Show Memory\nMem-Info:$'],
+                  forbid=[r'Emergency Sync', r'Unknown kernel command line'])
+
     # The keys that end the machine, each as the last key of its own boot.
     for key, what, expect, status in (
             ('c', 'crash: a NULL dereference oops', [r'^sysrq: Trigger a crash$',
