@@ -38,11 +38,11 @@ bool SerialRx::handle_break()
 {
 	if (console_rx != this)
 		return false;
-	if (!sysrq_deadline_) {
-		sysrq_deadline_ = get_jiffies_64() + SYSRQ_TIMEOUT;
+	if (!sysrq_armed()) {
+		__atomic_store_n(&sysrq_deadline_, get_jiffies_64() + SYSRQ_TIMEOUT, __ATOMIC_RELAXED);
 		return true;
 	}
-	sysrq_deadline_ = 0;
+	__atomic_store_n(&sysrq_deadline_, 0, __ATOMIC_RELAXED);
 	return false;
 }
 
@@ -50,10 +50,10 @@ bool SerialRx::handle_break()
 // CONFIG_MAGIC_SYSRQ_SERIAL_SEQUENCE, is empty in Debian's configuration and absent here).
 bool SerialRx::handle_sysrq_char(u8 c)
 {
-	if (!sysrq_deadline_)
+	u64 deadline = __atomic_exchange_n(&sysrq_deadline_, 0, __ATOMIC_RELAXED);
+	if (!deadline)
 		return false;
-	bool in_time = c && get_jiffies_64() < sysrq_deadline_;
-	sysrq_deadline_ = 0;
+	bool in_time = c && get_jiffies_64() < deadline;
 	if (in_time && sysrq_mask()) {
 		handle_sysrq(c);
 		return true;
