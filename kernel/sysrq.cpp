@@ -321,7 +321,7 @@ void sysrq_handle_monitor(int)
 	console_loglevel = CONSOLE_LOGLEVEL_DEFAULT;
 	char comm[16];
 	current_comm(comm, sizeof(comm));
-	console_printf("Kernel monitor on CPU%u (interrupted: %s, pid %d); the machine is stopped.\n"
+	console_printf("Kernel monitor on CPU%u (current: %s, pid %d); the machine is stopped.\n"
 		       "Commands: help, go (or x, or ^D) to resume, and the console's:",
 		       smp_processor_id(), comm, current_pid());
 	for (const char *c : monitor_cmds)

@@ -1500,7 +1500,7 @@ def sysrq_tests(board='qemu-virt'):
         # 0: the header still shows (the loglevel is raised for it), show_mem's lines do not.
         r'^sysrq: Changing Loglevel\nsysrq: Loglevel set to 0\nsysrq: Show Memory\nsysrq: Changing Loglevel\n'
         r'sysrq: Loglevel set to 7$',
-        r'^sysrq: Entering the kernel monitor\nKernel monitor on CPU0 \(interrupted: sysrq_spin, pid \d+\); the machine is stopped\.$',
+        r'^sysrq: Entering the kernel monitor\nKernel monitor on CPU0 \(current: sysrq_spin, pid \d+\); the machine is stopped\.$',
         r'^mon> ps\n  PID  PPID STAT    RSS COMMAND\n    1     0 \S+ +0 \[init\]\n(.*\n)*? +\d+ +\d+ D\S* +\d+ sysrq_spin$',
         r'^mon> run /init\nrun: not available in the monitor',
         r'^sysrq: Terminate All Tasks\n(.*\n)*?/bin/sysrq_spin: killed by signal 15 ',
@@ -1518,6 +1518,8 @@ def sysrq_tests(board='qemu-virt'):
     steps = [(r'^kernel> $', 'proc sys/kernel/sysrq\n'), (r'^438\n(?s:.*)^kernel> $', SYSRQ_BREAK + 'm'),
              (r'This sysrq operation is disabled\.\n', SYSRQ_BREAK + 's'),
              (r'Emergency Sync complete\n', 'run /bin/sysrq_spin -t m\n'),
+             # The monitor from process context: the writer stops inside its write.
+             (r'^kernel> $', 'run /bin/sysrq_spin -t x\n'), (r'^mon> $', 'go\n'),
              (r'^kernel> $', 'proc sys/kernel/sysrq 0\n'), (r'^kernel> $', 'proc sys/kernel/sysrq\n'),
              (r'^0\n(?s:.*)^kernel> $', SYSRQ_BREAK + 'help\n'),
              (r'^kernel> $', 'proc sys/kernel/sysrq 1\n'),
@@ -1526,6 +1528,8 @@ def sysrq_tests(board='qemu-virt'):
     patterns = [r'^kernel> ' + ts + r'sysrq: This sysrq operation is disabled\.$',
                 r'^sysrq: Emergency Sync\nEmergency Sync complete$',
                 r'^sysrq: Show Memory\nMem-Info:\n(.*\n)*?\d+ pages cma reserved\n(.*\n)*?sysrq_spin: wrote m to /proc/sysrq-trigger$',
+                r'^sysrq: Entering the kernel monitor\nKernel monitor on CPU0 \(current: sysrq_spin, pid \d+\); '
+                r'the machine is stopped\.\n.*\nmon> go\nLeaving the kernel monitor\nsysrq_spin: wrote x to /proc/sysrq-trigger$',
                 r'^kernel> proc sys/kernel/sysrq\n0\nkernel> help\n(  \S+ +\S.*\n){5,}kernel> proc sys/kernel/sysrq 1$',
                 r'^kernel> proc sys/kernel/sysrq 1\nkernel> ' + ts + r'sysrq: Show Memory\nMem-Info:$',
                 r'reboot: Power down \(status 0\)']
