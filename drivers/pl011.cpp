@@ -29,6 +29,10 @@ constexpr u32 LCR_H_FEN = 1 << 4;
 constexpr u32 LCR_H_WLEN8 = 3 << 5;
 constexpr u32 CR_UARTEN = 1 << 0, CR_LBE = 1 << 7, CR_TXE = 1 << 8, CR_RXE = 1 << 9;
 constexpr u32 IMSC_RXIM = 1 << 4, IMSC_RTIM = 1 << 6;
+// UARTDR's receive status (TRM 3.3.1): a BREAK is a NUL with BE set (and FE, which a break
+// also causes: the line stayed low through the stop bit). QEMU's model queues BE alone when
+// its chardev reports a break (the mux's Ctrl-A b, a socket's or pty's break event).
+constexpr u32 DR_BE = 1 << 10;
 
 class Pl011 final : public Console {
 public:
@@ -80,8 +84,12 @@ public:
 		// IRQs masked: the RX handler must not drain the FIFO between the check and the read.
 		irqflags_t f = arch_local_irq_save();
 		int c = rx_.pop();
-		if (c < 0 && !(rd(UARTFR) & FR_RXFE))
-			c = static_cast<int>(rd(UARTDR) & 0xff);
+		// A BREAK met here arms SysRq too; an armed key stays in the FIFO for the RX
+		// interrupt, which runs the key's handler outside whatever lock this reader holds.
+		if (c < 0 && !rx_.sysrq_armed() && !(rd(UARTFR) & FR_RXFE)) {
+			u32 dr = rd(UARTDR);
+			c = (dr & DR_BE) && rx_.handle_break() ? -1 : static_cast<int>(dr & 0xff);
+		}
 		arch_local_irq_restore(f);
 		return c;
 	}
@@ -93,6 +101,7 @@ public:
 				return;
 			rx_.set_loopback = set_loopback;
 			rx_.put_raw = put_raw;
+			rx_.get_raw = get_raw;
 			set_console_serial_rx(&rx_);
 		}
 		if (!rx_.virq)
@@ -110,8 +119,16 @@ private:
 		auto *u = static_cast<Pl011 *>(dev);
 		if (!(u->rd(UARTMIS) & (IMSC_RXIM | IMSC_RTIM)))
 			return IrqReturn::None;
-		for (int i = 0; i < 64 && !(u->rd(UARTFR) & FR_RXFE); i++)
-			u->rx_.push(static_cast<u8>(u->rd(UARTDR) & 0xff));
+		for (int i = 0; i < 64 && !(u->rd(UARTFR) & FR_RXFE); i++) {
+			u32 dr = u->rd(UARTDR);
+			// Linux's pl011_fifo_to_tty: a break may arm SysRq, and the next character may
+			// be its key; neither is input then.
+			if ((dr & DR_BE) && u->rx_.handle_break())
+				continue;
+			if (u->rx_.handle_sysrq_char(static_cast<u8>(dr & 0xff)))
+				continue;
+			u->rx_.push(static_cast<u8>(dr & 0xff));
+		}
 		u->wr(UARTICR, IMSC_RXIM | IMSC_RTIM); // the receive-timeout interrupt needs an explicit clear
 		console_rx_wake();
 		return IrqReturn::Handled;
@@ -127,6 +144,15 @@ private:
 		return {};
 	}
 	static void put_raw(u8 c) { self().putc(static_cast<char>(c)); }
+	// A BREAK reads as nothing: the monitor has no use for one.
+	static int get_raw()
+	{
+		Pl011 &u = self();
+		if (u.rd(UARTFR) & FR_RXFE)
+			return -1;
+		u32 dr = u.rd(UARTDR);
+		return dr & DR_BE ? -1 : static_cast<int>(dr & 0xff);
+	}
 
 	u32 rd(Reg r) { return *reinterpret_cast<volatile u32 *>(base_ + r); }
 	void wr(Reg r, u32 v) { *reinterpret_cast<volatile u32 *>(base_ + r) = v; }

@@ -43,16 +43,28 @@ public:
 	u64 irq_chars() const { return __atomic_load_n(&irq_chars_, __ATOMIC_RELAXED); }
 	u64 overruns() const { return overruns_; }
 
+	// Magic SysRq on the console (Linux's uart_handle_break/uart_handle_sysrq_char), called by
+	// the RX interrupt handler for the ring of the active console only. handle_break: a BREAK
+	// was received; true when it armed SysRq (then it is not input). handle_sysrq_char: true
+	// when c was the key following a BREAK within 5 s and went to handle_sysrq (not input).
+	bool handle_break();
+	bool handle_sysrq_char(u8 c);
+	bool sysrq_armed() const { return __atomic_load_n(&sysrq_deadline_, __ATOMIC_RELAXED) != 0; }
+
 	unsigned virq = 0; // the UART's RX interrupt once requested
 	// Self-test hooks (null when the UART cannot do it): internal loopback, so that a byte
 	// written with put_raw() comes back through the receiver and its interrupt.
 	Result (*set_loopback)(bool on) = nullptr;
 	void (*put_raw)(u8 c) = nullptr;
+	// Polls the receiver itself, past the ring (-1 when nothing is there): the SysRq monitor
+	// (kernel/sysrq.h) reads the UART with IRQs masked, typeahead staying in the ring.
+	int (*get_raw)() = nullptr;
 
 private:
 	u8 buf_[SIZE];
 	u32 head_ = 0, tail_ = 0;
 	u64 irq_chars_ = 0, overruns_ = 0;
+	u64 sysrq_deadline_ = 0; // jiffies until which the next character is a SysRq key; 0: none
 };
 
 // Maps and requests a UART's first interrupt for rx (irq_name in the irq list) and records the

@@ -1267,6 +1267,7 @@ def main():
                      [r'^  DMA      \[mem 0x0000000040000000-0x00000000ffffffff\]$', r'^  DMA32    empty$',
                       r'^  Normal   \[mem 0x0000000100000000-0x000000013fffffff\]$'], MEM='4G')
             proc_formats('virt: meminfo/vmstat/zoneinfo in Linux 6.1\'s fields and format, plain console text')
+            sysrq_tests('qemu-virt')
             ktest_boot('virt-4G-memmap-hole', 'qemu-virt', 'memmap=256M$0x80000000', MEM='4G')
             ktest_boot('virt-debug-pagealloc', 'qemu-virt', 'debug_pagealloc=on', MEM='512M')
             # kstrtobool's other spelling: the allocator and the linear map read one parsed flag.
@@ -1313,6 +1314,7 @@ def main():
                 record('build: kernel BOARD=%s' % board, False, 'build failed')
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
+            sysrq_tests(board)  # on the PL011 (console=serial0): the mini UART sees no BREAK
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',
@@ -1391,6 +1393,184 @@ def main():
     print('(%.0f s; logs in build/test-logs/)' % (time.time() - t0))
     print('%d passed, %d failed' % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+# --- Magic SysRq (issue 18 item 3, kernel/sysrq.cpp, docs/sysrq.md) -----------------------------
+# QEMU's stdio mux (-serial mon:stdio) turns Ctrl-A b into a BREAK on the console UART (the
+# PL011's UARTDR.BE); the key follows. One BREAK per step: the model queues a BREAK even when
+# its receive FIFO is full, so the next one is typed only once the last key was read (its
+# output started).
+SYSRQ_BREAK = '\x01b'
+SYSRQ_HELP = (r'^sysrq: HELP : loglevel\(0-9\) reboot\(b\) crash\(c\) terminate-all-tasks\(e\) kill-all-tasks\(i\) '
+              r'show-backtrace-all-active-cpus\(l\) show-memory-usage\(m\) poweroff\(o\) show-registers\(p\) sync\(s\) '
+              r'show-task-states\(t\) show-blocked-tasks\(w\) kernel-monitor\(x\) $')
+SYSRQ_REGS = [r'^CPU: 0 PID: \d+ Comm: sysrq_spin Not tainted \S+ #1$', r'^Hardware name: .* \(DT\)$',
+              r'^pstate: [0-9a-f]{8} \(.*\)$', r'^pc : \S+$', r'^lr : \S+$', r'^sp : [0-9a-f]{16}$',
+              r'^x2 : [0-9a-f]{16} x1 : [0-9a-f]{16} x0 : [0-9a-f]{16}$']
+
+
+def sysrq_session(name, cmd, steps, patterns, expect_status=0, forbid=()):
+    """console_session for a full QEMU command line (a Pi with the PL011 on stdio)."""
+    import select
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, mark, step, problems = '', 0, 0, []
+    deadline = time.time() + QEMU_TIMEOUT
+    fd = p.stdout.fileno()
+    while True:
+        m = step < len(steps) and re.search(steps[step][0], out[mark:].replace('\r', ''), re.M)
+        if m:
+            text, again = steps[step][1], False
+            if callable(text):  # as console_session: (text, True) types text and waits again
+                text = text(m)
+                if isinstance(text, tuple):
+                    text, again = text
+            p.stdin.write(text.encode('latin-1'))
+            p.stdin.flush()
+            mark, step = len(out), step + (0 if again else 1)
+            continue
+        left = deadline - time.time()
+        ready = select.select([fd], [], [], max(0, left))[0] if left > 0 else []
+        if not ready:
+            problems.append('timeout waiting for /%s/' % steps[step][0] if step < len(steps) else 'timeout')
+            p.kill()
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        out += chunk.decode('latin-1')
+    status = p.wait()
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out)
+    if status != expect_status and not problems:
+        problems.append('exit status %s, expected %s' % (status, expect_status))
+    if step < len(steps) and not problems:
+        problems.append('output ended before /%s/' % steps[step][0])
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    problems += ['missing /%s/' % x for x in patterns if not re.search(x, plain, re.M)]
+    problems += ['unexpected /%s/' % x for x in forbid if re.search(x, plain, re.M)]
+    record(name, not problems, '; '.join(problems))
+
+
+def sysrq_cmd(board, cmdline):
+    """The board's QEMU command with the PL011 on stdio (the Pis' console=serial0)."""
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        return None
+    if board != 'qemu-virt':
+        i = cmd.index('null')
+        cmd[i], cmd[i + 2] = cmd[i + 2], cmd[i]
+        cmdline = 'console=serial0 ' + cmdline
+    return cmd + ['-append', 'semihosting ' + cmdline]
+
+
+def sysrq_tests(board='qemu-virt'):
+    """Magic SysRq: each key from a BREAK on the console while /bin/sysrq_spin spins at EL0 (its
+    vfork parent asleep in D), the mask rules, /proc/sysrq-trigger and /proc/sys/kernel/sysrq
+    from a user program, and the keys that end the machine (c, b, o) in boots of their own."""
+    tag = {'qemu-virt': 'virt'}.get(board, board)
+    spin = [(r'^kernel> $', 'run /bin/sysrq_spin\n'), (r'^sysrq_spin: child spinning$', SYSRQ_BREAK)]
+    cmd = sysrq_cmd(board, 'sysrq_always_enabled')
+    if cmd is None:
+        record('%s: SysRq' % tag, False, 'no QEMU command for board')
+        return
+    # Every key in one boot. Each step waits for the start of the last key's output; the
+    # handler runs to its end in the interrupt before the next BREAK is taken, so the log keeps
+    # the keys' outputs in order, which the patterns below check.
+    steps = spin[:1] + [(spin[1][0], SYSRQ_BREAK + 'h'),
+                        (r'sysrq: HELP : ', SYSRQ_BREAK + 'p'),
+                        (r'sysrq: Show Regs\n', SYSRQ_BREAK + 'w'),
+                        (r'sysrq: Show Blocked State\n', SYSRQ_BREAK + 't'),
+                        (r'sysrq: Show State\n', SYSRQ_BREAK + 'l'),
+                        (r'sysrq: Show backtrace of all active CPUs\n', SYSRQ_BREAK + 'm'),
+                        (r'sysrq: Show Memory\n', SYSRQ_BREAK + 's'),
+                        (r'sysrq: Emergency Sync\n', SYSRQ_BREAK + '0'),
+                        (r'sysrq: Loglevel set to 0\n', SYSRQ_BREAK + 'm'),
+                        (r'sysrq: Show Memory\n', SYSRQ_BREAK + '7'),
+                        (r'sysrq: Loglevel set to 7\n', SYSRQ_BREAK + 'x'),
+                        (r'^mon> $', 'ps\n'), (r'^mon> $', 'run /init\n'), (r'^mon> $', 'go\n'),
+                        (r'^Leaving the kernel monitor\n', SYSRQ_BREAK + 'e'),
+                        (r'^kernel> $', 'run /bin/sysrq_spin\n'),
+                        (r'^sysrq_spin: child spinning$', SYSRQ_BREAK + 'i'),
+                        # The vfork child may still be dying when the shell is back: poll ps.
+                        (r'^kernel> $', 'ps\n'),
+                        (r'COMMAND\n(?s:.*)^kernel> $',
+                         lambda m: ('ps\n', True) if 'sysrq_spin' in m.group(0) else 'poweroff\n')]
+    task = r'task:%s +state:%s(?:  running task    )? stack:0 +pid:\d+ +ppid:\d+ +flags:0x[0-9a-f]{8}'
+    patterns = [
+        SYSRQ_HELP,
+        r'^sysrq: Show Regs\n' + r'\n'.join(SYSRQ_REGS[:6]) + r'\n(x\d.*\n){9}' + SYSRQ_REGS[6],
+        # w: exactly the vfork parent (D), with its kernel stack, and nothing else.
+        r'^sysrq: Show Blocked State\n' + task % ('sysrq_spin', 'D') + r'\nCall trace:\n(?: \S+\n)*'
+        r' wait_for_completion_killable\+0x[0-9a-f]+/0x[0-9a-f]+\n(?: \S+\n)*sysrq: Show State$',
+        # t: every task (PID 1's shell waits for the program), each with a trace.
+        r'^sysrq: Show State\n' + task % ('init', '[ISD]') + r'\nCall trace:\n(?: \S+\n)* cmd_run\+',
+        r'^' + task % ('oom_reaper', 'I') + r'\nCall trace:\n',
+        r'^' + task % ('sysrq_spin', 'D') + r'\nCall trace:\n',
+        r'^' + task % ('sysrq_spin', '[RS]') + r'\nCall trace:\n',
+        r'^sysrq: Show backtrace of all active CPUs\nsysrq: CPU0:\n' + r'\n'.join(SYSRQ_REGS[:2]),
+        r'^sysrq: Show Memory\nMem-Info:\n', r'^Node 0 DMA free:\d+kB ', r'^Node 0 DMA: (\d+\*\d+kB (\([UMEHCI]+\) )?){11}= \d+kB$',
+        r'^\d+ pages RAM\n0 pages HighMem/MovableOnly\n\d+ pages reserved\n\d+ pages cma reserved$',
+        r'^sysrq: Emergency Sync\nEmergency Sync complete$',
+        # 0: the header still shows (the loglevel is raised for it), show_mem's lines do not.
+        r'^sysrq: Changing Loglevel\nsysrq: Loglevel set to 0\nsysrq: Show Memory\nsysrq: Changing Loglevel\n'
+        r'sysrq: Loglevel set to 7$',
+        r'^sysrq: Entering the kernel monitor\nKernel monitor on CPU0 \(current: sysrq_spin, pid \d+\); the machine is stopped\.$',
+        r'^mon> ps\n  PID  PPID STAT    RSS COMMAND\n    1     0 \S+ +0 \[init\]\n(.*\n)*? +\d+ +\d+ D\S* +\d+ sysrq_spin$',
+        r'^mon> run /init\nrun: not available in the monitor',
+        r'^sysrq: Terminate All Tasks\n(.*\n)*?/bin/sysrq_spin: killed by signal 15 ',
+        r'^sysrq: Kill All Tasks\n(.*\n)*?/bin/sysrq_spin: killed by signal 9 ',
+        r'^kernel> ps\n  PID  PPID STAT    RSS COMMAND\n    1     0 \S+ +0 \[init\]\n    2     1 \S+ +0 \[oom_reaper\]\nkernel> poweroff$',
+        r'reboot: Power down \(status 0\)']
+    sysrq_session('%s: SysRq: each key from a running user program that spins, with the expected output' % tag,
+                  cmd, steps, patterns,
+                  forbid=[r'Oops', r'WARNING', r'This sysrq operation is disabled'])
+
+    # Linux's mask rules with Debian's default 438: the BREAK still arms SysRq, a key whose
+    # group is off is refused, one whose group is on runs; /proc/sysrq-trigger ignores the mask;
+    # kernel.sysrq=0 makes the key after a BREAK ordinary input (here: the 'h' of "help").
+    cmd = sysrq_cmd(board, '')
+    steps = [(r'^kernel> $', 'proc sys/kernel/sysrq\n'), (r'^438\n(?s:.*)^kernel> $', SYSRQ_BREAK + 'm'),
+             (r'This sysrq operation is disabled\.\n', SYSRQ_BREAK + 's'),
+             (r'Emergency Sync complete\n', 'run /bin/sysrq_spin -t m\n'),
+             # The monitor from process context: the writer stops inside its write.
+             (r'^kernel> $', 'run /bin/sysrq_spin -t x\n'), (r'^mon> $', 'go\n'),
+             (r'^kernel> $', 'proc sys/kernel/sysrq 0\n'), (r'^kernel> $', 'proc sys/kernel/sysrq\n'),
+             (r'^0\n(?s:.*)^kernel> $', SYSRQ_BREAK + 'help\n'),
+             (r'^kernel> $', 'proc sys/kernel/sysrq 1\n'),
+             (r'^kernel> $', SYSRQ_BREAK + 'm'), (r'pages cma reserved\n', 'poweroff\n')]
+    ts = r'(?:\[[ \d.]+\] )?'  # a log line printed after the prompt keeps its timestamp
+    patterns = [r'^kernel> ' + ts + r'sysrq: This sysrq operation is disabled\.$',
+                r'^sysrq: Emergency Sync\nEmergency Sync complete$',
+                r'^sysrq: Show Memory\nMem-Info:\n(.*\n)*?\d+ pages cma reserved\n(.*\n)*?sysrq_spin: wrote m to /proc/sysrq-trigger$',
+                r'^sysrq: Entering the kernel monitor\nKernel monitor on CPU0 \(current: sysrq_spin, pid \d+\); '
+                r'the machine is stopped\.\n.*\nmon> go\nLeaving the kernel monitor\nsysrq_spin: wrote x to /proc/sysrq-trigger$',
+                r'^kernel> proc sys/kernel/sysrq\n0\nkernel> help\n(  \S+ +\S.*\n){5,}kernel> proc sys/kernel/sysrq 1$',
+                r'^kernel> proc sys/kernel/sysrq 1\nkernel> ' + ts + r'sysrq: Show Memory\nMem-Info:$',
+                r'reboot: Power down \(status 0\)']
+    sysrq_session('%s: SysRq: kernel.sysrq 438 refuses m and takes s; /proc/sysrq-trigger ignores the mask; 0 makes the key input' % tag,
+                  cmd, steps, patterns, forbid=[r'sysrq: HELP', r'Oops'])
+
+    # Linux's sysctl.<path>= on the command line: kernel.sysrq=8 is DUMP alone.
+    steps = [(r'^kernel> $', 'proc sys/kernel/sysrq\n'), (r'^8\n(?s:.*)^kernel> $', SYSRQ_BREAK + 's'),
+             (r'This sysrq operation is disabled\.\n', SYSRQ_BREAK + 'm'), (r'pages cma reserved\n', 'poweroff\n')]
+    sysrq_session('%s: SysRq: sysctl.kernel.sysrq=8 on the command line enables m and not s' % tag,
+                  sysrq_cmd(board, 'sysctl.kernel.sysrq=8'), steps,
+                  [r'^kernel> ' + ts + r'sysrq: This sysrq operation is disabled\.$', r'^sysrq: Show Memory\nMem-Info:$'],
+                  forbid=[r'Emergency Sync', r'Unknown kernel command line'])
+
+    # The keys that end the machine, each as the last key of its own boot.
+    for key, what, expect, status in (
+            ('c', 'crash: a NULL dereference oops', [r'^sysrq: Trigger a crash$',
+              r'^Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000$',
+              r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^pc : \S*sysrq_handle_crash\+0x',
+              r'^Call trace:\n \S*sysrq_handle_crash\+0x[0-9a-f]+/0x[0-9a-f]+\n(?: \S+\n)* \S*handle_irq_with_regs\+',
+              r'^Kernel panic - not syncing: Oops: Fatal exception$'], 1),
+            ('b', 'reboot at once', [r'^sysrq: Resetting$'], 0),
+            ('o', 'power off', [r'^sysrq: Power Off$', r'reboot: Power down \(status 0\)'], 0)):
+        sysrq_session('%s: SysRq-%s from a spinning program: %s' % (tag, key, what), sysrq_cmd(board, 'sysrq_always_enabled'),
+                      spin[:1] + [(spin[1][0], SYSRQ_BREAK + key)], expect, expect_status=status,
+                      forbid=[r'^kernel> (?!run)'])
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@
 #include "kernel/irq.h"
 #include "core/params.h"
 #include "kernel/sched.h"
+#include "kernel/sysrq.h"
 #include "kernel/version.h"
 #include "kstd/string.h"
 #include "lib/parse.h"
@@ -461,6 +462,22 @@ int filesystems_show(seq_file *m, void *)
 	return 0;
 }
 
+// Linux's sysrq_sysctl_handler (kernel/sysctl.c): reads show sysrq_mask() (1 with
+// sysrq_always_enabled), writes set the bitmask; any non-negative int.
+int sysrq_show(seq_file *m, void *)
+{
+	seq_printf(m, "%d\n", sysrq_mask());
+	return 0;
+}
+long sysrq_write(void *, const char *buf, usize len)
+{
+	auto v = parse_sysctl_int(buf, len, 0, 0x7fffffff);
+	if (v.is_error())
+		return v.error().neg();
+	sysrq_toggle_support(static_cast<int>(v.value()));
+	return static_cast<long>(len);
+}
+
 } // namespace
 
 void utsname_nodename(char buf[65])
@@ -484,6 +501,7 @@ const proc_entry proc_root_entries[] = {
 	{"self", S_IFLNK | 0777, nullptr, nullptr},
 	{"slabinfo", S_IFREG | 0400, slabinfo_show_entry, nullptr},
 	{"stat", S_IFREG | 0444, stat_show, nullptr},
+	{"sysrq-trigger", S_IFREG | 0200, nullptr, sysrq_trigger_write},
 	{"uptime", S_IFREG | 0444, uptime_show, nullptr},
 	{"version", S_IFREG | 0444, version_show, nullptr},
 	{"vmallocinfo", S_IFREG | 0400, vmallocinfo_show, nullptr},
@@ -492,6 +510,7 @@ const proc_entry proc_root_entries[] = {
 	{"sys/kernel/hostname", S_IFREG | 0644, hostname_show, hostname_write},
 	{"sys/kernel/pid_max", S_IFREG | 0444, pid_max_show, nullptr},
 	{"sys/kernel/printk", S_IFREG | 0644, printk_show, printk_write},
+	{"sys/kernel/sysrq", S_IFREG | 0644, sysrq_show, sysrq_write},
 	{"sys/vm/drop_caches", S_IFREG | 0200, nullptr, drop_caches_write},
 	{"sys/vm/min_free_kbytes", S_IFREG | 0644, min_free_kbytes_show, min_free_kbytes_write},
 	{"sys/vm/overcommit_memory", S_IFREG | 0444, overcommit_show, nullptr},
