@@ -6,6 +6,7 @@
 #include "core/params.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "kernel/kthread.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
@@ -84,6 +85,12 @@ extern "C" [[gnu::noinline]] void crashtest_stackprot(usize count)
 		buf[i] = static_cast<char>(0x41);
 }
 
+static int run(const char *kind);
+
+// An oops in a kernel thread of its own: without oops=panic the thread is killed and the
+// kernel (and the console) carry on, as Linux's make_task_dead.
+static int crash_thread_fn(void *) { return run("null"); }
+
 static int run(const char *kind)
 {
 	pr_info("crashtest: %s\n", kind);
@@ -109,6 +116,14 @@ static int run(const char *kind)
 	else if (strcmp(kind, "warn") == 0) {
 		WARN_ON(true);
 		return 0;
+	} else if (strcmp(kind, "panic") == 0) {
+		panic("crashtest: deliberate panic");
+	} else if (strcmp(kind, "kthread") == 0) {
+		if (!kthread_run(crash_thread_fn, nullptr, "crashtest")) {
+			pr_err("crashtest: cannot start the crashtest thread\n");
+			return 1;
+		}
+		return 0;
 	} else if (strcmp(kind, "sleep_atomic") == 0) {
 		// Sleeping with preemption disabled would deadlock: schedule() must report and refuse.
 		if (current->flags & PF_IDLE) {
@@ -123,7 +138,7 @@ static int run(const char *kind)
 		pr_info("crashtest: schedule() in atomic context %s\n", refused ? "refused, task still running" : "slept");
 		return refused ? 0 : 1;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, sleep_atomic)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, panic, kthread, sleep_atomic)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -148,9 +163,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic\n");
+		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|panic|kthread|sleep_atomic\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|panic|kthread|sleep_atomic", cmd_crash);
