@@ -132,19 +132,37 @@ void check_panic_on_warn()
 
 // Where the crash began in the log and what the console showed before console_verbose():
 // oops_begin() (die) records it so that panic() after an oops looks back from the oops.
+// One CPU reports at a time (Linux's die_lock): crash_owner is the reporting CPU, -1 when
+// none; a crash inside the report on the same CPU goes on (a panic after an oops).
+static int crash_owner = -1;
+static unsigned crash_depth;
 static u64 crash_mark;
 static int crash_saved_loglevel = -1;
 
 void oops_begin()
 {
-	if (crash_saved_loglevel < 0) {
+	int self = static_cast<int>(smp_processor_id());
+	for (;;) {
+		int expected = -1;
+		if (__atomic_compare_exchange_n(&crash_owner, &expected, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+		    expected == self)
+			break;
+		cpu_relax(); // another CPU's report: wait for its end
+	}
+	if (crash_depth++ == 0) {
 		crash_mark = printk_log_mark();
-		crash_saved_loglevel = printk_console_filtered(6 /* KERN_INFO */) ? console_loglevel : -2;
+		crash_saved_loglevel = printk_console_filtered(6 /* KERN_INFO */) ? console_loglevel : -1;
 	}
 	console_verbose();
 }
 
-void oops_end() { crash_saved_loglevel = -1; }
+void oops_end()
+{
+	if (crash_depth && --crash_depth == 0) {
+		crash_saved_loglevel = -1;
+		__atomic_store_n(&crash_owner, -1, __ATOMIC_RELEASE);
+	}
+}
 
 // A printf sink for the meminfo generator that keeps the summary lines.
 static int meminfo_summary_sink(const char *fmt, ...)
@@ -280,12 +298,18 @@ extern "C" void __warn(const char *file, int line, const char *cond)
 
 extern "C" void panic(const char *fmt, ...)
 {
-	static bool in_panic;
+	// Linux's panic_cpu: the first CPU to panic reports; another that panics meanwhile stops,
+	// and a fault while panicking goes straight down instead of recursing.
+	static int panic_cpu = -1;
 	arch_local_irq_disable();
-	printk_bust_locks();
-	if (in_panic) // a fault while panicking: do not recurse, just go down
+	int self = static_cast<int>(smp_processor_id()), old = -1;
+	if (!__atomic_compare_exchange_n(&panic_cpu, &old, self, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		if (old != self)
+			for (;;)
+				asm volatile("wfi");
 		machine_power_off(1);
-	in_panic = true;
+	}
+	printk_bust_locks();
 	oops_begin(); // after an oops: already done there, the look back starts at the oops
 
 	char buf[256];

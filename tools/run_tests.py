@@ -1220,7 +1220,11 @@ def crash_tests_virt():
     # on; with oops=panic it panics.
     console_session('virt: an oops in a kernel thread kills it and the kernel carries on', 'qemu-virt', '',
                     [(r'^kernel> $', 'crash kthread\n'), (r'note: crashtest\[\d+\] exited', 'ps\n'),
-                     (r'^kernel> $', 'meminfo\n'), (r'^kernel> $', 'poweroff\n')],
+                     # Polled: the thread is a zombie once it has run its exit.
+                     (r'COMMAND\n(?s:.*)^kernel> $',
+                      lambda m: 'meminfo\n' if re.search(r'^ +\d+ +1 Z\+? +0 \[crashtest\]$', m.group(0), re.M)
+                      else ('ps\n', True)),
+                     (r'^kernel> $', 'poweroff\n')],
                     [r'^Unable to handle kernel NULL pointer dereference', r'^CPU: 0 PID: \d+ Comm: crashtest ',
                      r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^---\[ end trace 0{16} \]---$',
                      r'^VMAs of crashtest\[\d+\]: none', r'^ +\d+ +1 Z\+? +0 \[crashtest\]$', r'^MemTotal:',
