@@ -225,7 +225,13 @@ static void show_task_vmas()
 			i.vm_flags = v->vm_flags | (v->vm_flags & VM_SHARED ? 0x80 : 0); // VM_MAYSHARE: 's'
 			if (v->vm_file) {
 				i.pgoff_bytes = static_cast<unsigned long long>(v->vm_pgoff) << 12;
-				i.ino = v->vm_file->f_inode ? v->vm_file->f_inode->i_ino : 0;
+				if (inode *ino = v->vm_file->f_inode) {
+					i.ino = ino->i_ino;
+					if (ino->i_sb) {
+						i.dev_major = MAJOR(ino->i_sb->s_dev);
+						i.dev_minor = MINOR(ino->i_sb->s_dev);
+					}
+				}
 				i.name = v->vm_file->f_path.dentry ? v->vm_file->f_path.dentry->d_name.name : nullptr;
 			} else if (v->vm_start <= mm->brk && v->vm_end >= mm->start_brk) {
 				i.name = "[heap]";

@@ -1230,6 +1230,15 @@ def crash_tests_virt():
                      r'^VMAs of crashtest\[\d+\]: none', r'^ +\d+ +1 Z\+? +0 \[crashtest\]$', r'^MemTotal:',
                      r'reboot: Power down \(status 0\)'] + CRASH_REGS + CRASH_EXTRAS,
                     forbid=[r'Kernel panic'])
+    # The same in a thread with an address space: the report lists its VMAs as /proc's maps.
+    console_session('virt: an oops in a thread with an address space lists its VMAs', 'qemu-virt', '',
+                    [(r'^kernel> $', 'crash kthread_mm\n'), (r'note: crashtest\[\d+\] exited', 'poweroff\n')],
+                    [r'crashtest: VMAs at 0x([0-9a-f]+) \(2 pages, rw-p\), 0x([0-9a-f]+) \(rw-s\), 0x([0-9a-f]+) \(r--p\)$',
+                     r'^VMAs of crashtest\[\d+\]:\n[0-9a-f]{12}-[0-9a-f]{12} r--p 00000000 00:00 0 *\n'
+                     r'[0-9a-f]{12}-[0-9a-f]{12} rw-s 00000000 [0-9a-f]{2}:[0-9a-f]{2} \d+ +\S+\n'
+                     r'([0-9a-f]{12})-([0-9a-f]{12}) rw-p 00000000 00:00 0 *\n',
+                     r'^Internal error: Oops: ', r'reboot: Power down \(status 0\)'] + CRASH_EXTRAS,
+                    forbid=[r'Kernel panic', r'VMAs of crashtest\[\d+\]: none'])
     console_session('virt: oops=panic makes the same oops panic', 'qemu-virt', 'oops=panic',
                     [(r'^kernel> $', 'crash kthread\n')],
                     [r'^CPU: 0 PID: \d+ Comm: crashtest ', r'^Kernel panic - not syncing: Oops: Fatal exception$',
