@@ -302,8 +302,31 @@ extern "C" void __warn(const char *file, int line, const char *cond)
 	add_taint(Taint::Warn);
 }
 
+// Linux's crash_setup_regs (arm64 asm/kexec.h, what panic hands kdump): the registers as
+// panic() was entered, x0..x30 and sp, with pc at the capture and PSTATE's NZCV, DAIF,
+// CurrentEL and SPSel. Callee-saved registers still hold the caller's values.
+static inline void crash_setup_regs(pt_regs *r)
+{
+	asm volatile("stp x0, x1, [%0, #0]\n stp x2, x3, [%0, #16]\n stp x4, x5, [%0, #32]\n"
+		     "stp x6, x7, [%0, #48]\n stp x8, x9, [%0, #64]\n stp x10, x11, [%0, #80]\n"
+		     "stp x12, x13, [%0, #96]\n stp x14, x15, [%0, #112]\n stp x16, x17, [%0, #128]\n"
+		     "stp x18, x19, [%0, #144]\n stp x20, x21, [%0, #160]\n stp x22, x23, [%0, #176]\n"
+		     "stp x24, x25, [%0, #192]\n stp x26, x27, [%0, #208]\n stp x28, x29, [%0, #224]\n"
+		     "mov x9, sp\n stp x30, x9, [%0, #240]\n"
+		     "adr x9, 1f\n1: str x9, [%0, #256]\n"
+		     "mrs x9, nzcv\n mrs x10, daif\n orr x9, x9, x10\n mrs x10, CurrentEL\n orr x9, x9, x10\n"
+		     "mrs x10, SPSel\n orr x9, x9, x10\n str x9, [%0, #264]\n"
+		     :
+		     : "r"(r)
+		     : "x9", "x10", "memory");
+}
+static_assert(__builtin_offsetof(pt_regs, sp) == 248 && __builtin_offsetof(pt_regs, pc) == 256 &&
+	      __builtin_offsetof(pt_regs, pstate) == 264);
+
 extern "C" void panic(const char *fmt, ...)
 {
+	static pt_regs panic_regs[NR_CPUS];
+	crash_setup_regs(&panic_regs[smp_processor_id()]);
 	// Linux's panic_cpu: the first CPU to panic reports; another that panics meanwhile stops,
 	// and a fault while panicking goes straight down instead of recursing.
 	static int panic_cpu = -1;
@@ -316,6 +339,7 @@ extern "C" void panic(const char *fmt, ...)
 		machine_power_off(1);
 	}
 	printk_bust_locks();
+	bool after_oops = crash_depth > 0 && __atomic_load_n(&crash_owner, __ATOMIC_ACQUIRE) == self;
 	oops_begin(); // after an oops: already done there, the look back starts at the oops
 
 	char buf[256];
@@ -324,7 +348,11 @@ extern "C" void panic(const char *fmt, ...)
 	kstd::vscnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	pr_emerg("Kernel panic - not syncing: %s\n", buf);
-	dump_stack_print_info(KERN_DEFAULT);
+	// After an oops its registers were printed; a panic of its own shows panic()'s.
+	if (after_oops)
+		dump_stack_print_info(KERN_DEFAULT);
+	else
+		__show_regs(&panic_regs[self]);
 	dump_backtrace(nullptr);
 	crash_report_extras();
 	if (panic_timeout > 0) {

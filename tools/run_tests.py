@@ -1189,12 +1189,14 @@ CRASH_REGS = [r'^pstate: [0-9a-f]{8} ', r'^pc : \S+\+0x', r'^lr : ', r'^sp : [0-
 
 def crash_tests_virt():
     """Crash output, panic=, oops=panic, panic_on_warn on QEMU virt (issue 18 item 5)."""
-    scenario('virt: a panic prints its call trace, every CPU, meminfo, buddyinfo and the VMAs', 'qemu-virt',
+    scenario('virt: a panic prints its registers, call trace, every CPU, meminfo, buddyinfo and the VMAs', 'qemu-virt',
              'crashtest=panic', 1,
-             [r'^Kernel panic - not syncing: crashtest: deliberate panic$', r'^Call trace:$', r'^ panic\+0x',
+             [r'^Kernel panic - not syncing: crashtest: deliberate panic\nCPU: 0 PID: 0 Comm: swapper/0 .*\n'
+              r'Hardware name: linux,dummy-virt \(DT\)\npstate: [0-9a-f]{8} .*\npc : panic\+0x[0-9a-f]+/0x[0-9a-f]+\n'
+              r'lr : run\+0x', r'^Call trace:$', r'^ panic\+0x',
               r'^VMAs of swapper/0\[0\]: none \(a kernel thread has no user address space\)$',
               r'^---\[ end Kernel panic - not syncing: crashtest: deliberate panic \]---$',
-              r'reboot: Power down \(status 1\)'] + CRASH_EXTRAS)
+              r'reboot: Power down \(status 1\)'] + CRASH_REGS + CRASH_EXTRAS)
     scenario('virt: an oops prints registers, call trace, meminfo, buddyinfo and the VMAs, then panics', 'qemu-virt',
              'crashtest=null', 1,
              CRASH_REGS + CRASH_EXTRAS + [r'^pc : crashtest_null_deref\+0x',

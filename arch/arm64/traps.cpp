@@ -528,6 +528,7 @@ extern "C" [[noreturn]] void do_bad_mode(pt_regs *regs, int reason)
 extern "C" [[noreturn]] void handle_bad_stack(pt_regs *regs)
 {
 	printk_bust_locks();
+	oops_begin(); // an oops report: the panic below does not print its own registers again
 	StackRange t = current_task_stack(), o = overflow_stack_range();
 	char task[20];
 	current_comm(task, sizeof(task));
