@@ -1099,13 +1099,15 @@ def pi_serial_cmd(board, shell_uart):
 
 
 def pi_console_boot(name, board, cmdline, shell_uart, patterns, other_patterns=(), other_forbid=(), forbid=(),
-                    stdin_data='meminfo\npoweroff\n'):
+                    stdin_data='meminfo\npoweroff\n', dtb=None):
     """A Pi boot with both UARTs captured: the console shell on shell_uart, the other UART's
-    output checked too."""
+    output checked too (dtb: another DTB than the board's)."""
     cmd, other = pi_serial_cmd(board, shell_uart)
     if cmd is None:
         record(name, False, 'no QEMU command for board')
         return
+    if dtb:
+        cmd[cmd.index('-dtb') + 1] = dtb
     status, out, secs = run_qemu(name, cmd + ['-append', ('semihosting ' + cmdline).strip()], stdin_data)
     plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
     try:
@@ -1136,6 +1138,13 @@ def console_tests_pi(board):
                      r'^console: console=tty1 names no device .*; the console stays on ttyAMA0$',
                      r'^Kernel command line: semihosting console=serial0,115200 console=tty1 root='] + shell,
                     other_forbid=[r'\S'])
+    # Linux's own DTBs have the same aliases (serial0 = the PL011).
+    upstream = os.path.join(TOP, 'build', 'deps', 'linux-dtbs',
+                            {'rpi3b': 'bcm2837-rpi-3-b.dtb', 'rpi4b': 'bcm2711-rpi-4-b.dtb'}[board])
+    if os.path.exists(upstream):
+        pi_console_boot('%s: Raspberry Pi OS\'s cmdline.txt with Linux\'s DTB' % board, board, RPI_OS_CMDLINE, 'pl011',
+                        [r'^printk: console \[ttyAMA0\] enabled$', r'^console: console=tty1 names no device '] + shell,
+                        other_forbid=[r'\S'], dtb=upstream)
     # With quiet, as Linux: no kernel lines on the console, the shell works, dmesg has the log.
     pi_console_boot('%s: Raspberry Pi OS\'s cmdline.txt with quiet: a quiet console and a working shell' % board,
                     board, RPI_OS_CMDLINE + ' quiet', 'pl011',
