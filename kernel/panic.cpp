@@ -263,15 +263,17 @@ void crash_report_extras()
 		printk_replay_tail(crash_mark, 20);
 		pr_emerg("---[ end of last log lines ]---\n");
 	}
-	// Memory through the /proc generators. Committed_AS walks every task's mm under locks
-	// that may sleep or be held by the crashed code: it reads as 0 here.
+	// Lock-free first: buddyinfo reads the free counts, the VMA walk takes no lock.
+	pr_emerg("buddyinfo (/proc/buddyinfo):\n");
+	show_buddyinfo(printk_emerg_sink);
+	show_task_vmas();
+	// Memory through the /proc/meminfo generator, last: its VmallocUsed takes vmap_area_lock,
+	// a spinlock (as Linux's show_mem takes the zone locks), which the crashed code might hold.
+	// Committed_AS walks every task's mm under locks that sleep: it reads as 0 here.
 	auto committed = __atomic_exchange_n(&meminfo_committed_as, nullptr, __ATOMIC_ACQ_REL);
 	pr_emerg("Mem-Info (/proc/meminfo summary):\n");
 	show_meminfo(meminfo_summary_sink);
 	__atomic_store_n(&meminfo_committed_as, committed, __ATOMIC_RELEASE);
-	pr_emerg("buddyinfo (/proc/buddyinfo):\n");
-	show_buddyinfo(printk_emerg_sink);
-	show_task_vmas();
 }
 
 // Linux's panic() waits with mdelay(); the generic counter keeps time with IRQs off.
