@@ -209,4 +209,5 @@ ErrorOr<Console *> mini_uart_setup(const ConsoleSetup &s)
 
 } // namespace
 
-CONSOLE_DRIVER(mini_uart_driver, "bcm2835aux", "brcm,bcm2835-aux-uart", mini_uart_setup);
+CONSOLE_DRIVER(mini_uart_driver, "bcm2835aux", "brcm,bcm2835-aux-uart", "ttyS", LineNumbering::DtOrder,
+	       mini_uart_setup);

@@ -180,4 +180,4 @@ ErrorOr<Console *> pl011_setup(const ConsoleSetup &s)
 
 } // namespace
 
-CONSOLE_DRIVER(pl011_driver, "pl011", "arm,pl011", pl011_setup);
+CONSOLE_DRIVER(pl011_driver, "pl011", "arm,pl011", "ttyAMA", LineNumbering::Alias, pl011_setup);

@@ -1,10 +1,14 @@
 // Consoles: the serial devices printk writes to and the shell reads from.
 //
-// A console driver registers itself with CONSOLE_DRIVER(name, compatible, setup) and is chosen
-// by the device tree (/chosen/stdout-path) or the command line: `console=<alias|path>` picks a
-// DT node, `earlycon=<name>,<phys-addr>[,<options>]` names a driver and its registers directly
-// (for a DTB without stdout-path). The core maps the registers (fixmap, Device-nGnRnE) and
-// hands the driver a virtual base; no UART address is known outside drivers/ and the DT.
+// A console driver registers itself with CONSOLE_DRIVER(var, name, compatible, dev_name, setup)
+// and is chosen as Linux chooses (docs/console.md): every `console=` that names a device
+// (Linux's device names ttyAMA<n>/ttyS<n>, a DT alias such as serial0, or a DT path, each with
+// optional `,115200n8` options) is enabled and the last of them is /dev/console; without any,
+// /chosen/stdout-path. `earlycon` (bare: the stdout-path device; or <driver>,[mmio32,]<addr>
+// [,options]) starts a boot console before that choice. A console= naming no device is
+// reported on the console that stays on, never silently. The core maps the registers (fixmap
+// or early_ioremap, Device-nGnRnE) and hands the driver a virtual base; no UART address is
+// known outside drivers/ and the DT.
 #pragma once
 
 #include "core/console_cmd.h"
@@ -34,19 +38,33 @@ struct ConsoleSetup {
 	of::Node node;     // invalid for earlycon= without a DT node
 };
 
+enum class LineNumbering : u8 {
+	Alias,    // the node's serial<n> alias when it has one, else its place in the DT (amba-pl011)
+	DtOrder,  // its place among the driver's nodes in the DT (8250 ports: ttyS0 is the first)
+};
+
 struct ConsoleDriver {
 	const char *name;       // earlycon= name, e.g. "pl011"
 	const char *compatible; // DT compatible, e.g. "arm,pl011"
+	const char *dev_name;   // Linux's tty name without the line number, e.g. "ttyAMA"
+	LineNumbering numbering;
 	ErrorOr<Console *> (*setup)(const ConsoleSetup &);
 };
 
-#define CONSOLE_DRIVER(var, name, compat, fn)                                               \
-	[[gnu::used, gnu::section("console_drivers")]] static const ConsoleDriver var = {name, compat, fn}
+#define CONSOLE_DRIVER(var, name, compat, dev_name, numbering, fn)                          \
+	[[gnu::used, gnu::section("console_drivers")]] static const ConsoleDriver var = {name, compat, dev_name, \
+											  numbering, fn}
 
-// Picks and registers the console from the command line and the device tree. Prints (to the
+// Picks and registers the consoles from the command line and the device tree. Prints (to the
 // ring buffer) why when no console could be found.
 Result console_init(of::DeviceTree dt);
-void register_console(Console *c);
+// kernel/printk.cpp's list of enabled consoles (at most 4; false when full). The first
+// registered is preferred until set_preferred_console() names another; a console registered
+// twice stays once. unregister_console() drops a boot console replaced by another device.
+bool register_console(Console *c);
+void unregister_console(Console *c);
+void set_preferred_console(Console *c);
+// The preferred console: /dev/console, the one the tty reads (nullptr before any).
 Console *active_console();
 // Polls the console for a character (-1 when none). Input is read through the tty
 // (kernel/tty.h), which owns what this returns.

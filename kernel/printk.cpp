@@ -1,7 +1,7 @@
 // printk: formatted kernel messages with Linux's levels and "[    s.uuuuuu] " timestamps.
 //
 // Every line goes to a ring buffer (kept for `dmesg`; the oldest lines are overwritten) and,
-// when its level is below console_loglevel, to the console at once. Messages printed before
+// when its level is below console_loglevel, to every enabled console at once. Messages printed before
 // a console exists are replayed when it registers, so nothing from early boot is lost.
 #include "core/printk.h"
 
@@ -44,7 +44,13 @@ static u64 log_seq TA_GUARDED(logbuf_lock);
 static bool log_wake_pending;
 static wait_queue_head log_wait;
 static u64 boot_counter;
-static Console *console;
+// Every enabled console gets every printed line (Linux's console_drivers list); the preferred
+// one is /dev/console, the tty the shell and init read from (Linux's CON_CONSDEV). Written
+// under logbuf_lock with IRQs off, read by emit() under it.
+static constexpr usize MAX_CONSOLES = 4;
+static Console *consoles[MAX_CONSOLES] TA_GUARDED(logbuf_lock);
+static usize nr_consoles TA_GUARDED(logbuf_lock);
+static Console *preferred_console;
 
 void printk_set_time_base(u64 counter) { boot_counter = counter; }
 
@@ -70,8 +76,9 @@ static void emit(int level, const char *s, usize n, bool to_console = true) TA_R
 {
 	for (usize i = 0; i < n; i++)
 		log_putc(s[i]);
-	if (to_console && console && level_printed(level))
-		console->write(s, n);
+	if (to_console && level_printed(level))
+		for (usize i = 0; i < nr_consoles; i++)
+			consoles[i]->write(s, n);
 }
 
 // A logged line without its timestamp when printk.time is off.
@@ -179,10 +186,21 @@ template <typename Fn> static void for_each_log_line(Fn fn) TA_REQ(logbuf_lock)
 	}
 }
 
-void register_console(Console *c)
+bool register_console(Console *c)
 {
 	irqflags_t flags = logbuf_lock.lock_irqsave();
-	console = c;
+	for (usize i = 0; i < nr_consoles; i++)
+		if (consoles[i] == c) { // already printing (an earlycon that became the console)
+			logbuf_lock.unlock_irqrestore(flags);
+			return true;
+		}
+	if (nr_consoles == MAX_CONSOLES) {
+		logbuf_lock.unlock_irqrestore(flags);
+		return false;
+	}
+	consoles[nr_consoles++] = c;
+	if (!__atomic_load_n(&preferred_console, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&preferred_console, c, __ATOMIC_RELEASE);
 	// Replay everything logged so far (Linux's CON_PRINTBUFFER).
 	for_each_log_line([&](int level, const char *s, usize n) {
 		strip_time(s, n);
@@ -190,9 +208,25 @@ void register_console(Console *c)
 			c->write(s, n);
 	});
 	logbuf_lock.unlock_irqrestore(flags);
+	return true;
 }
 
-Console *active_console() { return console; }
+void unregister_console(Console *c)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	for (usize i = 0; i < nr_consoles; i++)
+		if (consoles[i] == c) {
+			consoles[i] = consoles[--nr_consoles];
+			break;
+		}
+	if (__atomic_load_n(&preferred_console, __ATOMIC_ACQUIRE) == c)
+		__atomic_store_n(&preferred_console, nr_consoles ? consoles[0] : nullptr, __ATOMIC_RELEASE);
+	logbuf_lock.unlock_irqrestore(flags);
+}
+
+void set_preferred_console(Console *c) { __atomic_store_n(&preferred_console, c, __ATOMIC_RELEASE); }
+
+Console *active_console() { return __atomic_load_n(&preferred_console, __ATOMIC_ACQUIRE); }
 
 void dmesg_dump(void (*out)(const char *s, usize n))
 {
@@ -203,6 +237,39 @@ void dmesg_dump(void (*out)(const char *s, usize n))
 	});
 	logbuf_lock.unlock_irqrestore(flags);
 }
+
+u64 printk_log_mark()
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	u64 seq = log_seq;
+	logbuf_lock.unlock_irqrestore(flags);
+	return seq;
+}
+
+// The crash report's look back: the consoles showed only what the loglevel let through, the
+// ring has the rest. Written to the consoles only (the lines are in the log already).
+unsigned printk_replay_tail(u64 mark, unsigned max_lines)
+{
+	irqflags_t flags = logbuf_lock.lock_irqsave();
+	u64 total = 0;
+	for_each_log_line([&](int, const char *, usize) { total++; });
+	// Records begun since the mark (the open one included) are not part of the look back.
+	u64 after = log_seq > mark ? log_seq - mark : 0;
+	u64 end = total > after ? total - after : 0;
+	u64 start = end > max_lines ? end - max_lines : 0, i = 0;
+	for_each_log_line([&](int, const char *s, usize n) TA_REQ(logbuf_lock) {
+		if (i >= start && i < end) {
+			strip_time(s, n);
+			for (usize k = 0; k < nr_consoles; k++)
+				consoles[k]->write(s, n);
+		}
+		i++;
+	});
+	logbuf_lock.unlock_irqrestore(flags);
+	return static_cast<unsigned>(end - start);
+}
+
+bool printk_console_filtered(int level) { return !level_printed(level); }
 
 // Oops and panic must print even if the CPU died holding the log lock (Linux's
 // bust_spinlocks): re-initialise it. Only called on the way down.

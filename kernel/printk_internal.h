@@ -31,3 +31,10 @@ wait_queue_head *kmsg_wait_queue();
 void printk_tick();
 // A record written to /dev/kmsg (prio = facility << 3 | level), up to its first newline.
 void printk_user_record(int prio, const char *text, usize n);
+
+// Crash reports (kernel/panic.cpp): the number of records begun so far, and a replay to the
+// consoles (not into the log again) of the last max_lines whole records begun before mark;
+// returns how many it wrote. Whether the console loglevel currently hides level.
+u64 printk_log_mark();
+unsigned printk_replay_tail(u64 mark, unsigned max_lines);
+bool printk_console_filtered(int level);

@@ -1014,6 +1014,272 @@ def busybox_on_board(board, initrd, linux):
              INITRD=initrd)
 
 
+# --- issue 18 items 0 and 5: Linux's console= habits, loglevels, crash output ------------------
+
+def split_at_command(plain, command):
+    """(what the console showed before `kernel> command`, the rest) of a log."""
+    i = plain.find('kernel> ' + command + '\n')
+    return (plain, '') if i < 0 else (plain[:i], plain[i:])
+
+
+def loglevel_boot(name, cmdline, hidden, shown=()):
+    """A boot with a console loglevel: each of `hidden` is absent from what the console showed
+    before `dmesg` and present in dmesg's replay of the log; each of `shown` is on the console."""
+    cmd = qemu_cmd('qemu-virt')
+    if cmd is None:
+        record(name, False, 'no QEMU command')
+        return
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ' + cmdline], 'meminfo\ndmesg\npoweroff\n')
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines()) + '\n'
+    console, rest = split_at_command(plain, 'dmesg')
+    problems = [] if status == 0 else ['exit status %s' % status]
+    if not rest:
+        problems.append('no dmesg output (the console shell did not run)')
+    if not re.search(r'^MemTotal:\s+\d+ kB$', console, re.M):
+        problems.append('meminfo did not print on the console')
+    for p in hidden:
+        if re.search(p, console, re.M):
+            problems.append('/%s/ on the console' % p)
+        if not re.search(p, rest, re.M):
+            problems.append('/%s/ not in dmesg' % p)
+    for p in shown:
+        if not re.search(p, console, re.M):
+            problems.append('/%s/ not on the console' % p)
+    record(name, not problems, '; '.join(problems))
+
+
+def console_tests_virt():
+    """console=, earlycon and the loglevels on QEMU virt (issue 18 item 0)."""
+    shell = [r'^kernel> meminfo$', r'^MemTotal:\s+\d+ kB$', r'reboot: Power down \(status 0\)']
+    silent = [r'names no device', r'^console: no console device', r'No console: nothing more']
+    scenario('virt: console=ttyAMA0,115200n8 is the PL011: boot log and shell', 'qemu-virt',
+             'console=ttyAMA0,115200n8', 0,
+             [r'\ABooting mmkernel on physical CPU', r'^ttyAMA0 at MMIO 0x9000000 \(clock \d+ Hz, 115200 baud\) is a pl011$',
+              r'^printk: console \[ttyAMA0\] enabled$', r'^console \[ttyAMA0\]: receive by interrupt'] + shell,
+             stdin_data='meminfo\npoweroff\n', forbid=silent)
+    # Bare earlycon: the stdout-path device as Linux's boot console, then the same UART as
+    # ttyAMA0 with Linux's lines (the boot console's name is Linux's "pl11").
+    scenario('virt: bare earlycon takes the stdout-path UART, then ttyAMA0 replaces it', 'qemu-virt', 'earlycon', 0,
+             [r'^earlycon: pl11 at MMIO 0x0000000009000000 \(options \'\'\)$', r'^printk: bootconsole \[pl11\] enabled$',
+              r'^printk: console \[ttyAMA0\] enabled$', r'^printk: bootconsole \[pl11\] disabled$',
+              r'^console \[ttyAMA0\]: receive by interrupt'] + shell,
+             stdin_data='meminfo\npoweroff\n', forbid=silent + [r'^earlycon: .*(no|bad|unknown)'])
+    scenario('virt: earlycon=pl011,0x9000000 (and mmio32, options) as Linux\'s', 'qemu-virt',
+             'earlycon=pl011,mmio32,0x9000000,115200n8', 0,
+             [r'^earlycon: pl11 at MMIO 0x0000000009000000 \(options \'115200n8\'\)$',
+              r'^printk: bootconsole \[pl11\] enabled$', r'^ttyAMA0 at MMIO 0x9000000 \(clock \d+ Hz, 115200 baud\)',
+              r'^printk: console \[ttyAMA0\] enabled$', r'^console \[ttyAMA0\]: receive by interrupt'] + shell,
+             stdin_data='meminfo\npoweroff\n', forbid=silent)
+    scenario('virt: earlycon=pl011,0x9000000', 'qemu-virt', 'earlycon=pl011,0x9000000', 0,
+             [r'^earlycon: pl11 at MMIO 0x0000000009000000 \(options \'\'\)$',
+              r'^printk: console \[ttyAMA0\] enabled$'] + shell, stdin_data='meminfo\npoweroff\n', forbid=silent)
+    # A console= naming no device: reported on the DT's console, which stays on.
+    scenario('virt: an unknown console= is reported on the DT console, which stays on', 'qemu-virt',
+             'console=ttyXYZ9', 0,
+             [r'^printk: console \[ttyAMA0\] enabled$',
+              r'^console: console=ttyXYZ9 names no device .*; the console stays on ttyAMA0, from /chosen/stdout-path$'] + shell,
+             stdin_data='meminfo\npoweroff\n')
+    scenario('virt: console=tty1 (no VT here) is reported, the PL011 stays the console', 'qemu-virt',
+             'console=tty1 console=ttyXYZ9', 0,
+             [r'^console: console=tty1 names no device ', r'^console: console=ttyXYZ9 names no device '] + shell,
+             stdin_data='meminfo\npoweroff\n')
+    scenario('virt: a bad earlycon= is reported and the DT console stays on', 'qemu-virt', 'earlycon=foo,0x1234', 0,
+             [r"^earlycon: unknown driver 'foo'", r'^printk: console \[ttyAMA0\] enabled$'] + shell,
+             stdin_data='meminfo\npoweroff\n')
+    # loglevel=, quiet, ignore_loglevel as Linux's: the console shows levels below the console
+    # loglevel; the log (dmesg) has everything.
+    info = r'^Machine model: linux,dummy-virt$'  # pr_info, level 6
+    notice = r'^Kernel command line: '             # pr_notice, level 5
+    loglevel_boot('virt: loglevel=4 hides info and notice lines from the console, dmesg has them',
+                  'loglevel=4', [info, notice])
+    loglevel_boot('virt: loglevel=6 shows notice lines, hides info lines', 'loglevel=6', [info], [notice])
+    loglevel_boot('virt: quiet is console loglevel 4', 'quiet', [info, notice])
+    loglevel_boot('virt: ignore_loglevel prints everything despite quiet', 'quiet ignore_loglevel', [], [info, notice])
+
+
+def pi_serial_cmd(board, shell_uart):
+    """The board's QEMU command with the PL011 (QEMU's first -serial) and the mini UART (the
+    second) swapped as needed: shell_uart ('pl011' or 'mini') on stdio, the other one into a
+    log file. (command, path of the other UART's log)."""
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        return None, None
+    idx = [i for i, c in enumerate(cmd) if c == '-serial']
+    other = os.path.join(LOGS, '%s-%s-other-uart.log' % (board, shell_uart))
+    if os.path.exists(other):
+        os.remove(other)
+    first, second = ('mon:stdio', 'file:' + other) if shell_uart == 'pl011' else ('file:' + other, 'mon:stdio')
+    cmd[idx[0] + 1], cmd[idx[1] + 1] = first, second
+    return cmd, other
+
+
+def pi_console_boot(name, board, cmdline, shell_uart, patterns, other_patterns=(), other_forbid=(), forbid=(),
+                    stdin_data='meminfo\npoweroff\n', dtb=None):
+    """A Pi boot with both UARTs captured: the console shell on shell_uart, the other UART's
+    output checked too (dtb: another DTB than the board's)."""
+    cmd, other = pi_serial_cmd(board, shell_uart)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    if dtb:
+        cmd[cmd.index('-dtb') + 1] = dtb
+    status, out, secs = run_qemu(name, cmd + ['-append', ('semihosting ' + cmdline).strip()], stdin_data)
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    try:
+        with open(other, errors='replace') as f:
+            other_plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in f.read().splitlines())
+    except OSError:
+        other_plain = ''
+    problems = [] if status == 0 else ['exit status %s' % status]
+    problems += ['missing /%s/' % p for p in patterns if not re.search(p, plain, re.M)]
+    problems += ['unexpected /%s/' % p for p in forbid if re.search(p, plain, re.M)]
+    problems += ['other UART: missing /%s/' % p for p in other_patterns if not re.search(p, other_plain, re.M)]
+    problems += ['other UART: unexpected /%s/' % p for p in other_forbid if re.search(p, other_plain, re.M)]
+    record(name, not problems, '; '.join(problems))
+
+
+# Raspberry Pi OS's cmdline.txt (its console= words and root options as the image ships them).
+RPI_OS_CMDLINE = 'console=serial0,115200 console=tty1 root=PARTUUID=xxxxxxxx-02 rootfstype=ext4 fsck.repair=yes rootwait'
+
+
+def console_tests_pi(board):
+    """console= on a Pi (issue 18 item 0). QEMU wires the PL011 (DT alias serial0, ttyAMA0) to
+    its first -serial and the mini UART (serial1, ttyS0, the DT's stdout-path) to the second."""
+    shell = [r'^kernel> meminfo$', r'^MemTotal:\s+\d+ kB$', r'reboot: Power down \(status 0\)']
+    # Without the firmware, serial0 is resolved through the DT's /aliases: the PL011.
+    pi_console_boot('%s: Raspberry Pi OS\'s cmdline.txt: serial0 is the PL011, tty1 is reported' % board, board,
+                    RPI_OS_CMDLINE, 'pl011',
+                    [r'^Booting mmkernel on physical CPU', r'^printk: console \[ttyAMA0\] enabled$',
+                     r'^console: console=tty1 names no device .*; the console stays on ttyAMA0$',
+                     r'^Kernel command line: semihosting console=serial0,115200 console=tty1 root='] + shell,
+                    other_forbid=[r'\S'])
+    # Linux's own DTBs have the same aliases (serial0 = the PL011).
+    upstream = os.path.join(TOP, 'build', 'deps', 'linux-dtbs',
+                            {'rpi3b': 'bcm2837-rpi-3-b.dtb', 'rpi4b': 'bcm2711-rpi-4-b.dtb'}[board])
+    if os.path.exists(upstream):
+        pi_console_boot('%s: Raspberry Pi OS\'s cmdline.txt with Linux\'s DTB' % board, board, RPI_OS_CMDLINE, 'pl011',
+                        [r'^printk: console \[ttyAMA0\] enabled$', r'^console: console=tty1 names no device '] + shell,
+                        other_forbid=[r'\S'], dtb=upstream)
+    # With quiet, as Linux: no kernel lines on the console, the shell works, dmesg has the log.
+    pi_console_boot('%s: Raspberry Pi OS\'s cmdline.txt with quiet: a quiet console and a working shell' % board,
+                    board, RPI_OS_CMDLINE + ' quiet', 'pl011',
+                    shell + [r'^kernel> dmesg\n(.*\n)*printk: console \[ttyAMA0\] enabled$'],
+                    forbid=[r'\A(?:(?!kernel> dmesg).*\n)*printk: console'], other_forbid=[r'\S'],
+                    stdin_data='meminfo\ndmesg\npoweroff\n')
+    # The firmware rewrites serial0 to its primary UART, the mini UART on a Pi 3/4 with
+    # Bluetooth: what the kernel then gets.
+    pi_console_boot('%s: the firmware\'s rewrite (console=ttyS0,115200 console=tty1) is the mini UART' % board, board,
+                    RPI_OS_CMDLINE.replace('serial0', 'ttyS0'), 'mini',
+                    [r'^printk: console \[ttyS0\] enabled$',
+                     r'^console: console=tty1 names no device .*; the console stays on ttyS0$'] + shell,
+                    other_forbid=[r'\S'])
+    # Several console=: every named UART prints the log; the last one is /dev/console (the shell).
+    pi_console_boot('%s: console=ttyS0 console=ttyAMA0: both print, the last is the shell\'s' % board, board,
+                    'console=ttyS0,115200 console=ttyAMA0,115200n8', 'pl011',
+                    [r'^printk: console \[ttyS0\] enabled$', r'^printk: console \[ttyAMA0\] enabled$',
+                     r'^console \[ttyAMA0\]: receive by interrupt'] + shell,
+                    other_patterns=[r'^Booting mmkernel on physical CPU', r'^printk: console \[ttyAMA0\] enabled$',
+                                    r'reboot: Power down \(status 0\)'],
+                    other_forbid=[r'kernel>', r'MemTotal'])
+    pi_console_boot('%s: console=ttyAMA0 console=serial1: the mini UART is the shell\'s' % board, board,
+                    'console=ttyAMA0 console=serial1,115200n8', 'mini',
+                    [r'^printk: console \[ttyS0\] enabled$', r'^console \[ttyS0\]: receive by interrupt'] + shell,
+                    other_patterns=[r'^Booting mmkernel on physical CPU', r'reboot: Power down \(status 0\)'],
+                    other_forbid=[r'kernel>', r'MemTotal'])
+    # An unknown name only: the DT's console (stdout-path, the mini UART) stays on and says so.
+    pi_console_boot('%s: only unknown console= names: the DT console reports them and stays on' % board, board,
+                    'console=tty1 console=ttyXYZ9', 'mini',
+                    [r'^printk: console \[ttyS0\] enabled$',
+                     r'^console: console=ttyXYZ9 names no device .*; the console stays on ttyS0, from /chosen/stdout-path$'] + shell,
+                    other_forbid=[r'\S'])
+    scenario('%s: bare earlycon is the stdout-path mini UART (Linux\'s bcm2835aux0)' % board, board, 'earlycon', 0,
+             [r'^earlycon: bcm2835aux0 at MMIO 0x00000000[0-9a-f]+ \(options \'115200n8\'\)$',
+              r'^printk: console \[ttyS0\] enabled$', r'^printk: bootconsole \[bcm2835aux0\] disabled$'] + shell,
+             stdin_data='meminfo\npoweroff\n')
+    scenario('%s: panic=1 reboots through the PM watchdog' % board, board, 'crashtest=panic panic=1', 0,
+             [r'^Kernel panic - not syncing: crashtest: deliberate panic$', r'^Rebooting in 1 seconds\.\.$',
+              r'bcm2835-wdt: watchdog at 0x[0-9a-f]+: restart', r'reboot: Restarting system'],
+             forbid=[r'end Kernel panic', r'Power down'])
+
+
+# What every crash report adds after its call trace (kernel/panic.cpp crash_report_extras).
+CRASH_EXTRAS = [r'^NMI backtrace for cpu 0: this CPU, the call trace above$',
+                r'^Mem-Info \(/proc/meminfo summary\):$', r'^MemTotal:\s+\d+ kB$', r'^MemFree:\s+\d+ kB$',
+                r'^Slab:\s+\d+ kB$', r'^buddyinfo \(/proc/buddyinfo\):$', r'^Node 0, zone\s+DMA(\s+\d+){11}\s*$',
+                r'^VMAs of \S+\[\d+\]']
+CRASH_REGS = [r'^pstate: [0-9a-f]{8} ', r'^pc : \S+\+0x', r'^lr : ', r'^sp : [0-9a-f]{16}$', r'^x29: [0-9a-f]{16} x28: ',
+              r'^Call trace:$']
+
+
+def crash_tests_virt():
+    """Crash output, panic=, oops=panic, panic_on_warn on QEMU virt (issue 18 item 5)."""
+    scenario('virt: a panic prints its registers, call trace, every CPU, meminfo, buddyinfo and the VMAs', 'qemu-virt',
+             'crashtest=panic', 1,
+             [r'^Kernel panic - not syncing: crashtest: deliberate panic\nCPU: 0 PID: 0 Comm: swapper/0 .*\n'
+              r'Hardware name: linux,dummy-virt \(DT\)\npstate: [0-9a-f]{8} .*\npc : panic\+0x[0-9a-f]+/0x[0-9a-f]+\n'
+              r'lr : run\+0x', r'^Call trace:$', r'^ panic\+0x',
+              r'^VMAs of swapper/0\[0\]: none \(a kernel thread has no user address space\)$',
+              r'^---\[ end Kernel panic - not syncing: crashtest: deliberate panic \]---$',
+              r'reboot: Power down \(status 1\)'] + CRASH_REGS + CRASH_EXTRAS)
+    scenario('virt: an oops prints registers, call trace, meminfo, buddyinfo and the VMAs, then panics', 'qemu-virt',
+             'crashtest=null', 1,
+             CRASH_REGS + CRASH_EXTRAS + [r'^pc : crashtest_null_deref\+0x',
+                                          r'^Kernel panic - not syncing: Oops: Fatal exception$'])
+    # quiet hid the boot log: the report replays the last lines the console did not show.
+    scenario('virt: with quiet, a crash replays the log lines the console hid', 'qemu-virt', 'crashtest=null quiet', 1,
+             [r'^---\[ last log lines \(the console showed levels below 4 only\) \]---\n(?:.*\n)*'
+              r'Kernel command line: semihosting crashtest=null quiet\n(?:.*\n)*---\[ end of last log lines \]---$',
+              r'^Kernel panic - not syncing: Oops: Fatal exception$'] + CRASH_EXTRAS)
+    scenario('virt: without quiet no log lines are replayed', 'qemu-virt', 'crashtest=null', 1,
+             [r'^Kernel panic - not syncing: Oops: Fatal exception$'], forbid=[r'last log lines'])
+    # panic=N: reboot after N seconds (PSCI SYSTEM_RESET; -no-reboot makes QEMU exit 0);
+    # negative: at once.
+    scenario('virt: panic=1 reboots after a second', 'qemu-virt', 'crashtest=panic panic=1', 0,
+             [r'^Kernel panic - not syncing: crashtest: deliberate panic$', r'^Rebooting in 1 seconds\.\.$',
+              r'^reboot: Restarting system$'] + CRASH_EXTRAS, forbid=[r'end Kernel panic', r'Power down'])
+    scenario('virt: panic=-1 reboots at once', 'qemu-virt', 'crashtest=null panic=-1', 0,
+             [r'^Kernel panic - not syncing: Oops: Fatal exception$', r'^reboot: Restarting system$'],
+             forbid=[r'Rebooting in', r'end Kernel panic', r'Power down'])
+    scenario('virt: a malformed panic= is reported', 'qemu-virt', 'panic=soon ktest=boot', 0,
+             [r"Malformed early option 'panic'", r'^# Totals: pass:\d+ fail:0'])
+    # An oops in a kernel thread kills the thread (Linux's make_task_dead) and the shell goes
+    # on; with oops=panic it panics.
+    console_session('virt: an oops in a kernel thread kills it and the kernel carries on', 'qemu-virt', '',
+                    [(r'^kernel> $', 'crash kthread\n'), (r'note: crashtest\[\d+\] exited', 'ps\n'),
+                     # Polled: the thread is a zombie once it has run its exit.
+                     (r'COMMAND\n(?s:.*)^kernel> $',
+                      lambda m: 'meminfo\n' if re.search(r'^ +\d+ +1 Z\+? +0 \[crashtest\]$', m.group(0), re.M)
+                      else ('ps\n', True)),
+                     (r'^kernel> $', 'poweroff\n')],
+                    [r'^Unable to handle kernel NULL pointer dereference', r'^CPU: 0 PID: \d+ Comm: crashtest ',
+                     r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^---\[ end trace 0{16} \]---$',
+                     r'^VMAs of crashtest\[\d+\]: none', r'^ +\d+ +1 Z\+? +0 \[crashtest\]$', r'^MemTotal:',
+                     r'reboot: Power down \(status 0\)'] + CRASH_REGS + CRASH_EXTRAS,
+                    forbid=[r'Kernel panic'])
+    # The same in a thread with an address space: the report lists its VMAs as /proc's maps.
+    console_session('virt: an oops in a thread with an address space lists its VMAs', 'qemu-virt', '',
+                    [(r'^kernel> $', 'crash kthread_mm\n'), (r'note: crashtest\[\d+\] exited', 'poweroff\n')],
+                    [r'crashtest: VMAs at 0x([0-9a-f]+) \(2 pages, rw-p\), 0x([0-9a-f]+) \(rw-s\), 0x([0-9a-f]+) \(r--p\)$',
+                     r'^VMAs of crashtest\[\d+\]:\n[0-9a-f]{12}-[0-9a-f]{12} r--p 00000000 00:00 0 *\n'
+                     r'[0-9a-f]{12}-[0-9a-f]{12} rw-s 00000000 [0-9a-f]{2}:[0-9a-f]{2} \d+ +\S+\n'
+                     r'([0-9a-f]{12})-([0-9a-f]{12}) rw-p 00000000 00:00 0 *\n',
+                     r'^Internal error: Oops: ', r'reboot: Power down \(status 0\)'] + CRASH_EXTRAS,
+                    forbid=[r'Kernel panic', r'VMAs of crashtest\[\d+\]: none'])
+    console_session('virt: oops=panic makes the same oops panic', 'qemu-virt', 'oops=panic',
+                    [(r'^kernel> $', 'crash kthread\n')],
+                    [r'^CPU: 0 PID: \d+ Comm: crashtest ', r'^Kernel panic - not syncing: Oops: Fatal exception$',
+                     r'reboot: Power down \(status 1\)'] + CRASH_EXTRAS, expect_status=1,
+                    forbid=[r'^note: crashtest'])
+    # panic_on_warn: the WARN's report (registers), then the panic.
+    scenario('virt: panic_on_warn=1 turns a WARN into a panic', 'qemu-virt', 'crashtest=warn panic_on_warn=1', 1,
+             [r'^WARNING: CPU: 0 PID: 0 at tests/target/crashtest\.cpp:\d+ run\+0x', r'^pc : run\+0x',
+              r'^Kernel panic - not syncing: panic_on_warn set \.\.\.$', r'reboot: Power down \(status 1\)'] + CRASH_EXTRAS,
+             forbid=[r'^Type \'help\''])
+    scenario('virt: panic_on_warn=0 keeps a WARN a warning', 'qemu-virt', 'crashtest=warn panic_on_warn=0', 0,
+             [r'^WARNING: CPU: 0 PID: 0 at tests/target/crashtest\.cpp:\d+ run\+0x', r'^Type \'help\''],
+             stdin_data='poweroff\n', forbid=[r'Kernel panic'])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--target-only', action='store_true')
@@ -1275,6 +1541,9 @@ def main():
             ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
             ktest_boot('virt-no-grouping', 'qemu-virt', 'page_alloc.grouping=off', MEM='512M')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
+            print('== target: console= and loglevels, crash output (issue 18)', flush=True)
+            console_tests_virt()
+            crash_tests_virt()
 
         # The Raspberry Pis: the same kernel, the project's DTBs, the console on the mini UART
         # (QEMU's second -serial, see board/rpi3b/board.mk).
@@ -1330,6 +1599,7 @@ def main():
             # console=serial0: the PL011 as console, pins GPIO14/15 on ALT0, its RX interrupt
             # through ARMCTRL (Pi 3) or the GIC (Pi 4), tested by loopback.
             pi_ktest_boot('%s-pl011-console' % board, board, cmdline='console=serial0', pl011_console=True)
+            console_tests_pi(board)
             upstream = os.path.join(TOP, 'build', 'deps', 'linux-dtbs', upstream_dtbs[board])
             # The DT's 64 MiB linux,cma pool is in the buddy (CmaTotal 65536 kB as on Linux).
             memory_agreement('%s: the linux,cma pool is in the buddy; the figures agree' % board, None,

@@ -7,6 +7,8 @@
 #include <asm/traps.h>
 
 #include "arch/arm64/ptdump.h"
+#include "kernel/crash.h"
+#include "kernel/exit.h"
 #include "kernel/extable.h"
 #include "lib/format.h"
 #include <asm/irqflags.h>
@@ -258,21 +260,49 @@ static void dump_kernel_instr(const pt_regs *regs)
 
 static int die_counter;
 
+// Linux's make_task_dead: the oopsing task ends with SIGSEGV and the kernel carries on (it may
+// be unstable: whatever the task held stays held). IRQs and preemption come back on for the
+// exit, with Linux's notes.
+[[noreturn]] static void make_task_dead(int signr)
+{
+	char comm[20];
+	current_comm(comm, sizeof(comm));
+	if (arch_irqs_disabled()) {
+		pr_info("note: %s[%d] exited with irqs disabled\n", comm, current_pid());
+		arch_local_irq_enable();
+	}
+	if (current->preempt_count) {
+		pr_info("note: %s[%d] exited with preempt_count %u\n", comm, current_pid(), current->preempt_count);
+		current->preempt_count = 0;
+	}
+	do_exit(signr);
+}
+
 // Linux's die()/__die(): "Internal error: <what>: <esr> [#n] SMP", the (empty) module list,
-// registers, call trace, the code around pc, the end marker; then, as with panic_on_oops
-// (there is no task to kill yet when the kernel itself fails), the panic.
+// registers, call trace, the code around pc, the end marker. Then Linux's choice: a panic in
+// interrupt context, with oops=panic, or when the context is not a task that can be killed
+// (the boot context and idle tasks, pid 0, and init, pid 1: Linux panics for those in
+// make_task_dead); otherwise the report's additions and the task is killed.
 void die(const char *msg, const pt_regs *regs, u64 esr)
 {
 	printk_bust_locks();
 	arch_local_irq_disable();
-	console_verbose();
+	oops_begin();
 	pr_emerg("Internal error: %s: %016lx [#%d] SMP\n", msg, (unsigned long)esr, ++die_counter);
 	printk(KERN_DEFAULT "Modules linked in:\n");
 	show_regs(regs);
 	dump_kernel_instr(regs);
 	print_oops_end_marker();
 	add_taint(Taint::Die);
-	panic("%s: Fatal exception", msg);
+	if (!user_mode(regs) && on_stack(regs->sp, 16, irq_stack_range()))
+		panic("%s: Fatal exception in interrupt", msg);
+	task_struct *t = current_task();
+	bool killable = t && !(t->flags & PF_IDLE) && current_pid() > 1 && !user_mode(regs);
+	if (panic_on_oops || !killable)
+		panic("%s: Fatal exception", msg);
+	crash_report_extras();
+	oops_end();
+	make_task_dead(11); // SIGSEGV
 }
 
 // Linux's show_pte: the page-table walk for a faulting address, from the task's tables for a
@@ -344,6 +374,7 @@ static bool bug_handler(pt_regs *regs, u64 esr)
 			reinterpret_cast<void *>(regs->pc));
 		printk(KERN_DEFAULT "Modules linked in:\n");
 		show_regs(regs);
+		check_panic_on_warn();
 		print_oops_end_marker();
 		add_taint(Taint::Warn);
 		regs->pc += 4;
@@ -380,6 +411,7 @@ static void do_kernel_fault(pt_regs *regs, u64 esr, u64 far)
 	if (fixup_exception(regs))
 		return;
 	printk_bust_locks();
+	oops_begin(); // the report starts here: the look back of a panic ends before this line
 	// Linux's __do_kernel_fault: what kind of access, then die_kernel_fault.
 	unsigned fsc_type = esr & 0x3c;
 	const char *what;
@@ -502,6 +534,7 @@ extern "C" [[noreturn]] void do_bad_mode(pt_regs *regs, int reason)
 extern "C" [[noreturn]] void handle_bad_stack(pt_regs *regs)
 {
 	printk_bust_locks();
+	oops_begin(); // an oops report: the panic below does not print its own registers again
 	StackRange t = current_task_stack(), o = overflow_stack_range();
 	char task[20];
 	current_comm(task, sizeof(task));

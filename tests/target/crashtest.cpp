@@ -2,13 +2,16 @@
 // command line triggers one after boot. The host runner checks that the report names the
 // faulting function, decodes the exception and that QEMU exits with the failure status.
 #include <asm/memory.h>
+#include <asm/pgtable.h>
 
 #include "core/params.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "kernel/kthread.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/task_stack.h"
+#include "mm/mm_struct.h"
 #include "kstd/string.h"
 
 extern "C" [[gnu::noinline]] void crashtest_null_deref()
@@ -84,6 +87,39 @@ extern "C" [[gnu::noinline]] void crashtest_stackprot(usize count)
 		buf[i] = static_cast<char>(0x41);
 }
 
+static int run(const char *kind);
+
+// An oops in a kernel thread of its own: without oops=panic the thread is killed and the
+// kernel (and the console) carry on, as Linux's make_task_dead.
+static int crash_thread_fn(void *) { return run("null"); }
+
+// The same in a thread with a user address space of its own (Linux's kthread_use_mm), so that
+// the report lists VMAs: two private pages, one shared and one read-only. The mm_alloc
+// reference is the thread's own: exit_mm drops it when the oops kills the thread.
+static int crash_thread_mm_fn(void *)
+{
+	auto r = mm_alloc();
+	if (r.is_error()) {
+		pr_err("crashtest: no memory for an address space\n");
+		return 1;
+	}
+	mm_struct *mm = r.value();
+	long a = ksys_mmap(mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0);
+	long b = ksys_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, ~0ul, 0);
+	long c = ksys_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, ~0ul, 0);
+	if (a < 0 || b < 0 || c < 0) {
+		pr_err("crashtest: mmap failed (%ld %ld %ld)\n", a, b, c);
+		mmput(mm);
+		return 1;
+	}
+	pr_info("crashtest: VMAs at %#lx (2 pages, rw-p), %#lx (rw-s), %#lx (r--p)\n", a, b, c);
+	preempt_disable(); // no switch may see current->mm with the old TTBR0
+	current->mm = mm;
+	check_and_switch_context(mm);
+	preempt_enable();
+	return run("null");
+}
+
 static int run(const char *kind)
 {
 	pr_info("crashtest: %s\n", kind);
@@ -109,6 +145,14 @@ static int run(const char *kind)
 	else if (strcmp(kind, "warn") == 0) {
 		WARN_ON(true);
 		return 0;
+	} else if (strcmp(kind, "panic") == 0) {
+		panic("crashtest: deliberate panic");
+	} else if (strcmp(kind, "kthread") == 0 || strcmp(kind, "kthread_mm") == 0) {
+		if (!kthread_run(kind[7] ? crash_thread_mm_fn : crash_thread_fn, nullptr, "crashtest")) {
+			pr_err("crashtest: cannot start the crashtest thread\n");
+			return 1;
+		}
+		return 0;
 	} else if (strcmp(kind, "sleep_atomic") == 0) {
 		// Sleeping with preemption disabled would deadlock: schedule() must report and refuse.
 		if (current->flags & PF_IDLE) {
@@ -123,7 +167,7 @@ static int run(const char *kind)
 		pr_info("crashtest: schedule() in atomic context %s\n", refused ? "refused, task still running" : "slept");
 		return refused ? 0 : 1;
 	} else {
-		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, sleep_atomic)\n", kind);
+		pr_err("crashtest: unknown kind '%s' (null, paging, rodata, stack, vmap_stack, undef, ubsan, stackprot, bug, warn, panic, kthread, kthread_mm, sleep_atomic)\n", kind);
 		return 1;
 	}
 	return 0;
@@ -148,9 +192,9 @@ void crashtest_run_selected()
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc < 2) {
-		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic\n");
+		pr_err("usage: crash null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|panic|kthread|kthread_mm|sleep_atomic\n");
 		return 1;
 	}
 	return run(argv[1]);
 }
-CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|sleep_atomic", cmd_crash);
+CONSOLE_CMD(cmd_crash_rec, "crash", "crash deliberately: null|paging|rodata|stack|vmap_stack|undef|ubsan|stackprot|bug|warn|panic|kthread|kthread_mm|sleep_atomic", cmd_crash);
