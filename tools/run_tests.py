@@ -1835,7 +1835,7 @@ def sysrq_tests(board='qemu-virt'):
               r'^Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000$',
               r'^Internal error: Oops: [0-9a-f]{16} \[#1\] SMP$', r'^pc : \S*sysrq_handle_crash\+0x',
               r'^Call trace:\n \S*sysrq_handle_crash\+0x[0-9a-f]+/0x[0-9a-f]+\n(?: \S+\n)* \S*handle_irq_with_regs\+',
-              r'^Kernel panic - not syncing: Oops: Fatal exception$'], 1),
+              r'^Kernel panic - not syncing: Oops: Fatal exception in interrupt$'], 1),
             ('b', 'reboot at once', [r'^sysrq: Resetting$'], 0),
             ('o', 'power off', [r'^sysrq: Power Off$', r'reboot: Power down \(status 0\)'], 0)):
         sysrq_session('%s: SysRq-%s from a spinning program: %s' % (tag, key, what), sysrq_cmd(board, 'sysrq_always_enabled'),
