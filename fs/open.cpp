@@ -195,7 +195,10 @@ Result do_truncate(dentry *d, loff_t length)
 
 // --- open ---------------------------------------------------------------------------------------------
 // Linux's do_filp_open: the walk, O_CREAT, then the checks on what was found.
-static ErrorOr<file *> do_open(const path &root, const path &start, const char *name, unsigned flags, umode_t mode)
+// *link_out: set (a reference passing to the caller) instead of opening, when O_CREAT finds
+// the final component to be a symlink: do_open then opens its body.
+static ErrorOr<file *> do_open_last(const path &root, const path &start, const char *name, unsigned flags,
+				    umode_t mode, path *link_out)
 {
 	unsigned acc = flags & O_ACCMODE;
 	if (flags & __O_TMPFILE)
@@ -245,9 +248,11 @@ static ErrorOr<file *> do_open(const path &root, const path &start, const char *
 					path_put(&p);
 					return Errno::ELOOP;
 				}
+				if (!pr.trailing_slash) {
+					*link_out = p;
+					return Errno::ELOOP; // not seen: do_open follows the link
+				}
 				path_put(&p);
-				// Re-walk the whole name following the final link (it may be dangling: then
-				// Linux creates the target; here that is ENOENT, noted in docs).
 				auto q = vfs_path_lookup(root, start, name, LOOKUP_FOLLOW);
 				if (q.is_error())
 					return q.error();
@@ -290,6 +295,70 @@ static ErrorOr<file *> do_open(const path &root, const path &start, const char *
 	auto f = dentry_open(&p, flags);
 	path_put(&p);
 	return f;
+}
+
+// Linux's open_last_lookups for O_CREAT: a final symlink's body is opened in its turn, with
+// O_CREAT, from the link's own directory, so a dangling link creates its target; the links
+// followed this way count against MAXSYMLINKS. A loop, not recursion: every round holds a
+// path walk's state on the stack.
+static ErrorOr<file *> do_open(const path &root, const path &start, const char *name, unsigned flags, umode_t mode)
+{
+	char *buf = nullptr;
+	path dir{};
+	file *f = nullptr;
+	Errno why = Errno::ELOOP;
+	for (int links = 0;; links++) {
+		path link{};
+		auto r = do_open_last(root, dir.dentry ? dir : start, buf ? buf : name, flags, mode, &link);
+		if (!link.dentry) {
+			if (r.is_error())
+				why = r.error().code();
+			else
+				f = r.value();
+			break;
+		}
+		if (dir.dentry) {
+			path_put(&dir);
+			dir = {};
+		}
+		if (links >= MAXSYMLINKS) {
+			path_put(&link);
+			why = Errno::ELOOP;
+			break;
+		}
+		if (!buf && !(buf = static_cast<char *>(kmalloc(PATH_MAX, GFP_KERNEL)))) {
+			path_put(&link);
+			why = Errno::ENOMEM;
+			break;
+		}
+		inode *ino = link.dentry->d_inode;
+		const char *target = nullptr;
+		if (ino->i_link) {
+			if (kstd::strlcpy(buf, ino->i_link, PATH_MAX) < PATH_MAX)
+				target = buf;
+		} else if (ino->i_op && ino->i_op->get_link) {
+			target = ino->i_op->get_link(link.dentry, buf, PATH_MAX);
+			if (target && target != buf && kstd::strlcpy(buf, target, PATH_MAX) >= PATH_MAX)
+				target = nullptr;
+			else if (target)
+				target = buf;
+		}
+		if (!target) {
+			path_put(&link);
+			why = Errno::ENOENT;
+			break;
+		}
+		// The link's dentry holds its parent: a reference of our own for the next round.
+		dir = {link.mnt, dget(link.dentry->d_parent)};
+		mntget(dir.mnt);
+		path_put(&link);
+	}
+	if (dir.dentry)
+		path_put(&dir);
+	kfree(buf);
+	if (f)
+		return f;
+	return why;
 }
 
 ErrorOr<file *> vfs_open_at(const path &root, const path &start, const char *name, unsigned flags, umode_t mode)

@@ -313,6 +313,19 @@ static void t_symlinks_and_eloop(void)
 	EXPECT_EQ(f_symlink("nowhere", DIR "/dangling"), 0);
 	EXPECT_EQ(f_stat(DIR "/dangling", &st), -ENOENT);
 	EXPECT_EQ(f_lstat(DIR "/dangling", &st), 0);
+	/* O_CREAT through a dangling link creates its target (Linux's open_last_lookups), from
+	 * the link's directory; O_EXCL refuses any link; a loop is ELOOP even with O_CREAT. */
+	EXPECT_EQ(f_open(DIR "/dangling", O_CREAT | O_WRONLY | O_EXCL, 0644), -EEXIST);
+	long cfd = f_open(DIR "/dangling", O_CREAT | O_WRONLY, 0644);
+	EXPECT(cfd >= 0);
+	if (cfd >= 0)
+		f_close(cfd);
+	EXPECT_EQ(f_stat(DIR "/nowhere", &st), 0);
+	EXPECT_EQ(st.st_mode & S_IFMT, S_IFREG);
+	EXPECT_EQ(f_stat(DIR "/dangling", &st), 0);
+	EXPECT_EQ(f_symlink("nodir/x", DIR "/dangling2"), 0);
+	EXPECT_EQ(f_open(DIR "/dangling2", O_CREAT | O_WRONLY, 0644), -ENOENT);
+	EXPECT_EQ(f_open(DIR "/loop1", O_CREAT | O_WRONLY, 0644), -ELOOP);
 	/* A chain of 40 links resolves (MAXSYMLINKS); 41 is ELOOP. */
 	for (int i = 1; i <= 41; i++) {
 		char p[64], t[64];
@@ -338,6 +351,8 @@ static void t_symlinks_and_eloop(void)
 	f_unlink(DIR "/loop1");
 	f_unlink(DIR "/loop2");
 	f_unlink(DIR "/dangling");
+	f_unlink(DIR "/dangling2");
+	f_unlink(DIR "/nowhere");
 	f_unlink(DIR "/ln");
 	f_unlink(DIR "/target");
 }
