@@ -226,21 +226,28 @@ static void zap_level(mm_struct *mm, u64 *table, int level, unsigned long start,
 	// The table's count of non-empty entries (private_): once it reaches 0 the rest of the
 	// range below this table holds nothing, however much of it is left (exit and exec zap
 	// [0, TASK_SIZE), which would otherwise visit every slot of every table).
-	const page *tp = table_page_of(table);
+	page *tp = table_page_of(table);
 	if (level == 3) {
-		// The leaf table: a tight scan of its slots in [start, end), which lies within it.
+		// The leaf table: a tight scan of its slots in [start, end), which lies within it. The
+		// table's count is kept in a local and written back once; the cleared entries reach
+		// the walker through the TLB flush that must come before any page is freed (its dsb).
 		unsigned i = pgtable_index(start, 3), n = i + static_cast<unsigned>((end - start) >> PAGE_SHIFT);
-		for (; i < n && tp->private_ != 0; i++) {
+		unsigned long left = tp->private_;
+		unsigned long base = start & ~((1ul << 21) - 1);
+		for (; i < n && left != 0; i++) {
 			u64 d = table[i];
 			if (!d)
 				continue;
 			// Without even_cows a private copy (not the file's page) is kept.
 			if (!details.even_cows && !pte_special(d) && PageAnon(pfn_to_page(pte_pfn(d))))
 				continue;
-			set_entry(&table[i], 0);
+			set_pte_nosync(&table[i], 0);
+			left--;
 			if (pte_present(d))
-				release_user_page(mm, d, (start & ~((1ul << 21) - 1)) + (unsigned long)i * PAGE_SIZE, b, details);
+				release_user_page(mm, d, base + (unsigned long)i * PAGE_SIZE, b, details);
 		}
+		tp->private_ = left;
+		publish_ptes();
 		return;
 	}
 	while (addr < end && tp->private_ != 0) {
@@ -370,30 +377,57 @@ Result copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *src_vma)
 	// Page-cache pages of a private mapping are read-only already.
 	bool cow = !(src_vma->vm_flags & VM_SHARED);
 	Result r{};
+	// The child's level-3 table of the current 2 MiB block, found (or made) once per block,
+	// and the entries this copy added to it (its count is raised once, on leaving it).
+	u64 *dtable = nullptr;
+	page *dtp = nullptr;
+	unsigned long dblock = ~0ul, dnew = 0;
+	long rss[NR_MM_COUNTERS] = {};
 	for_each_pte(src, src_vma->vm_start, src_vma->vm_end, [&](u64 *pte, unsigned long addr) {
 		if (r.is_error())
 			return;
-		u64 *d = walk(dst, addr, true);
-		if (!d) {
-			r = Errno::ENOMEM;
-			return;
+		if ((addr >> 21) != dblock) {
+			if (dtp)
+				dtp->private_ += dnew;
+			dnew = 0;
+			u64 *d = walk(dst, addr, true);
+			if (!d) {
+				dtp = nullptr;
+				r = Errno::ENOMEM;
+				return;
+			}
+			dtable = d - pgtable_index(addr, 3);
+			dtp = table_page_of(dtable);
+			dblock = addr >> 21;
 		}
+		u64 *d = &dtable[pgtable_index(addr, 3)];
 		u64 v = *pte;
 		if (!pte_special(v)) {
 			page *p = pfn_to_page(pte_pfn(v));
 			get_page(p);
 			page_dup_rmap(p);
-			inc_rss(dst, mm_counter_in(src_vma, p));
+			rss[mm_counter_in(src_vma, p)]++;
 			if (cow && pte_write(v)) {
 				// Same output address, fewer permissions: no break-before-make; the
-				// parent's TLB is flushed once at the end of dup_mm.
+				// parent's TLB is flushed once at the end of dup_mm (its dsb publishes
+				// this store to the walker before the invalidation).
 				v |= PTE_RDONLY;
-				set_pte(pte, v);
+				set_pte_nosync(pte, v);
 			}
 		}
-		// The zero page (special) is shared as it is: never counted, never freed.
-		set_entry(d, v);
+		// The zero page (special) is shared as it is: never counted, never freed. The child's
+		// tables are not live anywhere yet: one barrier below publishes them all.
+		dnew += *d == 0;
+		set_pte_nosync(d, v);
 	});
+	if (dtp)
+		dtp->private_ += dnew;
+	publish_ptes();
+	for (int c = 0; c < NR_MM_COUNTERS; c++)
+		dst->rss_stat[c] += rss[c];
+	unsigned long total = get_mm_rss(dst);
+	if (total > dst->hiwater_rss)
+		dst->hiwater_rss = total;
 	return r;
 }
 

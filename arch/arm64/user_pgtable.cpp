@@ -197,6 +197,8 @@ void set_pte(u64 *ptep, u64 pte)
 	dsb(ishst);
 }
 
+void publish_ptes() { dsb(ishst); }
+
 void flush_tlb_page(const mm_struct *mm, unsigned long va)
 {
 	if (!mm->context.id)

@@ -8,6 +8,7 @@
 HostTlbLog host_tlb;
 
 void set_pte(u64 *ptep, u64 pte) { __atomic_store_n(ptep, pte, __ATOMIC_RELEASE); }
+void publish_ptes() { __atomic_thread_fence(__ATOMIC_RELEASE); }
 void flush_tlb_page(const mm_struct *mm, unsigned long va)
 {
 	host_tlb.pages++;

@@ -66,6 +66,10 @@ inline u64 mk_user_pte(unsigned long pfn, unsigned long vm_flags, bool writable)
 // --- hardware hooks (arch/arm64/user_pgtable.cpp; host: tests/host/support/host_pgtable.cpp) ---
 // Publishes a table or leaf entry to the table walker (dsb ishst after the store).
 void set_pte(u64 *ptep, u64 pte);
+// A batch of entry writes (fork's copy, a zap) publishes them once at its end: each is a
+// plain store, then publish_ptes() (dsb ishst) or a TLB flush, whose own dsb does the same.
+inline void set_pte_nosync(u64 *ptep, u64 pte) { __atomic_store_n(ptep, pte, __ATOMIC_RELAXED); }
+void publish_ptes();
 // Invalidates the TLB entries (all levels, so walk caches too) for one user page of mm's
 // ASID, inner shareable; waits for completion. A no-op for an mm that never had an ASID.
 void flush_tlb_page(const mm_struct *mm, unsigned long va);
