@@ -59,23 +59,17 @@ bool put(u64 uaddr, const void *src, u64 n) { return copy_to_user(reinterpret_ca
 bool get(void *dst, u64 uaddr, u64 n) { return copy_from_user(dst, reinterpret_cast<const void *>(uaddr), n) == 0; }
 
 // The task's FP/SIMD registers are live in the CPU while it runs in the kernel (C++ here never
-// touches them); they are saved into thread.uw_fpsimd with preemption off, so that a context
-// switch in between cannot save stale or newer values over them.
-void sigframe_save_fpsimd(user_fpsimd_state *out)
-{
-	task_struct *t = current;
-	preempt_disable();
-	fpsimd_save_state(&t->thread.uw_fpsimd);
-	memcpy(out, &t->thread.uw_fpsimd, sizeof(*out));
-	preempt_enable();
-}
+// touches them), and thread.uw_fpsimd is only where a context switch (or fork) saves them. A
+// signal frame takes them straight from the registers into its own buffer: a switch in the
+// middle saves and later restores the very same values, so no preemption guard is needed.
+void sigframe_save_fpsimd(user_fpsimd_state *out) { fpsimd_save_state(out); }
 
+// sigreturn loads the frame's values into the registers, which are the task's state from then
+// on; preemption is off only so that a switch cannot save half-loaded registers.
 void sigreturn_load_fpsimd(const user_fpsimd_state *st)
 {
-	task_struct *t = current;
 	preempt_disable();
-	memcpy(&t->thread.uw_fpsimd, st, sizeof(*st));
-	fpsimd_load_state(&t->thread.uw_fpsimd);
+	fpsimd_load_state(st);
 	preempt_enable();
 }
 
@@ -155,19 +149,19 @@ int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 		return -EFAULT_;
 
 	// The context records: fpsimd_context, esr_context after a fault, the null terminator.
+	// fpsimd_context: its 16-byte header, then the registers copied to the frame straight
+	// from where they were saved.
 	u64 rec = frame + RESERVED_OFF;
-	fpsimd_context fp;
-	memset(&fp, 0, sizeof(fp));
 	user_fpsimd_state st;
 	sigframe_save_fpsimd(&st);
-	fp.head.magic = FPSIMD_MAGIC;
-	fp.head.size = sizeof(fp);
-	fp.fpsr = st.fpsr;
-	fp.fpcr = st.fpcr;
-	memcpy(fp.vregs, st.vregs, sizeof(fp.vregs));
-	if (!put(rec, &fp, sizeof(fp)))
+	struct {
+		_aarch64_ctx head;
+		u32 fpsr, fpcr;
+	} fph{{FPSIMD_MAGIC, sizeof(fpsimd_context)}, st.fpsr, st.fpcr};
+	static_assert(sizeof(fph) == offsetof(fpsimd_context, vregs));
+	if (!put(rec, &fph, sizeof(fph)) || !put(rec + offsetof(fpsimd_context, vregs), st.vregs, sizeof(st.vregs)))
 		return -EFAULT_;
-	rec += sizeof(fp);
+	rec += sizeof(fpsimd_context);
 	if (t->fault_code) {
 		esr_context e{{ESR_MAGIC, sizeof(esr_context)}, t->fault_code};
 		if (!put(rec, &e, sizeof(e)))
@@ -234,12 +228,13 @@ bool restore_records(u64 frame, user_fpsimd_state *st)
 		case FPSIMD_MAGIC: {
 			if (have_fpsimd || head.size != sizeof(fpsimd_context))
 				return false;
-			fpsimd_context fp;
-			if (!get(&fp, base + offset, sizeof(fp)))
+			// The header's fpsr/fpcr, then the registers straight into st.
+			u32 ctl[2];
+			if (!get(ctl, base + offset + sizeof(head), sizeof(ctl)) ||
+			    !get(st->vregs, base + offset + offsetof(fpsimd_context, vregs), sizeof(st->vregs)))
 				return false;
-			memcpy(st->vregs, fp.vregs, sizeof(st->vregs));
-			st->fpsr = fp.fpsr;
-			st->fpcr = fp.fpcr;
+			st->fpsr = ctl[0];
+			st->fpcr = ctl[1];
 			have_fpsimd = true;
 			break;
 		}
