@@ -6,6 +6,7 @@
 #include <asm/sysreg.h>
 #include <asm/traps.h>
 
+#include "arch/arm64/debug-monitors.h"
 #include "arch/arm64/ptdump.h"
 #include "kernel/extable.h"
 #include "lib/format.h"
@@ -394,6 +395,9 @@ static void do_kernel_fault(pt_regs *regs, u64 esr, u64 far)
 extern "C" void do_el1_sync(pt_regs *regs)
 {
 	u64 esr = regs->esr;
+	// The kernel debugger's BRKs, hardware breakpoints, steps and watchpoints (kernel/debug/).
+	if (arm64_debug_exception(regs, esr))
+		return;
 	switch (esr_ec(esr)) {
 	case ESR_ELx_EC_DABT_CUR:
 	case ESR_ELx_EC_IABT_CUR:
