@@ -1259,6 +1259,7 @@ def main():
             ktest_boot('virt-page-poison', 'qemu-virt', 'page_poison=1', MEM='512M')
             ktest_boot('virt-no-grouping', 'qemu-virt', 'page_alloc.grouping=off', MEM='512M')
             loader_boot('virt-el2-load-0x40280000', ',virtualization=on', 0x40280000, 0x48000000, 2)
+            kgdb_tests()
 
         # The Raspberry Pis: the same kernel, the project's DTBs, the console on the mini UART
         # (QEMU's second -serial, see board/rpi3b/board.mk).
@@ -1380,3 +1381,235 @@ def main():
 
 if __name__ == '__main__':
     main()
+
+
+# --- the kernel's GDB stub (kernel/debug/, issue 18) -------------------------------------------
+
+class Stream:
+    """Bytes from a file descriptor, read as they come; wait(regex) returns the match in what
+    arrived since the last mark (or None at the deadline or end of stream). No delays: every
+    step waits for what the kernel printed."""
+
+    def __init__(self, fd, deadline):
+        self.fd, self.deadline, self.buf, self.mark = fd, deadline, b'', 0
+
+    def wait(self, pattern, flags=0):
+        import select
+        rx = re.compile(pattern, flags) if isinstance(pattern, bytes) else re.compile(pattern.encode('latin-1'), flags)
+        while True:
+            m = rx.search(self.buf, self.mark)
+            if m:
+                self.mark = m.end()
+                return m
+            left = self.deadline - time.time()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                chunk = b''
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+def rsp_packet(data):
+    body = data.encode('latin-1') if isinstance(data, str) else data
+    return b'$' + body + b'#%02x' % (sum(body) & 0xff)
+
+
+def kgdb_gdb_session(name, board='qemu-virt'):
+    """gdb-multiarch on the kernel's second UART (kgdboc=ttyAMA1 kgdbwait): break, continue, bt,
+    info registers, x/16gx on a linear-map page, step, a watchpoint on a write, info threads,
+    detach; then the self-tests run to the end and pass."""
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'kgdb.sock')
+    cmd = cmd + ['-chardev', 'socket,id=kgdb,path=%s,server=on,wait=off' % sock, '-serial', 'chardev:kgdb',
+                 '-append', 'semihosting kgdboc=ttyAMA1 kgdbwait ktest=all']
+    script = os.path.join(tmp, 'session.gdb')
+    with open(script, 'w') as f:
+        f.write('\n'.join([
+            'set pagination off', 'set confirm off', 'set remotetimeout %d' % QEMU_TIMEOUT,
+            'target remote | %s %s' % (os.path.join(TOP, 'tools', 'gdb', 'unix_pipe.py'), sock),
+            'break kgdb_test_target', 'continue', 'bt', 'info registers', 'x/16gx kgdb_test_page', 'step',
+            'watch kgdb_test_watch', 'continue', 'info threads', 'delete', 'detach', '']))
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    con = Stream(p.stdout.fileno(), time.time() + QEMU_TIMEOUT)
+    problems, gdb_out = [], ''
+    if not con.wait(r'KGDB: Waiting for connection from remote gdb on ttyAMA1'):
+        problems.append('the kernel did not wait for gdb (kgdbwait)')
+    else:
+        try:
+            g = subprocess.run(['gdb-multiarch', '-nx', '-batch', '-x', script,
+                                os.path.join(TOP, 'build', board, 'kernel.elf')],
+                               cwd=TOP, capture_output=True, text=True, timeout=QEMU_TIMEOUT)
+            gdb_out = g.stdout + g.stderr
+        except subprocess.TimeoutExpired as e:
+            gdb_out = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+            problems.append('gdb timed out')
+    con.wait(r'reboot: Power down \(status \d+\)|Kernel panic')
+    try:
+        status = p.wait(timeout=max(1, con.deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = p.wait()
+        problems.append('QEMU did not end')
+    out = con.buf.decode('latin-1')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out + '\n\n--- gdb ---\n' + gdb_out)
+    expect = [r'^Breakpoint 1 at 0x[0-9a-f]+: file kernel/debug/kgdb_test\.cpp',
+              r'hit Breakpoint 1, kgdb_test_target \(n=(n@entry=)?20\)',
+              r'^#1  0x[0-9a-f]+ in ktest_kgdb_session_target ', r'^#\d+ +0x[0-9a-f]+ in kernel_init \(\)',
+              r'^x0 +0x14 +20$', r'^pc +0xffff8000[0-9a-f]{8} +0xffff8000[0-9a-f]{8} <kgdb_test_target',
+              r'^cpsr +0x[0-9a-f]+ +\[ .*EL=1', r'^fpcr +0x',
+              r'^0xffff0000[0-9a-f]{8}:\t0x0123456789abcdef\t0x0022446688aaccee$',
+              r'^0xffff0000[0-9a-f]{8}:\t0x0f2d4b6987a5c3e1\t0x0e2c4a6886a4c2e0$',
+              r'^Hardware watchpoint 2: kgdb_test_watch$', r'hit Hardware watchpoint 2: kgdb_test_watch',
+              r'^Old value = 0$', r'^New value = 1$',
+              r'Thread 32769 \(\[swapper/0\] \(pid 0, ', r'Thread 1 \(\[init\] \(pid 1, R, on CPU 0 now\)\) kgdb_test_target',
+              r'Thread 2 \(\[oom_reaper\] \(pid 2, ', r'^\[Inferior 1 \(Remote target\) detached\]$']
+    problems += ['gdb printed no /%s/' % x for x in expect if not re.search(x, gdb_out, re.M)]
+    # The step moved to another line of kgdb_test_target.
+    hit = re.search(r'hit Breakpoint 1, kgdb_test_target .* at kernel/debug/kgdb_test\.cpp:(\d+)', gdb_out)
+    stepped = re.search(r'\t0x0e2c4a6886a4c2e0\n(\d+)\t', gdb_out)
+    if not hit or not stepped or hit.group(1) == stepped.group(1):
+        problems.append('step did not move to the next line')
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    for x in [r'^KGDB: Registered I/O driver kgdboc on ttyAMA1$', r'^KGDB: gdb detached; the kernel continues$',
+              r'^    ok \d+ session_target$', r'^# Totals: pass:\d+ fail:0 ']:
+        if not re.search(x, plain, re.M):
+            problems.append('console: missing /%s/' % x)
+    oops = [x for x in OOPS_PATTERNS if x in out]
+    if oops:
+        problems.append('oops text on the console: %s' % ', '.join(oops))
+    if status != 0:
+        problems.append('exit status %s' % status)
+    parse_ktap(name, out)
+    record(name, not problems, '; '.join(problems))
+
+
+def kgdb_raw_rsp(name, board='qemu-virt'):
+    """Raw remote-protocol packets on the console's own UART (the `gdb` console command,
+    kgdboc style): good ones answered, bad ones (checksum, truncated, overlong, unknown, bad
+    arguments, unmapped memory) get GDB's error replies or the empty reply; then D, and the
+    console works again."""
+    import socket
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'console.sock')
+    cmd = [c if c != 'mon:stdio' else 'unix:%s,server=on,wait=on' % sock for c in cmd]
+    cmd += ['-append', 'semihosting']
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    s = None
+    for _ in range(QEMU_TIMEOUT * 10):  # QEMU creates the socket before it starts the machine
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    problems, log = [], []
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+    except OSError as e:
+        problems.append('cannot connect to the console: %s' % e)
+        s = None
+    con = Stream(s.fileno(), time.time() + QEMU_TIMEOUT) if s else None
+
+    def send(data):
+        s.sendall(data.encode('latin-1') if isinstance(data, str) else data)
+
+    def expect(what, pattern):
+        m = con.wait(pattern)
+        log.append('%s: %s' % (what, 'ok' if m else 'NO /%s/' % pattern))
+        if not m:
+            problems.append('%s: no /%s/' % (what, pattern if isinstance(pattern, str) else pattern.decode()))
+        return m
+
+    def reply(what, packet, pattern):
+        """Sends a well-formed packet; expects '+' then a reply matching pattern (its data), acks it."""
+        send(rsp_packet(packet))
+        m = expect(what, rb'\+\$(' + pattern + rb')#([0-9a-f]{2})')
+        if m:
+            body = m.group(1)
+            if int(m.group(m.lastindex), 16) != sum(body) & 0xff:
+                problems.append('%s: reply checksum wrong' % what)
+            send('+')
+        return m
+
+    if con and expect('prompt', rb'kernel> '):
+        send('gdb\r')
+        if expect('stub', rb'KGDB: Waiting for connection from remote gdb on ttyAMA0\.\.\.'):
+            reply('?', '?', rb'T05thread:[0-9a-f]+;')
+            send('$g#00')
+            expect('bad checksum', rb'-')
+            reply('after a NAK', '?', rb'T05thread:[0-9a-f]+;')
+            send('$m0,4')  # truncated: the next '$' starts over
+            reply('truncated then ?', '?', rb'T05thread:[0-9a-f]+;')
+            send('$' + 'a' * 5000 + '#%02x' % (ord('a') * 5000 & 0xff))
+            expect('overlong', rb'\+\$E07#[0-9a-f]{2}')
+            send('+')
+            reply('unknown command', 'Qfoo', rb'')
+            reply('unknown v command', 'vMustReplyEmpty', rb'')
+            reply('qSupported', 'qSupported:multiprocess+;swbreak+', rb'PacketSize=1000;qXfer:features:read\+')
+            reply('target description', 'qXfer:features:read:target.xml:0,200',
+                  rb'm<\?xml version="1\.0"\?>[^#]*org\.gnu\.gdb\.aarch64\.core[^#]*')
+            reply('unknown annex', 'qXfer:features:read:foo.xml:0,200', rb'E00')
+            m = reply('registers', 'g', rb'[0-9a-f]{%d}[0-9a-fx]*' % (2 * (33 * 8 + 4)))
+            pc = None
+            if m:
+                pc_hex = m.group(1)[32 * 16:33 * 16].decode()
+                pc = int(''.join(reversed([pc_hex[i:i + 2] for i in range(0, 16, 2)])), 16)
+            if pc:
+                reply('read pc', 'm%x,4' % pc, rb'[0-9a-f]{8}')
+            reply('unmapped user address', 'm0,8', rb'E14')
+            reply('non-canonical address', 'm800000000000,10', rb'E14')
+            reply('unmapped kernel address', 'mffff7ffffffff000,10', rb'E14')
+            reply('write to unmapped', 'M0,2:abcd', rb'E14')
+            reply('bad hex', 'mzz,4', rb'E22')
+            reply('short G', 'G00', rb'E22')
+            reply('register past the last', 'p99', rb'E22')
+            reply('register x0', 'p0', rb'[0-9a-f]{16}')
+            reply('software breakpoint outside text', 'Z0,0,4', rb'E22')
+            reply('remove a breakpoint never set', 'z0,%x,4' % (pc or 0), rb'E02')
+            reply('unsupported breakpoint type', 'Z9,0,4', rb'')
+            reply('watchpoint the hardware cannot express', 'Z2,1003,9', rb'E22')
+            reply('threads', 'qfThreadInfo', rb'm[0-9a-f]+(,[0-9a-f]+)*')
+            reply('threads end', 'qsThreadInfo', rb'l')
+            reply('no such thread', 'T7fff0000', rb'E22')
+            reply('vCont?', 'vCont?', rb'vCont;c;C;s;S')
+            reply('bad vCont', 'vCont;q', rb'E22')
+            reply('detach', 'D', rb'OK')
+            expect('detached', rb'KGDB: gdb detached; the kernel continues')
+            expect('prompt back', rb'kernel> ')
+            send('poweroff\r')
+            expect('power off', rb'reboot: Power down \(status 0\)')
+    try:
+        status = p.wait(timeout=QEMU_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = p.wait()
+        problems.append('QEMU did not end')
+    out = (con.buf if con else b'').decode('latin-1') + (p.stdout.read() or b'').decode('latin-1')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + '\n'.join(log) + '\n\n' + out)
+    oops = [x for x in OOPS_PATTERNS if x in out]
+    if oops:
+        problems.append('oops text on the console: %s' % ', '.join(oops))
+    if status != 0:
+        problems.append('exit status %s' % status)
+    record(name, not problems, '; '.join(problems))
+
+
+def kgdb_tests():
+    print('== target: the kernel\'s GDB stub', flush=True)
+    kgdb_gdb_session('virt: gdb-multiarch over kgdboc=ttyAMA1: break, bt, registers, x, step, watch, threads, detach')
+    kgdb_raw_rsp('virt: raw GDB packets on the console UART: good ones answered, bad ones get error replies')
