@@ -1311,6 +1311,7 @@ def main():
             scenario('%s: reboot through the PM watchdog' % board, board, '', 0,
                      [r'bcm2835-wdt: watchdog at 0x[0-9a-f]+: restart', r'reboot: Restarting system'],
                      stdin_data='reboot\n')
+            kgdb_pi_tests(board)
             # console=serial0: the PL011 as console, pins GPIO14/15 on ALT0, its RX interrupt
             # through ARMCTRL (Pi 3) or the GIC (Pi 4), tested by loopback.
             pi_ktest_boot('%s-pl011-console' % board, board, cmdline='console=serial0', pl011_console=True)
@@ -1418,7 +1419,7 @@ def rsp_packet(data):
     return b'$' + body + b'#%02x' % (sum(body) & 0xff)
 
 
-def kgdb_gdb_session(name, board='qemu-virt'):
+def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
     """gdb-multiarch on the kernel's second UART (kgdboc=ttyAMA1 kgdbwait): break, continue, bt,
     info registers, x/16gx on a linear-map page, step, a watchpoint on a write, info threads,
     detach; then the self-tests run to the end and pass."""
@@ -1429,8 +1430,14 @@ def kgdb_gdb_session(name, board='qemu-virt'):
         return
     tmp = tempfile.mkdtemp(prefix='kgdb-')
     sock = os.path.join(tmp, 'kgdb.sock')
-    cmd = cmd + ['-chardev', 'socket,id=kgdb,path=%s,server=on,wait=off' % sock, '-serial', 'chardev:kgdb',
-                 '-append', 'semihosting kgdboc=ttyAMA1 kgdbwait ktest=all']
+    # virt: a second PL011 (QEMU's second -serial, ttyAMA1); the Pis: the PL011 (QEMU's first
+    # -serial, null otherwise) beside the mini UART console.
+    chardev = ['-chardev', 'socket,id=kgdb,path=%s,server=on,wait=off' % sock]
+    if 'null' in cmd:
+        cmd = [c if c != 'null' else 'chardev:kgdb' for c in cmd] + chardev
+    else:
+        cmd = cmd + chardev + ['-serial', 'chardev:kgdb']
+    cmd += ['-append', 'semihosting kgdboc=%s kgdbwait ktest=all' % tty]
     script = os.path.join(tmp, 'session.gdb')
     with open(script, 'w') as f:
         f.write('\n'.join([
@@ -1442,7 +1449,7 @@ def kgdb_gdb_session(name, board='qemu-virt'):
     p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     con = Stream(p.stdout.fileno(), time.time() + QEMU_TIMEOUT)
     problems, gdb_out = [], ''
-    if not con.wait(r'KGDB: Waiting for connection from remote gdb on ttyAMA1'):
+    if not con.wait(r'KGDB: Waiting for connection from remote gdb on ' + tty):
         problems.append('the kernel did not wait for gdb (kgdbwait)')
     else:
         try:
@@ -1481,7 +1488,7 @@ def kgdb_gdb_session(name, board='qemu-virt'):
     if not hit or not stepped or hit.group(1) == stepped.group(1):
         problems.append('step did not move to the next line')
     plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
-    for x in [r'^KGDB: Registered I/O driver kgdboc on ttyAMA1$', r'^KGDB: gdb detached; the kernel continues$',
+    for x in [r'^KGDB: Registered I/O driver kgdboc on %s$' % tty, r'^KGDB: gdb detached; the kernel continues$',
               r'^    ok \d+ session_target$', r'^# Totals: pass:\d+ fail:0 ']:
         if not re.search(x, plain, re.M):
             problems.append('console: missing /%s/' % x)
@@ -1494,7 +1501,7 @@ def kgdb_gdb_session(name, board='qemu-virt'):
     record(name, not problems, '; '.join(problems))
 
 
-def kgdb_raw_rsp(name, board='qemu-virt'):
+def kgdb_raw_rsp(name, board='qemu-virt', tty='ttyAMA0'):
     """Raw remote-protocol packets on the console's own UART (the `gdb` console command,
     kgdboc style): good ones answered, bad ones (checksum, truncated, overlong, unknown, bad
     arguments, unmapped memory) get GDB's error replies or the empty reply; then D, and the
@@ -1547,7 +1554,7 @@ def kgdb_raw_rsp(name, board='qemu-virt'):
 
     if con and expect('prompt', rb'kernel> '):
         send('gdb\r')
-        if expect('stub', rb'KGDB: Waiting for connection from remote gdb on ttyAMA0\.\.\.'):
+        if expect('stub', rb'KGDB: Waiting for connection from remote gdb on ' + tty.encode() + rb'\.\.\.'):
             reply('?', '?', rb'T05thread:[0-9a-f]+;')
             send('$g#00')
             expect('bad checksum', rb'-')
@@ -1607,6 +1614,14 @@ def kgdb_raw_rsp(name, board='qemu-virt'):
     if status != 0:
         problems.append('exit status %s' % status)
     record(name, not problems, '; '.join(problems))
+
+
+def kgdb_pi_tests(board):
+    """The same on a Pi: gdb on the PL011 (kgdboc=ttyAMA0) beside the mini UART console, and raw
+    packets on the mini UART console itself."""
+    kgdb_gdb_session('%s: gdb-multiarch over kgdboc=ttyAMA0 (PL011): break, bt, registers, x, step, watch, '
+                     'threads, detach' % board, board, 'ttyAMA0')
+    kgdb_raw_rsp('%s: raw GDB packets on the mini UART console: bad ones get error replies' % board, board, 'ttyS0')
 
 
 def kgdb_tests():
