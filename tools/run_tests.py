@@ -1628,3 +1628,97 @@ def kgdb_tests():
     print('== target: the kernel\'s GDB stub', flush=True)
     kgdb_gdb_session('virt: gdb-multiarch over kgdboc=ttyAMA1: break, bt, registers, x, step, watch, threads, detach')
     kgdb_raw_rsp('virt: raw GDB packets on the console UART: good ones answered, bad ones get error replies')
+    kgdb_gdb_helpers('virt: make debug\'s gdb helpers (tools/gdb/mmkernel.py) print what the console prints')
+
+
+def kgdb_gdb_helpers(name, board='qemu-virt'):
+    """tools/gdb/mmkernel.py under QEMU's gdbstub: gdb stops in each console command (a
+    breakpoint where it starts printing), runs its lx- twin on the same state, and the two
+    texts must be equal: ps, buddyinfo, slabinfo, dmesg, the page walk of kernel text, a
+    linear-map block and a user page, a struct page, and a task's VMAs."""
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'gdb.sock')
+    cmd = cmd + ['-gdb', 'unix:%s,server=on,wait=off' % sock, '-S', '-append', 'semihosting']
+    # Each console command, the function gdb stops in while it runs, and the lx- twin.
+    steps = [('ps', "'(anonymous namespace)::cmd_ps'", 'lx-ps'),
+             ('buddyinfo', 'show_buddyinfo', 'lx-buddyinfo'),
+             ('slabinfo', "'slabinfo_show(seq_file*)'", 'lx-slabinfo'),
+             ('dmesg', 'dmesg_dump', 'lx-dmesg'),
+             ('pgwalk ffff800008000000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff800008000000'),
+             ('pgwalk ffff000000c70000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff000000c70000'),
+             ('pgwalk 201000 4', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk 201000 4'),
+             ('pgwalk ffff800000000000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff800000000000'),
+             ('pageinfo 40200', "'(anonymous namespace)::cmd_pageinfo'", 'lx-page 40200'),
+             ('pageinfo 60000', "'(anonymous namespace)::cmd_pageinfo'", 'lx-page 60000'),  # a free buddy block
+             ('proc /proc/4/maps', 'show_maps_of', 'lx-vmas 4')]
+    script = os.path.join(tmp, 'helpers.gdb')
+    lines = ['set pagination off', 'set confirm off', 'set width 0',
+             'source %s' % os.path.join(TOP, 'tools', 'gdb', 'mmkernel.py'),
+             'target remote | %s %s' % (os.path.join(TOP, 'tools', 'gdb', 'unix_pipe.py'), sock)]
+    for i, (_, where, lx) in enumerate(steps):
+        lines += ['tbreak %s' % where, 'continue', 'echo ===begin %d\\n' % i, lx, 'echo ===end %d\\n' % i]
+    lines += ['continue', '']
+    with open(script, 'w') as f:
+        f.write('\n'.join(lines))
+    # The console is QEMU's stdin: everything typed at once, read by the shell in order (the
+    # machine runs only while gdb continues it, so each command meets its breakpoint).
+    typed = 'run /bin/tty_bg\n' + ''.join(c + '\n' for c, _, _ in steps) + 'poweroff\n'
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p.stdin.write(typed.encode())
+    p.stdin.flush()
+    problems = []
+    for _ in range(QEMU_TIMEOUT * 10):
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    try:
+        g = subprocess.run(['gdb-multiarch', '-nx', '-batch', '-x', script, os.path.join(TOP, 'build', board, 'kernel.elf')],
+                           cwd=TOP, capture_output=True, text=True, timeout=QEMU_TIMEOUT)
+        gdb_out = g.stdout + g.stderr
+    except subprocess.TimeoutExpired as e:
+        gdb_out = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+        problems.append('gdb timed out')
+    try:
+        out, _ = p.communicate(timeout=QEMU_TIMEOUT)
+        out = out.decode('latin-1')
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out = p.communicate()[0].decode('latin-1')
+        problems.append('QEMU did not end')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out + '\n\n--- gdb ---\n' + gdb_out)
+    # The background child announces itself whenever it first runs: before or after a prompt.
+    console = re.sub(r'tty_bg: child \d+ spinning\n', '', out.replace('\r', ''))
+    if not re.search(r'^ +4 +1 R +\d+ tty_bg$', console, re.M):
+        problems.append('tty_bg is not pid 4: the user-address steps name the wrong task')
+    for i, (c, _, lx) in enumerate(steps):
+        m = re.search(r'===begin %d\n(.*?)===end %d\n' % (i, i), gdb_out, re.S)
+        # The command's output: from its echoed line to the next prompt.
+        k = re.search(r'^kernel> %s\n(.*?)(?=^kernel> )' % re.escape(c), console, re.S | re.M)
+        if not m or not k:
+            problems.append('%s: no %s output' % (c, 'gdb' if not m else 'console'))
+            continue
+        theirs, ours = k.group(1), m.group(1)
+        if c.startswith('proc '):  # maps: gdb prints range, perms, offset and the anonymous names
+            theirs = ''.join('%s %s %s %s\n' % (l.split()[0], l.split()[1], l.split()[2],
+                                                 l.split()[5] if len(l.split()) > 5 and l.split()[5].startswith('[') else '')
+                             for l in theirs.splitlines() if l.strip())
+            ours = ''.join('%s %s %s %s\n' % (l.split()[0], l.split()[1], l.split()[2],
+                                               l.split()[3] if len(l.split()) > 3 and l.split()[3].startswith('[') else '')
+                           for l in ours.splitlines() if l.strip())
+        if theirs != ours or not ours.strip():
+            a, b = theirs.splitlines(), ours.splitlines()
+            diff = next((j for j in range(max(len(a), len(b))) if j >= len(a) or j >= len(b) or a[j] != b[j]), 0)
+            problems.append('%s vs %s differ at line %d: console %r, gdb %r' % (
+                c, lx, diff + 1, a[diff] if diff < len(a) else None, b[diff] if diff < len(b) else None))
+    if 'Python Exception' in gdb_out:
+        problems.append('a helper raised: ' + re.search(r'Python Exception.*', gdb_out).group(0))
+    if p.returncode != 0:
+        problems.append('exit status %s' % p.returncode)
+    record(name, not problems, '; '.join(problems))
