@@ -1444,7 +1444,10 @@ def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
             'set pagination off', 'set confirm off', 'set remotetimeout %d' % QEMU_TIMEOUT,
             'target remote | %s %s' % (os.path.join(TOP, 'tools', 'gdb', 'unix_pipe.py'), sock),
             'break kgdb_test_target', 'continue', 'bt', 'info registers', 'x/16gx kgdb_test_page', 'step',
-            'watch kgdb_test_watch', 'continue', 'info threads', 'delete', 'detach', '']))
+            'watch kgdb_test_watch', 'continue', 'info threads', 'delete',
+            # The make debug helpers work over the kernel's stub too.
+            'source %s' % os.path.join(TOP, 'tools', 'gdb', 'mmkernel.py'), 'lx-ps', 'lx-buddyinfo',
+            'lx-pgwalk ffff800008000000', 'lx-page 60000', 'lx-dmesg', 'detach', '']))
     os.makedirs(LOGS, exist_ok=True)
     p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     con = Stream(p.stdout.fileno(), time.time() + QEMU_TIMEOUT)
@@ -1480,7 +1483,10 @@ def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
               r'^Hardware watchpoint 2: kgdb_test_watch$', r'hit Hardware watchpoint 2: kgdb_test_watch',
               r'^Old value = 0$', r'^New value = 1$',
               r'Thread 32769 \(\[swapper/0\] \(pid 0, ', r'Thread 1 \(\[init\] \(pid 1, R, on CPU 0 now\)\) kgdb_test_target',
-              r'Thread 2 \(\[oom_reaper\] \(pid 2, ', r'^\[Inferior 1 \(Remote target\) detached\]$']
+              r'Thread 2 \(\[oom_reaper\] \(pid 2, ', r'^\[Inferior 1 \(Remote target\) detached\]$',
+              r'^  PID  PPID STAT    RSS COMMAND\n    1     0 R\S*  +0 \[init\]$', r'^Node 0, zone +\w+( +\d+){11} $',
+              r'^maps to phys 0x[0-9a-f]+ \(4K page\)$', r'^page:fffffc[0-9a-f]{10} refcount:',
+              r'^\[ *\d+\.\d+\] Booting mmkernel on physical CPU', r'KGDB: Entering KGDB \(kgdbwait\)']
     problems += ['gdb printed no /%s/' % x for x in expect if not re.search(x, gdb_out, re.M)]
     # The step moved to another line of kgdb_test_target.
     hit = re.search(r'hit Breakpoint 1, kgdb_test_target .* at kernel/debug/kgdb_test\.cpp:(\d+)', gdb_out)
