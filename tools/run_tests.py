@@ -1582,7 +1582,15 @@ def kgdb_raw_rsp(name, board='qemu-virt', tty='ttyAMA0'):
                 pc_hex = m.group(1)[32 * 16:33 * 16].decode()
                 pc = int(''.join(reversed([pc_hex[i:i + 2] for i in range(0, 16, 2)])), 16)
             if pc:
-                reply('read pc', 'm%x,4' % pc, rb'[0-9a-f]{8}')
+                m = reply('read pc', 'm%x,4' % pc, rb'[0-9a-f]{8}')
+                if m:  # the same word written back: the text-alias path, harmlessly
+                    word = m.group(1).decode()
+                    reply('write text', 'M%x,4:%s' % (pc, word), rb'OK')
+                    reply('read it back', 'm%x,4' % pc, word.encode())
+                reply('hardware breakpoint', 'Z1,%x,4' % pc, rb'OK')
+                reply('remove it', 'z1,%x,4' % pc, rb'OK')
+                reply('software breakpoint', 'Z0,%x,4' % pc, rb'OK')
+                reply('remove it', 'z0,%x,4' % pc, rb'OK')
             reply('unmapped user address', 'm0,8', rb'E14')
             reply('non-canonical address', 'm800000000000,10', rb'E14')
             reply('unmapped kernel address', 'mffff7ffffffff000,10', rb'E14')
