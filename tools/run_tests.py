@@ -1643,6 +1643,16 @@ def kgdb_tests():
     kgdb_gdb_session('virt: gdb-multiarch over kgdboc=ttyAMA1: break, bt, registers, x, step, watch, threads, detach')
     kgdb_raw_rsp('virt: raw GDB packets on the console UART: good ones answered, bad ones get error replies')
     kgdb_gdb_helpers('virt: make debug\'s gdb helpers (tools/gdb/mmkernel.py) print what the console prints')
+    # A kgdboc= naming no UART is reported and changes nothing (no wait, the boot goes on); the
+    # console's gdb command with a bad name says so and the console carries on.
+    scenario('virt: kgdboc= naming no UART is reported and the boot goes on', 'qemu-virt',
+             'kgdboc=ttyAMA7 ktest=boot', 0,
+             [r'^KGDB: kgdboc=ttyAMA7 names no UART in the device tree$', r"^Malformed kernel option 'kgdboc'",
+              r'^# Totals: pass:\d+ fail:0 '], forbid=[r'Waiting for connection'])
+    scenario('virt: the console\'s gdb command with an unknown UART', 'qemu-virt', '', 0,
+             [r'^KGDB: kgdboc=ttyXYZ names no UART in the device tree$', r'^\(status 1\)$',
+              r'reboot: Power down \(status 0\)'], stdin_data='gdb ttyXYZ\npoweroff\n',
+             forbid=[r'Waiting for connection'])
 
 
 def kgdb_gdb_helpers(name, board='qemu-virt'):
