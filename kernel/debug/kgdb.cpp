@@ -567,9 +567,11 @@ task_struct *kgdb_find_task(long tid)
 
 void kgdb_thread_info(const task_struct *t, char *buf, usize n)
 {
-	bool running = t == current;
+	char where[24] = "";
+	if (t == current)
+		kstd::snprintf(where, sizeof(where), ", on CPU %u now", smp_processor_id());
 	kstd::snprintf(buf, n, "%s%.16s%s (pid %d, %c%s)", t->flags & PF_KTHREAD ? "[" : "", t->comm,
-		       t->flags & PF_KTHREAD ? "]" : "", t->pid, task_state_char(t), running ? ", on CPU 0 now" : "");
+		       t->flags & PF_KTHREAD ? "]" : "", t->pid, task_state_char(t), where);
 }
 
 // --- registers ------------------------------------------------------------------------------------
