@@ -1447,7 +1447,7 @@ def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
             'watch kgdb_test_watch', 'continue', 'info threads', 'delete',
             # The make debug helpers work over the kernel's stub too.
             'source %s' % os.path.join(TOP, 'tools', 'gdb', 'mmkernel.py'), 'lx-ps', 'lx-buddyinfo',
-            'lx-pgwalk ffff800008000000', 'lx-page 60000', 'lx-dmesg', 'detach', '']))
+            'lx-pgwalk ffff800008000000', 'lx-page (unsigned long)kgdb_test_page', 'lx-dmesg', 'detach', '']))
     os.makedirs(LOGS, exist_ok=True)
     p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     con = Stream(p.stdout.fileno(), time.time() + QEMU_TIMEOUT)
@@ -1485,7 +1485,8 @@ def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
               r'Thread 32769 \(\[swapper/0\] \(pid 0, ', r'Thread 1 \(\[init\] \(pid 1, R, on CPU 0 now\)\) kgdb_test_target',
               r'Thread 2 \(\[oom_reaper\] \(pid 2, ', r'^\[Inferior 1 \(Remote target\) detached\]$',
               r'^  PID  PPID STAT    RSS COMMAND\n    1     0 R\S*  +0 \[init\]$', r'^Node 0, zone +\w+( +\d+){11} $',
-              r'^maps to phys 0x[0-9a-f]+ \(4K page\)$', r'^page:fffffc[0-9a-f]{10} refcount:',
+              r'^maps to phys 0x[0-9a-f]+ \(4K page\)$', r'^page:fffffc[0-9a-f]{10} refcount:[1-9]',
+              r'^flags: 0x[0-9a-f]+\(([a-z_0-9]+\|)*slab\|', r'^zone: \w+, pageblock migratetype: Unmovable$',
               r'^\[ *\d+\.\d+\] Booting mmkernel on physical CPU', r'KGDB: Entering KGDB \(kgdbwait\)']
     problems += ['gdb printed no /%s/' % x for x in expect if not re.search(x, gdb_out, re.M)]
     # The step moved to another line of kgdb_test_target.

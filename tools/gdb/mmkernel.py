@@ -8,7 +8,7 @@
 #   lx-buddyinfo           free blocks per zone and order        (console: buddyinfo)
 #   lx-slabinfo            the slab caches (SLUB)                (console: slabinfo)
 #   lx-pgwalk VA [PID]     the page-table walk of an address     (console: pgwalk)
-#   lx-page PFN            a struct page decoded                 (console: pageinfo)
+#   lx-page PFN|ADDR       a struct page decoded                 (console: pageinfo)
 #   lx-vmas PID            the VMAs of a task                    (console: proc /proc/PID/maps, first columns)
 #
 # Load with `source tools/gdb/mmkernel.py` (make debug does) after the kernel's symbols
@@ -18,6 +18,7 @@ import gdb
 # Constants of the kernel's layout (the headers named beside each).
 PAGE_SHIFT = 12
 VA_BITS = 48                                # arch/arm64/include/asm/memory.h
+PAGE_OFFSET = 0xffff000000000000
 PTE_ADDR_MASK = ((1 << 48) - 1) & ~0xfff    # arch/arm64/include/asm/pgtable.h
 MAX_ORDER = 11                              # mm/mmzone.h
 MAX_NUMNODES = 4
@@ -349,10 +350,17 @@ class LxPage(gdb.Command):
         super().__init__('lx-page', gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        argv = gdb.string_to_argv(arg)
-        if len(argv) != 1:
-            raise gdb.GdbError('usage: lx-page <hex pfn>')
-        pfn = int(argv[0], 16)
+        if not arg.strip():
+            raise gdb.GdbError('usage: lx-page <hex pfn | linear-map address expression>')
+        try:
+            pfn = int(arg.strip(), 16)
+        except ValueError:
+            pfn = int(ev(arg))  # an expression, e.g. (unsigned long)some_kmalloc_pointer
+        if pfn >= PAGE_OFFSET:  # a linear-map address: its frame
+            pfn = (pfn - int(sym('linear_map_base')) + int(sym('memstart_addr'))) >> PAGE_SHIFT
+        mem_map_ok = int(sym('mem_section_roots'))
+        if not mem_map_ok:
+            raise gdb.GdbError('lx-page: no memory map yet')
         page_t = gdb.lookup_type('page')
         p = (sym('vmemmap') + pfn).dereference()
         addr = int(sym('vmemmap')) + pfn * page_t.sizeof
