@@ -1720,7 +1720,7 @@ def kgdb_gdb_helpers(name, board='qemu-virt'):
         f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out + '\n\n--- gdb ---\n' + gdb_out)
     # The background child announces itself whenever it first runs: before or after a prompt.
     console = re.sub(r'tty_bg: child \d+ spinning\n', '', out.replace('\r', ''))
-    if not re.search(r'^ +4 +1 R +\d+ tty_bg$', console, re.M):
+    if not re.search(r'^ +4 +1 R\+? +\d+ tty_bg$', console, re.M):
         problems.append('tty_bg is not pid 4: the user-address steps name the wrong task')
     for i, (c, _, lx) in enumerate(steps):
         m = re.search(r'===begin %d\n(.*?)===end %d\n' % (i, i), gdb_out, re.S)

@@ -30,7 +30,7 @@ KgdbIo kgdb_io;
 bool io_ok;
 char io_name[32];
 bool connected;
-// The CPU in the stub, -1 when none (with SMP the others wait in kgdb_roundup_cpus).
+// The CPU in the stub, -1 when none (claimed atomically: with SMP the others wait for it).
 int active_cpu = -1;
 bool wait_at_boot; // kgdbwait seen before kgdboc=
 
@@ -185,15 +185,21 @@ void kgdb_arch_init()
 bool kgdb_cpu_enter(pt_regs *regs, KgdbStop &stop)
 {
 	int cpu = static_cast<int>(smp_processor_id());
-	if (active_cpu == cpu || !io_ok) {
+	bool reentered = __atomic_load_n(&active_cpu, __ATOMIC_RELAXED) == cpu;
+	if (reentered || !io_ok) {
 		// A trap inside the stub itself, or a debug event with no port to report it on: take
 		// every breakpoint out and let the kernel go on (or oops, for the caller to report).
 		clear_all_breakpoints();
 		kernel_disable_single_step(regs);
 		console_note("KGDB: debug exception with no debugger to take it; breakpoints removed\n");
-		return active_cpu != cpu;
+		return !reentered;
 	}
-	active_cpu = cpu;
+	// One CPU owns the line (Linux's kgdb_active): another CPU that traps meanwhile waits here
+	// until the owner resumes (with SMP the owner's roundup IPI parks the others the same way).
+	for (int expected = -1; !__atomic_compare_exchange_n(&active_cpu, &expected, cpu, false, __ATOMIC_ACQUIRE,
+							  __ATOMIC_RELAXED);
+	     expected = -1)
+		asm volatile("yield");
 	kgdb_roundup_cpus();
 	deactivate_sw_breakpoints();
 	bool reply = connected; // gdb waits for a stop reply after c/s
@@ -219,7 +225,7 @@ bool kgdb_cpu_enter(pt_regs *regs, KgdbStop &stop)
 			regs->pstate &= ~PSR_D_BIT;
 	}
 	kgdb_release_cpus();
-	active_cpu = -1;
+	__atomic_store_n(&active_cpu, -1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -392,7 +398,7 @@ void kgdb_enter(const char *reason)
 // call made by the breakpoint).
 void kgdb_handle_oops(pt_regs *regs, const char *msg)
 {
-	if (!io_ok || active_cpu >= 0)
+	if (!io_ok || __atomic_load_n(&active_cpu, __ATOMIC_RELAXED) >= 0)
 		return;
 	irqflags_t f = arch_local_irq_save();
 	char note[128];
@@ -405,7 +411,7 @@ void kgdb_handle_oops(pt_regs *regs, const char *msg)
 
 void kgdb_panic(const char *msg)
 {
-	if (!io_ok || active_cpu >= 0)
+	if (!io_ok || __atomic_load_n(&active_cpu, __ATOMIC_RELAXED) >= 0)
 		return;
 	char note[160];
 	kstd::snprintf(note, sizeof(note), "KGDB: panic (%s): entering the debugger\n", msg);
