@@ -74,6 +74,8 @@ of::Node resolve_port(of::DeviceTree dt, const char *name)
 }
 
 // --- breakpoints --------------------------------------------------------------------------
+// The tables below (and the stub's buffers) are used only by the CPU that owns the debugger
+// (active_cpu), with interrupts masked: no lock, as the stopped code might hold any of them.
 
 enum class BpState : u8 { Unused, Set, Active };
 struct SwBreak {
