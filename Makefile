@@ -81,7 +81,7 @@ LIBFDT := $(DEPS)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
-.PHONY: all kernel run initramfs test host-test target-test bench fuzz sdcard help deps clean distclean compile_commands.json check-layers
+.PHONY: all kernel run initramfs test host-test target-test bench fuzz sdcard help deps clean distclean compile_commands.json check-layers debug
 
 .DEFAULT_GOAL := all
 all: kernel
@@ -218,6 +218,11 @@ Running
   make run             boot BOARD under QEMU on this terminal ('poweroff' or Ctrl-A X to leave);
                        INITRD=file passes an initramfs (-initrd), e.g. build/initramfs-busybox.cpio
   make qemu-cmd        print the QEMU command line for BOARD (used by tools/run_tests.py)
+  make debug           QEMU stopped at its first instruction with its gdbstub on GDB_PORT (as -s -S),
+                       gdb-multiarch on kernel.elf with tools/gdb/mmkernel.py (lx-dmesg, lx-ps,
+                       lx-pgwalk, ...); the console is the unix socket build/<board>/console.sock.
+                       KGDB=1: the kernel's own stub instead (kgdboc= on a second UART, kgdbwait).
+                       docs/debugging.md
 Testing
   make test            everything: layers, host suite, fuzz smoke, target boots on all boards,
                        SD cards; ends with `N passed, N failed` (logs in build/test-logs/)
@@ -255,6 +260,8 @@ Variables (on the command line: make run BOARD=rpi3b CMDLINE="ktest=all")
   INITRAMFS_PACKAGES=  the Debian packages of make initramfs (default busybox-static; e.g.
                        "libc6 busybox" for a dynamically linked busybox)
   QEMU=                the QEMU binary (default qemu-system-aarch64)
+  GDB=, GDB_PORT=, KGDB=1   make debug's gdb (gdb-multiarch), QEMU gdbstub port (1234), the
+                       kernel's stub instead of QEMU's
   SDCARD_DTB=, SDCARD_INITRD=, SDCARD_CMDLINE=   the SD card's DTB, initrd, extra cmdline.txt
   FUZZ_SECONDS=, FUZZ_SMOKE_SECONDS=              fuzzing time
   CLANG=, CLANGXX=, LLD=, OBJCOPY=, NM=, DTC=, USER_GLIBC_CC=   the tools
@@ -314,6 +321,36 @@ run: deps kernel $(filter $(INITRAMFS_BUSYBOX),$(INITRD))
 # Prints the QEMU command line for BOARD (used by tools/run_tests.py).
 qemu-cmd:
 	@echo '$(QEMU_CMD)'
+
+# make debug: QEMU's gdbstub (or, with KGDB=1, the kernel's stub on the UART beside the console:
+# virt's second PL011, the Pis' PL011) and gdb with the project's helpers. The console moves to
+# a unix socket, so that gdb has the terminal; QEMU ends with gdb.
+GDB ?= gdb-multiarch
+GDB_PORT ?= 1234
+KGDB ?=
+DEBUG_CONSOLE := $(BOARD_DIR)/console.sock
+DEBUG_KGDB_SOCK := $(BOARD_DIR)/kgdb.sock
+KGDB_TTY := $(if $(filter qemu-virt,$(BOARD)),ttyAMA1,ttyAMA0)
+DEBUG_QEMU = $(subst mon:stdio,unix:$(DEBUG_CONSOLE)$(comma)server=on$(comma)wait=off,$(QEMU_CMD))
+comma := ,
+ifeq ($(KGDB),1)
+DEBUG_QEMU_ARGS = -chardev socket,id=kgdb,path=$(DEBUG_KGDB_SOCK),server=on,wait=off \
+	$(if $(filter qemu-virt,$(BOARD)),-serial chardev:kgdb) -append "semihosting kgdboc=$(KGDB_TTY) kgdbwait $(CMDLINE)"
+DEBUG_TARGET = target remote | $(TOP)/tools/gdb/unix_pipe.py $(DEBUG_KGDB_SOCK)
+DEBUG_QEMU_FINAL = $(if $(filter qemu-virt,$(BOARD)),$(DEBUG_QEMU),$(subst -serial null,-serial chardev:kgdb,$(DEBUG_QEMU)))
+else
+DEBUG_QEMU_ARGS = -gdb tcp::$(GDB_PORT) -S -append "semihosting $(CMDLINE)"
+DEBUG_TARGET = target remote :$(GDB_PORT)
+DEBUG_QEMU_FINAL = $(DEBUG_QEMU)
+endif
+debug: deps kernel
+	@echo "Debugging $(BOARD) (QEMU $(QEMU_MACHINE)$(if $(filter 1,$(KGDB)), and the kernel's stub on $(KGDB_TTY))); console:" >&2
+	@echo "  python3 tools/gdb/unix_pipe.py $(DEBUG_CONSOLE)   (or: socat -,raw,echo=0 UNIX-CONNECT:$(DEBUG_CONSOLE))" >&2
+	$(Q)rm -f $(DEBUG_CONSOLE) $(DEBUG_KGDB_SOCK)
+	$(Q)$(DEBUG_QEMU_FINAL) $(DEBUG_QEMU_ARGS) & qemu=$$!; \
+	  for i in $$(seq 100); do [ -S $(DEBUG_CONSOLE) ] && break; sleep 0.1; done; \
+	  $(GDB) -q -nx -ex 'set pagination off' -x tools/gdb/mmkernel.py -ex '$(DEBUG_TARGET)' $(BOARD_DIR)/kernel.elf; \
+	  kill $$qemu 2>/dev/null; wait $$qemu 2>/dev/null; exit 0
 
 target-test: kernel
 	$(Q)SETUP_LINUX_DTBS=1 tools/setup.sh

@@ -15,6 +15,7 @@
 #include "drivers/serial_rx.h"
 #include "drivers/uart_calc.h"
 #include "kernel/console.h"
+#include "kernel/debug/kgdb_io.h"
 #include "kernel/irq.h"
 #include "core/printk.h"
 
@@ -112,6 +113,16 @@ public:
 		return c;
 	}
 	const char *name() const override { return "ttyS0"; }
+	// Polled I/O for the kernel debugger, interrupts masked by the caller (the receive ring
+	// stays the tty's).
+	int poll_get_char()
+	{
+		if (!(rd(AUX_MU_LSR) & LSR_DATA_READY))
+			return -1;
+		return static_cast<int>(rd(AUX_MU_IO) & 0xff);
+	}
+	void poll_put_char(u8 c) { putc(static_cast<char>(c)); }
+	bool ready() const { return base_ != nullptr; }
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
@@ -207,7 +218,26 @@ ErrorOr<Console *> mini_uart_setup(const ConsoleSetup &s)
 	return static_cast<Console *>(&mini_uart);
 }
 
+int mini_uart_kgdb_get(void *u) { return static_cast<MiniUart *>(u)->poll_get_char(); }
+void mini_uart_kgdb_put(void *u, u8 c) { static_cast<MiniUart *>(u)->poll_put_char(c); }
+
 } // namespace
+
+// There is one mini UART: the console's, or set up here for the debugger alone.
+Result mini_uart_kgdb_open(const KgdbPortSetup &s, KgdbIo *io)
+{
+	bool console = mini_uart.ready();
+	if (!console) {
+		if (!s.base)
+			return Errno::ENODEV;
+		TRY(mini_uart.init(ConsoleSetup{s.phys, s.size, s.base, 0, 115200, s.node}));
+	}
+	io->get_char = mini_uart_kgdb_get;
+	io->put_char = mini_uart_kgdb_put;
+	io->ctx = &mini_uart;
+	io->is_console = console;
+	return {};
+}
 
 CONSOLE_DRIVER(mini_uart_driver, "bcm2835aux", "brcm,bcm2835-aux-uart", "ttyS", LineNumbering::DtOrder,
 	       mini_uart_setup);

@@ -6,6 +6,7 @@
 #include "drivers/serial_rx.h"
 #include "drivers/uart_calc.h"
 #include "kernel/console.h"
+#include "kernel/debug/kgdb_io.h"
 #include "kernel/irq.h"
 #include "core/printk.h"
 
@@ -94,6 +95,25 @@ public:
 		return c;
 	}
 	const char *name() const override { return "ttyAMA0"; } // Linux's amba-pl011 device name
+	// Polled I/O for the kernel debugger (Linux's pl011_get_poll_char/pl011_put_poll_char):
+	// straight from the FIFO, interrupts masked by the caller. The receive ring stays the
+	// tty's: what the interrupt handler already took was typed at the console.
+	int poll_get_char()
+	{
+		if (rd(UARTFR) & FR_RXFE)
+			return -1;
+		return static_cast<int>(rd(UARTDR) & 0xff);
+	}
+	void poll_put_char(u8 c) { putc(static_cast<char>(c)); }
+	// A port that is not the console, for the debugger alone: its pins and divisors stay as
+	// the firmware (or QEMU) left them; it may be off, so transmitter and receiver go on.
+	void attach_polled(void *base, of::Node node)
+	{
+		base_ = static_cast<volatile u8 *>(base);
+		node_ = node;
+		wr(UARTCR, rd(UARTCR) | CR_UARTEN | CR_TXE | CR_RXE);
+	}
+	PhysAddr phys_;
 	void enable_rx_irq(bool on) override
 	{
 		if (on && !rx_.virq) {
@@ -170,14 +190,36 @@ private:
 };
 
 Pl011 pl011_console;
+Pl011 pl011_kgdb_port; // a second PL011 that only the kernel debugger uses (kgdboc=ttyAMA1)
 Pl011 &Pl011::self() { return pl011_console; }
 
 ErrorOr<Console *> pl011_setup(const ConsoleSetup &s)
 {
+	pl011_console.phys_ = s.phys;
 	pl011_console.init(s.base, s.clock_hz, s.baud, s.node);
 	return static_cast<Console *>(&pl011_console);
 }
 
+int pl011_kgdb_get(void *u) { return static_cast<Pl011 *>(u)->poll_get_char(); }
+void pl011_kgdb_put(void *u, u8 c) { static_cast<Pl011 *>(u)->poll_put_char(c); }
+
 } // namespace
+
+Result pl011_kgdb_open(const KgdbPortSetup &s, KgdbIo *io)
+{
+	Pl011 *u = &pl011_console;
+	if (!pl011_console.phys_.value() || pl011_console.phys_.value() != s.phys.value()) {
+		if (!s.base)
+			return Errno::ENODEV;
+		u = &pl011_kgdb_port;
+		u->phys_ = s.phys;
+		u->attach_polled(s.base, s.node);
+	}
+	io->get_char = pl011_kgdb_get;
+	io->put_char = pl011_kgdb_put;
+	io->ctx = u;
+	io->is_console = u == &pl011_console;
+	return {};
+}
 
 CONSOLE_DRIVER(pl011_driver, "pl011", "arm,pl011", "ttyAMA", LineNumbering::Alias, pl011_setup);

@@ -6,6 +6,7 @@
 #include "core/params.h"
 #include "drivers/arch_timer.h"
 #include "drivers/serial_rx.h"
+#include "kernel/debug/kgdb.h"
 #include "kernel/irq.h"
 #include "kernel/tty.h"
 #include "core/printk.h"
@@ -446,3 +447,18 @@ int console_printf(const char *fmt, ...)
 	console_puts(buf, n);
 	return n;
 }
+
+// `gdb [tty]`: stops the kernel in the debugger (kernel/debug/kgdb.h, what Linux's SysRq-g
+// does), on kgdboc='s UART, the one named here, or else the console's own.
+static int cmd_gdb(int argc, char **argv)
+{
+	if (argc > 2) {
+		console_printf("usage: gdb [ttyAMA<n>|ttyS0|serial<n>]\n");
+		return 1;
+	}
+	if (argc == 2 && kgdboc_configure(argv[1]).is_error())
+		return 1;
+	kgdb_enter("console command");
+	return 0;
+}
+CONSOLE_CMD(cmd_gdb_rec, "gdb", "stop in the kernel debugger (GDB remote protocol on kgdboc='s UART)", cmd_gdb);

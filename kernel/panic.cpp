@@ -16,6 +16,7 @@
 #include "fs/fs.h"
 #include "fs/proc/format.h"
 #include "kernel/crash.h"
+#include "kernel/debug/kgdb.h"
 #include "kernel/printk_internal.h"
 #include "kernel/sched.h"
 #include "mm/mm_struct.h"
@@ -357,6 +358,7 @@ extern "C" void panic(const char *fmt, ...)
 		__show_regs(&panic_regs[self]);
 	dump_backtrace(nullptr);
 	crash_report_extras();
+	kgdb_panic(buf); // with kgdboc= set, gdb gets a look before the machine goes down (Linux's)
 	if (panic_timeout > 0) {
 		pr_emerg("Rebooting in %d seconds..\n", panic_timeout);
 		panic_delay_seconds(panic_timeout);

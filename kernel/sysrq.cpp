@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) "sysrq: " fmt
 
 #include "kernel/sysrq.h"
+#include "kernel/debug/kgdb.h"
 
 #include <asm/irqflags.h>
 #include <asm/memory.h>
@@ -368,6 +369,11 @@ const sysrq_key_op sysrq_monitor_op = {sysrq_handle_monitor, "kernel-monitor(x)"
 
 // --- the key table -------------------------------------------------------------------------
 
+// 'g': the GDB stub on the kgdboc= port (the console's UART without one), entered from here
+// (Linux's sysrq_dbg_op, only with kernel.sysrq = 1 as there).
+void sysrq_handle_dbg(int) { kgdb_breakpoint(); }
+const sysrq_key_op sysrq_dbg_op = {sysrq_handle_dbg, "debug(g)", "DEBUG", 0};
+
 // Linux's sysrq_key_table: 0-9, a-z, A-Z. Ops are static objects that are never freed, so a
 // handler that races with unregister_sysrq_key still runs valid code.
 SpinLock sysrq_key_table_lock;
@@ -380,7 +386,7 @@ const sysrq_key_op *sysrq_key_table[62] TA_GUARDED(sysrq_key_table_lock) = {
 	nullptr,                     // d: show-all-locks (lockdep)
 	&sysrq_term_op,              // e
 	nullptr,                     // f: memory-full-oom-kill
-	nullptr,                     // g: the GDB stub registers it
+	&sysrq_dbg_op,               // g: the GDB stub
 	nullptr,                     // h: help
 	&sysrq_kill_op,              // i
 	nullptr, nullptr,            // j, k

@@ -1544,6 +1544,7 @@ def main():
             print('== target: console= and loglevels, crash output (issue 18)', flush=True)
             console_tests_virt()
             crash_tests_virt()
+            kgdb_tests()
 
         # The Raspberry Pis: the same kernel, the project's DTBs, the console on the mini UART
         # (QEMU's second -serial, see board/rpi3b/board.mk).
@@ -1596,6 +1597,7 @@ def main():
             scenario('%s: reboot through the PM watchdog' % board, board, '', 0,
                      [r'bcm2835-wdt: watchdog at 0x[0-9a-f]+: restart', r'reboot: Restarting system'],
                      stdin_data='reboot\n')
+            kgdb_pi_tests(board)
             # console=serial0: the PL011 as console, pins GPIO14/15 on ALT0, its RX interrupt
             # through ARMCTRL (Pi 3) or the GIC (Pi 4), tested by loopback.
             pi_ktest_boot('%s-pl011-console' % board, board, cmdline='console=serial0', pl011_console=True)
@@ -1671,7 +1673,7 @@ def main():
 # its receive FIFO is full, so the next one is typed only once the last key was read (its
 # output started).
 SYSRQ_BREAK = '\x01b'
-SYSRQ_HELP = (r'^sysrq: HELP : loglevel\(0-9\) reboot\(b\) crash\(c\) terminate-all-tasks\(e\) kill-all-tasks\(i\) '
+SYSRQ_HELP = (r'^sysrq: HELP : loglevel\(0-9\) reboot\(b\) crash\(c\) terminate-all-tasks\(e\) debug\(g\) kill-all-tasks\(i\) '
               r'show-backtrace-all-active-cpus\(l\) show-memory-usage\(m\) poweroff\(o\) show-registers\(p\) sync\(s\) '
               r'show-task-states\(t\) show-blocked-tasks\(w\) kernel-monitor\(x\) $')
 SYSRQ_REGS = [r'^CPU: 0 PID: \d+ Comm: sysrq_spin Not tainted \S+ #1$', r'^Hardware name: .* \(DT\)$',
@@ -1845,3 +1847,383 @@ def sysrq_tests(board='qemu-virt'):
 
 if __name__ == '__main__':
     main()
+
+
+# --- the kernel's GDB stub (kernel/debug/, issue 18) -------------------------------------------
+
+class Stream:
+    """Bytes from a file descriptor, read as they come; wait(regex) returns the match in what
+    arrived since the last mark (or None at the deadline or end of stream). No delays: every
+    step waits for what the kernel printed."""
+
+    def __init__(self, fd, deadline):
+        self.fd, self.deadline, self.buf, self.mark = fd, deadline, b'', 0
+
+    def wait(self, pattern, flags=0):
+        import select
+        rx = re.compile(pattern, flags) if isinstance(pattern, bytes) else re.compile(pattern.encode('latin-1'), flags)
+        while True:
+            m = rx.search(self.buf, self.mark)
+            if m:
+                self.mark = m.end()
+                return m
+            left = self.deadline - time.time()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                chunk = b''
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+def rsp_packet(data):
+    body = data.encode('latin-1') if isinstance(data, str) else data
+    return b'$' + body + b'#%02x' % (sum(body) & 0xff)
+
+
+def kgdb_gdb_session(name, board='qemu-virt', tty='ttyAMA1'):
+    """gdb-multiarch on the kernel's second UART (kgdboc=ttyAMA1 kgdbwait): break, continue, bt,
+    info registers, x/16gx on a linear-map page, step, a watchpoint on a write, info threads,
+    detach; then the self-tests run to the end and pass."""
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'kgdb.sock')
+    # virt: a second PL011 (QEMU's second -serial, ttyAMA1); the Pis: the PL011 (QEMU's first
+    # -serial, null otherwise) beside the mini UART console.
+    chardev = ['-chardev', 'socket,id=kgdb,path=%s,server=on,wait=off' % sock]
+    if 'null' in cmd:
+        cmd = [c if c != 'null' else 'chardev:kgdb' for c in cmd] + chardev
+    else:
+        cmd = cmd + chardev + ['-serial', 'chardev:kgdb']
+    cmd += ['-append', 'semihosting kgdboc=%s kgdbwait ktest=all' % tty]
+    script = os.path.join(tmp, 'session.gdb')
+    with open(script, 'w') as f:
+        f.write('\n'.join([
+            'set pagination off', 'set confirm off', 'set remotetimeout %d' % QEMU_TIMEOUT,
+            'target remote | %s %s' % (os.path.join(TOP, 'tools', 'gdb', 'unix_pipe.py'), sock),
+            'break kgdb_test_target', 'continue', 'bt', 'info registers', 'x/16gx kgdb_test_page', 'step',
+            'watch kgdb_test_watch', 'continue', 'info threads', 'delete',
+            # The make debug helpers work over the kernel's stub too.
+            'source %s' % os.path.join(TOP, 'tools', 'gdb', 'mmkernel.py'), 'lx-ps', 'lx-buddyinfo',
+            'lx-pgwalk ffff800008000000', 'lx-page (unsigned long)kgdb_test_page', 'lx-dmesg', 'detach', '']))
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    con = Stream(p.stdout.fileno(), time.time() + QEMU_TIMEOUT)
+    problems, gdb_out = [], ''
+    if not con.wait(r'KGDB: Waiting for connection from remote gdb on ' + tty):
+        problems.append('the kernel did not wait for gdb (kgdbwait)')
+    else:
+        try:
+            g = subprocess.run(['gdb-multiarch', '-nx', '-batch', '-x', script,
+                                os.path.join(TOP, 'build', board, 'kernel.elf')],
+                               cwd=TOP, capture_output=True, text=True, timeout=QEMU_TIMEOUT)
+            gdb_out = g.stdout + g.stderr
+        except subprocess.TimeoutExpired as e:
+            gdb_out = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+            problems.append('gdb timed out')
+    con.wait(r'reboot: Power down \(status \d+\)|Kernel panic')
+    try:
+        status = p.wait(timeout=max(1, con.deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = p.wait()
+        problems.append('QEMU did not end')
+    out = con.buf.decode('latin-1')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out + '\n\n--- gdb ---\n' + gdb_out)
+    expect = [r'^Breakpoint 1 at 0x[0-9a-f]+: file kernel/debug/kgdb_test\.cpp',
+              r'hit Breakpoint 1, kgdb_test_target \(n=(n@entry=)?20\)',
+              r'^#1  0x[0-9a-f]+ in ktest_kgdb_session_target ', r'^#\d+ +0x[0-9a-f]+ in kernel_init \(\)',
+              r'^x0 +0x14 +20$', r'^pc +0xffff8000[0-9a-f]{8} +0xffff8000[0-9a-f]{8} <kgdb_test_target',
+              r'^cpsr +0x[0-9a-f]+ +\[ .*EL=1', r'^fpcr +0x',
+              r'^0xffff0000[0-9a-f]{8}:\t0x0123456789abcdef\t0x0022446688aaccee$',
+              r'^0xffff0000[0-9a-f]{8}:\t0x0f2d4b6987a5c3e1\t0x0e2c4a6886a4c2e0$',
+              r'^Hardware watchpoint 2: kgdb_test_watch$', r'hit Hardware watchpoint 2: kgdb_test_watch',
+              r'^Old value = 0$', r'^New value = 1$',
+              r'Thread 32769 \(\[swapper/0\] \(pid 0, ', r'Thread 1 \(\[init\] \(pid 1, R, on CPU 0 now\)\) kgdb_test_target',
+              r'Thread 2 \(\[oom_reaper\] \(pid 2, ', r'^\[Inferior 1 \(Remote target\) detached\]$',
+              r'^  PID  PPID STAT    RSS COMMAND\n    1     0 R\S*  +0 \[init\]$', r'^Node 0, zone +\w+( +\d+){11} $',
+              r'^maps to phys 0x[0-9a-f]+ \(4K page\)$', r'^page:fffffc[0-9a-f]{10} refcount:[1-9]',
+              r'^flags: 0x[0-9a-f]+\(([a-z_0-9]+\|)*slab\|', r'^zone: \w+, pageblock migratetype: Unmovable$',
+              r'^\[ *\d+\.\d+\] Booting mmkernel on physical CPU', r'KGDB: Entering KGDB \(kgdbwait\)']
+    problems += ['gdb printed no /%s/' % x for x in expect if not re.search(x, gdb_out, re.M)]
+    # The step moved to another line of kgdb_test_target.
+    hit = re.search(r'hit Breakpoint 1, kgdb_test_target .* at kernel/debug/kgdb_test\.cpp:(\d+)', gdb_out)
+    stepped = re.search(r'\t0x0e2c4a6886a4c2e0\n(\d+)\t', gdb_out)
+    if not hit or not stepped or hit.group(1) == stepped.group(1):
+        problems.append('step did not move to the next line')
+    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
+    for x in [r'^KGDB: Registered I/O driver kgdboc on %s$' % tty, r'^KGDB: gdb detached; the kernel continues$',
+              r'^    ok \d+ session_target$', r'^# Totals: pass:\d+ fail:0 ']:
+        if not re.search(x, plain, re.M):
+            problems.append('console: missing /%s/' % x)
+    oops = [x for x in OOPS_PATTERNS if x in out]
+    if oops:
+        problems.append('oops text on the console: %s' % ', '.join(oops))
+    if status != 0:
+        problems.append('exit status %s' % status)
+    parse_ktap(name, out)
+    record(name, not problems, '; '.join(problems))
+
+
+def kgdb_raw_rsp(name, board='qemu-virt', tty='ttyAMA0'):
+    """Raw remote-protocol packets on the console's own UART (the `gdb` console command,
+    kgdboc style): good ones answered, bad ones (checksum, truncated, overlong, unknown, bad
+    arguments, unmapped memory) get GDB's error replies or the empty reply; then D, and the
+    console works again."""
+    import socket
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'console.sock')
+    cmd = [c if c != 'mon:stdio' else 'unix:%s,server=on,wait=on' % sock for c in cmd]
+    cmd += ['-append', 'semihosting']
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    s = None
+    for _ in range(QEMU_TIMEOUT * 10):  # QEMU creates the socket before it starts the machine
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    problems, log = [], []
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+    except OSError as e:
+        problems.append('cannot connect to the console: %s' % e)
+        s = None
+    con = Stream(s.fileno(), time.time() + QEMU_TIMEOUT) if s else None
+
+    def send(data):
+        s.sendall(data.encode('latin-1') if isinstance(data, str) else data)
+
+    def expect(what, pattern):
+        m = con.wait(pattern)
+        log.append('%s: %s' % (what, 'ok' if m else 'NO /%s/' % pattern))
+        if not m:
+            problems.append('%s: no /%s/' % (what, pattern if isinstance(pattern, str) else pattern.decode()))
+        return m
+
+    def reply(what, packet, pattern):
+        """Sends a well-formed packet; expects '+' then a reply matching pattern (its data), acks it."""
+        send(rsp_packet(packet))
+        m = expect(what, rb'\+\$(' + pattern + rb')#([0-9a-f]{2})')
+        if m:
+            body = m.group(1)
+            if int(m.group(m.lastindex), 16) != sum(body) & 0xff:
+                problems.append('%s: reply checksum wrong' % what)
+            send('+')
+        return m
+
+    if con and expect('prompt', rb'kernel> '):
+        send('gdb\r')
+        if expect('stub', rb'KGDB: Waiting for connection from remote gdb on ' + tty.encode() + rb'\.\.\.'):
+            reply('?', '?', rb'T05thread:[0-9a-f]+;')
+            send('$g#00')
+            expect('bad checksum', rb'-')
+            reply('after a NAK', '?', rb'T05thread:[0-9a-f]+;')
+            send('$m0,4')  # truncated: the next '$' starts over
+            reply('truncated then ?', '?', rb'T05thread:[0-9a-f]+;')
+            send('$' + 'a' * 5000 + '#%02x' % (ord('a') * 5000 & 0xff))
+            expect('overlong', rb'\+\$E07#[0-9a-f]{2}')
+            send('+')
+            reply('unknown command', 'Qfoo', rb'')
+            reply('unknown v command', 'vMustReplyEmpty', rb'')
+            reply('qSupported', 'qSupported:multiprocess+;swbreak+', rb'PacketSize=1000;qXfer:features:read\+')
+            reply('target description', 'qXfer:features:read:target.xml:0,200',
+                  rb'm<\?xml version="1\.0"\?>[^#]*org\.gnu\.gdb\.aarch64\.core[^#]*')
+            reply('unknown annex', 'qXfer:features:read:foo.xml:0,200', rb'E00')
+            m = reply('registers', 'g', rb'[0-9a-f]{%d}[0-9a-fx]*' % (2 * (33 * 8 + 4)))
+            pc = None
+            if m:
+                pc_hex = m.group(1)[32 * 16:33 * 16].decode()
+                pc = int(''.join(reversed([pc_hex[i:i + 2] for i in range(0, 16, 2)])), 16)
+            if pc:
+                m = reply('read pc', 'm%x,4' % pc, rb'[0-9a-f]{8}')
+                if m:  # the same word written back: the text-alias path, harmlessly
+                    word = m.group(1).decode()
+                    reply('write text', 'M%x,4:%s' % (pc, word), rb'OK')
+                    reply('read it back', 'm%x,4' % pc, word.encode())
+                reply('hardware breakpoint', 'Z1,%x,4' % pc, rb'OK')
+                reply('remove it', 'z1,%x,4' % pc, rb'OK')
+                reply('software breakpoint', 'Z0,%x,4' % pc, rb'OK')
+                reply('remove it', 'z0,%x,4' % pc, rb'OK')
+            reply('unmapped user address', 'm0,8', rb'E14')
+            reply('non-canonical address', 'm800000000000,10', rb'E14')
+            reply('unmapped kernel address', 'mffff7ffffffff000,10', rb'E14')
+            reply('write to unmapped', 'M0,2:abcd', rb'E14')
+            reply('bad hex', 'mzz,4', rb'E22')
+            reply('short G', 'G00', rb'E22')
+            reply('register past the last', 'p99', rb'E22')
+            reply('register x0', 'p0', rb'[0-9a-f]{16}')
+            reply('software breakpoint outside text', 'Z0,0,4', rb'E22')
+            reply('remove a breakpoint never set', 'z0,%x,4' % (pc or 0), rb'E02')
+            reply('unsupported breakpoint type', 'Z9,0,4', rb'')
+            reply('watchpoint the hardware cannot express', 'Z2,1003,9', rb'E22')
+            reply('threads', 'qfThreadInfo', rb'm[0-9a-f]+(,[0-9a-f]+)*')
+            reply('threads end', 'qsThreadInfo', rb'l')
+            reply('no such thread', 'T7fff0000', rb'E22')
+            reply('vCont?', 'vCont?', rb'vCont;c;C;s;S')
+            reply('bad vCont', 'vCont;q', rb'E22')
+            reply('detach', 'D', rb'OK')
+            expect('detached', rb'KGDB: gdb detached; the kernel continues')
+            expect('prompt back', rb'kernel> ')
+            send('poweroff\r')
+            expect('power off', rb'reboot: Power down \(status 0\)')
+    try:
+        status = p.wait(timeout=QEMU_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = p.wait()
+        problems.append('QEMU did not end')
+    out = (con.buf if con else b'').decode('latin-1') + (p.stdout.read() or b'').decode('latin-1')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + '\n'.join(log) + '\n\n' + out)
+    oops = [x for x in OOPS_PATTERNS if x in out]
+    if oops:
+        problems.append('oops text on the console: %s' % ', '.join(oops))
+    if status != 0:
+        problems.append('exit status %s' % status)
+    record(name, not problems, '; '.join(problems))
+
+
+def kgdb_pi_tests(board):
+    """The same on a Pi: gdb on the PL011 (kgdboc=ttyAMA0) beside the mini UART console, and raw
+    packets on the mini UART console itself."""
+    kgdb_gdb_session('%s: gdb-multiarch over kgdboc=ttyAMA0 (PL011): break, bt, registers, x, step, watch, '
+                     'threads, detach' % board, board, 'ttyAMA0')
+    kgdb_raw_rsp('%s: raw GDB packets on the mini UART console: bad ones get error replies' % board, board, 'ttyS0')
+
+
+def kgdb_tests():
+    print('== target: the kernel\'s GDB stub', flush=True)
+    kgdb_gdb_session('virt: gdb-multiarch over kgdboc=ttyAMA1: break, bt, registers, x, step, watch, threads, detach')
+    kgdb_raw_rsp('virt: raw GDB packets on the console UART: good ones answered, bad ones get error replies')
+    kgdb_gdb_helpers('virt: make debug\'s gdb helpers (tools/gdb/mmkernel.py) print what the console prints')
+    # SysRq-g (a BREAK then g) stops in the stub on the console's UART; D lets the kernel go on.
+    console_session('virt: SysRq-g enters the GDB stub, D carries on', 'qemu-virt', 'sysrq_always_enabled',
+                    [(r'^kernel> $', SYSRQ_BREAK + 'g'),
+                     (r'KGDB: Waiting for connection from remote gdb on ttyAMA0\.\.\.', '$D#44'),
+                     (r'\$OK#9a', '+'), (r'', '\n'), (r'kernel> $', 'poweroff\n')],
+                    [r'sysrq: DEBUG', r'KGDB: gdb detached; the kernel continues', r'reboot: Power down \(status 0\)'])
+    # With kgdboc= an oops stops in the stub with SIGSEGV (die() -> kgdb_handle_oops) before the
+    # task is killed; after D the oops report ends and the console carries on.
+    console_session('virt: an oops with kgdboc= stops in the GDB stub (SIGSEGV), D carries on', 'qemu-virt',
+                    'kgdboc=ttyAMA0',
+                    [(r'^kernel> $', 'crash kthread\n'), (r'KGDB: Oops: entering the debugger', '$?#3f'),
+                     (r'\$T0bthread:[0-9a-f]+;#[0-9a-f]{2}', '+$D#44'), (r'\$OK#9a', '+'), (r'', '\n'),
+                     (r'kernel> $', 'poweroff\n')],
+                    [r'^Internal error: Oops', r'KGDB: gdb detached; the kernel continues',
+                     r'reboot: Power down \(status 0\)'])
+    # A kgdboc= naming no UART is reported and changes nothing (no wait, the boot goes on); the
+    # console's gdb command with a bad name says so and the console carries on.
+    scenario('virt: kgdboc= naming no UART is reported and the boot goes on', 'qemu-virt',
+             'kgdboc=ttyAMA7 ktest=boot', 0,
+             [r'^KGDB: kgdboc=ttyAMA7 names no UART in the device tree$', r"^Malformed kernel option 'kgdboc'",
+              r'^# Totals: pass:\d+ fail:0 '], forbid=[r'Waiting for connection'])
+    scenario('virt: the console\'s gdb command with an unknown UART', 'qemu-virt', '', 0,
+             [r'^KGDB: kgdboc=ttyXYZ names no UART in the device tree$', r'^\(status 1\)$',
+              r'reboot: Power down \(status 0\)'], stdin_data='gdb ttyXYZ\npoweroff\n',
+             forbid=[r'Waiting for connection'])
+
+
+def kgdb_gdb_helpers(name, board='qemu-virt'):
+    """tools/gdb/mmkernel.py under QEMU's gdbstub: gdb stops in each console command (a
+    breakpoint where it starts printing), runs its lx- twin on the same state, and the two
+    texts must be equal: ps, buddyinfo, slabinfo, dmesg, the page walk of kernel text, a
+    linear-map block and a user page, a struct page, and a task's VMAs."""
+    import tempfile
+    cmd = qemu_cmd(board)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    tmp = tempfile.mkdtemp(prefix='kgdb-')
+    sock = os.path.join(tmp, 'gdb.sock')
+    cmd = cmd + ['-gdb', 'unix:%s,server=on,wait=off' % sock, '-S', '-append', 'semihosting']
+    # Each console command, the function gdb stops in while it runs, and the lx- twin.
+    steps = [('ps', "'(anonymous namespace)::cmd_ps'", 'lx-ps'),
+             ('buddyinfo', 'show_buddyinfo', 'lx-buddyinfo'),
+             ('slabinfo', "'slabinfo_show(seq_file*)'", 'lx-slabinfo'),
+             ('dmesg', 'dmesg_dump', 'lx-dmesg'),
+             ('pgwalk ffff800008000000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff800008000000'),
+             ('pgwalk ffff000000c70000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff000000c70000'),
+             ('pgwalk 201000 4', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk 201000 4'),
+             ('pgwalk ffff800000000000', "'(anonymous namespace)::cmd_pgwalk'", 'lx-pgwalk ffff800000000000'),
+             ('pageinfo 40200', "'(anonymous namespace)::cmd_pageinfo'", 'lx-page 40200'),
+             ('pageinfo 60000', "'(anonymous namespace)::cmd_pageinfo'", 'lx-page 60000'),  # a free buddy block
+             ('proc /proc/4/maps', 'show_maps_of', 'lx-vmas 4')]
+    script = os.path.join(tmp, 'helpers.gdb')
+    lines = ['set pagination off', 'set confirm off', 'set width 0',
+             'source %s' % os.path.join(TOP, 'tools', 'gdb', 'mmkernel.py'),
+             'target remote | %s %s' % (os.path.join(TOP, 'tools', 'gdb', 'unix_pipe.py'), sock)]
+    for i, (_, where, lx) in enumerate(steps):
+        lines += ['tbreak %s' % where, 'continue', 'echo ===begin %d\\n' % i, lx, 'echo ===end %d\\n' % i]
+    lines += ['continue', '']
+    with open(script, 'w') as f:
+        f.write('\n'.join(lines))
+    # The console is QEMU's stdin: everything typed at once, read by the shell in order (the
+    # machine runs only while gdb continues it, so each command meets its breakpoint).
+    typed = 'run /bin/tty_bg\n' + ''.join(c + '\n' for c, _, _ in steps) + 'poweroff\n'
+    os.makedirs(LOGS, exist_ok=True)
+    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p.stdin.write(typed.encode())
+    p.stdin.flush()
+    problems = []
+    for _ in range(QEMU_TIMEOUT * 10):
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    try:
+        g = subprocess.run(['gdb-multiarch', '-nx', '-batch', '-x', script, os.path.join(TOP, 'build', board, 'kernel.elf')],
+                           cwd=TOP, capture_output=True, text=True, timeout=QEMU_TIMEOUT)
+        gdb_out = g.stdout + g.stderr
+    except subprocess.TimeoutExpired as e:
+        gdb_out = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+        problems.append('gdb timed out')
+    try:
+        out, _ = p.communicate(timeout=QEMU_TIMEOUT)
+        out = out.decode('latin-1')
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out = p.communicate()[0].decode('latin-1')
+        problems.append('QEMU did not end')
+    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
+        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out + '\n\n--- gdb ---\n' + gdb_out)
+    # The background child announces itself whenever it first runs: before or after a prompt.
+    console = re.sub(r'tty_bg: child \d+ spinning\n', '', out.replace('\r', ''))
+    if not re.search(r'^ +4 +1 R\+? +\d+ tty_bg$', console, re.M):
+        problems.append('tty_bg is not pid 4: the user-address steps name the wrong task')
+    for i, (c, _, lx) in enumerate(steps):
+        m = re.search(r'===begin %d\n(.*?)===end %d\n' % (i, i), gdb_out, re.S)
+        # The command's output: from its echoed line to the next prompt.
+        k = re.search(r'^kernel> %s\n(.*?)(?=^kernel> )' % re.escape(c), console, re.S | re.M)
+        if not m or not k:
+            problems.append('%s: no %s output' % (c, 'gdb' if not m else 'console'))
+            continue
+        theirs, ours = k.group(1), m.group(1)
+        if c.startswith('proc '):  # maps: gdb prints range, perms, offset and the anonymous names
+            theirs = ''.join('%s %s %s %s\n' % (l.split()[0], l.split()[1], l.split()[2],
+                                                 l.split()[5] if len(l.split()) > 5 and l.split()[5].startswith('[') else '')
+                             for l in theirs.splitlines() if l.strip())
+            ours = ''.join('%s %s %s %s\n' % (l.split()[0], l.split()[1], l.split()[2],
+                                               l.split()[3] if len(l.split()) > 3 and l.split()[3].startswith('[') else '')
+                           for l in ours.splitlines() if l.strip())
+        if theirs != ours or not ours.strip():
+            a, b = theirs.splitlines(), ours.splitlines()
+            diff = next((j for j in range(max(len(a), len(b))) if j >= len(a) or j >= len(b) or a[j] != b[j]), 0)
+            problems.append('%s vs %s differ at line %d: console %r, gdb %r' % (
+                c, lx, diff + 1, a[diff] if diff < len(a) else None, b[diff] if diff < len(b) else None))
+    if 'Python Exception' in gdb_out:
+        problems.append('a helper raised: ' + re.search(r'Python Exception.*', gdb_out).group(0))
+    if p.returncode != 0:
+        problems.append('exit status %s' % p.returncode)
+    record(name, not problems, '; '.join(problems))

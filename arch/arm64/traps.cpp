@@ -6,9 +6,11 @@
 #include <asm/sysreg.h>
 #include <asm/traps.h>
 
+#include "arch/arm64/debug-monitors.h"
 #include "arch/arm64/ptdump.h"
 #include "kernel/crash.h"
 #include "kernel/exit.h"
+#include "kernel/debug/kgdb.h"
 #include "kernel/extable.h"
 #include "lib/format.h"
 #include <asm/irqflags.h>
@@ -293,6 +295,9 @@ void die(const char *msg, const pt_regs *regs, u64 esr)
 	show_regs(regs);
 	dump_kernel_instr(regs);
 	print_oops_end_marker();
+	// With kgdboc= set gdb gets the faulting context first (Linux's notify_die(DIE_OOPS) to
+	// kgdb); it may change the registers only for the report's sake: the task dies anyway.
+	kgdb_handle_oops(const_cast<pt_regs *>(regs), msg);
 	add_taint(Taint::Die);
 	if (!user_mode(regs) && on_stack(regs->sp, 16, irq_stack_range()))
 		panic("%s: Fatal exception in interrupt", msg);
@@ -432,6 +437,9 @@ static void do_kernel_fault(pt_regs *regs, u64 esr, u64 far)
 extern "C" void do_el1_sync(pt_regs *regs)
 {
 	u64 esr = regs->esr;
+	// The kernel debugger's BRKs, hardware breakpoints, steps and watchpoints (kernel/debug/).
+	if (arm64_debug_exception(regs, esr))
+		return;
 	switch (esr_ec(esr)) {
 	case ESR_ELx_EC_DABT_CUR:
 	case ESR_ELx_EC_IABT_CUR:
