@@ -139,6 +139,11 @@ private:
 		auto *u = static_cast<Pl011 *>(dev);
 		if (!(u->rd(UARTMIS) & (IMSC_RXIM | IMSC_RTIM)))
 			return IrqReturn::None;
+		// Cleared before the FIFO is drained, as Linux's pl011_int: a character arriving after
+		// the last read raises the interrupt again instead of waiting, unsignalled, for the
+		// next one (cleared after the drain, it was lost whenever it came in between: the key
+		// after a BREAK stayed in the FIFO).
+		u->wr(UARTICR, IMSC_RXIM | IMSC_RTIM);
 		for (int i = 0; i < 64 && !(u->rd(UARTFR) & FR_RXFE); i++) {
 			u32 dr = u->rd(UARTDR);
 			// Linux's pl011_fifo_to_tty: a break may arm SysRq, and the next character may
@@ -149,7 +154,6 @@ private:
 				continue;
 			u->rx_.push(static_cast<u8>(dr & 0xff));
 		}
-		u->wr(UARTICR, IMSC_RXIM | IMSC_RTIM); // the receive-timeout interrupt needs an explicit clear
 		console_rx_wake();
 		return IrqReturn::Handled;
 	}
