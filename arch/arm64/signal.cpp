@@ -32,7 +32,9 @@ namespace {
 constexpr long EFAULT_ = 14, EINTR_ = 4;
 constexpr u64 __NR_restart_syscall_ = 128;
 
-// The start of the frame up to sigcontext.__reserved: written and read in one copy.
+// The start of the frame up to sigcontext.__reserved (its layout, checked against rt_sigframe).
+// Written and read field group by field group, as Linux's setup_sigframe: the padding and
+// uc_sigmask's unused tail stay what the user's stack held.
 struct frame_head {
 	user_siginfo info;
 	u64 uc_flags, uc_link;
@@ -51,6 +53,16 @@ static_assert(offsetof(frame_head, uc_stack) == offsetof(rt_sigframe, uc.uc_stac
 static_assert(offsetof(frame_head, fault_address) == offsetof(rt_sigframe, uc.uc_mcontext.fault_address));
 static_assert(offsetof(frame_head, regs) == offsetof(rt_sigframe, uc.uc_mcontext.regs));
 static_assert(offsetof(frame_head, pstate) == offsetof(rt_sigframe, uc.uc_mcontext.pstate));
+
+// sigcontext up to __reserved: fault_address, regs, sp, pc, pstate (one copy each way).
+struct sigctx_regs {
+	u64 fault_address;
+	u64 regs[31];
+	u64 sp, pc, pstate;
+};
+static_assert(sizeof(sigctx_regs) == offsetof(frame_head, pad) - offsetof(frame_head, fault_address));
+constexpr u64 SIGCTX_OFF = offsetof(rt_sigframe, uc.uc_mcontext.fault_address);
+constexpr u64 SIGMASK_OFF = offsetof(rt_sigframe, uc.uc_sigmask);
 
 constexpr u64 RESERVED_OFF = offsetof(rt_sigframe, uc.uc_mcontext.__reserved);
 constexpr u64 RESERVED_SIZE = sizeof(sigcontext::__reserved);
@@ -131,19 +143,25 @@ int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 	if (!put(next_frame, &fr, sizeof(fr)))
 		return -EFAULT_;
 
-	frame_head h;
-	memset(&h, 0, sizeof(h));
 	if (ksig->ka.flags & SA_SIGINFO) {
 		// kernel_siginfo's 48 bytes, the rest of the 128 zero (copy_siginfo_to_user).
-		memcpy(&h.info, &ksig->info, sizeof(ksig->info));
+		user_siginfo info;
+		memset(&info, 0, sizeof(info));
+		memcpy(&info, &ksig->info, sizeof(ksig->info));
+		if (!put(frame + offsetof(rt_sigframe, info), &info, sizeof(info)))
+			return -EFAULT_;
 	}
-	h.uc_sigmask = sigmask_to_save();
-	h.fault_address = t->fault_address;
-	memcpy(h.regs, regs->regs, sizeof(h.regs));
-	h.sp = regs->sp;
-	h.pc = regs->pc;
-	h.pstate = regs->pstate;
-	if (!put(frame, &h, sizeof(h)))
+	const u64 flags_link[2] = {0, 0}; // uc_flags, uc_link
+	static_assert(offsetof(frame_head, uc_link) == offsetof(frame_head, uc_flags) + 8);
+	u64 mask = sigmask_to_save();
+	sigctx_regs sc;
+	sc.fault_address = t->fault_address;
+	memcpy(sc.regs, regs->regs, sizeof(sc.regs));
+	sc.sp = regs->sp;
+	sc.pc = regs->pc;
+	sc.pstate = regs->pstate;
+	if (!put(frame + offsetof(frame_head, uc_flags), flags_link, sizeof(flags_link)) ||
+	    !put(frame + SIGMASK_OFF, &mask, sizeof(mask)) || !put(frame + SIGCTX_OFF, &sc, sizeof(sc)))
 		return -EFAULT_;
 	if (save_altstack(frame + offsetof(rt_sigframe, uc.uc_stack), regs->sp))
 		return -EFAULT_;
@@ -310,13 +328,15 @@ long sys_rt_sigreturn(u64, u64, u64, u64, u64, u64)
 	pt_regs *regs = task_pt_regs(t);
 	t->restart.fn = nullptr; // a restart block from before the handler is void now
 	u64 frame = regs->sp;
-	frame_head h;
+	u64 mask;
+	sigctx_regs h;
 	user_fpsimd_state st;
 	if (frame & 15)
 		goto badframe;
-	if (!access_ok(reinterpret_cast<void *>(frame), sizeof(rt_sigframe)) || !get(&h, frame, sizeof(h)))
+	if (!access_ok(reinterpret_cast<void *>(frame), sizeof(rt_sigframe)) || !get(&mask, frame + SIGMASK_OFF, sizeof(mask)) ||
+	    !get(&h, frame + SIGCTX_OFF, sizeof(h)))
 		goto badframe;
-	set_current_blocked(h.uc_sigmask);
+	set_current_blocked(mask);
 	if (!valid_user_pstate(h.pstate))
 		goto badframe;
 	if (!restore_records(frame, &st))
