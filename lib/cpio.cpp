@@ -1,6 +1,7 @@
 // newc cpio reader (see cpio.h). Offsets are checked against the buffer before every read;
 // sizes come from 8 hex digits so they are below 2^32 and sums of them cannot overflow a u64.
 #include "lib/cpio.h"
+#include "lib/parse.h"
 
 #include "core/printk.h"
 #include "kstd/string.h"
@@ -24,16 +25,6 @@ Error bad(usize off, const char *what, const char *detail = "")
 	return Errno::EINVAL;
 }
 
-int hexval(u8 c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 } // namespace
 
@@ -64,7 +55,7 @@ ErrorOr<bool> Reader::next(Entry &out)
 		for (int i = 0; i < NR_FIELDS; i++) {
 			u32 x = 0;
 			for (int d = 0; d < 8; d++) {
-				int h = hexval(b[pos + 6 + i * 8 + d]);
+				int h = kstd::hex_digit_value(b[pos + 6 + i * 8 + d]);
 				if (h < 0)
 					return bad(pos, "non-hex digit in ", field_names[i]);
 				x = x << 4 | u32(h);

@@ -2,6 +2,17 @@
 
 namespace kstd {
 
+int hex_digit_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 namespace {
 
 // Value of c as a digit in radixes up to 36, or 36 for "not a digit".

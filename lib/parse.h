@@ -19,6 +19,9 @@ namespace kstd {
 //   - overflow:  *out = U64_MAX and *end points past every digit of the too-large number,
 // so a caller tells the two apart by *end != s. end may be null. "0x" not followed by a hex
 // digit parses as 0 and leaves *end at the 'x'.
+// The value of one hex digit (either case), or -1 for anything else.
+int hex_digit_value(int c);
+
 bool parse_u64(const char *s, const char **end, unsigned base, u64 *out);
 
 // Linux's memparse: a base-0 number (as parse_u64) optionally followed by one of the binary

@@ -241,12 +241,16 @@ def console_session(name, board, cmdline, steps, patterns, expect_status=0, forb
     (text, True) from it types text and waits for the same step again, to poll with a command).
     What is typed follows what the kernel printed, never a delay, so the outcome does not
     depend on the host's speed."""
-    import select
     cmd = qemu_cmd(board)
     if cmd is None:
         record(name, False, 'no QEMU command for board')
         return
-    cmd = cmd + ['-append', 'semihosting ' + cmdline]
+    console_session_cmd(name, cmd + ['-append', 'semihosting ' + cmdline], steps, patterns, expect_status, forbid)
+
+
+def console_session_cmd(name, cmd, steps, patterns, expect_status=0, forbid=()):
+    """console_session on a full QEMU command line (e.g. a Pi with the PL011 on stdio)."""
+    import select
     os.makedirs(LOGS, exist_ok=True)
     p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out, mark, step, problems = '', 0, 0, []
@@ -1681,49 +1685,6 @@ SYSRQ_REGS = [r'^CPU: 0 PID: \d+ Comm: sysrq_spin Not tainted \S+ #1$', r'^Hardw
               r'^x2 : [0-9a-f]{16} x1 : [0-9a-f]{16} x0 : [0-9a-f]{16}$']
 
 
-def sysrq_session(name, cmd, steps, patterns, expect_status=0, forbid=()):
-    """console_session for a full QEMU command line (a Pi with the PL011 on stdio)."""
-    import select
-    os.makedirs(LOGS, exist_ok=True)
-    p = subprocess.Popen(cmd, cwd=TOP, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out, mark, step, problems = '', 0, 0, []
-    deadline = time.time() + QEMU_TIMEOUT
-    fd = p.stdout.fileno()
-    while True:
-        m = step < len(steps) and re.search(steps[step][0], out[mark:].replace('\r', ''), re.M)
-        if m:
-            text, again = steps[step][1], False
-            if callable(text):  # as console_session: (text, True) types text and waits again
-                text = text(m)
-                if isinstance(text, tuple):
-                    text, again = text
-            p.stdin.write(text.encode('latin-1'))
-            p.stdin.flush()
-            mark, step = len(out), step + (0 if again else 1)
-            continue
-        left = deadline - time.time()
-        ready = select.select([fd], [], [], max(0, left))[0] if left > 0 else []
-        if not ready:
-            problems.append('timeout waiting for /%s/' % steps[step][0] if step < len(steps) else 'timeout')
-            p.kill()
-            break
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        out += chunk.decode('latin-1')
-    status = p.wait()
-    with open(os.path.join(LOGS, name.replace('/', '_').replace(' ', '_') + '.log'), 'w') as f:
-        f.write(' '.join(shlex.quote(c) for c in cmd) + '\n\n' + out)
-    if status != expect_status and not problems:
-        problems.append('exit status %s, expected %s' % (status, expect_status))
-    if step < len(steps) and not problems:
-        problems.append('output ended before /%s/' % steps[step][0])
-    plain = '\n'.join(strip_ts(l.rstrip('\r')) for l in out.splitlines())
-    problems += ['missing /%s/' % x for x in patterns if not re.search(x, plain, re.M)]
-    problems += ['unexpected /%s/' % x for x in forbid if re.search(x, plain, re.M)]
-    record(name, not problems, '; '.join(problems))
-
-
 def sysrq_cmd(board, cmdline):
     """The board's QEMU command with the PL011 on stdio (the Pis' console=serial0)."""
     cmd = qemu_cmd(board)
@@ -1794,7 +1755,7 @@ def sysrq_tests(board='qemu-virt'):
         r'^sysrq: Kill All Tasks\n(.*\n)*?/bin/sysrq_spin: killed by signal 9 ',
         r'^kernel> ps\n  PID  PPID STAT    RSS COMMAND\n    1     0 \S+ +0 \[init\]\n    2     1 \S+ +0 \[oom_reaper\]\nkernel> poweroff$',
         r'reboot: Power down \(status 0\)']
-    sysrq_session('%s: SysRq: each key from a running user program that spins, with the expected output' % tag,
+    console_session_cmd('%s: SysRq: each key from a running user program that spins, with the expected output' % tag,
                   cmd, steps, patterns,
                   forbid=[r'Oops', r'WARNING', r'This sysrq operation is disabled'])
 
@@ -1820,13 +1781,13 @@ def sysrq_tests(board='qemu-virt'):
                 r'^kernel> proc sys/kernel/sysrq\n0\nkernel> help\n(  \S+ +\S.*\n){5,}kernel> proc sys/kernel/sysrq 1$',
                 r'^kernel> proc sys/kernel/sysrq 1\nkernel> ' + ts + r'sysrq: Show Memory\nMem-Info:$',
                 r'reboot: Power down \(status 0\)']
-    sysrq_session('%s: SysRq: kernel.sysrq 438 refuses m and takes s; /proc/sysrq-trigger ignores the mask; 0 makes the key input' % tag,
+    console_session_cmd('%s: SysRq: kernel.sysrq 438 refuses m and takes s; /proc/sysrq-trigger ignores the mask; 0 makes the key input' % tag,
                   cmd, steps, patterns, forbid=[r'sysrq: HELP', r'Oops'])
 
     # Linux's sysctl.<path>= on the command line: kernel.sysrq=8 is DUMP alone.
     steps = [(r'^kernel> $', 'proc sys/kernel/sysrq\n'), (r'^8\n(?s:.*)^kernel> $', SYSRQ_BREAK + 's'),
              (r'This sysrq operation is disabled\.\n', SYSRQ_BREAK + 'm'), (r'pages cma reserved\n', 'poweroff\n')]
-    sysrq_session('%s: SysRq: sysctl.kernel.sysrq=8 on the command line enables m and not s' % tag,
+    console_session_cmd('%s: SysRq: sysctl.kernel.sysrq=8 on the command line enables m and not s' % tag,
                   sysrq_cmd(board, 'sysctl.kernel.sysrq=8'), steps,
                   [r'^kernel> ' + ts + r'sysrq: This sysrq operation is disabled\.$', r'^sysrq: Show Memory\nMem-Info:$'],
                   forbid=[r'Emergency Sync', r'Unknown kernel command line'])
@@ -1840,7 +1801,7 @@ def sysrq_tests(board='qemu-virt'):
               r'^Kernel panic - not syncing: Oops: Fatal exception in interrupt$'], 1),
             ('b', 'reboot at once', [r'^sysrq: Resetting$'], 0),
             ('o', 'power off', [r'^sysrq: Power Off$', r'reboot: Power down \(status 0\)'], 0)):
-        sysrq_session('%s: SysRq-%s from a spinning program: %s' % (tag, key, what), sysrq_cmd(board, 'sysrq_always_enabled'),
+        console_session_cmd('%s: SysRq-%s from a spinning program: %s' % (tag, key, what), sysrq_cmd(board, 'sysrq_always_enabled'),
                       spin[:1] + [(spin[1][0], SYSRQ_BREAK + key)], expect, expect_status=status,
                       forbid=[r'^kernel> (?!run)'])
 

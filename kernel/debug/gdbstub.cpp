@@ -7,6 +7,7 @@
 #include "kernel/sched.h"
 #include "kstd/string.h"
 #include "lib/format.h"
+#include "lib/parse.h"
 
 namespace {
 
@@ -19,16 +20,7 @@ constexpr int PUT_RETRIES = 16;
 
 const char hexchars[] = "0123456789abcdef";
 
-int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+int hex_val(int c) { return kstd::hex_digit_value(c); }
 
 // Parses hex digits at *p into *v; false when there are none (or more than 64 bits).
 bool hex2u64(const char **p, u64 *v)
