@@ -297,6 +297,9 @@ void do_close_on_exec(files_struct *f)
 		file *file = nullptr;
 		{
 			SpinLockGuard g(f->lock);
+			// A word of the bitmap at a time, as Linux's: the table is mostly not close-on-exec.
+			while (i < f->max_fds && !(f->close_on_exec[i / 64] >> (i % 64)))
+				i = (i / 64 + 1) * 64;
 			if (i >= f->max_fds)
 				return;
 			if (!test_bit(f->close_on_exec, i) || !f->fd[i])

@@ -30,7 +30,9 @@ constexpr u64 MAX_PHDR_TABLE = SZ_64K;
 template <typename T> T rd(const u8 *p)
 {
 	T v;
-	memcpy(&v, p, sizeof(T));
+	// The builtin, so the compiler makes it one (unaligned) load: -ffreestanding implies
+	// -fno-builtin, and a call per header field cost each exec thousands of instructions.
+	__builtin_memcpy(&v, p, sizeof(T));
 	return v;
 }
 

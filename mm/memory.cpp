@@ -284,7 +284,20 @@ void zap_page_range(mm_struct *mm, unsigned long start, unsigned long end)
 
 void free_pgtables(mm_struct *mm)
 {
-	zap_page_range(mm, 0, TASK_SIZE);
+	if (mm->pgd) {
+		// VMA by VMA, as Linux's unmap_vmas/free_pgtables: a sweep of [0, TASK_SIZE) scanned
+		// every empty slot of every upper table between the program and its stack (thousands
+		// of instructions each exit and exec). Tables empty as their last entries go; one
+		// batch and one flush for all. Entries outside every VMA should not exist: the full
+		// sweep after them ends at once when the tables are empty, and takes any that do.
+		unmap_batch b;
+		zap_details details{vma_first(mm), true};
+		for (vm_area_struct *v = vma_first(mm); v; v = v->vm_next)
+			zap_level(mm, mm->pgd, 0, v->vm_start, v->vm_end, b, details);
+		zap_details rest{vma_first(mm), true};
+		zap_level(mm, mm->pgd, 0, 0, TASK_SIZE, b, rest);
+		finish_batch(mm, 0, TASK_SIZE, b);
+	}
 	if (mm->pgd) {
 		page *p = virt_to_page(mm->pgd);
 		if (p->private_ != 0)

@@ -184,13 +184,35 @@ END(__arch_strncpy_from_user)
 /* unsigned long __arch_clear_user(void __user *to, unsigned long n): bytes not cleared. */
 ENTRY(__arch_clear_user)
 	cbz	x1, 3f
+1:	tst	x0, #31		// bytes until block aligned
+	b.eq	2f
 10:	sttrb	wzr, [x0]
 	add	x0, x0, #1
 	subs	x1, x1, #1
-	b.ne	10b
+	b.ne	1b
+	b	3f
+2:	subs	x1, x1, #32		// 32-byte blocks (x1 runs 32 behind): an exec's bss tail is
+	b.lo	5f			// most of a page. A block of the aligned x0 stays in one page,
+11:	sttr	xzr, [x0]		// and its first store is the one that faults.
+	sttr	xzr, [x0, #8]
+	sttr	xzr, [x0, #16]
+	sttr	xzr, [x0, #24]
+	add	x0, x0, #32
+	subs	x1, x1, #32
+	b.hs	11b
+5:	adds	x1, x1, #32		// the tail: bytes
+	b.eq	3f
+12:	sttrb	wzr, [x0]
+	add	x0, x0, #1
+	subs	x1, x1, #1
+	b.ne	12b
 3:	mov	x0, #0
 	ret
 9:	mov	x0, x1
 	ret
+8:	add	x0, x1, #32		// a fault in a block: x1 ran 32 behind
+	ret
 	_asm_extable 10b, 9b
+	_asm_extable 11b, 8b
+	_asm_extable 12b, 9b
 END(__arch_clear_user)
