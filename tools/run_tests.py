@@ -1806,9 +1806,6 @@ def sysrq_tests(board='qemu-virt'):
                       forbid=[r'^kernel> (?!run)'])
 
 
-if __name__ == '__main__':
-    main()
-
 
 # --- the kernel's GDB stub (kernel/debug/, issue 18) -------------------------------------------
 
@@ -2188,3 +2185,7 @@ def kgdb_gdb_helpers(name, board='qemu-virt'):
     if p.returncode != 0:
         problems.append('exit status %s' % p.returncode)
     record(name, not problems, '; '.join(problems))
+
+
+if __name__ == '__main__':
+    main()
