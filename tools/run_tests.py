@@ -1284,7 +1284,7 @@ def crash_tests_virt():
              stdin_data='poweroff\n', forbid=[r'Kernel panic'])
 
 
-def main():
+def run_all():
     ap = argparse.ArgumentParser()
     ap.add_argument('--target-only', action='store_true')
     ap.add_argument('--boards', default='qemu-virt,rpi3b,rpi4b',
@@ -1659,6 +1659,10 @@ def main():
             record('sdcard: the rpi3b and rpi4b images have distinct disk identifiers', ids[0] != ids[1],
                    'both %s' % ids[0])
 
+    summary_and_exit(t0)
+
+
+def summary_and_exit(t0):
     passed = sum(1 for r in results if r[1])
     failed = len(results) - passed
     if failed:
@@ -1669,6 +1673,20 @@ def main():
     print('(%.0f s; logs in build/test-logs/)' % (time.time() - t0))
     print('%d passed, %d failed' % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+def main():
+    # A defect of the runner itself (an exception in some section) is a failed test, and the
+    # run still ends with its summary line.
+    t0 = time.time()
+    try:
+        run_all()
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        record('run_tests.py itself: an exception stopped the run', False,
+               traceback.format_exc().strip().splitlines()[-1])
+        summary_and_exit(t0)
 
 
 # --- Magic SysRq (issue 18 item 3, kernel/sysrq.cpp, docs/sysrq.md) -----------------------------
