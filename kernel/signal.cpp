@@ -535,19 +535,31 @@ u64 sigsp(u64 sp, const ksignal *ksig)
 	return sp;
 }
 
-int save_altstack(u64 uaddr, u64 sp)
+user_stack_t altstack_to_save(u64 sp)
 {
 	task_struct *t = current;
 	user_stack_t st{};
 	st.ss_sp = t->sas_ss_sp;
 	st.ss_flags = sas_ss_flags(sp) | int(t->sas_ss_flags & u32(SS_AUTODISARM));
 	st.ss_size = t->sas_ss_size;
-	if (copy_to_user(reinterpret_cast<void *>(uaddr), &st, sizeof(st)))
-		return -14;
+	return st;
+}
+
+void altstack_saved()
+{
+	task_struct *t = current;
 	if (t->sas_ss_flags & u32(SS_AUTODISARM)) { // Linux's sas_ss_reset
 		t->sas_ss_sp = t->sas_ss_size = 0;
 		t->sas_ss_flags = SS_DISABLE;
 	}
+}
+
+int save_altstack(u64 uaddr, u64 sp)
+{
+	user_stack_t st = altstack_to_save(sp);
+	if (copy_to_user(reinterpret_cast<void *>(uaddr), &st, sizeof(st)))
+		return -14;
+	altstack_saved();
 	return 0;
 }
 

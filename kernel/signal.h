@@ -138,9 +138,13 @@ int restore_altstack(u64 uaddr);
 // The next pending signal of current not in mask, taken off its queue with its info; 0: none
 // (rt_sigtimedwait).
 int dequeue_signal_mask(ksigset_t mask, kernel_siginfo *info);
+struct user_stack_t;
+// save_altstack in two halves, for a frame written in one copy: the uc_stack to write, then
+// (once it is written) SS_AUTODISARM's reset.
+user_stack_t altstack_to_save(u64 sp);
+void altstack_saved();
 // sigaltstack(2) and rt_sigreturn's uc_stack (Linux's do_sigaltstack): 0 or -errno. sp is the
 // user SP at the call.
-struct user_stack_t;
 int do_sigaltstack(const user_stack_t *ss, user_stack_t *oss, u64 sp);
 // SIGALRM was dequeued: an interval timer re-arms (kernel/itimer.cpp; siglock held).
 void itimer_real_rearm(signal_struct *sig);

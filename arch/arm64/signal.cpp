@@ -151,43 +151,53 @@ int setup_rt_frame(const ksignal *ksig, pt_regs *regs)
 		if (!put(frame + offsetof(rt_sigframe, info), &info, sizeof(info)))
 			return -EFAULT_;
 	}
-	const u64 flags_link[2] = {0, 0}; // uc_flags, uc_link
-	static_assert(offsetof(frame_head, uc_link) == offsetof(frame_head, uc_flags) + 8);
-	u64 mask = sigmask_to_save();
+	// uc_flags, uc_link, uc_stack and uc_sigmask lie together: one copy.
+	struct {
+		u64 uc_flags, uc_link;
+		user_stack_t uc_stack;
+		u64 uc_sigmask;
+	} uh{0, 0, altstack_to_save(regs->sp), sigmask_to_save()};
+	static_assert(offsetof(frame_head, uc_stack) == offsetof(frame_head, uc_flags) + 16 &&
+		      offsetof(frame_head, uc_sigmask) == offsetof(frame_head, uc_flags) + 16 + sizeof(user_stack_t) &&
+		      sizeof(uh) == 16 + sizeof(user_stack_t) + 8);
 	sigctx_regs sc;
 	sc.fault_address = t->fault_address;
 	memcpy(sc.regs, regs->regs, sizeof(sc.regs));
 	sc.sp = regs->sp;
 	sc.pc = regs->pc;
 	sc.pstate = regs->pstate;
-	if (!put(frame + offsetof(frame_head, uc_flags), flags_link, sizeof(flags_link)) ||
-	    !put(frame + SIGMASK_OFF, &mask, sizeof(mask)) || !put(frame + SIGCTX_OFF, &sc, sizeof(sc)))
+	if (!put(frame + offsetof(frame_head, uc_flags), &uh, sizeof(uh)) || !put(frame + SIGCTX_OFF, &sc, sizeof(sc)))
 		return -EFAULT_;
-	if (save_altstack(frame + offsetof(rt_sigframe, uc.uc_stack), regs->sp))
-		return -EFAULT_;
+	altstack_saved();
 
-	// The context records: fpsimd_context, esr_context after a fault, the null terminator.
-	// fpsimd_context: its 16-byte header, then the registers copied to the frame straight
-	// from where they were saved.
-	u64 rec = frame + RESERVED_OFF;
-	user_fpsimd_state st;
-	sigframe_save_fpsimd(&st);
-	struct {
+	// The context records in one copy: fpsimd_context (the registers saved straight into the
+	// buffer, user_fpsimd_state's vregs falling exactly where the record's go), esr_context
+	// after a fault, the null terminator. The saved fpsr/fpcr (and the padding after them)
+	// sit where the next record starts: moved into the header, then overwritten.
+	struct alignas(16) {
 		_aarch64_ctx head;
 		u32 fpsr, fpcr;
-	} fph{{FPSIMD_MAGIC, sizeof(fpsimd_context)}, st.fpsr, st.fpcr};
-	static_assert(sizeof(fph) == offsetof(fpsimd_context, vregs));
-	if (!put(rec, &fph, sizeof(fph)) || !put(rec + offsetof(fpsimd_context, vregs), st.vregs, sizeof(st.vregs)))
-		return -EFAULT_;
-	rec += sizeof(fpsimd_context);
+		user_fpsimd_state st;
+		u64 more[2];
+	} blk;
+	static_assert(offsetof(decltype(blk), st) + offsetof(user_fpsimd_state, vregs) == offsetof(fpsimd_context, vregs) &&
+		      offsetof(decltype(blk), st) + sizeof(blk.st.vregs) == sizeof(fpsimd_context) &&
+		      offsetof(decltype(blk), more) == sizeof(fpsimd_context) + 16);
+	sigframe_save_fpsimd(&blk.st);
+	blk.head = {FPSIMD_MAGIC, sizeof(fpsimd_context)};
+	blk.fpsr = blk.st.fpsr;
+	blk.fpcr = blk.st.fpcr;
+	u8 *next = reinterpret_cast<u8 *>(&blk) + sizeof(fpsimd_context);
+	usize len = sizeof(fpsimd_context);
 	if (t->fault_code) {
 		esr_context e{{ESR_MAGIC, sizeof(esr_context)}, t->fault_code};
-		if (!put(rec, &e, sizeof(e)))
-			return -EFAULT_;
-		rec += sizeof(e);
+		__builtin_memcpy(next, &e, sizeof(e));
+		next += sizeof(e);
+		len += sizeof(e);
 	}
-	_aarch64_ctx end{0, 0};
-	if (!put(rec, &end, sizeof(end)))
+	__builtin_memset(next, 0, sizeof(_aarch64_ctx)); // the terminator {0, 0}
+	len += sizeof(_aarch64_ctx);
+	if (!put(frame + RESERVED_OFF, &blk, len))
 		return -EFAULT_;
 
 	regs->regs[0] = static_cast<u64>(ksig->sig);
