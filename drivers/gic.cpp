@@ -128,15 +128,20 @@ void gic_poke(u32 hwirq, u32 reg)
 			wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
 	}
 }
+// Only the boot CPU's enables feed the shadow: a secondary masks a PPI only through the IRQ
+// core's lazy disable (it never calls disable_irq/free_irq itself), which must not take the
+// line away from CPUs brought up later.
+bool ppi_shadowed(u32 hwirq) { return hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE && smp_processor_id() == 0; }
+
 void gic_mask(void *, u32 hwirq)
 {
-	if (hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE)
+	if (ppi_shadowed(hwirq))
 		__atomic_fetch_and(&gic.ppi_enabled, ~(1u << (hwirq - GIC_PPI_BASE)), __ATOMIC_RELAXED);
 	gic_poke(hwirq, GICD_ICENABLER);
 }
 void gic_unmask(void *, u32 hwirq)
 {
-	if (hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE)
+	if (ppi_shadowed(hwirq))
 		__atomic_fetch_or(&gic.ppi_enabled, 1u << (hwirq - GIC_PPI_BASE), __ATOMIC_RELAXED);
 	gic_poke(hwirq, GICD_ISENABLER);
 }

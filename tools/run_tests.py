@@ -233,14 +233,14 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     record(name, not problems, '; '.join(problems))
 
 
-def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=()):
+def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=(), vars=None):
     """A conversation on the console: each step (regex, text) waits until the output printed
     since the previous step matches regex, then types text (or text(match) when callable; a
     (text, True) from it types text and waits for the same step again, to poll with a command).
     What is typed follows what the kernel printed, never a delay, so the outcome does not
     depend on the host's speed."""
     import select
-    cmd = qemu_cmd(board)
+    cmd = qemu_cmd(board, **(vars or {}))
     if cmd is None:
         record(name, False, 'no QEMU command for board')
         return
@@ -999,6 +999,101 @@ def busybox_on_board(board, initrd, linux):
            'status %s%s' % (status, '' if done else ', run.sh did not finish'))
 
 
+# --- SMP bring-up (issue 15 item 1, arch/arm64/smp.cpp) ------------------------------------------
+
+def smp_ktest_boot(name, board, cpus, cmdline='', **vars):
+    """ktest=all with the secondary CPUs online and idle: Linux's bring-up lines (each
+    "CPUn: Booted secondary processor <MPIDR> [<MIDR>]" and "smp: Brought up 1 node, N CPUs"),
+    no CPU reported as failed, and the whole self-test suite passing beside them."""
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ktest=all ' + cmdline])
+    cases_ok = parse_ktap(name, out)
+    plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+    problems = []
+    if status is None:
+        problems.append('timeout after %d s' % QEMU_TIMEOUT)
+    elif status != 0 or not cases_ok:
+        problems.append('self-tests failed (exit status %s)' % status)
+    oops = [p for p in OOPS_PATTERNS if p in out]
+    if oops:
+        problems.append('oops text in log: %s' % ', '.join(oops))
+    want = [r'^smp: Bringing up secondary CPUs \.\.\.$',
+            r'^smp: Brought up 1 node, %d CPU%s$' % (cpus, '' if cpus == 1 else 's')]
+    want += [r'^CPU%d: Booted secondary processor 0x%010x \[0x410fd0[0-9a-f]{2}\]$' % (c, c) for c in range(1, cpus)]
+    problems += ['missing /%s/' % w for w in want if not re.search(w, plain, re.M)]
+    booted = re.findall(r'^CPU\d+: Booted secondary processor', plain, re.M)
+    if len(booted) != cpus - 1:
+        problems.append('%d secondaries booted, expected %d' % (len(booted), cpus - 1))
+    if re.search(r'failed to come online', plain):
+        problems.append('a CPU failed to come online')
+    record(name + ': smp boot + ktest=all', not problems, '; '.join(problems))
+
+
+def smp_timer_ticks(name, board, cpus, **vars):
+    """/proc/interrupts (the console's `interrupts`) has a CPUn column per online CPU, and
+    every CPU's arch_timer count grows: the command is repeated until each column has moved
+    past its first value (polling on the kernel's output, never on a delay)."""
+    first = {}
+
+    def check(m):
+        counts = [int(x) for x in m.group(1).split()]
+        if len(counts) != cpus:
+            return 'poweroff 3\n'  # wrong number of columns: fail the run
+        if not first:
+            first['c'] = counts
+            return ('interrupts\n', True)
+        if all(b > a for a, b in zip(first['c'], counts)):
+            return 'poweroff\n'
+        return ('interrupts\n', True)
+
+    header = r'^ +' + ' +'.join('CPU%d' % c for c in range(cpus)) + r' *\r?$'
+    console_session(name, board, '', [
+        (r'kernel> ', 'interrupts\n'),
+        (r'^ *\d+: +((?:\d+ +){%d}) .*arch_timer' % cpus, check)],
+        [header, r'^smp: Brought up 1 node, %d CPUs$' % cpus], vars=vars)
+
+
+def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
+    """Issue 15 item 1: every enable method and interrupt controller, on every board."""
+    if 'qemu-virt' in boards:
+        # PSCI (hvc at EL1, smc... QEMU's virt always gives hvc without EL3), GICv2 and GICv3,
+        # entered at EL1 and at EL2.
+        smp_ktest_boot('smp-virt-gicv2-el1', 'qemu-virt', 4, 'ktest.expect_boot_el=1', SMP='4')
+        smp_ktest_boot('smp-virt-gicv2-el2', 'qemu-virt', 4, 'ktest.expect_boot_el=2', SMP='4', CPU='cortex-a53',
+                       VIRT_OPTS=',virtualization=on')
+        smp_ktest_boot('smp-virt-gicv3-el1', 'qemu-virt', 4, 'ktest.expect_boot_el=1', SMP='4',
+                       VIRT_OPTS=',gic-version=3')
+        smp_ktest_boot('smp-virt-gicv3-el2', 'qemu-virt', 4, 'ktest.expect_boot_el=2', SMP='4', CPU='cortex-a53',
+                       VIRT_OPTS=',gic-version=3,virtualization=on')
+        scenario('smp-virt: nosmp keeps the secondaries parked', 'qemu-virt', 'nosmp', 0,
+                 [r'^smp: Brought up 1 node, 1 CPU$', r'^online: 1 of 4 possible$'],
+                 stdin_data='cpus\npoweroff\n', forbid=[r'Booted secondary', r'failed to come online'], SMP='4')
+        scenario('smp-virt: maxcpus=2 brings up one secondary', 'qemu-virt', 'maxcpus=2', 0,
+                 [r'^CPU1: Booted secondary processor 0x0000000001 ', r'^smp: Brought up 1 node, 2 CPUs$',
+                  r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd083 online, psci$',
+                  r'^CPU2: MPIDR 0x0000000002 MIDR 0x410fd083 offline, psci$'],
+                 stdin_data='cpus\npoweroff\n', forbid=[r'^CPU[23]: Booted', r'failed to come online'], SMP='4')
+        scenario('smp-virt: SMP=1 (the default) has one CPU', 'qemu-virt', '', 0,
+                 [r'^smp: Brought up 1 node, 1 CPU$'], stdin_data='poweroff\n', forbid=[r'Booted secondary'])
+        smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv2)', 'qemu-virt', 4, SMP='4')
+        smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv3)', 'qemu-virt', 4, SMP='4',
+                        VIRT_OPTS=',gic-version=3')
+    for board in ('rpi3b', 'rpi4b'):
+        if board not in boards:
+            continue
+        # Spin-table release from QEMU's own boot stub; the BCM2836 local controller on the
+        # Pi 3, the GIC-400 on the Pi 4.
+        smp_ktest_boot('smp-%s' % board, board, 4, 'ktest.expect_boot_el=2')
+        scenario('smp-%s: maxcpus=2 and the cpus command' % board, board, 'maxcpus=2', 0,
+                 [r'^smp: Brought up 1 node, 2 CPUs$', r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd0[0-9a-f]{2} online, spin-table$',
+                  r'^CPU3: MPIDR 0x0000000003 MIDR 0x00000000 offline, spin-table$'],
+                 stdin_data='cpus\npoweroff\n', forbid=[r'failed to come online'])
+        smp_timer_ticks('smp-%s: every CPU\'s timer ticks' % board, board, 4)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--target-only', action='store_true')
@@ -1041,6 +1136,7 @@ def main():
                        VIRT_OPTS=',gic-version=3')
             ktest_boot('virt-gicv3-el2', 'qemu-virt', 'ktest.expect_boot_el=2', CPU='cortex-a53',
                        VIRT_OPTS=',gic-version=3,virtualization=on')
+            smp_tests(('qemu-virt',))
             scenario('virt: failing test makes QEMU exit 1', 'qemu-virt', 'ktest=all ktest.inject_failure', 1,
                      [r'^    not ok 1 injected_failure$', r'^not ok \d+ ktest_self$',
                       r'^    Expected injected_three == 4, but$', r'^        injected_three == 3$'])
@@ -1298,6 +1394,7 @@ def main():
                 record('build: kernel BOARD=%s' % board, False, 'build failed')
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
+            smp_tests((board,))
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',

@@ -22,6 +22,8 @@
 #include "kstd/string.h"
 #include "lib/of/of.h"
 #include "mm/memory_model.h"
+#include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 
 extern "C" {
 u64 __cpu_logical_map[NR_CPUS] = {INVALID_HWID, INVALID_HWID, INVALID_HWID, INVALID_HWID};
@@ -289,6 +291,12 @@ void smp_init()
 		// waiting anyway. Same text as Linux's secondary_start_kernel.
 		pr_info("CPU%u: Booted secondary processor 0x%010lx [0x%08x]\n", cpu,
 			(unsigned long)cpu_logical_map(cpu), cpu_midr[cpu]);
+		// Linux's CPUHP_AP_ONLINE_DYN callbacks page_alloc_cpu_online and vmstat_cpu_online:
+		// the pcp high budget is shared by the online CPUs, and the counter thresholds grow
+		// with their number. Done here, on the boot CPU: the new CPU never touches its pcp
+		// lists or counter deltas (it allocates nothing), so rewriting them is race-free.
+		page_alloc_set_online_cpus(num_online_cpus());
+		refresh_zone_stat_thresholds();
 	}
 	unsigned n = num_online_cpus();
 	pr_info("smp: Brought up 1 node, %u CPU%s\n", n, n == 1 ? "" : "s");
