@@ -68,6 +68,10 @@ struct LocalIntc {
 	volatile u8 *base;
 	u32 cpu; // MPIDR Aff0 of the boot CPU (the GPU routing's core)
 	IrqDomain *domain;
+	// Timer interrupts a secondary core masked through the IRQ core's lazy disable (they
+	// arrived while the boot core had them disabled): the boot core's unmask sets them again
+	// in those cores' timer control registers, which any core may write.
+	u32 lazy_masked[4];
 } local;
 
 // The per-core registers are addressed by core, not banked: every access goes to the bank of
@@ -94,6 +98,20 @@ void local_mask_unmask(u32 hwirq, bool unmask)
 	}
 	u32 v = rd32(local.base, reg);
 	wr32(local.base, reg, unmask ? v | bit : v & ~bit);
+	if (hwirq > LOCAL_IRQ_CNTVIRQ)
+		return;
+	if (this_core() != local.cpu) {
+		if (!unmask)
+			__atomic_fetch_or(&local.lazy_masked[this_core()], bit, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!unmask)
+		return;
+	for (u32 core = 0; core < 4; core++)
+		if (core != local.cpu && (__atomic_fetch_and(&local.lazy_masked[core], ~bit, __ATOMIC_RELAXED) & bit)) {
+			u32 r = LOCAL_TIMER_INT_CONTROL0 + 4 * core;
+			wr32(local.base, r, rd32(local.base, r) | bit);
+		}
 }
 void local_mask(void *, u32 hwirq) { local_mask_unmask(hwirq, false); }
 void local_unmask(void *, u32 hwirq) { local_mask_unmask(hwirq, true); }

@@ -86,8 +86,17 @@ struct Gic {
 	// driver calls on each CPU): a secondary's CPU interface starts with the same PPIs
 	// enabled as the boot CPU has, so the timer PPI fires on every CPU.
 	u32 ppi_enabled;
+	// PPIs a secondary masked through the IRQ core's lazy disable (a per-CPU interrupt that
+	// arrived while the boot CPU had it disabled): the boot CPU's unmask re-enables them there
+	// (GICv3: through that CPU's redistributor; GICv2, whose PPI enables only their own CPU
+	// can write: with GIC_RESYNC_SGI, which makes that CPU reapply ppi_enabled).
+	u32 lazy_masked[NR_CPUS];
+	u8 cpu_if_mask[NR_CPUS]; // GICv2: each CPU's interface bit (GICD_ITARGETSR/SGIR target)
 };
 Gic gic;
+// The last of the SGIs Linux keeps for IPIs (0-7; 8-15 are the self-tests' soft hwirqs):
+// private to this driver until the SMP scheduler's IPIs take the range over.
+constexpr u32 GIC_RESYNC_SGI = 7;
 
 ErrorOr<IrqSpec> gic_xlate(void *, const u32 *c, u32 n)
 {
@@ -131,19 +140,50 @@ void gic_poke(u32 hwirq, u32 reg)
 // Only the boot CPU's enables feed the shadow: a secondary masks a PPI only through the IRQ
 // core's lazy disable (it never calls disable_irq/free_irq itself), which must not take the
 // line away from CPUs brought up later.
-bool ppi_shadowed(u32 hwirq) { return hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE && smp_processor_id() == 0; }
+bool is_ppi(u32 hwirq) { return hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE; }
 
 void gic_mask(void *, u32 hwirq)
 {
-	if (ppi_shadowed(hwirq))
-		__atomic_fetch_and(&gic.ppi_enabled, ~(1u << (hwirq - GIC_PPI_BASE)), __ATOMIC_RELAXED);
+	if (is_ppi(hwirq)) {
+		u32 bit = 1u << (hwirq - GIC_PPI_BASE);
+		if (unsigned cpu = smp_processor_id(); cpu == 0)
+			__atomic_fetch_and(&gic.ppi_enabled, ~bit, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_or(&gic.lazy_masked[cpu], bit, __ATOMIC_RELAXED);
+	}
 	gic_poke(hwirq, GICD_ICENABLER);
 }
+
+void gicv2_send_sgi(u32 target_mask, u32 sgi)
+{
+	dsb(ishst); // the state the SGI's handler reads is visible first
+	wr32(gic.dist, GICD_SGIR, (target_mask & 0xff) << 16 | sgi); // TargetListFilter 0: the list
+}
+
+// The boot CPU re-enabled a PPI: give it back to the secondaries whose lazy disable masked it.
+void gic_resync_secondaries(u32 bit)
+{
+	for (unsigned cpu = 1; cpu < NR_CPUS; cpu++) {
+		if (!(__atomic_load_n(&gic.lazy_masked[cpu], __ATOMIC_RELAXED) & bit))
+			continue;
+		if (gic.version == 3) {
+			__atomic_fetch_and(&gic.lazy_masked[cpu], ~bit, __ATOMIC_RELAXED);
+			wr32(gic.rd[cpu] + GICR_SGI_BASE, GICD_ISENABLER, bit << GIC_PPI_BASE);
+			wait_rwp(gic.rd[cpu], GICR_CTLR, GICR_CTLR_RWP);
+		} else {
+			gicv2_send_sgi(gic.cpu_if_mask[cpu], GIC_RESYNC_SGI);
+		}
+	}
+}
+
 void gic_unmask(void *, u32 hwirq)
 {
-	if (ppi_shadowed(hwirq))
-		__atomic_fetch_or(&gic.ppi_enabled, 1u << (hwirq - GIC_PPI_BASE), __ATOMIC_RELAXED);
 	gic_poke(hwirq, GICD_ISENABLER);
+	if (is_ppi(hwirq) && smp_processor_id() == 0) {
+		u32 bit = 1u << (hwirq - GIC_PPI_BASE);
+		__atomic_fetch_or(&gic.ppi_enabled, bit, __ATOMIC_RELAXED);
+		gic_resync_secondaries(bit);
+	}
 }
 
 Result gic_set_type(void *, u32 hwirq, IrqType type)
@@ -186,7 +226,16 @@ void gicv2_handle_irq(pt_regs *)
 				irq_note_spurious();
 			return;
 		}
-		generic_handle_domain_irq(gic.domain, intid);
+		if (intid == GIC_RESYNC_SGI && smp_processor_id() != 0) {
+			// The boot CPU re-enabled PPIs this CPU's lazy disable had masked.
+			unsigned cpu = smp_processor_id();
+			u32 bits = __atomic_exchange_n(&gic.lazy_masked[cpu], 0, __ATOMIC_RELAXED) &
+				   __atomic_load_n(&gic.ppi_enabled, __ATOMIC_RELAXED);
+			if (bits)
+				wr32(gic.dist, GICD_ISENABLER, bits << GIC_PPI_BASE);
+		} else {
+			generic_handle_domain_irq(gic.domain, intid);
+		}
 		wr32(gic.cpu, GICC_EOIR, iar);
 	}
 }
@@ -248,8 +297,9 @@ void gicv2_cpu_if_init()
 
 // CPUHP_AP_IRQ_GIC_STARTING on a secondary: its banked state, the boot CPU's PPIs, its
 // CPU interface.
-Result gicv2_starting_cpu(unsigned)
+Result gicv2_starting_cpu(unsigned cpu)
 {
+	gic.cpu_if_mask[cpu] = gicv2_cpumask();
 	gicv2_cpu_init();
 	u32 ppis = __atomic_load_n(&gic.ppi_enabled, __ATOMIC_RELAXED);
 	if (ppis)

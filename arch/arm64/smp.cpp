@@ -15,9 +15,12 @@
 
 #include "core/console_cmd.h"
 #include "core/cpumask.h"
+#include "core/ktest.h"
 #include "core/params.h"
 #include "core/printk.h"
+#include "drivers/arch_timer.h"
 #include "drivers/psci.h"
+#include "kernel/irq.h"
 #include "kernel/sched.h"
 #include "kstd/string.h"
 #include "lib/of/of.h"
@@ -357,3 +360,87 @@ static int cmd_cpus(int, char **)
 	return 0;
 }
 CONSOLE_CMD(cmd_cpus_rec, "cpus", "the CPUs: MPIDR, MIDR, online state, enable method", cmd_cpus);
+
+// --- self-tests (ktest=smp; with one CPU online they check the single-CPU state) -------------
+
+namespace {
+
+// Waits (IRQs on, bounded by the counter: a generous 2 s where a tick takes 10 ms) until every
+// online CPU's timer count has passed base[cpu]; true when all did.
+bool wait_all_ticked(unsigned virq, const u64 *base)
+{
+	u64 end = arch_counter_get_cntpct() + 2 * arch_timer_get_cntfrq();
+	for (;;) {
+		bool all = true;
+		for_each_online_cpu(cpu)
+			all &= irq_count_cpu(virq, cpu) > base[cpu];
+		if (all)
+			return true;
+		if (arch_counter_get_cntpct() >= end)
+			return false;
+		asm volatile("yield");
+	}
+}
+
+void snapshot(unsigned virq, u64 *base)
+{
+	for_each_possible_cpu(cpu)
+		base[cpu] = irq_count_cpu(virq, cpu);
+}
+
+} // namespace
+
+KTEST(smp, every_online_cpu_takes_its_tick)
+{
+	unsigned virq = arch_timer_info().virq;
+	KT_ASSERT_TRUE(t, virq != 0);
+	u64 base[NR_CPUS];
+	snapshot(virq, base);
+	KT_EXPECT_TRUE(t, wait_all_ticked(virq, base));
+	for_each_online_cpu(cpu)
+		KT_EXPECT_GT(t, irq_count_cpu(virq, cpu), base[cpu]);
+}
+
+// disable_irq of the (per-CPU) timer line on the boot CPU: a secondary whose tick arrives
+// meanwhile has the line masked by the IRQ core's lazy disable; enable_irq must give it back
+// to every CPU, not only the boot CPU.
+KTEST(smp, secondary_ticks_survive_disable_irq)
+{
+	unsigned virq = arch_timer_info().virq;
+	KT_ASSERT_TRUE(t, virq != 0);
+	disable_irq(virq);
+	u64 end = arch_counter_get_cntpct() + arch_timer_get_cntfrq() / 20; // 5 ticks
+	while (arch_counter_get_cntpct() < end)
+		asm volatile("yield");
+	enable_irq(virq);
+	u64 base[NR_CPUS];
+	snapshot(virq, base);
+	KT_EXPECT_TRUE(t, wait_all_ticked(virq, base));
+	for_each_online_cpu(cpu)
+		KT_EXPECT_GT(t, irq_count_cpu(virq, cpu), base[cpu]);
+}
+
+KTEST(smp, each_cpu_has_its_idle_task)
+{
+	KT_EXPECT_EQ(t, smp_processor_id(), 0u); // ktests run on the boot CPU for now
+	KT_EXPECT_TRUE(t, cpu_online(0));
+	for_each_online_cpu(cpu) {
+		if (cpu == 0)
+			continue;
+		task_struct *idle = idle_task(cpu);
+		KT_ASSERT_TRUE(t, idle != nullptr);
+		char want[16] = "swapper/";
+		want[8] = static_cast<char>('0' + cpu);
+		want[9] = 0;
+		KT_EXPECT_EQ(t, strcmp(idle->comm, want), 0);
+		KT_EXPECT_EQ(t, idle->pid, 0);
+		KT_EXPECT_TRUE(t, (idle->flags & PF_IDLE) != 0);
+		KT_EXPECT_EQ(t, idle->cpu, cpu);
+		KT_EXPECT_NE(t, cpu_logical_map(cpu), INVALID_HWID);
+		KT_EXPECT_NE(t, cpu_midr[cpu], 0u);
+	}
+	// Everything the DT lists beyond maxcpus/nosmp stays offline and never got a task.
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu) && cpu != 0)
+			KT_EXPECT_TRUE(t, boot_status[cpu] != CPU_BOOT_ONLINE);
+}
