@@ -185,7 +185,7 @@ static int cmd_timer(int, char **)
 		       (unsigned long)info.freq, HZ, info.virq);
 	console_printf("jiffies %lu (%lu.%02lu s), tick interrupts %lu, lost ticks %lu, early interrupts %lu\n",
 		       (unsigned long)j, (unsigned long)(j / HZ), (unsigned long)(j % HZ),
-		       (unsigned long)irq_count(info.virq), (unsigned long)info.lost_ticks,
+		       (unsigned long)irq_count_cpu(info.virq, TICK_DO_TIMER_CPU), (unsigned long)info.lost_ticks,
 		       (unsigned long)info.early_irqs);
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		if (cpu != TICK_DO_TIMER_CPU && irq_count_cpu(info.virq, cpu))
