@@ -1059,8 +1059,8 @@ def smp_timer_ticks(name, board, cpus, **vars):
 def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
     """Issue 15 item 1: every enable method and interrupt controller, on every board."""
     if 'qemu-virt' in boards:
-        # PSCI (hvc at EL1, smc... QEMU's virt always gives hvc without EL3), GICv2 and GICv3,
-        # entered at EL1 and at EL2.
+        # PSCI CPU_ON through hvc (entered at EL1) and smc (virtualization=on: entered at EL2,
+        # /psci method "smc"), with GICv2 and GICv3.
         smp_ktest_boot('smp-virt-gicv2-el1', 'qemu-virt', 4, 'ktest.expect_boot_el=1', SMP='4')
         smp_ktest_boot('smp-virt-gicv2-el2', 'qemu-virt', 4, 'ktest.expect_boot_el=2', SMP='4', CPU='cortex-a53',
                        VIRT_OPTS=',virtualization=on')
@@ -1074,8 +1074,10 @@ def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
         scenario('smp-virt: maxcpus=2 brings up one secondary', 'qemu-virt', 'maxcpus=2', 0,
                  [r'^CPU1: Booted secondary processor 0x0000000001 ', r'^smp: Brought up 1 node, 2 CPUs$',
                   r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd083 online, psci$',
-                  r'^CPU2: MPIDR 0x0000000002 MIDR 0x410fd083 offline, psci$'],
-                 stdin_data='cpus\npoweroff\n', forbid=[r'^CPU[23]: Booted', r'failed to come online'], SMP='4')
+                  r'^CPU2: MPIDR 0x0000000002 MIDR unknown offline, psci$',
+                  r'^processor\t: 1$', r'^CPU part\t: 0xd08$', r'^BogoMIPS\t: 125\.00$'],
+                 stdin_data='cpus\nproc cpuinfo\npoweroff\n',
+                 forbid=[r'^CPU[23]: Booted', r'failed to come online', r'^processor\t: [23]$'], SMP='4')
         scenario('smp-virt: SMP=1 (the default) has one CPU', 'qemu-virt', '', 0,
                  [r'^smp: Brought up 1 node, 1 CPU$'], stdin_data='poweroff\n', forbid=[r'Booted secondary'])
         smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv2)', 'qemu-virt', 4, SMP='4')
@@ -1089,8 +1091,9 @@ def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
         smp_ktest_boot('smp-%s' % board, board, 4, 'ktest.expect_boot_el=2')
         scenario('smp-%s: maxcpus=2 and the cpus command' % board, board, 'maxcpus=2', 0,
                  [r'^smp: Brought up 1 node, 2 CPUs$', r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd0[0-9a-f]{2} online, spin-table$',
-                  r'^CPU3: MPIDR 0x0000000003 MIDR 0x00000000 offline, spin-table$'],
-                 stdin_data='cpus\npoweroff\n', forbid=[r'failed to come online'])
+                  r'^CPU3: MPIDR 0x0000000003 MIDR unknown offline, spin-table$',
+                  r'^processor\t: 1$'],
+                 stdin_data='cpus\nproc cpuinfo\npoweroff\n', forbid=[r'failed to come online', r'^processor\t: [23]$'])
         smp_timer_ticks('smp-%s: every CPU\'s timer ticks' % board, board, 4)
 
 

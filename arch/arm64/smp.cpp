@@ -24,6 +24,8 @@
 #include "kernel/sched.h"
 #include "kstd/string.h"
 #include "lib/of/of.h"
+#include "lib/format.h"
+#include "lib/seq_file.h"
 #include "mm/memory_model.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
@@ -346,6 +348,53 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void secondary_start
 	cpu_startup_entry();
 }
 
+// Linux's hwcap names for what the ID registers say (the subset an ARMv8.0-8.2 core has; the
+// CPU's own registers are read, the cores of one system being alike here).
+static void show_features(seq_file *m)
+{
+	u64 pfr0 = read_sysreg(id_aa64pfr0_el1), isar0 = read_sysreg(id_aa64isar0_el1);
+	unsigned fp = (pfr0 >> 16) & 0xf, asimd = (pfr0 >> 20) & 0xf;
+	unsigned aes = (isar0 >> 4) & 0xf, sha1 = (isar0 >> 8) & 0xf, sha2 = (isar0 >> 12) & 0xf;
+	unsigned crc32 = (isar0 >> 16) & 0xf, atomic = (isar0 >> 20) & 0xf;
+	seq_puts(m, "Features\t:");
+	if (fp != 0xf)
+		seq_puts(m, " fp");
+	if (asimd != 0xf)
+		seq_puts(m, " asimd");
+	if (aes >= 1)
+		seq_puts(m, " aes");
+	if (aes >= 2)
+		seq_puts(m, " pmull");
+	if (sha1)
+		seq_puts(m, " sha1");
+	if (sha2)
+		seq_puts(m, " sha2");
+	if (crc32)
+		seq_puts(m, " crc32");
+	if (atomic >= 2)
+		seq_puts(m, " atomics");
+	seq_puts(m, " cpuid\n");
+}
+
+void show_cpuinfo(seq_file *m)
+{
+	// Linux arm64 derives BogoMIPS from the timer: loops_per_jiffy = rate / HZ, printed as
+	// 2 * rate / 1e6 with two decimals.
+	u64 freq = arch_timer_get_cntfrq();
+	for_each_online_cpu(cpu) {
+		u32 midr = cpu_midr[cpu] ? cpu_midr[cpu] : static_cast<u32>(read_sysreg(midr_el1));
+		seq_printf(m, "processor\t: %u\n", cpu);
+		seq_printf(m, "BogoMIPS\t: %lu.%02lu\n", (unsigned long)(freq * 2 / 1000000),
+			   (unsigned long)(freq * 2 / 10000 % 100));
+		show_features(m);
+		seq_printf(m, "CPU implementer\t: 0x%02x\n", midr >> 24);
+		seq_printf(m, "CPU architecture: 8\n");
+		seq_printf(m, "CPU variant\t: 0x%x\n", (midr >> 20) & 0xf);
+		seq_printf(m, "CPU part\t: 0x%03x\n", (midr >> 4) & 0xfff);
+		seq_printf(m, "CPU revision\t: %u\n\n", midr & 0xf);
+	}
+}
+
 // The online CPUs (Linux prints them in /proc/cpuinfo; `cpus` keeps to one line each).
 static int cmd_cpus(int, char **)
 {
@@ -353,8 +402,11 @@ static int cmd_cpus(int, char **)
 	for_each_possible_cpu(cpu) {
 		if (cpu_logical_map(cpu) == INVALID_HWID)
 			continue;
-		console_printf("CPU%u: MPIDR 0x%010lx MIDR 0x%08x %s%s%s\n", cpu, (unsigned long)cpu_logical_map(cpu),
-			       cpu_midr[cpu], cpu_online(cpu) ? "online" : "offline", cpu == 0 ? " (boot)" : ", ",
+		char midr[16] = "unknown"; // a CPU never started has not said
+		if (cpu_midr[cpu])
+			kstd::snprintf(midr, sizeof(midr), "0x%08x", cpu_midr[cpu]);
+		console_printf("CPU%u: MPIDR 0x%010lx MIDR %s %s%s%s\n", cpu, (unsigned long)cpu_logical_map(cpu), midr,
+			       cpu_online(cpu) ? "online" : "offline", cpu == 0 ? " (boot)" : ", ",
 			       cpu == 0 ? "" : method_name(cpu_ops_of[cpu].method));
 	}
 	return 0;

@@ -64,6 +64,10 @@ struct cpuhp_step {
 Result cpuhp_setup_state(const char *name, Result (*prepare)(unsigned cpu, u64 mpidr),
 			 Result (*starting)(unsigned cpu));
 
+// /proc/cpuinfo (Linux's arch/arm64/kernel/cpuinfo.c c_show): a block per online CPU.
+struct seq_file;
+void show_cpuinfo(seq_file *m);
+
 // Boots the secondary CPUs the DT describes (Linux's smp_init), honouring nosmp and maxcpus=.
 // Called once on the boot CPU from kernel_init, after the interrupt controller and the tick.
 void smp_init();
