@@ -355,7 +355,8 @@ def subtract(ranges, hole_start, hole_end):
 
 
 def dtb_facts(dtb):
-    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', dtb], capture_output=True, text=True).stdout
+    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', os.path.join(TOP, dtb)], capture_output=True,
+                         text=True).stdout
     mem = []
     for m in re.finditer(r'memory@[0-9a-f]+ \{(.*?)\};', dts, re.S):
         body = m.group(1)
@@ -1056,6 +1057,49 @@ def smp_timer_ticks(name, board, cpus, **vars):
         [header, r'^smp: Brought up 1 node, %d CPUs$' % cpus], vars=vars)
 
 
+def smp_cpu_fails(name, board, patch, cpus_up, failed, **vars):
+    """A CPU that never reports is given up after the bounded wait ("CPUn: failed to come
+    online") and the others carry on: the board's DTB with `patch` (old, new) applied to its
+    source, e.g. a cpu-release-addr no core watches, or a reg no PSCI CPU has."""
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    os.makedirs(LOGS, exist_ok=True)
+    base = os.path.join(LOGS, name.replace('/', '_').replace(' ', '_').replace(':', ''))
+    if '-dtb' in cmd:
+        dtb = cmd[cmd.index('-dtb') + 1]
+    else:  # virt: the DTB QEMU would generate for this command line
+        dtb = base + '.orig.dtb'
+        m = cmd.index('-M')
+        dump = cmd[:m + 1] + [cmd[m + 1] + ',dumpdtb=' + dtb] + cmd[m + 2:]
+        subprocess.run(dump, cwd=TOP, capture_output=True, timeout=QEMU_TIMEOUT)
+    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', os.path.join(TOP, dtb)], capture_output=True,
+                         text=True).stdout
+    old, new = patch
+    if dts.count(old) != 1:
+        record(name, False, 'DTS does not contain %r exactly once' % old)
+        return
+    out_dtb = base + '.dtb'
+    subprocess.run(['dtc', '-q', '-I', 'dts', '-O', 'dtb', '-o', out_dtb], input=dts.replace(old, new),
+                   text=True, check=True)
+    if '-dtb' in cmd:
+        cmd[cmd.index('-dtb') + 1] = out_dtb
+    else:
+        cmd += ['-dtb', out_dtb]
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ktest=smp'], 'poweroff\n')
+    plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+    want = [r'^CPU%d: failed to come online$' % failed, r'^smp: Brought up 1 node, %d CPUs$' % cpus_up,
+            r'^ok \d+ smp$']
+    problems = ['missing /%s/' % w for w in want if not re.search(w, plain, re.M)]
+    if status != 0:
+        problems.append('exit status %s' % status)
+    oops = [p for p in OOPS_PATTERNS if p in out]
+    if oops:
+        problems.append('oops text in log: %s' % ', '.join(oops))
+    record(name, not problems, '; '.join(problems))
+
+
 def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
     """Issue 15 item 1: every enable method and interrupt controller, on every board."""
     if 'qemu-virt' in boards:
@@ -1083,6 +1127,9 @@ def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
         smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv2)', 'qemu-virt', 4, SMP='4')
         smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv3)', 'qemu-virt', 4, SMP='4',
                         VIRT_OPTS=',gic-version=3')
+        # CPU_ON refused (no CPU has MPIDR 7): reported, the others come up.
+        smp_cpu_fails('smp-virt: a CPU PSCI cannot start is reported', 'qemu-virt',
+                      ('reg = <0x02>;', 'reg = <0x07>;'), 3, 2, SMP='4')
     for board in ('rpi3b', 'rpi4b'):
         if board not in boards:
             continue
@@ -1095,6 +1142,9 @@ def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
                   r'^processor\t: 1$'],
                  stdin_data='cpus\nproc cpuinfo\npoweroff\n', forbid=[r'failed to come online', r'^processor\t: [23]$'])
         smp_timer_ticks('smp-%s: every CPU\'s timer ticks' % board, board, 4)
+        # CPU 2's release address is one no core watches: the wait ends, the rest come up.
+        smp_cpu_fails('smp-%s: a CPU that never arrives is given up' % board, board,
+                      ('cpu-release-addr = <0x00 0xe8>;', 'cpu-release-addr = <0x00 0x800>;'), 3, 2)
 
 
 def main():
