@@ -19,6 +19,7 @@
  */
 #include <asm/assembler.h>
 #include <asm/memory.h>
+#include <asm/smp.h>
 #include <asm/sysreg.h>
 
 
@@ -329,6 +330,41 @@ __primary_switch:
 
 	.ltorg
 
+/*
+ * secondary_entry: where a secondary CPU enters the kernel (Linux's secondary_entry and
+ * secondary_startup), released by PSCI CPU_ON or the spin table (arch/arm64/smp.cpp).
+ *
+ * Entry state: MMU and D-cache off, at EL3, EL2 or EL1, x0 = the PSCI context (unused) or 0
+ * (spin table). Nothing is read from memory before the MMU is on: the boot CPU wrote
+ * secondary_data and __cpu_logical_map with its caches on, so they are only coherent with
+ * what this CPU reads through its own (cacheable) translation.
+ *
+ * Register use (callee-saved across the bl calls below):
+ *   x0   SCTLR_EL1 value from __cpu_setup, then scratch
+ * The page tables are the boot CPU's: init_idmap_pg_dir for the switch, init_pg_dir (which
+ * holds the linear map, vmalloc and fixmap by now) for TTBR1.
+ */
+	.globl	secondary_entry
+secondary_entry:
+	bl	init_kernel_el		// the same EL drop as the boot CPU; w0 = entry EL (unused)
+	bl	__cpu_setup		// MAIR/TCR/CPACR; x0 = SCTLR_EL1 that turns the MMU on
+	adr_l	x1, init_idmap_pg_dir	// PAs: the MMU is off, adr is PC-relative
+	adr_l	x2, init_pg_dir
+	msr	ttbr0_el1, x1
+	msr	ttbr1_el1, x2
+	isb
+	msr	sctlr_el1, x0		// MMU and caches on
+	isb
+	ic	iallu			// discard instructions fetched with the MMU off
+	dsb	nsh
+	isb
+	ldr	x8, =__secondary_switched	// absolute: the link-time (high) VA
+	br	x8
+	.type	secondary_entry, %function
+	.size	secondary_entry, . - secondary_entry
+
+	.ltorg
+
 	.text
 /*
  * __primary_switched: first code at the high VA. Sets up the boot stack, vectors and the
@@ -373,3 +409,57 @@ __primary_switched:
 	b	3b
 	.type	__primary_switched, %function
 	.size	__primary_switched, . - __primary_switched
+
+/*
+ * __secondary_switched: a secondary's first code at the high VA. Finds its logical CPU number
+ * by its MPIDR in __cpu_logical_map, takes the stack and idle task the boot CPU left in its
+ * secondary_data entry, sets VBAR and TPIDR_EL1, drops the identity map and calls
+ * secondary_start_kernel(). A CPU that is not in the map, or whose entry holds no stack (its
+ * bring-up was abandoned), parks here for good without touching anything.
+ */
+__secondary_switched:
+	adr_l	x0, vectors
+	msr	vbar_el1, x0
+	mrs	x1, mpidr_el1
+	mov_q	x2, MPIDR_HWID_BITMASK
+	and	x1, x1, x2		// affinity only, as smp_init stored it
+	adr_l	x2, __cpu_logical_map
+	mov	x3, #0
+1:	ldr	x4, [x2, x3, lsl #3]
+	cmp	x4, x1
+	b.eq	2f
+	add	x3, x3, #1
+	cmp	x3, #NR_CPUS_ASM
+	b.lo	1b
+	b	.Lsecondary_park	// not a CPU this kernel released
+2:	adr_l	x2, secondary_data
+	add	x2, x2, x3, lsl #SECONDARY_DATA_SHIFT
+	ldr	x4, [x2, #SECONDARY_DATA_STACK]
+	cbz	x4, .Lsecondary_park
+	ldr	x5, [x2, #SECONDARY_DATA_TASK]
+	mov	sp, x4
+	msr	sp_el0, x5		// current = this CPU's idle task
+	msr	tpidr_el1, x3		// smp_processor_id()
+	isb
+
+	/* Drop the identity map as the boot CPU did (reserved_pg_dir's PA from TTBR1's). */
+	adr_l	x0, reserved_pg_dir
+	mrs	x1, ttbr1_el1
+	adr_l	x2, init_pg_dir
+	sub	x0, x0, x2
+	add	x0, x0, x1
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+
+	mov	x29, xzr		// terminate the frame-pointer chain for backtraces
+	mov	x30, xzr
+	mov	x0, x3			// logical CPU number
+	bl	secondary_start_kernel
+.Lsecondary_park:
+	wfe				// never spin on an empty loop
+	b	.Lsecondary_park
+	.type	__secondary_switched, %function
+	.size	__secondary_switched, . - __secondary_switched

@@ -2,9 +2,13 @@
 #include "drivers/arch_timer.h"
 
 #include <asm/arch_timer.h>
+#include <asm/smp.h>
 #include <asm/sysreg.h>
 
+#include "fs/proc/proc_fs.h"
 #include "kernel/irq.h"
+#include "kernel/sched.h"
+#include "kernel/wait.h"
 #include "core/params.h"
 #include "core/printk.h"
 #include "core/console_cmd.h"
@@ -20,7 +24,12 @@ constexpr usize TIMER_IDX_PHYS_NONSECURE = 1, TIMER_IDX_VIRT = 2;
 
 ArchTimerInfo info;
 u64 jiffies_64;
-u64 next_cval; // compare value of the next tick
+// Compare value of each CPU's next tick: the timer is per CPU (its PPI fires on each).
+u64 next_cval[NR_CPUS];
+// Linux's tick_do_timer_cpu: the one CPU that advances jiffies and runs the global tick work.
+constexpr unsigned TICK_DO_TIMER_CPU = 0;
+// The other CPUs' own tick statistics (info's are the tick CPU's).
+u64 cpu_lost_ticks[NR_CPUS], cpu_early_irqs[NR_CPUS];
 bool want_phys;
 
 Result set_arch_timer(const char *v)
@@ -63,22 +72,54 @@ void write_cval(u64 v)
 	isb();
 }
 
+// A secondary's tick (Linux's update_process_times on a CPU that is not tick_do_timer_cpu),
+// touching only this CPU's state: its timer list (empty: nothing adds timers there yet), its
+// run queue (only its idle task: the tick never finds work there) and its /proc/stat cputime.
+// printk_tick is left to the tick CPU: its wake-up would reach into CPU 0's run queue, which
+// needs the reschedule IPI that does not exist yet.
+void secondary_tick(u64 jiffies)
+{
+	run_local_timers(jiffies);
+	scheduler_tick();
+	proc_account_tick();
+}
+
 IrqReturn timer_tick(unsigned, void *)
 {
+	unsigned cpu = smp_processor_id();
 	u64 now = read_counter();
-	if (now < next_cval) {
+	if (now < next_cval[cpu]) {
 		// The condition was seen before the counter reached the compare value (a
 		// model's rounding, or a stale level): nothing to account.
-		info.early_irqs++;
+		if (cpu == TICK_DO_TIMER_CPU)
+			info.early_irqs++;
+		else
+			cpu_early_irqs[cpu]++;
 		return IrqReturn::None;
 	}
-	u64 n = (now - next_cval) / info.period + 1;
-	next_cval += n * info.period;
-	write_cval(next_cval); // deasserts the level interrupt
+	u64 n = (now - next_cval[cpu]) / info.period + 1;
+	next_cval[cpu] += n * info.period;
+	write_cval(next_cval[cpu]); // deasserts the level interrupt
+	if (cpu != TICK_DO_TIMER_CPU) {
+		cpu_lost_ticks[cpu] += n - 1;
+		secondary_tick(__atomic_load_n(&jiffies_64, __ATOMIC_ACQUIRE));
+		return IrqReturn::Handled;
+	}
 	__atomic_store_n(&jiffies_64, jiffies_64 + n, __ATOMIC_RELEASE);
 	info.lost_ticks += n - 1;
 	update_process_times(jiffies_64);
 	return IrqReturn::Handled;
+}
+
+// CPUHP_AP_ARM_ARCH_TIMER_STARTING: this CPU's timer, ticking at the same rate (its PPI was
+// enabled on this CPU by the interrupt controller's starting step).
+Result arch_timer_starting_cpu(unsigned cpu)
+{
+	write_ctl(CNTx_CTL_IMASK);
+	next_cval[cpu] = read_counter() + info.period;
+	write_cval(next_cval[cpu]);
+	write_ctl(CNTx_CTL_ENABLE);
+	return {};
 }
 
 } // namespace
@@ -119,8 +160,8 @@ Result arch_timer_init(of::DeviceTree dt)
 	info.virq = virq.value();
 	write_ctl(CNTx_CTL_IMASK); // quiet while the interrupt is wired up
 	info.jiffies_origin = read_counter();
-	next_cval = info.jiffies_origin + info.period;
-	write_cval(next_cval);
+	next_cval[TICK_DO_TIMER_CPU] = info.jiffies_origin + info.period;
+	write_cval(next_cval[TICK_DO_TIMER_CPU]);
 	write_ctl(CNTx_CTL_ENABLE);
 	if (auto r = request_irq(info.virq, timer_tick, "arch_timer", &info); r.is_error()) {
 		write_ctl(CNTx_CTL_IMASK);
@@ -128,6 +169,8 @@ Result arch_timer_init(of::DeviceTree dt)
 		info.virq = 0;
 		return r;
 	}
+	if (cpuhp_setup_state("clockevents/arm/arch_timer:starting", nullptr, arch_timer_starting_cpu).is_error())
+		pr_warn("arch_timer: no CPU hotplug slot: secondary CPUs get no tick\n");
 	pr_info("arch_timer: cp15 timer(s) running at %lu.%02luMHz (%s), HZ=%u, period %lu ticks%s\n",
 		(unsigned long)(info.freq / 1000000), (unsigned long)(info.freq / 10000 % 100),
 		info.virtual_timer ? "virt" : "phys", HZ, (unsigned long)info.period,
@@ -142,8 +185,14 @@ static int cmd_timer(int, char **)
 		       (unsigned long)info.freq, HZ, info.virq);
 	console_printf("jiffies %lu (%lu.%02lu s), tick interrupts %lu, lost ticks %lu, early interrupts %lu\n",
 		       (unsigned long)j, (unsigned long)(j / HZ), (unsigned long)(j % HZ),
-		       (unsigned long)irq_count(info.virq), (unsigned long)info.lost_ticks,
+		       (unsigned long)irq_count_cpu(info.virq, TICK_DO_TIMER_CPU), (unsigned long)info.lost_ticks,
 		       (unsigned long)info.early_irqs);
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (cpu != TICK_DO_TIMER_CPU && irq_count_cpu(info.virq, cpu))
+			console_printf("CPU%u: tick interrupts %lu, lost ticks %lu, early interrupts %lu\n", cpu,
+				       (unsigned long)irq_count_cpu(info.virq, cpu),
+				       (unsigned long)__atomic_load_n(&cpu_lost_ticks[cpu], __ATOMIC_RELAXED),
+				       (unsigned long)__atomic_load_n(&cpu_early_irqs[cpu], __ATOMIC_RELAXED));
 	return 0;
 }
 CONSOLE_CMD(cmd_timer_rec, "timer", "generic timer tick: frequency, jiffies, interrupt counts", cmd_timer);

@@ -13,6 +13,7 @@
 // Registers from "BCM2836 ARM-local peripherals" (QA7) and the BCM2835 ARM Peripherals
 // manual, section 7. Register addresses come only from the DT.
 #include <asm/fixmap.h>
+#include <asm/smp.h>
 #include <asm/sysreg.h>
 
 #include "kernel/irq.h"
@@ -65,11 +66,18 @@ constexpr u32 LOCAL_NR_IRQS = 10;
 
 struct LocalIntc {
 	volatile u8 *base;
-	u32 cpu; // MPIDR Aff0 of the boot CPU: the bank we own
+	u32 cpu; // MPIDR Aff0 of the boot CPU (the GPU routing's core)
 	IrqDomain *domain;
+	// Timer interrupts a secondary core masked through the IRQ core's lazy disable (they
+	// arrived while the boot core had them disabled): the boot core's unmask sets them again
+	// in those cores' timer control registers, which any core may write.
+	u32 lazy_masked[4];
 } local;
 
-u32 local_reg(u32 reg0, u32 stride) { return reg0 + local.cpu * stride; }
+// The per-core registers are addressed by core, not banked: every access goes to the bank of
+// the core that makes it (MPIDR Aff0 = core number 0-3 on the BCM2836/7/2711).
+u32 this_core() { return static_cast<u32>(read_sysreg(mpidr_el1) & 3); }
+u32 local_reg(u32 reg0, u32 stride) { return reg0 + this_core() * stride; }
 
 void local_mask_unmask(u32 hwirq, bool unmask)
 {
@@ -82,7 +90,7 @@ void local_mask_unmask(u32 hwirq, bool unmask)
 		reg = local_reg(LOCAL_MAILBOX_INT_CONTROL0, 4);
 		bit = 1u << (hwirq - LOCAL_IRQ_MAILBOX0);
 	} else if (hwirq == LOCAL_IRQ_PMU_FAST) {
-		wr32(local.base, unmask ? LOCAL_PM_ROUTING_SET : LOCAL_PM_ROUTING_CLR, 1u << local.cpu);
+		wr32(local.base, unmask ? LOCAL_PM_ROUTING_SET : LOCAL_PM_ROUTING_CLR, 1u << this_core());
 		return;
 	} else {
 		// The GPU interrupt has no enable here: ARMCTRL masks its sources individually.
@@ -90,6 +98,20 @@ void local_mask_unmask(u32 hwirq, bool unmask)
 	}
 	u32 v = rd32(local.base, reg);
 	wr32(local.base, reg, unmask ? v | bit : v & ~bit);
+	if (hwirq > LOCAL_IRQ_CNTVIRQ)
+		return;
+	if (this_core() != local.cpu) {
+		if (!unmask)
+			__atomic_fetch_or(&local.lazy_masked[this_core()], bit, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!unmask)
+		return;
+	for (u32 core = 0; core < 4; core++)
+		if (core != local.cpu && (__atomic_fetch_and(&local.lazy_masked[core], ~bit, __ATOMIC_RELAXED) & bit)) {
+			u32 r = LOCAL_TIMER_INT_CONTROL0 + 4 * core;
+			wr32(local.base, r, rd32(local.base, r) | bit);
+		}
 }
 void local_mask(void *, u32 hwirq) { local_mask_unmask(hwirq, false); }
 void local_unmask(void *, u32 hwirq) { local_mask_unmask(hwirq, true); }
@@ -145,6 +167,26 @@ void local_handle_irq(pt_regs *)
 	}
 }
 
+// A secondary core's bank (CPUHP_AP_IRQ_BCM2836_STARTING): no mailbox interrupt and no
+// stale message (IPIs come later), and the same generic-timer interrupts enabled as the boot
+// core has. Linux's arch timer driver enables its per-CPU interrupt on each core itself; the
+// IRQ core here has no per-CPU enable yet, so the controller mirrors the boot core's (its
+// timer control register is readable from any core).
+Result local_starting_cpu(unsigned)
+{
+	u32 core = this_core();
+	if (core == local.cpu)
+		return Errno::EINVAL; // not a secondary
+	wr32(local.base, local_reg(LOCAL_MAILBOX_INT_CONTROL0, 4), 0);
+	for (u32 m = 0; m < 4; m++) {
+		u32 clr = local_reg(LOCAL_MAILBOX0_CLR0, 16) + 4 * m;
+		wr32(local.base, clr, rd32(local.base, clr));
+	}
+	u32 timers = rd32(local.base, LOCAL_TIMER_INT_CONTROL0 + 4 * local.cpu) & 0xf;
+	wr32(local.base, local_reg(LOCAL_TIMER_INT_CONTROL0, 4), timers);
+	return {};
+}
+
 Result local_intc_init(of::Node node, of::Node parent)
 {
 	if (local.domain)
@@ -177,6 +219,8 @@ Result local_intc_init(of::Node node, of::Node parent)
 		return Errno::ENOMEM;
 	irq_set_soft_hwirqs(local.domain, LOCAL_IRQ_MAILBOX0, 4);
 	TRY(set_handle_irq(local_handle_irq));
+	if (cpuhp_setup_state("irqchip/bcm2836:starting", nullptr, local_starting_cpu).is_error())
+		pr_warn("bcm2836-l1-intc: no CPU hotplug slot: secondary CPUs get no interrupts\n");
 	pr_info("bcm2836-l1-intc: ARM local interrupt controller at %#lx, core %u\n",
 		(unsigned long)node.reg_translated(0).value().address, local.cpu);
 	return {};

@@ -9,6 +9,7 @@
 // armstub, TF-A), and QEMU does the same when it boots a kernel directly.
 #include <asm/fixmap.h>
 #include <asm/ptrace.h>
+#include <asm/smp.h>
 #include <asm/sysreg.h>
 
 #include "kernel/irq.h"
@@ -77,11 +78,25 @@ struct Gic {
 	int version;
 	volatile u8 *dist;
 	volatile u8 *cpu;    // GICv2 CPU interface
-	volatile u8 *rd;     // GICv3 redistributor of the boot CPU (RD_base)
+	volatile u8 *rd[NR_CPUS]; // GICv3 redistributor (RD_base) of each logical CPU
 	u32 nr_irqs;         // INTIDs implemented, below 1020
 	IrqDomain *domain;
+	// The PPIs enabled through the chip (bit n = INTID 16 + n). Their enables are banked per
+	// CPU, and the IRQ core has no per-CPU enable yet (Linux's enable_percpu_irq, which each
+	// driver calls on each CPU): a secondary's CPU interface starts with the same PPIs
+	// enabled as the boot CPU has, so the timer PPI fires on every CPU.
+	u32 ppi_enabled;
+	// PPIs a secondary masked through the IRQ core's lazy disable (a per-CPU interrupt that
+	// arrived while the boot CPU had it disabled): the boot CPU's unmask re-enables them there
+	// (GICv3: through that CPU's redistributor; GICv2, whose PPI enables only their own CPU
+	// can write: with GIC_RESYNC_SGI, which makes that CPU reapply ppi_enabled).
+	u32 lazy_masked[NR_CPUS];
+	u8 cpu_if_mask[NR_CPUS]; // GICv2: each CPU's interface bit (GICD_ITARGETSR/SGIR target)
 };
 Gic gic;
+// The last of the SGIs Linux keeps for IPIs (0-7; 8-15 are the self-tests' soft hwirqs):
+// private to this driver until the SMP scheduler's IPIs take the range over.
+constexpr u32 GIC_RESYNC_SGI = 7;
 
 ErrorOr<IrqSpec> gic_xlate(void *, const u32 *c, u32 n)
 {
@@ -109,7 +124,7 @@ ErrorOr<IrqSpec> gic_xlate(void *, const u32 *c, u32 n)
 // on GICv2, in the redistributor's SGI frame on GICv3.
 volatile u8 *bank_base(u32 hwirq)
 {
-	return gic.version == 3 && hwirq < GIC_SPI_BASE ? gic.rd + GICR_SGI_BASE : gic.dist;
+	return gic.version == 3 && hwirq < GIC_SPI_BASE ? gic.rd[smp_processor_id()] + GICR_SGI_BASE : gic.dist;
 }
 
 void gic_poke(u32 hwirq, u32 reg)
@@ -117,13 +132,59 @@ void gic_poke(u32 hwirq, u32 reg)
 	wr32(bank_base(hwirq), reg + (hwirq / 32) * 4, 1u << (hwirq % 32));
 	if (gic.version == 3) {
 		if (hwirq < GIC_SPI_BASE)
-			wait_rwp(gic.rd, GICR_CTLR, GICR_CTLR_RWP);
+			wait_rwp(gic.rd[smp_processor_id()], GICR_CTLR, GICR_CTLR_RWP);
 		else
 			wait_rwp(gic.dist, GICD_CTLR, GICD_CTLR_RWP);
 	}
 }
-void gic_mask(void *, u32 hwirq) { gic_poke(hwirq, GICD_ICENABLER); }
-void gic_unmask(void *, u32 hwirq) { gic_poke(hwirq, GICD_ISENABLER); }
+// Only the boot CPU's enables feed the shadow: a secondary masks a PPI only through the IRQ
+// core's lazy disable (it never calls disable_irq/free_irq itself), which must not take the
+// line away from CPUs brought up later.
+bool is_ppi(u32 hwirq) { return hwirq >= GIC_PPI_BASE && hwirq < GIC_SPI_BASE; }
+
+void gic_mask(void *, u32 hwirq)
+{
+	if (is_ppi(hwirq)) {
+		u32 bit = 1u << (hwirq - GIC_PPI_BASE);
+		if (unsigned cpu = smp_processor_id(); cpu == 0)
+			__atomic_fetch_and(&gic.ppi_enabled, ~bit, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_or(&gic.lazy_masked[cpu], bit, __ATOMIC_RELAXED);
+	}
+	gic_poke(hwirq, GICD_ICENABLER);
+}
+
+void gicv2_send_sgi(u32 target_mask, u32 sgi)
+{
+	dsb(ishst); // the state the SGI's handler reads is visible first
+	wr32(gic.dist, GICD_SGIR, (target_mask & 0xff) << 16 | sgi); // TargetListFilter 0: the list
+}
+
+// The boot CPU re-enabled a PPI: give it back to the secondaries whose lazy disable masked it.
+void gic_resync_secondaries(u32 bit)
+{
+	for (unsigned cpu = 1; cpu < NR_CPUS; cpu++) {
+		if (!(__atomic_load_n(&gic.lazy_masked[cpu], __ATOMIC_RELAXED) & bit))
+			continue;
+		if (gic.version == 3) {
+			__atomic_fetch_and(&gic.lazy_masked[cpu], ~bit, __ATOMIC_RELAXED);
+			wr32(gic.rd[cpu] + GICR_SGI_BASE, GICD_ISENABLER, bit << GIC_PPI_BASE);
+			wait_rwp(gic.rd[cpu], GICR_CTLR, GICR_CTLR_RWP);
+		} else {
+			gicv2_send_sgi(gic.cpu_if_mask[cpu], GIC_RESYNC_SGI);
+		}
+	}
+}
+
+void gic_unmask(void *, u32 hwirq)
+{
+	gic_poke(hwirq, GICD_ISENABLER);
+	if (is_ppi(hwirq) && smp_processor_id() == 0) {
+		u32 bit = 1u << (hwirq - GIC_PPI_BASE);
+		__atomic_fetch_or(&gic.ppi_enabled, bit, __ATOMIC_RELAXED);
+		gic_resync_secondaries(bit);
+	}
+}
 
 Result gic_set_type(void *, u32 hwirq, IrqType type)
 {
@@ -165,7 +226,16 @@ void gicv2_handle_irq(pt_regs *)
 				irq_note_spurious();
 			return;
 		}
-		generic_handle_domain_irq(gic.domain, intid);
+		if (intid == GIC_RESYNC_SGI && smp_processor_id() != 0) {
+			// The boot CPU re-enabled PPIs this CPU's lazy disable had masked.
+			unsigned cpu = smp_processor_id();
+			u32 bits = __atomic_exchange_n(&gic.lazy_masked[cpu], 0, __ATOMIC_RELAXED) &
+				   __atomic_load_n(&gic.ppi_enabled, __ATOMIC_RELAXED);
+			if (bits)
+				wr32(gic.dist, GICD_ISENABLER, bits << GIC_PPI_BASE);
+		} else {
+			generic_handle_domain_irq(gic.domain, intid);
+		}
 		wr32(gic.cpu, GICC_EOIR, iar);
 	}
 }
@@ -206,6 +276,38 @@ void dist_config_spis(u32 reg_stride_irqs_per_word, u32 reg, u32 value)
 		wr32(gic.dist, reg + i / reg_stride_irqs_per_word * 4, value);
 }
 
+// Banked SGI/PPI state of the calling CPU (Linux's gic_cpu_init): PPIs off until requested,
+// SGIs on.
+void gicv2_cpu_init()
+{
+	wr32(gic.dist, GICD_ICACTIVER, ~0u);
+	wr32(gic.dist, GICD_ICENABLER, 0xffff0000u);
+	wr32(gic.dist, GICD_ISENABLER, 0x0000ffffu);
+	for (u32 i = 0; i < 32; i += 4)
+		wr32(gic.dist, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+}
+
+// The calling CPU's interface (banked at the same address on every CPU).
+void gicv2_cpu_if_init()
+{
+	wr32(gic.cpu, GICC_PMR, GIC_PMR_ALL);
+	wr32(gic.cpu, GICC_BPR, 0);
+	wr32(gic.cpu, GICC_CTLR, (rd32(gic.cpu, GICC_CTLR) & 0x1e0u) | 1); // keep the bypass bits, EOImode 0
+}
+
+// CPUHP_AP_IRQ_GIC_STARTING on a secondary: its banked state, the boot CPU's PPIs, its
+// CPU interface.
+Result gicv2_starting_cpu(unsigned cpu)
+{
+	gic.cpu_if_mask[cpu] = gicv2_cpumask();
+	gicv2_cpu_init();
+	u32 ppis = __atomic_load_n(&gic.ppi_enabled, __ATOMIC_RELAXED);
+	if (ppis)
+		wr32(gic.dist, GICD_ISENABLER, ppis << GIC_PPI_BASE);
+	gicv2_cpu_if_init();
+	return {};
+}
+
 Result gicv2_init(of::Node node, of::Node parent)
 {
 	if (gic.domain)
@@ -225,23 +327,17 @@ Result gicv2_init(of::Node node, of::Node parent)
 	dist_config_spis(4, GICD_IPRIORITYR, GIC_PRIO_DEFAULT * 0x01010101u);
 	dist_config_spis(32, GICD_ICACTIVER, ~0u);
 	dist_config_spis(32, GICD_ICENABLER, ~0u);
-	// Banked SGI/PPI state of this CPU: PPIs off until requested, SGIs on.
-	wr32(gic.dist, GICD_ICACTIVER, ~0u);
-	wr32(gic.dist, GICD_ICENABLER, 0xffff0000u);
-	wr32(gic.dist, GICD_ISENABLER, 0x0000ffffu);
-	for (u32 i = 0; i < 32; i += 4)
-		wr32(gic.dist, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+	gicv2_cpu_init();
 	wr32(gic.dist, GICD_CTLR, 1);
-
-	wr32(gic.cpu, GICC_PMR, GIC_PMR_ALL);
-	wr32(gic.cpu, GICC_BPR, 0);
-	wr32(gic.cpu, GICC_CTLR, (rd32(gic.cpu, GICC_CTLR) & 0x1e0u) | 1); // keep the bypass bits, EOImode 0
+	gicv2_cpu_if_init();
 
 	gic.domain = irq_domain_add(node, &gicv2_chip, &gic, gic.nr_irqs);
 	if (!gic.domain)
 		return Errno::ENOMEM;
 	irq_set_soft_hwirqs(gic.domain, SOFT_FIRST, SOFT_COUNT);
 	TRY(set_handle_irq(gicv2_handle_irq));
+	if (cpuhp_setup_state("irqchip/arm/gic:starting", nullptr, gicv2_starting_cpu).is_error())
+		pr_warn("GIC: no CPU hotplug slot: secondary CPUs get no interrupts\n");
 	auto d = node.reg_translated(0);
 	pr_info("GIC: GICv2 at %#lx, %u interrupts, CPU mask %#x\n", (unsigned long)d.value().address,
 		gic.nr_irqs, mask & 0xff);
@@ -260,9 +356,9 @@ inline void write_icc_ctlr(u64 v) { asm volatile("msr S3_0_C12_C12_4, %0" ::"r"(
 inline void write_icc_igrpen1(u64 v) { asm volatile("msr S3_0_C12_C12_7, %0" ::"r"(v)); }
 inline void write_icc_sgi1r(u64 v) { asm volatile("msr S3_0_C12_C11_5, %0" ::"r"(v)); }
 
-u64 mpidr_affinity()
+// aff3:aff2:aff1:aff0 of an MPIDR value as in GICR_TYPER[63:32].
+u64 mpidr_affinity(u64 m)
 {
-	u64 m = read_sysreg(mpidr_el1);
 	return (m & 0xffffff) | ((m >> 32) & 0xff) << 24; // aff3:aff2:aff1:aff0 as in GICR_TYPER
 }
 
@@ -302,10 +398,10 @@ const IrqChip gicv3_chip = {"GICv3", gic_mask, gic_unmask, gic_xlate, gic_set_ty
 
 // Finds this CPU's redistributor: frames are 128 KiB (256 KiB with VLPIs), the last one of a
 // region has GICR_TYPER.Last. Only the RD_base page of each probed frame is mapped.
-ErrorOr<volatile u8 *> gicv3_find_rd(of::Node node)
+ErrorOr<volatile u8 *> gicv3_find_rd(of::Node node, u64 mpidr)
 {
 	u32 regions = node.read_u32("#redistributor-regions").value_or(1);
-	u64 aff = mpidr_affinity();
+	u64 aff = mpidr_affinity(mpidr);
 	for (u32 r = 0; r < regions; r++) {
 		auto reg = node.reg_translated(1 + r);
 		if (reg.is_error())
@@ -329,6 +425,68 @@ ErrorOr<volatile u8 *> gicv3_find_rd(of::Node node)
 	}
 	pr_err("GIC: no redistributor for MPIDR affinity %#lx\n", (unsigned long)aff);
 	return Errno::ENODEV;
+}
+
+// Wakes the calling CPU's redistributor and sets up its SGI/PPI frame (Linux's
+// gic_enable_redist + gic_cpu_init): Group 1, PPIs off until requested, SGIs on.
+Result gicv3_cpu_init()
+{
+	volatile u8 *rd = gic.rd[smp_processor_id()];
+	wr32(rd, GICR_WAKER, rd32(rd, GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	for (u32 i = 0; rd32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP; i++)
+		if (i == 1000000)
+			return Errno::ETIMEDOUT; // reported by the caller (the boot CPU for a secondary)
+	volatile u8 *sgi = rd + GICR_SGI_BASE;
+	wr32(sgi, GICD_IGROUPR, ~0u);
+	wr32(sgi, GICD_ICACTIVER, ~0u);
+	wr32(sgi, GICD_ICENABLER, 0xffff0000u);
+	wr32(sgi, GICD_ISENABLER, 0x0000ffffu);
+	for (u32 i = 0; i < 32; i += 4)
+		wr32(sgi, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+	wait_rwp(rd, GICR_CTLR, GICR_CTLR_RWP);
+	return {};
+}
+
+// The calling CPU's system-register interface (Linux's gic_cpu_sys_reg_init).
+void gicv3_cpu_if_init()
+{
+	write_icc_sre(read_icc_sre() | 1);
+	isb();
+	write_icc_pmr(GIC_PMR_ALL);
+	write_icc_bpr1(0);
+	write_icc_ctlr(0); // EOImode 0: EOI drops priority and deactivates
+	write_icc_igrpen1(1);
+	isb();
+}
+
+of::Node gicv3_node;
+
+// CPUHP_BP_PREPARE on the boot CPU: find (and map) the new CPU's redistributor.
+Result gicv3_prepare_cpu(unsigned cpu, u64 mpidr)
+{
+	if (gic.rd[cpu])
+		return {};
+	gic.rd[cpu] = TRY(gicv3_find_rd(gicv3_node, mpidr));
+	return {};
+}
+
+// CPUHP_AP_IRQ_GIC_STARTING on the secondary itself.
+Result gicv3_starting_cpu(unsigned cpu)
+{
+	if (!(read_icc_sre() & 1)) {
+		write_icc_sre(read_icc_sre() | 1);
+		isb();
+		if (!(read_icc_sre() & 1))
+			return Errno::ENODEV;
+	}
+	TRY(gicv3_cpu_init());
+	u32 ppis = __atomic_load_n(&gic.ppi_enabled, __ATOMIC_RELAXED);
+	if (ppis) {
+		wr32(gic.rd[cpu] + GICR_SGI_BASE, GICD_ISENABLER, ppis << GIC_PPI_BASE);
+		wait_rwp(gic.rd[cpu], GICR_CTLR, GICR_CTLR_RWP);
+	}
+	gicv3_cpu_if_init();
+	return {};
 }
 
 Result gicv3_init(of::Node node, of::Node parent)
@@ -362,36 +520,24 @@ Result gicv3_init(of::Node node, of::Node parent)
 	for (u32 i = GIC_SPI_BASE; i < gic.nr_irqs; i++)
 		wr64(gic.dist, GICD_IROUTER + i * 8, route);
 
-	gic.rd = TRY(gicv3_find_rd(node));
-	wr32(gic.rd, GICR_WAKER, rd32(gic.rd, GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
-	for (u32 i = 0; rd32(gic.rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP; i++)
-		if (i == 1000000) {
-			pr_err("GIC: redistributor did not wake up\n");
-			return Errno::ETIMEDOUT;
-		}
-	volatile u8 *sgi = gic.rd + GICR_SGI_BASE;
-	wr32(sgi, GICD_IGROUPR, ~0u);
-	wr32(sgi, GICD_ICACTIVER, ~0u);
-	wr32(sgi, GICD_ICENABLER, 0xffff0000u);
-	wr32(sgi, GICD_ISENABLER, 0x0000ffffu);
-	for (u32 i = 0; i < 32; i += 4)
-		wr32(sgi, GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
-	wait_rwp(gic.rd, GICR_CTLR, GICR_CTLR_RWP);
-
-	write_icc_pmr(GIC_PMR_ALL);
-	write_icc_bpr1(0);
-	write_icc_ctlr(0); // EOImode 0: EOI drops priority and deactivates
-	write_icc_igrpen1(1);
-	isb();
+	gic.rd[0] = TRY(gicv3_find_rd(node, read_sysreg(mpidr_el1)));
+	if (Result r = gicv3_cpu_init(); r.is_error()) {
+		pr_err("GIC: redistributor did not wake up\n");
+		return r;
+	}
+	gicv3_cpu_if_init();
 
 	gic.domain = irq_domain_add(node, &gicv3_chip, &gic, gic.nr_irqs);
 	if (!gic.domain)
 		return Errno::ENOMEM;
 	irq_set_soft_hwirqs(gic.domain, SOFT_FIRST, SOFT_COUNT);
 	TRY(set_handle_irq(gicv3_handle_irq));
+	gicv3_node = node;
+	if (cpuhp_setup_state("irqchip/arm/gicv3:starting", gicv3_prepare_cpu, gicv3_starting_cpu).is_error())
+		pr_warn("GIC: no CPU hotplug slot: secondary CPUs get no interrupts\n");
 	auto d = node.reg_translated(0);
 	pr_info("GIC: GICv3 at %#lx, %u SPIs, redistributor for affinity %#lx\n", (unsigned long)d.value().address,
-		gic.nr_irqs - GIC_SPI_BASE, (unsigned long)mpidr_affinity());
+		gic.nr_irqs - GIC_SPI_BASE, (unsigned long)mpidr_affinity(read_sysreg(mpidr_el1)));
 	return {};
 }
 

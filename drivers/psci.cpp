@@ -66,6 +66,8 @@ Result psci_dt_init(of::DeviceTree dt)
 	return {};
 }
 
+bool psci_available() { return conduit != Conduit::None; }
+
 long psci_cpu_on(u64 mpidr, PhysAddr entry, u64 context)
 {
 	if (conduit == Conduit::None)

@@ -225,6 +225,8 @@ static bool start_init_program()
 // console monitor. A kernel thread, so that everything it starts is scheduled beside it.
 static int kernel_init(void *)
 {
+	// Linux's kernel_init_freeable: the secondary CPUs come up before the initcalls.
+	smp_init();
 	oom_init(); // Linux's subsys_initcall(oom_init): the oom_reaper thread
 	if (ktest_run_selected())
 		machine_power_off(ktest_exit_status());

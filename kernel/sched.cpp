@@ -684,6 +684,60 @@ void sched_init_early()
 	__entry_task[0] = t;
 }
 
+task_struct *idle_task_create(unsigned cpu)
+{
+	if (cpu == 0 || cpu >= NR_CPUS)
+		return nullptr;
+	rq *r = cpu_rq(cpu);
+	if (r->idle)
+		return r->idle; // a second bring-up (hotplug later) reuses it
+	void *mem = kmem_cache_alloc(task_struct_cachep, GFP_KERNEL);
+	if (!mem)
+		return nullptr;
+	void *stack = alloc_thread_stack(GFP_KERNEL);
+	if (!stack) {
+		kmem_cache_free(task_struct_cachep, mem);
+		return nullptr;
+	}
+	auto *t = new (mem) task_struct{};
+	t->stack = stack;
+	t->usage = 1;
+	t->pid = 0;
+	t->flags = PF_KTHREAD | PF_IDLE;
+	t->__state = TASK_RUNNING;
+	t->thread.fpsimd_cpu = NR_CPUS;
+	t->cpus_allowed = 1ul << cpu;
+	t->cpu = cpu;
+	t->on_cpu = 1;
+	char name[16] = "swapper/";
+	name[8] = static_cast<char>('0' + cpu); // NR_CPUS <= 10
+	name[9] = 0;
+	static_assert(NR_CPUS <= 10);
+	set_comm(t, name);
+	INIT_LIST_HEAD(&t->children);
+	INIT_LIST_HEAD(&t->sibling);
+	INIT_LIST_HEAD(&t->tasks);
+	INIT_LIST_HEAD(&t->thread_node);
+	init_sigpending(&t->pending);
+	// Shares the boot idle task's (static) signal state, as Linux's idle threads share
+	// init_task's: they never take signals and never exit.
+	t->signal = &init_signals;
+	t->sighand = &init_sighand;
+	t->group_leader = t;
+	t->start_counter = arch_counter_get_cntpct();
+	{
+		irqflags_t f = arch_local_irq_save();
+		r->lock.lock();
+		r->curr = r->idle = t;
+		r->lock.unlock();
+		arch_local_irq_restore(f);
+	}
+	__entry_task[cpu] = t;
+	return t;
+}
+
+task_struct *idle_task(unsigned cpu) { return cpu < NR_CPUS ? cpu_rq(cpu)->idle : nullptr; }
+
 void sched_init()
 {
 	task_struct_cachep = kmem_cache_create("task_struct", sizeof(task_struct), alignof(task_struct),

@@ -282,6 +282,13 @@ static inline task_struct *get_current()
 void sched_init_early();
 // After the allocators are up: the caches tasks come from.
 void sched_init();
+// The idle task of secondary CPU cpu (Linux's fork_idle + init_idle): "swapper/<cpu>", pid 0,
+// PF_IDLE, bound to cpu, on no task list; it becomes cpu's rq->curr and rq->idle. Called on
+// the boot CPU before cpu is started (it allocates the task and its stack); nullptr when
+// memory runs out. The task lives for good: a CPU that came up late may still run on it.
+task_struct *idle_task_create(unsigned cpu);
+// The CPU's idle task (nullptr before it has one).
+task_struct *idle_task(unsigned cpu);
 // The boot context, once setup is done: becomes the idle loop (wfi until something is runnable).
 [[noreturn]] void cpu_startup_entry();
 

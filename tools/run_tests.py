@@ -235,13 +235,13 @@ def scenario(name, board, cmdline, expect_status, patterns, stdin_data=None, ext
     record(name, not problems, '; '.join(problems))
 
 
-def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=()):
+def console_session(name, board, cmdline, steps, patterns, expect_status=0, forbid=(), vars=None):
     """A conversation on the console: each step (regex, text) waits until the output printed
     since the previous step matches regex, then types text (or text(match) when callable; a
     (text, True) from it types text and waits for the same step again, to poll with a command).
     What is typed follows what the kernel printed, never a delay, so the outcome does not
     depend on the host's speed."""
-    cmd = qemu_cmd(board)
+    cmd = qemu_cmd(board, **(vars or {}))
     if cmd is None:
         record(name, False, 'no QEMU command for board')
         return
@@ -361,7 +361,8 @@ def subtract(ranges, hole_start, hole_end):
 
 
 def dtb_facts(dtb):
-    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', dtb], capture_output=True, text=True).stdout
+    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', os.path.join(TOP, dtb)], capture_output=True,
+                         text=True).stdout
     mem = []
     for m in re.finditer(r'memory@[0-9a-f]+ \{(.*?)\};', dts, re.S):
         body = m.group(1)
@@ -1284,6 +1285,153 @@ def crash_tests_virt():
              stdin_data='poweroff\n', forbid=[r'Kernel panic'])
 
 
+# --- SMP bring-up (issue 15 item 1, arch/arm64/smp.cpp) ------------------------------------------
+
+def smp_ktest_boot(name, board, cpus, cmdline='', **vars):
+    """ktest=all with the secondary CPUs online and idle: Linux's bring-up lines (each
+    "CPUn: Booted secondary processor <MPIDR> [<MIDR>]" and "smp: Brought up 1 node, N CPUs"),
+    no CPU reported as failed, and the whole self-test suite passing beside them."""
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ktest=all ' + cmdline])
+    cases_ok = parse_ktap(name, out)
+    plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+    problems = []
+    if status is None:
+        problems.append('timeout after %d s' % QEMU_TIMEOUT)
+    elif status != 0 or not cases_ok:
+        problems.append('self-tests failed (exit status %s)' % status)
+    oops = [p for p in OOPS_PATTERNS if p in out]
+    if oops:
+        problems.append('oops text in log: %s' % ', '.join(oops))
+    want = [r'^smp: Bringing up secondary CPUs \.\.\.$',
+            r'^smp: Brought up 1 node, %d CPU%s$' % (cpus, '' if cpus == 1 else 's')]
+    want += [r'^CPU%d: Booted secondary processor 0x%010x \[0x410fd0[0-9a-f]{2}\]$' % (c, c) for c in range(1, cpus)]
+    problems += ['missing /%s/' % w for w in want if not re.search(w, plain, re.M)]
+    booted = re.findall(r'^CPU\d+: Booted secondary processor', plain, re.M)
+    if len(booted) != cpus - 1:
+        problems.append('%d secondaries booted, expected %d' % (len(booted), cpus - 1))
+    if re.search(r'failed to come online', plain):
+        problems.append('a CPU failed to come online')
+    record(name + ': smp boot + ktest=all', not problems, '; '.join(problems))
+
+
+def smp_timer_ticks(name, board, cpus, **vars):
+    """/proc/interrupts (the console's `interrupts`) has a CPUn column per online CPU, and
+    every CPU's arch_timer count grows: the command is repeated until each column has moved
+    past its first value (polling on the kernel's output, never on a delay)."""
+    first = {}
+
+    def check(m):
+        counts = [int(x) for x in m.group(1).split()]
+        if len(counts) != cpus:
+            return 'poweroff 3\n'  # wrong number of columns: fail the run
+        if not first:
+            first['c'] = counts
+            return ('interrupts\n', True)
+        if all(b > a for a, b in zip(first['c'], counts)):
+            return 'poweroff\n'
+        return ('interrupts\n', True)
+
+    header = r'^ +' + ' +'.join('CPU%d' % c for c in range(cpus)) + r' *\r?$'
+    console_session(name, board, '', [
+        (r'kernel> ', 'interrupts\n'),
+        (r'^ *\d+: +((?:\d+ +){%d}) .*arch_timer' % cpus, check)],
+        [header, r'^smp: Brought up 1 node, %d CPUs$' % cpus], vars=vars)
+
+
+def smp_cpu_fails(name, board, patch, cpus_up, failed, **vars):
+    """A CPU that never reports is given up after the bounded wait ("CPUn: failed to come
+    online") and the others carry on: the board's DTB with `patch` (old, new) applied to its
+    source, e.g. a cpu-release-addr no core watches, or a reg no PSCI CPU has."""
+    cmd = qemu_cmd(board, **vars)
+    if cmd is None:
+        record(name, False, 'no QEMU command for board')
+        return
+    os.makedirs(LOGS, exist_ok=True)
+    base = os.path.join(LOGS, name.replace('/', '_').replace(' ', '_').replace(':', ''))
+    if '-dtb' in cmd:
+        dtb = cmd[cmd.index('-dtb') + 1]
+    else:  # virt: the DTB QEMU would generate for this command line
+        dtb = base + '.orig.dtb'
+        m = cmd.index('-M')
+        dump = cmd[:m + 1] + [cmd[m + 1] + ',dumpdtb=' + dtb] + cmd[m + 2:]
+        subprocess.run(dump, cwd=TOP, capture_output=True, timeout=QEMU_TIMEOUT)
+    dts = subprocess.run(['dtc', '-q', '-I', 'dtb', '-O', 'dts', os.path.join(TOP, dtb)], capture_output=True,
+                         text=True).stdout
+    old, new = patch
+    if dts.count(old) != 1:
+        record(name, False, 'DTS does not contain %r exactly once' % old)
+        return
+    out_dtb = base + '.dtb'
+    subprocess.run(['dtc', '-q', '-I', 'dts', '-O', 'dtb', '-o', out_dtb], input=dts.replace(old, new),
+                   text=True, check=True)
+    if '-dtb' in cmd:
+        cmd[cmd.index('-dtb') + 1] = out_dtb
+    else:
+        cmd += ['-dtb', out_dtb]
+    status, out, secs = run_qemu(name, cmd + ['-append', 'semihosting ktest=smp'], 'poweroff\n')
+    plain = '\n'.join(strip_ts(l) for l in out.splitlines())
+    want = [r'^CPU%d: failed to come online$' % failed, r'^smp: Brought up 1 node, %d CPUs$' % cpus_up,
+            r'^ok \d+ smp$']
+    problems = ['missing /%s/' % w for w in want if not re.search(w, plain, re.M)]
+    if status != 0:
+        problems.append('exit status %s' % status)
+    oops = [p for p in OOPS_PATTERNS if p in out]
+    if oops:
+        problems.append('oops text in log: %s' % ', '.join(oops))
+    record(name, not problems, '; '.join(problems))
+
+
+def smp_tests(boards=('qemu-virt', 'rpi3b', 'rpi4b')):
+    """Issue 15 item 1: every enable method and interrupt controller, on every board."""
+    if 'qemu-virt' in boards:
+        # PSCI CPU_ON through hvc (entered at EL1) and smc (virtualization=on: entered at EL2,
+        # /psci method "smc"), with GICv2 and GICv3.
+        smp_ktest_boot('smp-virt-gicv2-el1', 'qemu-virt', 4, 'ktest.expect_boot_el=1', SMP='4')
+        smp_ktest_boot('smp-virt-gicv2-el2', 'qemu-virt', 4, 'ktest.expect_boot_el=2', SMP='4', CPU='cortex-a53',
+                       VIRT_OPTS=',virtualization=on')
+        smp_ktest_boot('smp-virt-gicv3-el1', 'qemu-virt', 4, 'ktest.expect_boot_el=1', SMP='4',
+                       VIRT_OPTS=',gic-version=3')
+        smp_ktest_boot('smp-virt-gicv3-el2', 'qemu-virt', 4, 'ktest.expect_boot_el=2', SMP='4', CPU='cortex-a53',
+                       VIRT_OPTS=',gic-version=3,virtualization=on')
+        scenario('smp-virt: nosmp keeps the secondaries parked', 'qemu-virt', 'nosmp', 0,
+                 [r'^smp: Brought up 1 node, 1 CPU$', r'^online: 1 of 4 possible$'],
+                 stdin_data='cpus\npoweroff\n', forbid=[r'Booted secondary', r'failed to come online'], SMP='4')
+        scenario('smp-virt: maxcpus=2 brings up one secondary', 'qemu-virt', 'maxcpus=2', 0,
+                 [r'^CPU1: Booted secondary processor 0x0000000001 ', r'^smp: Brought up 1 node, 2 CPUs$',
+                  r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd083 online, psci$',
+                  r'^CPU2: MPIDR 0x0000000002 MIDR unknown offline, psci$',
+                  r'^processor\t: 1$', r'^CPU part\t: 0xd08$', r'^BogoMIPS\t: 125\.00$'],
+                 stdin_data='cpus\nproc cpuinfo\npoweroff\n',
+                 forbid=[r'^CPU[23]: Booted', r'failed to come online', r'^processor\t: [23]$'], SMP='4')
+        scenario('smp-virt: SMP=1 (the default) has one CPU', 'qemu-virt', '', 0,
+                 [r'^smp: Brought up 1 node, 1 CPU$'], stdin_data='poweroff\n', forbid=[r'Booted secondary'])
+        smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv2)', 'qemu-virt', 4, SMP='4')
+        smp_timer_ticks('smp-virt: every CPU\'s timer ticks (GICv3)', 'qemu-virt', 4, SMP='4',
+                        VIRT_OPTS=',gic-version=3')
+        # CPU_ON refused (no CPU has MPIDR 7): reported, the others come up.
+        smp_cpu_fails('smp-virt: a CPU PSCI cannot start is reported', 'qemu-virt',
+                      ('reg = <0x02>;', 'reg = <0x07>;'), 3, 2, SMP='4')
+    for board in ('rpi3b', 'rpi4b'):
+        if board not in boards:
+            continue
+        # Spin-table release from QEMU's own boot stub; the BCM2836 local controller on the
+        # Pi 3, the GIC-400 on the Pi 4.
+        smp_ktest_boot('smp-%s' % board, board, 4, 'ktest.expect_boot_el=2')
+        scenario('smp-%s: maxcpus=2 and the cpus command' % board, board, 'maxcpus=2', 0,
+                 [r'^smp: Brought up 1 node, 2 CPUs$', r'^CPU1: MPIDR 0x0000000001 MIDR 0x410fd0[0-9a-f]{2} online, spin-table$',
+                  r'^CPU3: MPIDR 0x0000000003 MIDR unknown offline, spin-table$',
+                  r'^processor\t: 1$'],
+                 stdin_data='cpus\nproc cpuinfo\npoweroff\n', forbid=[r'failed to come online', r'^processor\t: [23]$'])
+        smp_timer_ticks('smp-%s: every CPU\'s timer ticks' % board, board, 4)
+        # CPU 2's release address is one no core watches: the wait ends, the rest come up.
+        smp_cpu_fails('smp-%s: a CPU that never arrives is given up' % board, board,
+                      ('cpu-release-addr = <0x00 0xe8>;', 'cpu-release-addr = <0x00 0x800>;'), 3, 2)
+
+
 def run_all():
     ap = argparse.ArgumentParser()
     ap.add_argument('--target-only', action='store_true')
@@ -1326,6 +1474,7 @@ def run_all():
                        VIRT_OPTS=',gic-version=3')
             ktest_boot('virt-gicv3-el2', 'qemu-virt', 'ktest.expect_boot_el=2', CPU='cortex-a53',
                        VIRT_OPTS=',gic-version=3,virtualization=on')
+            smp_tests(('qemu-virt',))
             scenario('virt: failing test makes QEMU exit 1', 'qemu-virt', 'ktest=all ktest.inject_failure', 1,
                      [r'^    not ok 1 injected_failure$', r'^not ok \d+ ktest_self$',
                       r'^    Expected injected_three == 4, but$', r'^        injected_three == 3$'])
@@ -1589,6 +1738,7 @@ def run_all():
                 continue
             ktest_boot(board, board, 'ktest.expect_boot_el=2')
             sysrq_tests(board)  # on the PL011 (console=serial0): the mini UART sees no BREAK
+            smp_tests((board,))
             scenario('%s: shell prompt and commands on the mini UART' % board, board, '', 0,
                      [r'^printk: console \[ttyS0\] enabled$', r'^kernel> interrupts$', r' arch_timer$', r'  ttyS0$',
                       r'^' + pi_names[board], r'^cma/linux,cma: \(default\)$', r'^  count:         16384$',

@@ -109,6 +109,7 @@ int vmstat_show(seq_file *m, void *) { return show_vmstat(m), 0; }
 int slabinfo_show_entry(seq_file *m, void *) { return slabinfo_show(m), 0; }
 int vmallocinfo_show(seq_file *m, void *) { return show_vmallocinfo(m), 0; }
 int interrupts_show(seq_file *m, void *) { return show_interrupts(m), 0; }
+int cpuinfo_show(seq_file *m, void *) { return show_cpuinfo(m), 0; }
 
 int cmdline_show(seq_file *m, void *)
 {
@@ -490,6 +491,7 @@ void utsname_nodename(char buf[65])
 const proc_entry proc_root_entries[] = {
 	{"buddyinfo", S_IFREG | 0444, buddyinfo_show, nullptr},
 	{"cmdline", S_IFREG | 0444, cmdline_show, nullptr},
+	{"cpuinfo", S_IFREG | 0444, cpuinfo_show, nullptr},
 	{"devices", S_IFREG | 0444, devices_show, nullptr},
 	{"filesystems", S_IFREG | 0444, filesystems_show, nullptr},
 	{"interrupts", S_IFREG | 0444, interrupts_show, nullptr},
