@@ -35,6 +35,24 @@
 	str	\tmp2, [\tbl, \tmp1, lsl #3]
 .endm
 
+/*
+ * drop_idmap: TTBR0 to reserved_pg_dir (all invalid), whose PA is its VA less the kernel's
+ * VA-PA offset (read from TTBR1 = PA(init_pg_dir)), and the local TLB flushed of the idmap.
+ * Runs with the MMU on, from the kernel mapping.  Corrupts: x0-x2.
+ */
+.macro drop_idmap
+	adr_l	x0, reserved_pg_dir
+	mrs	x1, ttbr1_el1
+	adr_l	x2, init_pg_dir
+	sub	x0, x0, x2
+	add	x0, x0, x1
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+.endm
+
 	.section ".head.text", "ax"
 	.globl	_head
 _head:
@@ -388,16 +406,7 @@ __primary_switched:
 2:
 	/* Drop the identity map: TTBR0 points at an all-invalid table until a user address
 	 * space is installed; the TLB may still hold idmap entries, so flush them. */
-	adr_l	x0, reserved_pg_dir
-	mrs	x1, ttbr1_el1		// reserved_pg_dir's PA = VA - (VA(init_pg_dir) - PA)
-	adr_l	x2, init_pg_dir
-	sub	x0, x0, x2
-	add	x0, x0, x1
-	msr	ttbr0_el1, x0
-	isb
-	tlbi	vmalle1
-	dsb	nsh
-	isb
+	drop_idmap
 
 	mov	x29, xzr		// terminate the frame-pointer chain for backtraces
 	mov	x30, xzr
@@ -442,17 +451,7 @@ __secondary_switched:
 	msr	tpidr_el1, x3		// smp_processor_id()
 	isb
 
-	/* Drop the identity map as the boot CPU did (reserved_pg_dir's PA from TTBR1's). */
-	adr_l	x0, reserved_pg_dir
-	mrs	x1, ttbr1_el1
-	adr_l	x2, init_pg_dir
-	sub	x0, x0, x2
-	add	x0, x0, x1
-	msr	ttbr0_el1, x0
-	isb
-	tlbi	vmalle1
-	dsb	nsh
-	isb
+	drop_idmap			// as the boot CPU did
 
 	mov	x29, xzr		// terminate the frame-pointer chain for backtraces
 	mov	x30, xzr

@@ -426,7 +426,8 @@ pt_regs *task_pt_regs(task_struct *t)
 	return reinterpret_cast<pt_regs *>(static_cast<char *>(t->stack) + THREAD_SIZE - sizeof(pt_regs));
 }
 
-task_struct *alloc_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+// A zeroed task_struct with its kernel stack (nullptr: no memory, nothing kept).
+static task_struct *new_task_struct()
 {
 	void *mem = kmem_cache_alloc(task_struct_cachep, GFP_KERNEL);
 	if (!mem)
@@ -438,6 +439,14 @@ task_struct *alloc_task(const char *name, int (*fn)(void *), void *arg, unsigned
 	}
 	auto *t = new (mem) task_struct{};
 	t->stack = stack;
+	return t;
+}
+
+task_struct *alloc_task(const char *name, int (*fn)(void *), void *arg, unsigned flags)
+{
+	task_struct *t = new_task_struct();
+	if (!t)
+		return nullptr;
 	t->__state = TASK_NEW;
 	t->flags = flags;
 	// The scheduler's reference (dropped after the last switch away from the dead task) and the
@@ -691,16 +700,9 @@ task_struct *idle_task_create(unsigned cpu)
 	rq *r = cpu_rq(cpu);
 	if (r->idle)
 		return r->idle; // a second bring-up (hotplug later) reuses it
-	void *mem = kmem_cache_alloc(task_struct_cachep, GFP_KERNEL);
-	if (!mem)
+	task_struct *t = new_task_struct();
+	if (!t)
 		return nullptr;
-	void *stack = alloc_thread_stack(GFP_KERNEL);
-	if (!stack) {
-		kmem_cache_free(task_struct_cachep, mem);
-		return nullptr;
-	}
-	auto *t = new (mem) task_struct{};
-	t->stack = stack;
 	t->usage = 1;
 	t->pid = 0;
 	t->flags = PF_KTHREAD | PF_IDLE;
