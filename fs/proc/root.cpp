@@ -296,7 +296,10 @@ int proc_dir_readdir(file *f, dir_context *ctx)
 		for_each_task(
 			[](task_struct *t, void *arg) {
 				auto *cc = static_cast<tgid_collect *>(arg);
-				if (t->tgid != t->pid || t->pid < cc->from)
+				// Only what a lookup of the name finds (find_get_task_by_pid: live tasks): a
+				// child that has exited but is not yet reaped was listed and then gave ENOENT
+				// to ls's stat (busybox's `ls -d /proc/[0-9]*` raced a dying sh -c).
+				if (t->tgid != t->pid || t->pid < cc->from || t->exit_state)
 					return;
 				// Keep the smallest max pids >= from (insertion into a sorted batch).
 				unsigned i = cc->n;
